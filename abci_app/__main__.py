@@ -1,0 +1,26 @@
+"""Run the Amino ABCI app: python -m abci_app --db DIR --address unix:///path/app.sock"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from abci_app.server import run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m abci_app", description=__doc__)
+    parser.add_argument("--db", required=True, type=Path, help="LevelDB directory of the app state")
+    parser.add_argument("--address", required=True, help="unix:///path or tcp://127.0.0.1:port")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    run(args.db, args.address)
+
+
+if __name__ == "__main__":
+    main()

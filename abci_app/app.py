@@ -1,0 +1,208 @@
+"""The ABCI 2.0 application: block lifecycle, mempool checks and queries. No business rules here.
+
+State lifecycle:
+- committed state in LevelDB (AppStore);
+- ``block``: the overlay of the block being executed (InitChain writes go
+  here too), persisted at Commit in one atomic batch;
+- ``check_state``: the mempool's overlay over committed state, used by
+  CheckTx and thrown away at every Commit (CometBFT rechecks what is left).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from abci_app.errors import TxResult
+from abci_app.proto import abci
+from abci_app.queries import QueryError, handle_query
+from abci_app.router import Router
+from abci_app.routes import ROUTES
+from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
+from chain_modules.auth import api as auth_api
+from chain_modules.bank.genesis import init_genesis as bank_init_genesis
+from chain_modules.common.context import BlockContext
+from chain_modules.common.events import Event
+from genesis.app_state import parse_app_state
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "amino-chain"
+APP_VERSION = "0.1.0"
+PROTOCOL_VERSION = 1
+CHAIN_ID_KEY = b"app/chain_id"
+
+
+class ConsensusFailure(RuntimeError):
+    """Block execution cannot continue safely; the node must halt rather than diverge."""
+
+
+def to_abci_events(events: list[Event]) -> list:
+    return [
+        abci.Event(type=event.type, attributes=[abci.EventAttribute(key=k, value=v, index=True) for k, v in event.attributes])
+        for event in events
+    ]
+
+
+class AminoApp:
+    def __init__(self, db_path: Path | str) -> None:
+        self.store = AppStore(db_path)
+        self.router = Router(ROUTES)
+        raw_chain_id = self.store.committed.get(CHAIN_ID_KEY)
+        self.chain_id = raw_chain_id.decode() if raw_chain_id else ""
+        raw_time = self.store.db.get(META_BLOCK_TIME)
+        self.last_block_time_ns = int.from_bytes(raw_time, "big") if raw_time else 0
+        self.block: Overlay | None = None
+        self.block_height = 0
+        self.block_time_ns = 0
+        self.block_app_hash: bytes | None = None
+        self.check_state = Overlay(self.store.committed)
+
+    # -- info and genesis --------------------------------------------------------
+
+    def info(self, req) -> object:
+        return abci.ResponseInfo(
+            data=APP_NAME,
+            version=APP_VERSION,
+            app_version=PROTOCOL_VERSION,
+            last_block_height=self.store.last_height,
+            last_block_app_hash=self.store.last_app_hash,
+        )
+
+    def init_chain(self, req) -> object:
+        if self.store.last_height != 0:
+            raise ConsensusFailure(f"InitChain on a store already at height {self.store.last_height}")
+        app_state = json.loads(req.app_state_bytes or b"null")
+        genesis = parse_app_state(app_state, req.time.seconds)
+        self.chain_id = req.chain_id
+        self.block = Overlay(self.store.committed)
+        self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
+        auth_api.set_params(self.block, genesis.tx_params)
+        bank_init_genesis(self.block, genesis.accounts, genesis.total_supply)
+        app_hash = self.store.compute_app_hash(self.block.writes)
+        log.info("genesis: chain %s, %d accounts, app hash %s", req.chain_id, len(genesis.accounts), app_hash.hex())
+        return abci.ResponseInitChain(app_hash=app_hash)
+
+    # -- mempool -----------------------------------------------------------------
+
+    def _check_context(self) -> BlockContext:
+        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True)
+
+    def check_tx(self, req) -> object:
+        attempt = Overlay(self.check_state)
+        result = self.router.run_tx(attempt, self._check_context(), req.tx)
+        if result.ok:
+            attempt.write_through(with_events=False)
+        return abci.ResponseCheckTx(
+            code=result.code,
+            log=result.log,
+            codespace=result.codespace,
+            gas_wanted=result.gas_wanted,
+            gas_used=result.gas_used,
+        )
+
+    # -- proposals ---------------------------------------------------------------
+
+    def prepare_proposal(self, req) -> object:
+        """Keep, in mempool order, the txs that pass the stateless checks and fit in max_tx_bytes."""
+        params = auth_api.get_params(self.store.committed)
+        chosen = []
+        total = 0
+        for raw in req.txs:
+            if total + len(raw) > req.max_tx_bytes:
+                break
+            try:
+                self.router.precheck(raw, self.chain_id, params)
+            except Exception:
+                continue
+            chosen.append(raw)
+            total += len(raw)
+        return abci.ResponsePrepareProposal(txs=chosen)
+
+    def process_proposal(self, req) -> object:
+        """Reject a proposal holding a tx that no honest proposer would include (oversized, malformed, badly signed)."""
+        params = auth_api.get_params(self.store.committed)
+        for raw in req.txs:
+            try:
+                self.router.precheck(raw, self.chain_id, params)
+            except Exception as exc:
+                log.warning("rejecting proposal at height %s: %s", req.height, exc)
+                return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
+        return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
+
+    def extend_vote(self, req) -> object:
+        return abci.ResponseExtendVote(vote_extension=b"")
+
+    def verify_vote_extension(self, req) -> object:
+        status = abci.ResponseVerifyVoteExtension.ACCEPT if not req.vote_extension else abci.ResponseVerifyVoteExtension.REJECT
+        return abci.ResponseVerifyVoteExtension(status=status)
+
+    # -- blocks ------------------------------------------------------------------
+
+    def finalize_block(self, req) -> object:
+        if req.height != self.store.last_height + 1:
+            raise ConsensusFailure(f"FinalizeBlock for height {req.height}, last committed is {self.store.last_height}")
+        if self.block_app_hash is not None:
+            raise ConsensusFailure(f"FinalizeBlock for height {req.height} twice without Commit")
+        if self.block is None:  # after InitChain the genesis writes are already in self.block
+            self.block = Overlay(self.store.committed)
+        time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash))
+        results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
+        app_hash = self.store.compute_app_hash(self.block.writes)
+        self.block_height = req.height
+        self.block_time_ns = time_ns
+        self.block_app_hash = app_hash
+        return abci.ResponseFinalizeBlock(
+            events=to_abci_events(self.block.take_events()),
+            tx_results=[_exec_result(result) for result in results],
+            app_hash=app_hash,
+        )
+
+    def commit(self, req) -> object:
+        if self.block is None or self.block_app_hash is None:
+            raise ConsensusFailure("Commit without a finalized block")
+        self.store.commit(self.block_height, self.block.writes, self.block_app_hash, {META_BLOCK_TIME: self.block_time_ns.to_bytes(8, "big")})
+        self.last_block_time_ns = self.block_time_ns
+        self.block = None
+        self.block_app_hash = None
+        self.check_state = Overlay(self.store.committed)
+        return abci.ResponseCommit(retain_height=0)
+
+    # -- queries -----------------------------------------------------------------
+
+    def query(self, req) -> object:
+        try:
+            return handle_query(self.store, req)
+        except QueryError as error:
+            return abci.ResponseQuery(code=error.code, codespace="query", log=error.log, height=self.store.last_height)
+
+    # -- state sync (not offered yet: see docs/operations.md) ---------------------
+
+    def list_snapshots(self, req) -> object:
+        return abci.ResponseListSnapshots(snapshots=[])
+
+    def offer_snapshot(self, req) -> object:
+        return abci.ResponseOfferSnapshot(result=abci.ResponseOfferSnapshot.REJECT)
+
+    def load_snapshot_chunk(self, req) -> object:
+        return abci.ResponseLoadSnapshotChunk(chunk=b"")
+
+    def apply_snapshot_chunk(self, req) -> object:
+        return abci.ResponseApplySnapshotChunk(result=abci.ResponseApplySnapshotChunk.ABORT)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _exec_result(result: TxResult) -> object:
+    return abci.ExecTxResult(
+        code=result.code,
+        codespace=result.codespace,
+        log=result.log,
+        gas_wanted=result.gas_wanted,
+        gas_used=result.gas_used,
+        events=to_abci_events(result.events),
+        data=result.data,
+    )

@@ -1,0 +1,184 @@
+"""Message routing and the ante checks every transaction passes before its messages run.
+
+Order of checks (docs/modules/auth.md): size, decoding, message count,
+memo, chain id, signature, gas limit and fee, sequence, base gas. A
+transaction failing any of these changes nothing. Then the fee is charged
+and the sequence incremented (kept even if a message fails), and the
+messages run atomically on their own overlay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from abci_app.codec import Tx, TxDecodeError, decode_tx, sign_bytes
+from abci_app.errors import TxResult, internal_error_result, result_from_error
+from abci_app.store import Overlay
+from chain_modules.auth import api as auth_api
+from chain_modules.auth.errors import (
+    ErrInsufficientFee,
+    ErrInsufficientFeeFunds,
+    ErrGasLimitTooHigh,
+    ErrInvalidSignature,
+    ErrMemoTooLong,
+    ErrNoMessages,
+    ErrOutOfGas,
+    ErrTooManyMessages,
+    ErrTxDecode,
+    ErrTxTooLarge,
+    ErrUnauthorized,
+    ErrUnknownMessage,
+    ErrWrongChainId,
+    ErrWrongSequence,
+)
+from chain_modules.auth.types import Account
+from chain_modules.bank import api as bank_api
+from chain_modules.bank.errors import BankError
+from chain_modules.bank.events import bech32
+from chain_modules.common.address import address_bytes_from_pubkey
+from chain_modules.common.context import BlockContext
+from chain_modules.common.errors import ChainError
+from chain_modules.common.events import Event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A message type, its handler, and its gas cost (a function of the decoded message)."""
+
+    module: str
+    message: type
+    handler: Callable[[Any, BlockContext, Any], None]
+    gas: Callable[[Any], int]
+
+
+class SignatureCache:
+    """Hashes of transactions whose signature was already verified (in CheckTx or a proposal).
+
+    Skipping a verification whose result is known cannot change any outcome,
+    so the cache is safe for consensus; it is bounded and evicts the oldest.
+    """
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[bytes, None] = OrderedDict()
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._entries
+
+    def add(self, tx_hash: bytes) -> None:
+        self._entries[tx_hash] = None
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+
+def verify_signature(tx: Tx) -> bool:
+    try:
+        VerifyKey(tx.pubkey).verify(sign_bytes(tx.sign_doc_bytes), tx.signature)
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+class Router:
+    def __init__(self, routes: list[Route]) -> None:
+        self.routes = {route.message.TYPE: route for route in routes}
+        self.signatures = SignatureCache()
+
+    def run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:
+        """Run one transaction on ``parent``: its writes are merged into parent only as described above."""
+        try:
+            return self._run_tx(parent, ctx, raw)
+        except ChainError as error:
+            return result_from_error(error)
+        except Exception:
+            log.exception("bug while running tx at height %s", ctx.height)
+            return internal_error_result()
+
+    def precheck(self, raw: bytes, chain_id: str, params) -> Tx:
+        """The stateless checks: size, decoding, counts, chain id, signature. Raises ChainError."""
+        if len(raw) > params.max_tx_bytes:
+            raise ErrTxTooLarge(f"tx is {len(raw)} bytes, the maximum is {params.max_tx_bytes}")
+        try:
+            tx = decode_tx(raw)
+        except TxDecodeError as exc:
+            raise ErrTxDecode(str(exc)) from None
+        doc = tx.doc
+        if not doc.msgs:
+            raise ErrNoMessages()
+        if len(doc.msgs) > params.max_msgs_per_tx:
+            raise ErrTooManyMessages(f"tx has {len(doc.msgs)} messages, the maximum is {params.max_msgs_per_tx}")
+        if len(doc.memo.encode()) > params.max_memo_bytes:
+            raise ErrMemoTooLong(f"memo is {len(doc.memo.encode())} bytes, the maximum is {params.max_memo_bytes}")
+        if doc.chain_id != chain_id:
+            raise ErrWrongChainId(f"tx is for chain {doc.chain_id!r}, this is {chain_id!r}")
+        if tx.hash not in self.signatures:
+            if not verify_signature(tx):
+                raise ErrInvalidSignature("signature does not match the sign doc and public key")
+            self.signatures.add(tx.hash)
+        return tx
+
+    def _run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:
+        params = auth_api.get_params(parent)
+        tx = self.precheck(raw, ctx.chain_id, params)
+        doc = tx.doc
+        if doc.gas_limit > params.max_gas_per_tx:
+            raise ErrGasLimitTooHigh(f"gas limit {doc.gas_limit} exceeds the maximum {params.max_gas_per_tx}")
+        min_fee = params.min_fee(doc.gas_limit)
+        if doc.fee < min_fee:
+            raise ErrInsufficientFee(f"fee {doc.fee}uamio is below the minimum {min_fee}uamio for gas limit {doc.gas_limit}")
+
+        signer = address_bytes_from_pubkey(tx.pubkey)
+        account = auth_api.get_account(parent, signer) or Account(signer)
+        if doc.sequence != account.sequence:
+            raise ErrWrongSequence(f"account sequence mismatch, expected {account.sequence}, got {doc.sequence}")
+        gas_used = params.gas_base + params.gas_per_byte * len(raw)
+        if gas_used > doc.gas_limit:
+            raise ErrOutOfGas(f"gas limit {doc.gas_limit} is below the base cost {gas_used} of this tx")
+
+        ante = Overlay(parent)
+        if doc.fee:
+            try:
+                bank_api.withdraw(ante, signer, doc.fee, ctx.time)
+            except BankError as error:
+                raise ErrInsufficientFeeFunds(f"cannot pay fee {doc.fee}uamio: {error.log}") from None
+            bank_api.deposit(ante, bank_api.FEE_COLLECTOR, doc.fee)
+        auth_api.set_account(ante, Account(signer, tx.pubkey, account.sequence + 1))
+        signer_text = bech32(signer)
+        ante.emit(Event("tx", (("acc_seq", f"{signer_text}/{doc.sequence}"), ("fee", f"{doc.fee}uamio"), ("fee_payer", signer_text))))
+
+        messages = Overlay(ante)
+        try:
+            for msg_type, body in doc.msgs:
+                route = self.routes.get(msg_type)
+                if route is None:
+                    raise ErrUnknownMessage(f"unknown message type {msg_type!r}")
+                msg = route.message.from_body(body)
+                if msg.signer != signer:
+                    raise ErrUnauthorized(f"message {msg_type} must be signed by {bech32(msg.signer)}, not {signer_text}")
+                gas_used += route.gas(msg)
+                if gas_used > doc.gas_limit:
+                    raise ErrOutOfGas(f"out of gas: used at least {gas_used}, limit {doc.gas_limit}")
+                messages.emit(Event("message", (("action", msg_type), ("module", route.module), ("sender", signer_text))))
+                route.handler(messages, ctx, msg)
+        except ChainError as error:
+            ante.write_through(with_events=False)
+            result = result_from_error(error, doc.gas_limit, min(gas_used, doc.gas_limit))
+            result.events = ante.events
+            return result
+        except Exception:
+            log.exception("bug in a message handler at height %s (tx %s)", ctx.height, tx.hash.hex())
+            ante.write_through(with_events=False)
+            result = internal_error_result(doc.gas_limit, min(gas_used, doc.gas_limit))
+            result.events = ante.events
+            return result
+        messages.write_through()
+        ante.write_through(with_events=False)
+        return TxResult(gas_wanted=doc.gas_limit, gas_used=gas_used, events=ante.events)

@@ -1,0 +1,1 @@
+"""Deterministic state-transition modules of Amino chain (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""auth: accounts (public key, sequence) and the transaction params (size, gas, fees)."""

@@ -1,0 +1,1 @@
+"""bank: the fixed-supply AMIO token: balances, vesting, send and multi-send."""

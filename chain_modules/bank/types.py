@@ -1,0 +1,143 @@
+"""bank messages and vesting schedules."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from chain_modules.auth.errors import ErrInvalidMessage
+from chain_modules.common.amount import is_positive_amount
+from chain_modules.common.address import ADDRESS_LENGTH
+
+MAX_MULTI_SEND_OUTPUTS = 100
+DENOM = "uamio"
+
+
+def module_address(name: str) -> bytes:
+    """The account address of a module (fee collector, pools): no key can sign for it."""
+    return hashlib.sha256(b"module/" + name.encode()).digest()[:ADDRESS_LENGTH]
+
+
+FEE_COLLECTOR = module_address("fee_collector")
+
+
+def _address_field(body: dict, name: str) -> bytes:
+    value = body.get(name)
+    if type(value) is not bytes or len(value) != ADDRESS_LENGTH:
+        raise ErrInvalidMessage(f"field {name!r} must be a {ADDRESS_LENGTH}-byte address")
+    return value
+
+
+def _amount_field(body: dict, name: str) -> int:
+    from chain_modules.bank.errors import ErrInvalidAmount
+
+    value = body.get(name)
+    if not is_positive_amount(value):
+        raise ErrInvalidAmount(f"field {name!r} must be a positive integer of uamio below 2^63, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _exact_fields(body: object, names: set[str]) -> dict:
+    if not isinstance(body, dict):
+        raise ErrInvalidMessage("message body must be a map")
+    if set(body) != names:
+        raise ErrInvalidMessage(f"message fields must be exactly {sorted(names)}, got {sorted(map(str, body))}")
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class MsgSend:
+    """Move ``amount`` uamio from ``sender`` to ``recipient``."""
+
+    TYPE = "bank/send"
+    sender: bytes
+    recipient: bytes
+    amount: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgSend":
+        body = _exact_fields(body, {"from", "to", "amount"})
+        return cls(_address_field(body, "from"), _address_field(body, "to"), _amount_field(body, "amount"))
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "from": self.sender, "to": self.recipient}
+
+    @property
+    def signer(self) -> bytes:
+        return self.sender
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    recipient: bytes
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class MsgMultiSend:
+    """Move amounts from ``sender`` to up to MAX_MULTI_SEND_OUTPUTS recipients, all or nothing."""
+
+    TYPE = "bank/multi_send"
+    sender: bytes
+    outputs: tuple[Output, ...]
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgMultiSend":
+        from chain_modules.bank.errors import ErrTooManyOutputs
+
+        body = _exact_fields(body, {"from", "outputs"})
+        outputs = body["outputs"]
+        if not isinstance(outputs, list) or not outputs:
+            raise ErrInvalidMessage("field 'outputs' must be a non-empty list")
+        if len(outputs) > MAX_MULTI_SEND_OUTPUTS:
+            raise ErrTooManyOutputs(f"multi-send has {len(outputs)} outputs, the maximum is {MAX_MULTI_SEND_OUTPUTS}")
+        parsed = []
+        for output in outputs:
+            output = _exact_fields(output, {"to", "amount"})
+            parsed.append(Output(_address_field(output, "to"), _amount_field(output, "amount")))
+        return cls(_address_field(body, "from"), tuple(parsed))
+
+    def to_body(self) -> dict:
+        return {
+            "from": self.sender,
+            "outputs": [{"amount": o.amount, "to": o.recipient} for o in self.outputs],
+        }
+
+    @property
+    def signer(self) -> bytes:
+        return self.sender
+
+
+@dataclass(frozen=True, slots=True)
+class VestingSchedule:
+    """The part of an account's genesis allocation that unlocks over time.
+
+    kind "linear": ``original`` unlocks linearly from ``start`` to ``end`` (seconds).
+    kind "periodic": ``periods`` are (unix time, amount) steps; an amount unlocks at its time.
+    Rounding: the unlocked amount is rounded down, so nothing unlocks early.
+    """
+
+    kind: str
+    original: int
+    start: int
+    end: int = 0
+    periods: tuple[tuple[int, int], ...] = ()
+
+    def locked(self, now: int) -> int:
+        if self.kind == "linear":
+            if now <= self.start:
+                return self.original
+            if now >= self.end:
+                return 0
+            unlocked = self.original * (now - self.start) // (self.end - self.start)
+            return self.original - unlocked
+        unlocked = sum(amount for at, amount in self.periods if at <= now)
+        return self.original - unlocked
+
+    def to_list(self) -> list:
+        return [self.kind, self.original, self.start, self.end, [list(p) for p in self.periods]]
+
+    @classmethod
+    def from_list(cls, data: list) -> "VestingSchedule":
+        kind, original, start, end, periods = data
+        return cls(kind, original, start, end, tuple((at, amount) for at, amount in periods))

@@ -1,0 +1,152 @@
+"""Parse and validate the app_state of a genesis file into what the modules initialise from.
+
+The same code runs in `amino genesis validate` and in InitChain, so a file
+that validates is exactly a file the chain accepts. Every error names the
+field it is about, as a path like ``app_state.bank.allocations[2].share_bps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chain_modules.auth.types import TxParams
+from chain_modules.bank.genesis import GenesisAccount
+from chain_modules.bank.types import VestingSchedule
+from chain_modules.common.address import AddressError, decode_address
+from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
+from genesis.allocation import BPS, DEFAULT_ALLOCATIONS, allocation_amount
+
+
+class GenesisError(ValueError):
+    """A genesis file problem; the message starts with the path of the offending field."""
+
+
+@dataclass(frozen=True)
+class AppGenesis:
+    tx_params: TxParams
+    accounts: list[GenesisAccount]
+    total_supply: int
+
+
+def _int(value: object, path: str, minimum: int = 0) -> int:
+    if type(value) is not int or value < minimum:
+        raise GenesisError(f"{path}: must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _map(value: object, path: str, fields: set[str], optional: set[str] = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        raise GenesisError(f"{path}: must be an object")
+    missing = sorted(fields - set(value))
+    if missing:
+        raise GenesisError(f"{path}.{missing[0]}: is required")
+    unknown = sorted(set(value) - fields - optional)
+    if unknown:
+        raise GenesisError(f"{path}.{unknown[0]}: unknown field")
+    return value
+
+
+def _schedule(raw: object, path: str, amount: int, genesis_time: int) -> VestingSchedule | None:
+    spec = _map(raw, path, {"kind"}, {"periods", "duration"})
+    kind = spec["kind"]
+    if kind == "none":
+        return None
+    if kind == "linear":
+        duration = _int(spec.get("duration"), f"{path}.duration", 1)
+        return VestingSchedule("linear", amount, genesis_time, genesis_time + duration)
+    if kind == "periodic":
+        periods = spec.get("periods")
+        if not isinstance(periods, list) or not periods:
+            raise GenesisError(f"{path}.periods: must be a non-empty list of [offset_seconds, bps]")
+        total_bps = 0
+        last_offset = -1
+        steps: list[tuple[int, int]] = []
+        paid = 0
+        for index, period in enumerate(periods):
+            ppath = f"{path}.periods[{index}]"
+            if not (isinstance(period, list) and len(period) == 2):
+                raise GenesisError(f"{ppath}: must be [offset_seconds, bps]")
+            offset = _int(period[0], f"{ppath}[0]")
+            bps = _int(period[1], f"{ppath}[1]", 1)
+            if offset <= last_offset:
+                raise GenesisError(f"{ppath}[0]: offsets must increase")
+            last_offset = offset
+            total_bps += bps
+            part = amount - paid if index == len(periods) - 1 else amount * bps // BPS
+            paid += part
+            steps.append((genesis_time + offset, part))
+        if total_bps != BPS:
+            raise GenesisError(f"{path}.periods: fractions add up to {total_bps} bps, expected {BPS}")
+        return VestingSchedule("periodic", amount, genesis_time, 0, tuple(steps))
+    raise GenesisError(f"{path}.kind: must be 'none', 'linear' or 'periodic', got {kind!r}")
+
+
+def parse_app_state(app_state: object, genesis_time: int, enforce_default_table: bool = True) -> AppGenesis:
+    """Validate ``app_state`` and expand the allocation table into accounts and vesting schedules.
+
+    With ``enforce_default_table`` the allocation names, shares and schedules
+    must be the ones of DESIGN.md section 6 (a chain may only choose the
+    recipients); tests pass False to try other tables.
+    """
+    root = _map(app_state, "app_state", {"auth", "bank"})
+    auth = _map(root["auth"], "app_state.auth", {"params"})
+    try:
+        tx_params = TxParams.from_dict(auth["params"]) if isinstance(auth["params"], dict) else None
+    except (TypeError, ValueError) as exc:
+        raise GenesisError(f"app_state.auth.params: {exc}") from None
+    if tx_params is None:
+        raise GenesisError("app_state.auth.params: must be an object")
+
+    bank = _map(root["bank"], "app_state.bank", {"total_supply", "allocations"})
+    total_supply = _int(bank["total_supply"], "app_state.bank.total_supply", 1)
+    if total_supply != TOTAL_SUPPLY_UAMIO:
+        raise GenesisError(f"app_state.bank.total_supply: must be {TOTAL_SUPPLY_UAMIO} uamio (1,000,000,000 AMIO)")
+    allocations = bank["allocations"]
+    if not isinstance(allocations, list) or not allocations:
+        raise GenesisError("app_state.bank.allocations: must be a non-empty list")
+
+    accounts: list[GenesisAccount] = []
+    seen_addresses: dict[bytes, str] = {}
+    seen_names: set[str] = set()
+    share_total = 0
+    for a_index, allocation in enumerate(allocations):
+        apath = f"app_state.bank.allocations[{a_index}]"
+        allocation = _map(allocation, apath, {"name", "share_bps", "schedule", "recipients"})
+        name = allocation["name"]
+        if not isinstance(name, str) or not name or name in seen_names:
+            raise GenesisError(f"{apath}.name: must be a unique non-empty string")
+        seen_names.add(name)
+        share = _int(allocation["share_bps"], f"{apath}.share_bps", 1)
+        share_total += share
+        expected = allocation_amount(share, total_supply)
+        recipients = allocation["recipients"]
+        if not isinstance(recipients, list) or not recipients:
+            raise GenesisError(f"{apath}.recipients: must be a non-empty list")
+        subtotal = 0
+        for r_index, recipient in enumerate(recipients):
+            rpath = f"{apath}.recipients[{r_index}]"
+            recipient = _map(recipient, rpath, {"address", "amount"})
+            try:
+                address = decode_address(recipient["address"])
+            except AddressError as exc:
+                raise GenesisError(f"{rpath}.address: {exc}") from None
+            if address in seen_addresses:
+                raise GenesisError(f"{rpath}.address: already receives the {seen_addresses[address]} allocation")
+            seen_addresses[address] = name
+            amount = _int(recipient["amount"], f"{rpath}.amount", 1)
+            subtotal += amount
+            accounts.append(GenesisAccount(address, amount, _schedule(allocation["schedule"], f"{apath}.schedule", amount, genesis_time)))
+        if subtotal != expected:
+            raise GenesisError(f"{apath}.recipients: amounts add up to {subtotal} uamio, the {share} bps share is {expected}")
+    if share_total != BPS:
+        raise GenesisError(f"app_state.bank.allocations: shares add up to {share_total} bps, expected {BPS}")
+    if enforce_default_table:
+        table = [(a["name"], a["share_bps"], a["schedule"]) for a in allocations]
+        if table != DEFAULT_ALLOCATIONS:
+            for a_index, (got, want) in enumerate(zip(table, DEFAULT_ALLOCATIONS)):
+                if got != want:
+                    raise GenesisError(
+                        f"app_state.bank.allocations[{a_index}]: expected {want[0]!r} with {want[1]} bps and schedule {want[2]}"
+                    )
+            raise GenesisError(f"app_state.bank.allocations: expected {len(DEFAULT_ALLOCATIONS)} allocations")
+    return AppGenesis(tx_params, accounts, total_supply)

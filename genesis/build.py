@@ -1,0 +1,85 @@
+"""Build a CometBFT genesis.json whose app_state holds the allocation table and the tx params."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from chain_modules.auth.types import TxParams
+from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
+from genesis.allocation import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
+
+
+@dataclass(frozen=True)
+class GenesisValidator:
+    name: str
+    pubkey: bytes  # ed25519 consensus key, 32 bytes
+    power: int
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def validator_json(validator: GenesisValidator) -> dict:
+    return {
+        "address": hashlib.sha256(validator.pubkey).digest()[:20].hex().upper(),
+        "pub_key": {"type": "tendermint/PubKeyEd25519", "value": base64.b64encode(validator.pubkey).decode()},
+        "power": str(validator.power),
+        "name": validator.name,
+    }
+
+
+def build_app_state(recipients: dict[str, list[str]], tx_params: TxParams | None = None) -> dict:
+    """app_state with the default allocation table; each allocation is split evenly among its recipients."""
+    allocations = []
+    for name, share_bps, schedule in DEFAULT_ALLOCATIONS:
+        addresses = recipients.get(name)
+        if not addresses:
+            raise ValueError(f"allocation {name!r} needs at least one recipient address")
+        amounts = split_evenly(allocation_amount(share_bps), len(addresses))
+        allocations.append(
+            {
+                "name": name,
+                "share_bps": share_bps,
+                "schedule": schedule,
+                "recipients": [{"address": a, "amount": amount} for a, amount in zip(addresses, amounts)],
+            }
+        )
+    return {
+        "auth": {"params": (tx_params or TxParams()).to_dict()},
+        "bank": {"total_supply": TOTAL_SUPPLY_UAMIO, "allocations": allocations},
+    }
+
+
+def build_genesis(
+    chain_id: str,
+    genesis_time: datetime,
+    validators: list[GenesisValidator],
+    recipients: dict[str, list[str]],
+    tx_params: TxParams | None = None,
+    max_block_bytes: int = 4 * 1024 * 1024,
+) -> dict:
+    return {
+        "genesis_time": format_time(genesis_time),
+        "chain_id": chain_id,
+        "initial_height": "1",
+        "consensus_params": {
+            "block": {"max_bytes": str(max_block_bytes), "max_gas": "-1"},
+            "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
+            "validator": {"pub_key_types": ["ed25519"]},
+            "version": {"app": "1"},
+            "abci": {"vote_extensions_enable_height": "0"},
+        },
+        "validators": [validator_json(v) for v in validators],
+        "app_hash": "",
+        "app_state": build_app_state(recipients, tx_params),
+    }
+
+
+def write_genesis(genesis: dict, path: Path) -> None:
+    path.write_text(json.dumps(genesis, indent=2) + "\n")

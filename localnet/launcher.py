@@ -1,0 +1,343 @@
+"""The localnet: N validators on loopback, each a real cometbft process with its own Python app process.
+
+Layout under the localnet home (default ./.localnet):
+  localnet.json            chain id, node count, ports (written by init)
+  wallet/                  a wallet home with the dev keys (test keyring: UNENCRYPTED)
+  nodeI/cometbft/          CometBFT home (config, data)
+  nodeI/app/               app LevelDB
+  nodeI/app.sock           ABCI unix socket
+  nodeI/{app,cometbft}.log and .pid
+
+Ports of node I: p2p base+10*I, RPC base+10*I+1, CometBFT metrics base+10*I+2.
+Every app process runs with its own PYTHONHASHSEED, so hidden
+non-determinism shows up at once as an app-hash split.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from client.rpc import CometRpc, RpcError
+from client.wallet.keyring import open_keyring
+from genesis.build import GenesisValidator, build_genesis, write_genesis
+from localnet.config import configure_node
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = REPO_ROOT / ".localnet"
+DEFAULT_CHAIN_ID = "amino-localnet"
+DEFAULT_BASE_PORT = 26656
+IEO_ACCOUNTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+BUCKET_ACCOUNTS = {
+    "early_investors": "investors",
+    "infrastructure": "infrastructure",
+    "team": "team",
+    "foundation": "foundation",
+    "community": "community",
+}
+
+
+class LocalnetError(RuntimeError):
+    pass
+
+
+def cometbft_binary() -> Path:
+    candidate = REPO_ROOT / ".tools" / "bin" / "cometbft"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("cometbft")
+    if found:
+        return Path(found)
+    raise LocalnetError("cometbft not found: run scripts/setup.sh (it builds the pinned version into .tools/bin)")
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    index: int
+    running_app: bool
+    running_cometbft: bool
+    height: int | None
+    app_hash: str | None
+    peers: int | None
+    catching_up: bool | None
+    error: str | None = None
+
+
+class Localnet:
+    def __init__(
+        self,
+        home: Path = DEFAULT_HOME,
+        nodes: int = 4,
+        base_port: int = DEFAULT_BASE_PORT,
+        chain_id: str = DEFAULT_CHAIN_ID,
+        timeout_commit: str = "500ms",
+    ) -> None:
+        self.home = Path(home).resolve()
+        manifest = self.home / "localnet.json"
+        if manifest.exists():
+            data = json.loads(manifest.read_text())
+            nodes, base_port, chain_id = data["nodes"], data["base_port"], data["chain_id"]
+            timeout_commit = data.get("timeout_commit", timeout_commit)
+        self.nodes = nodes
+        self.base_port = base_port
+        self.chain_id = chain_id
+        self.timeout_commit = timeout_commit
+
+    # -- layout ------------------------------------------------------------------
+
+    def node_dir(self, index: int) -> Path:
+        return self.home / f"node{index}"
+
+    def p2p_port(self, index: int) -> int:
+        return self.base_port + 10 * index
+
+    def rpc_port(self, index: int) -> int:
+        return self.base_port + 10 * index + 1
+
+    def metrics_port(self, index: int) -> int:
+        return self.base_port + 10 * index + 2
+
+    def rpc_url(self, index: int = 0) -> str:
+        return f"http://127.0.0.1:{self.rpc_port(index)}"
+
+    @property
+    def wallet_home(self) -> Path:
+        return self.home / "wallet"
+
+    @property
+    def initialized(self) -> bool:
+        return (self.home / "localnet.json").exists()
+
+    # -- init ----------------------------------------------------------------------
+
+    def init(self) -> None:
+        """Create node homes, keys, the dev wallet and a genesis shared by all nodes (once)."""
+        if self.initialized:
+            return
+        binary = cometbft_binary()
+        self.home.mkdir(parents=True, exist_ok=True)
+        validators = []
+        node_ids = []
+        for index in range(self.nodes):
+            cometbft_home = self.node_dir(index) / "cometbft"
+            subprocess.run([str(binary), "init", "--home", str(cometbft_home)], check=True, capture_output=True)
+            key = json.loads((cometbft_home / "config" / "priv_validator_key.json").read_text())
+            validators.append(GenesisValidator(f"node{index}", base64.b64decode(key["pub_key"]["value"]), 10))
+            node_id = subprocess.run(
+                [str(binary), "show-node-id", "--home", str(cometbft_home)], check=True, capture_output=True, text=True
+            ).stdout.strip()
+            node_ids.append(node_id)
+
+        keyring = open_keyring(self.wallet_home, "test")
+        recipients: dict[str, list[str]] = {"ieo": []}
+        for name in IEO_ACCOUNTS:
+            info, _mnemonic = keyring.add(name)
+            recipients["ieo"].append(info.address)
+        for allocation, name in BUCKET_ACCOUNTS.items():
+            info, _mnemonic = keyring.add(name)
+            recipients[allocation] = [info.address]
+        (self.wallet_home / "client.json").write_text(
+            json.dumps({"chain_id": self.chain_id, "node": self.rpc_url(0), "keyring_backend": "test"}, indent=2) + "\n"
+        )
+
+        genesis = build_genesis(self.chain_id, datetime.now(timezone.utc), validators, recipients)
+        for index in range(self.nodes):
+            cometbft_home = self.node_dir(index) / "cometbft"
+            write_genesis(genesis, cometbft_home / "config" / "genesis.json")
+            peers = [
+                f"{node_ids[other]}@127.0.0.1:{self.p2p_port(other)}" for other in range(self.nodes) if other != index
+            ]
+            configure_node(
+                cometbft_home / "config" / "config.toml",
+                moniker=f"node{index}",
+                abci_socket=self.node_dir(index) / "app.sock",
+                p2p_port=self.p2p_port(index),
+                rpc_port=self.rpc_port(index),
+                metrics_port=self.metrics_port(index),
+                persistent_peers=peers,
+                timeout_commit=self.timeout_commit,
+            )
+        (self.home / "localnet.json").write_text(
+            json.dumps(
+                {"chain_id": self.chain_id, "nodes": self.nodes, "base_port": self.base_port, "timeout_commit": self.timeout_commit},
+                indent=2,
+            )
+            + "\n"
+        )
+
+    # -- processes -----------------------------------------------------------------
+
+    def _pid_file(self, index: int, process: str) -> Path:
+        return self.node_dir(index) / f"{process}.pid"
+
+    def _pid(self, index: int, process: str) -> int | None:
+        path = self._pid_file(index, process)
+        if not path.exists():
+            return None
+        try:
+            pid = int(path.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (ValueError, OSError):
+            return None
+        # guard against a recycled pid: the process must be ours
+        if str(self.node_dir(index)).encode() not in cmdline:
+            return None
+        return pid
+
+    def is_running(self, index: int, process: str) -> bool:
+        pid = self._pid(index, process)
+        if pid is None:
+            return False
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    def _spawn(self, index: int, process: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log_path = self.node_dir(index) / f"{process}.log"
+        with open(log_path, "ab") as log_file:
+            child = subprocess.Popen(
+                argv,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=str(REPO_ROOT),
+                start_new_session=True,
+            )
+        self._pid_file(index, process).write_text(f"{child.pid}\n")
+        return child
+
+    def start_app(self, index: int) -> None:
+        if self.is_running(index, "app"):
+            return
+        node = self.node_dir(index)
+        socket = node / "app.sock"
+        if socket.exists():
+            socket.unlink()
+        env = dict(os.environ, PYTHONHASHSEED=str(1000 + index))
+        argv = [sys.executable, "-m", "abci_app", "--db", str(node / "app" / "data"), "--address", f"unix://{socket}"]
+        child = self._spawn(index, "app", argv, env)
+        deadline = time.monotonic() + 30
+        while not socket.exists():
+            if child.poll() is not None:
+                raise LocalnetError(f"node{index} app exited at start; see {node / 'app.log'}")
+            if time.monotonic() > deadline:
+                raise LocalnetError(f"node{index} app did not open its socket; see {node / 'app.log'}")
+            time.sleep(0.05)
+
+    def start_cometbft(self, index: int) -> None:
+        if self.is_running(index, "cometbft"):
+            return
+        node = self.node_dir(index)
+        argv = [str(cometbft_binary()), "node", "--home", str(node / "cometbft")]
+        self._spawn(index, "cometbft", argv, dict(os.environ))
+
+    def start_node(self, index: int) -> None:
+        self.start_app(index)
+        self.start_cometbft(index)
+
+    def stop_process(self, index: int, process: str, hard: bool = False, timeout: float = 15.0) -> None:
+        pid = self._pid(index, process)
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while self.is_running(index, process):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+        self._pid_file(index, process).unlink(missing_ok=True)
+
+    def stop_node(self, index: int, hard: bool = False) -> None:
+        self.stop_process(index, "cometbft", hard)
+        self.stop_process(index, "app", hard)
+
+    def up(self, wait_height: int = 2, timeout: float = 90.0) -> None:
+        self.init()
+        for index in range(self.nodes):
+            self.start_node(index)
+        self.wait_for_height(wait_height, timeout)
+
+    def down(self) -> None:
+        for index in range(self.nodes):
+            self.stop_node(index)
+
+    def reset(self) -> None:
+        self.down()
+        if self.home.exists():
+            shutil.rmtree(self.home)
+
+    def wait_for_height(self, height: int, timeout: float = 60.0, nodes: list[int] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        for index in nodes if nodes is not None else range(self.nodes):
+            with CometRpc(self.rpc_url(index), timeout=2) as rpc:
+                while True:
+                    try:
+                        if rpc.latest_height() >= height:
+                            break
+                    except RpcError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise LocalnetError(
+                            f"node{index} did not reach height {height} in {timeout:.0f}s; "
+                            f"see {self.node_dir(index)}/cometbft.log and app.log"
+                        )
+                    for process in ("app", "cometbft"):
+                        if not self.is_running(index, process):
+                            raise LocalnetError(f"node{index} {process} is not running; see {self.node_dir(index)}/{process}.log")
+                    time.sleep(0.2)
+
+    # -- status --------------------------------------------------------------------
+
+    def status(self) -> list[NodeStatus]:
+        statuses = []
+        for index in range(self.nodes):
+            running_app = self.is_running(index, "app")
+            running_cometbft = self.is_running(index, "cometbft")
+            height = app_hash = peers = catching_up = error = None
+            if running_cometbft:
+                try:
+                    with CometRpc(self.rpc_url(index), timeout=2) as rpc:
+                        info = rpc.status()["sync_info"]
+                        height = int(info["latest_block_height"])
+                        app_hash = info["latest_app_hash"]
+                        catching_up = bool(info["catching_up"])
+                        peers = int(rpc.net_info()["n_peers"])
+                except RpcError as exc:
+                    error = str(exc)
+            statuses.append(NodeStatus(index, running_app, running_cometbft, height, app_hash, peers, catching_up, error))
+        return statuses
+
+    def app_hash_splits(self, height: int | None = None) -> dict[int, dict[str, list[int]]]:
+        """Heights (default: the lowest latest height of the running nodes) where nodes disagree on the app hash."""
+        hashes: dict[int, str] = {}
+        statuses = [s for s in self.status() if s.height]
+        if not statuses:
+            return {}
+        check_height = height or min(s.height for s in statuses)  # type: ignore[type-var]
+        for status in statuses:
+            try:
+                with CometRpc(self.rpc_url(status.index), timeout=2) as rpc:
+                    header = rpc.block(check_height)["block"]["header"]
+                    hashes[status.index] = header["app_hash"]
+            except RpcError:
+                continue
+        groups: dict[str, list[int]] = {}
+        for index, value in sorted(hashes.items()):
+            groups.setdefault(value, []).append(index)
+        return {check_height: groups} if len(groups) > 1 else {}
