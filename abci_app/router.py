@@ -51,12 +51,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A message type, its handler, and its gas cost (a function of the decoded message)."""
+    """A message type (whose instances know their gas) and its handler."""
 
     module: str
     message: type
     handler: Callable[[Any, BlockContext, Any], None]
-    gas: Callable[[Any], int]
 
 
 class SignatureCache:
@@ -163,7 +162,7 @@ class Router:
                 msg = route.message.from_body(body)
                 if msg.signer != signer:
                     raise ErrUnauthorized(f"message {msg_type} must be signed by {bech32(msg.signer)}, not {signer_text}")
-                gas_used += route.gas(msg)
+                gas_used += msg.gas()
                 if gas_used > doc.gas_limit:
                     raise ErrOutOfGas(f"out of gas: used at least {gas_used}, limit {doc.gas_limit}")
                 messages.emit(Event("message", (("action", msg_type), ("module", route.module), ("sender", signer_text))))

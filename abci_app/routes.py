@@ -1,4 +1,8 @@
-"""The message table: type -> module, message class, handler, gas. Adding a module adds rows here."""
+"""The message table: type -> module, message class, handler. Adding a module adds rows here.
+
+Each message class states its own gas (``msg.gas()``) so that clients can
+estimate fees from the same numbers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,7 @@ from abci_app.router import Route
 from chain_modules.bank.handlers import handle_multi_send, handle_send
 from chain_modules.bank.types import MsgMultiSend, MsgSend
 
-GAS_SEND = 2_000
-GAS_MULTI_SEND_BASE = 2_000
-GAS_PER_OUTPUT = 1_000
-
 ROUTES: list[Route] = [
-    Route("bank", MsgSend, handle_send, lambda msg: GAS_SEND),
-    Route("bank", MsgMultiSend, handle_multi_send, lambda msg: GAS_MULTI_SEND_BASE + GAS_PER_OUTPUT * len(msg.outputs)),
+    Route("bank", MsgSend, handle_send),
+    Route("bank", MsgMultiSend, handle_multi_send),
 ]

@@ -12,6 +12,11 @@ from chain_modules.common.address import ADDRESS_LENGTH
 MAX_MULTI_SEND_OUTPUTS = 100
 DENOM = "uamio"
 
+# Gas of each message, on top of the tx base and per-byte gas (auth params).
+GAS_SEND = 2_000
+GAS_MULTI_SEND_BASE = 2_000
+GAS_PER_OUTPUT = 1_000
+
 
 def module_address(name: str) -> bytes:
     """The account address of a module (fee collector, pools): no key can sign for it."""
@@ -62,6 +67,9 @@ class MsgSend:
     def to_body(self) -> dict:
         return {"amount": self.amount, "from": self.sender, "to": self.recipient}
 
+    def gas(self) -> int:
+        return GAS_SEND
+
     @property
     def signer(self) -> bytes:
         return self.sender
@@ -102,6 +110,9 @@ class MsgMultiSend:
             "from": self.sender,
             "outputs": [{"amount": o.amount, "to": o.recipient} for o in self.outputs],
         }
+
+    def gas(self) -> int:
+        return GAS_MULTI_SEND_BASE + GAS_PER_OUTPUT * len(self.outputs)
 
     @property
     def signer(self) -> bytes:

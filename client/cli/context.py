@@ -1,0 +1,76 @@
+"""CLI configuration: wallet home, node URL, chain id, keyring backend, output format."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from client.rpc import CometRpc
+from client.wallet.keyring import Keyring, open_keyring
+
+DEFAULT_HOME = Path(os.environ.get("AMINO_HOME", Path.home() / ".amino"))
+DEFAULT_NODE = "http://127.0.0.1:26657"
+
+
+@dataclass
+class CliContext:
+    home: Path
+    node: str | None
+    chain_id: str | None
+    keyring_backend: str | None
+    output: str
+    _keyring: Keyring | None = None
+
+    def _config(self) -> dict:
+        path = self.home / "client.json"
+        if path.exists():
+            try:
+                return json.loads(path.read_text())
+            except json.JSONDecodeError as exc:
+                raise click.ClickException(f"{path} is not valid JSON: {exc}") from None
+        return {}
+
+    @property
+    def node_url(self) -> str:
+        return self.node or self._config().get("node") or DEFAULT_NODE
+
+    @property
+    def backend(self) -> str:
+        return self.keyring_backend or self._config().get("keyring_backend") or "file"
+
+    def rpc(self) -> CometRpc:
+        return CometRpc(self.node_url)
+
+    def resolved_chain_id(self, rpc: CometRpc | None = None) -> str:
+        chain_id = self.chain_id or self._config().get("chain_id")
+        if chain_id:
+            return chain_id
+        if rpc is None:
+            raise click.ClickException("no chain id: pass --chain-id (offline) or set it in client.json")
+        return rpc.status()["node_info"]["network"]
+
+    def keyring(self) -> Keyring:
+        if self._keyring is not None:
+            return self._keyring
+
+        def ask(prompt: str) -> str:
+            env = os.environ.get("AMINO_KEYRING_PASSPHRASE")
+            if env is not None:
+                return env
+            return click.prompt(prompt.rstrip(": "), hide_input=True)
+
+        keyring = open_keyring(self.home, self.backend, ask)
+        if not keyring.encrypted:
+            click.echo(
+                f"WARNING: keyring backend '{self.backend}' stores keys UNENCRYPTED in {self.home}; use it for tests only",
+                err=True,
+            )
+        self._keyring = keyring
+        return keyring
+
+
+pass_ctx = click.make_pass_decorator(CliContext)

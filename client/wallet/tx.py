@@ -1,0 +1,160 @@
+"""Build, sign, broadcast and await transactions; render sign docs for people and scripts."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from abci_app.codec import SignDoc, decode_sign_doc, encode_tx, sign_bytes
+from chain_modules.auth.types import TxParams
+from chain_modules.common.address import ADDRESS_LENGTH, decode_address, encode_address
+from chain_modules.common.encoding import decode
+from client.rpc import CometRpc, RpcError
+
+# Envelope overhead over the sign doc: msgpack array + bin headers + pubkey + signature.
+_ENVELOPE_OVERHEAD = 1 + 5 + 2 + 32 + 2 + 64
+GAS_MARGIN_NUM, GAS_MARGIN_DEN = 11, 10
+
+
+class WalletError(Exception):
+    """A user-facing wallet error with a message that says what to do."""
+
+
+def get_params(rpc: CometRpc) -> TxParams:
+    result = rpc.abci_query("/auth/params")
+    if result.code:
+        raise WalletError(f"cannot read tx params: {result.log}")
+    return TxParams.from_dict(decode(result.value))
+
+
+def get_sequence(rpc: CometRpc, address: str) -> int:
+    result = rpc.abci_query(f"/auth/account/{address}")
+    if result.code:
+        raise WalletError(f"cannot read account {address}: {result.log}")
+    if not result.value:
+        return 0
+    _pubkey, sequence = decode(result.value)
+    return sequence
+
+
+def estimate_gas(params: TxParams, doc_size: int, message_gas: int) -> int:
+    exact = params.gas_base + params.gas_per_byte * (doc_size + _ENVELOPE_OVERHEAD + 16) + message_gas
+    return exact * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+
+
+def build_doc(
+    chain_id: str,
+    sequence: int,
+    msgs: list[tuple[str, dict, int]],
+    params: TxParams,
+    memo: str = "",
+    gas_limit: int | None = None,
+    fee: int | None = None,
+) -> SignDoc:
+    """A sign doc for (type, body, gas) messages; gas and fee default to an estimate and the minimum fee."""
+    bodies = tuple((msg_type, body) for msg_type, body, _gas in msgs)
+    if gas_limit is None:
+        probe = SignDoc(chain_id, sequence, 2**32, 2**32, memo, bodies)
+        gas_limit = estimate_gas(params, len(probe.to_bytes()), sum(gas for _t, _b, gas in msgs))
+    if fee is None:
+        fee = params.min_fee(gas_limit)
+    return SignDoc(chain_id, sequence, fee, gas_limit, memo, bodies)
+
+
+def sign(doc: SignDoc, signing_key) -> bytes:
+    doc_bytes = doc.to_bytes()
+    signature = signing_key.sign(sign_bytes(doc_bytes)).signature
+    return encode_tx(doc_bytes, bytes(signing_key.verify_key), signature)
+
+
+def sign_doc_bytes_signed(doc_bytes: bytes, signing_key) -> bytes:
+    """Sign exact sign-doc bytes from an unsigned tx file (offline signing)."""
+    decode_sign_doc(doc_bytes)  # refuses malformed files before anything is signed
+    signature = signing_key.sign(sign_bytes(doc_bytes)).signature
+    return encode_tx(doc_bytes, bytes(signing_key.verify_key), signature)
+
+
+def render_value(value: Any) -> Any:
+    """JSON-friendly rendering: 20-byte fields as bech32 addresses, other bytes as hex."""
+    if isinstance(value, bytes):
+        return encode_address(value) if len(value) == ADDRESS_LENGTH else value.hex()
+    if isinstance(value, dict):
+        return {k: render_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [render_value(v) for v in value]
+    return value
+
+
+def render_doc(doc: SignDoc) -> dict:
+    return {
+        "chain_id": doc.chain_id,
+        "sequence": doc.sequence,
+        "fee": f"{doc.fee}uamio",
+        "gas_limit": doc.gas_limit,
+        "memo": doc.memo,
+        "msgs": [{"type": t, "body": render_value(b)} for t, b in doc.msgs],
+    }
+
+
+def unsigned_tx_json(doc: SignDoc) -> str:
+    return json.dumps({"sign_doc": render_doc(doc), "sign_doc_bytes": base64.b64encode(doc.to_bytes()).decode()}, indent=2)
+
+
+def signed_tx_json(tx: bytes) -> str:
+    return json.dumps({"tx": base64.b64encode(tx).decode()}, indent=2)
+
+
+def address_bytes(text: str) -> bytes:
+    try:
+        return decode_address(text)
+    except ValueError as exc:
+        raise WalletError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class BroadcastResult:
+    tx_hash: str
+    check_code: int
+    check_log: str
+    codespace: str
+    height: int | None = None
+    code: int | None = None
+    log: str | None = None
+    gas_wanted: int | None = None
+    gas_used: int | None = None
+    events: list | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def broadcast(rpc: CometRpc, tx: bytes, wait: bool = True, timeout: float = 30.0) -> BroadcastResult:
+    """broadcast_tx_sync, then (with wait) poll for inclusion by hash."""
+    result = rpc.broadcast_tx_sync(tx)
+    tx_hash = result["hash"]
+    check = BroadcastResult(tx_hash, int(result["code"]), result.get("log", ""), result.get("codespace", ""))
+    if check.check_code != 0 or not wait:
+        return check
+    try:
+        committed = rpc.wait_for_tx(bytes.fromhex(tx_hash), timeout=timeout)
+    except RpcError as exc:
+        raise WalletError(f"{exc}; it may still be committed later: amino query tx {tx_hash}") from None
+    tx_result = committed["tx_result"]
+    events = [
+        {"type": event["type"], "attributes": {a["key"]: a["value"] for a in event.get("attributes", [])}}
+        for event in tx_result.get("events", [])
+    ]
+    return BroadcastResult(
+        tx_hash,
+        0,
+        "",
+        tx_result.get("codespace", ""),
+        int(committed["height"]),
+        int(tx_result.get("code", 0)),
+        tx_result.get("log", ""),
+        int(tx_result.get("gas_wanted", 0)),
+        int(tx_result.get("gas_used", 0)),
+        events,
+    )
