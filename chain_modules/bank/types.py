@@ -27,9 +27,11 @@ FEE_COLLECTOR = module_address("fee_collector")
 
 
 def _address_field(body: dict, name: str) -> bytes:
+    from chain_modules.bank.errors import ErrInvalidAddress
+
     value = body.get(name)
     if type(value) is not bytes or len(value) != ADDRESS_LENGTH:
-        raise ErrInvalidMessage(f"field {name!r} must be a {ADDRESS_LENGTH}-byte address")
+        raise ErrInvalidAddress(f"field {name!r} must be a {ADDRESS_LENGTH}-byte address")
     return value
 
 

@@ -1,0 +1,136 @@
+"""Test helpers: deterministic keys, a genesis with the real allocation table, and an app driver."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from nacl.signing import SigningKey
+
+from abci_app.app import AminoApp
+from abci_app.codec import SignDoc, sign_tx
+from abci_app.proto import abci
+from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
+from chain_modules.common.address import address_bytes_from_pubkey, encode_address
+from genesis.build import build_app_state
+
+CHAIN_ID = "amino-test"
+GENESIS_TIME = 1_800_000_000  # seconds since the epoch
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class TestKey:
+    name: str
+    signing_key: SigningKey
+
+    @property
+    def pubkey(self) -> bytes:
+        return bytes(self.signing_key.verify_key)
+
+    @property
+    def address(self) -> bytes:
+        return address_bytes_from_pubkey(self.pubkey)
+
+    @property
+    def bech32(self) -> str:
+        return encode_address(self.address)
+
+
+def make_key(name: str) -> TestKey:
+    return TestKey(name, SigningKey(hashlib.sha256(b"amino-test-key/" + name.encode()).digest()))
+
+
+IEO_NAMES = ["alice", "bob", "carol", "dave"]
+BUCKET_NAMES = {
+    "early_investors": "investor",
+    "infrastructure": "infra",
+    "team": "team",
+    "foundation": "foundation",
+    "community": "community",
+}
+KEYS = {name: make_key(name) for name in IEO_NAMES + list(BUCKET_NAMES.values()) + ["eve", "mallory"]}
+
+
+def genesis_app_state() -> dict:
+    recipients = {"ieo": [KEYS[n].bech32 for n in IEO_NAMES]}
+    recipients.update({allocation: [KEYS[name].bech32] for allocation, name in BUCKET_NAMES.items()})
+    return build_app_state(recipients)
+
+
+def timestamp(seconds: int, nanos: int = 0) -> Timestamp:
+    return Timestamp(seconds=seconds, nanos=nanos)
+
+
+def send(key: TestKey, to: bytes, amount: int, sequence: int, fee: int = 500, gas: int = 50_000,
+         chain_id: str = CHAIN_ID, memo: str = "") -> bytes:
+    doc = SignDoc(chain_id, sequence, fee, gas, memo, ((MsgSend.TYPE, MsgSend(key.address, to, amount).to_body()),))
+    return sign_tx(doc, key.signing_key)
+
+
+def multi_send(key: TestKey, outputs: list[tuple[bytes, int]], sequence: int, fee: int = 1_000, gas: int = 100_000) -> bytes:
+    msg = MsgMultiSend(key.address, tuple(Output(to, amount) for to, amount in outputs))
+    doc = SignDoc(CHAIN_ID, sequence, fee, gas, "", ((MsgMultiSend.TYPE, msg.to_body()),))
+    return sign_tx(doc, key.signing_key)
+
+
+def signed(key: TestKey, msgs: list[tuple[str, object]], sequence: int, fee: int = 1_000, gas: int = 100_000,
+           chain_id: str = CHAIN_ID, memo: str = "") -> bytes:
+    return sign_tx(SignDoc(chain_id, sequence, fee, gas, memo, tuple(msgs)), key.signing_key)
+
+
+class AppDriver:
+    """Drives an AminoApp block by block, as CometBFT would, without CometBFT."""
+
+    def __init__(self, path: Path, app_state: dict | None = None, genesis_time: int = GENESIS_TIME) -> None:
+        self.path = path
+        self.app = AminoApp(path)
+        self.time = genesis_time
+        self.height = self.app.store.last_height
+        if self.height == 0:
+            self.app.init_chain(
+                abci.RequestInitChain(
+                    time=timestamp(genesis_time),
+                    chain_id=CHAIN_ID,
+                    app_state_bytes=json.dumps(app_state or genesis_app_state()).encode(),
+                    initial_height=1,
+                )
+            )
+
+    def block(self, txs: list[bytes], seconds: int = 5) -> list:
+        """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the tx results."""
+        self.time += seconds
+        self.height += 1
+        response = self.app.finalize_block(
+            abci.RequestFinalizeBlock(txs=txs, height=self.height, time=timestamp(self.time), hash=hashlib.sha256(str(self.height).encode()).digest())
+        )
+        self.last_app_hash = response.app_hash
+        self.app.commit(abci.RequestCommit())
+        return list(response.tx_results)
+
+    def check(self, tx: bytes):
+        return self.app.check_tx(abci.RequestCheckTx(tx=tx))
+
+    def query(self, path: str, prove: bool = False):
+        return self.app.query(abci.RequestQuery(path=path, prove=prove))
+
+    def balance(self, address: bytes) -> int:
+        from chain_modules.bank.state import get_balance
+
+        return get_balance(self.app.store.committed, address)
+
+    def sequence(self, address: bytes) -> int:
+        from chain_modules.auth.state import get_account
+
+        account = get_account(self.app.store.committed, address)
+        return 0 if account is None else account.sequence
+
+    def snapshot(self) -> dict[bytes, bytes]:
+        """Every committed state key and value (for 'state unchanged' assertions)."""
+        return dict(self.app.store.committed.iter_prefix(b""))
+
+    def close(self) -> None:
+        self.app.close()
