@@ -80,9 +80,10 @@ def decode_uvarint(buf: bytearray | bytes, pos: int) -> tuple[int, int] | None:
 
 
 class AbciServer:
-    def __init__(self, app: AminoApp) -> None:
+    def __init__(self, app: AminoApp, on_fatal=None) -> None:
         self.app = app
         self.fatal: BaseException | None = None
+        self.on_fatal = on_fatal or self._halt
         self._server: asyncio.AbstractServer | None = None
 
     def handle(self, request) -> object:
@@ -141,7 +142,7 @@ class AbciServer:
                     writer.write(b"".join(out))
                     await writer.drain()
                 if self.fatal is not None:
-                    self._halt()
+                    self.on_fatal()
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return

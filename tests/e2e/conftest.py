@@ -1,0 +1,29 @@
+import os
+import socket
+
+import pytest
+
+from localnet.launcher import Localnet
+
+E2E_BASE_PORT = int(os.environ.get("AMINO_E2E_BASE_PORT", "39656"))
+
+
+def _ports_free(base: int, nodes: int) -> bool:
+    for index in range(nodes):
+        for offset in range(3):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", base + 10 * index + offset)) == 0:
+                    return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def localnet(tmp_path_factory):
+    """A real 4-validator localnet (cometbft + app processes) on 127.0.0.1, torn down after the module."""
+    assert _ports_free(E2E_BASE_PORT, 4), f"ports from {E2E_BASE_PORT} are taken; set AMINO_E2E_BASE_PORT"
+    net = Localnet(tmp_path_factory.mktemp("localnet"), nodes=4, base_port=E2E_BASE_PORT, timeout_commit="300ms")
+    try:
+        net.up(wait_height=2, timeout=120)
+        yield net
+    finally:
+        net.down()
