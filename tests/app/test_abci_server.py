@@ -36,8 +36,14 @@ class Harness:
             pass
 
     def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(str(self.path))
+        for _ in range(200):  # the socket file appears at bind(), a moment before listen()
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(self.path))
+                break
+            except (ConnectionRefusedError, FileNotFoundError):
+                sock.close()
+                threading.Event().wait(0.01)
         sock.settimeout(10)
         return Connection(sock)
 
@@ -159,6 +165,10 @@ def test_block_execution_failure_answers_exception_and_halts(harness):
     response = conn.recv()
     assert response.WhichOneof("value") == "exception"
     assert "finalize_block failed" in response.exception.error
+    for _ in range(200):  # the halt hook runs right after the response is written
+        if harness.fatal_calls:
+            break
+        threading.Event().wait(0.01)
     assert harness.fatal_calls == [True]
 
 
