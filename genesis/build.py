@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def build_app_state(recipients: dict[str, list[str]], tx_params: TxParams | None
             {
                 "name": name,
                 "share_bps": share_bps,
-                "schedule": schedule,
+                "schedule": copy.deepcopy(schedule),
                 "recipients": [{"address": a, "amount": amount} for a, amount in zip(addresses, amounts)],
             }
         )

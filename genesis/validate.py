@@ -5,30 +5,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
 from genesis.app_state import AppGenesis, GenesisError, parse_app_state
 
 
+_RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$", re.ASCII)
+
+
 def parse_genesis_time(text: object) -> int:
-    """Seconds since the epoch of an RFC 3339 genesis_time (as CometBFT writes it)."""
-    if not isinstance(text, str):
-        raise GenesisError("genesis_time: must be an RFC 3339 string")
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    main, sep, rest = value.partition(".")
-    if sep:  # keep at most microseconds for fromisoformat; nanoseconds do not matter for seconds
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits) :]
-        value = f"{main}.{digits[:6].ljust(6, '0')}{zone}"
+    """Whole seconds since the epoch of an RFC 3339 genesis_time, as CometBFT writes it (up to nanoseconds)."""
+    match = _RFC3339.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise GenesisError(f"genesis_time: {text!r} is not an RFC 3339 time such as 2027-01-15T08:00:00.000000Z")
+    day, clock, _fraction, zone = match.groups()
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(f"{day}T{clock}{'+00:00' if zone == 'Z' else zone}")
     except ValueError:
-        raise GenesisError(f"genesis_time: {text!r} is not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        raise GenesisError("genesis_time: must have a time zone (use Z)")
+        raise GenesisError(f"genesis_time: {text!r} is not a valid date and time") from None
     return int(moment.timestamp())
 
 
@@ -63,7 +59,7 @@ def validate_genesis(genesis: object) -> AppGenesis:
         if address is not None and address != hashlib.sha256(raw).digest()[:20].hex().upper():
             raise GenesisError(f"{path}.address: does not match the public key")
         power = validator.get("power")
-        if not (isinstance(power, str) and power.isdigit() and int(power) > 0):
+        if not (isinstance(power, str) and re.fullmatch(r"[0-9]{1,19}", power) and int(power) > 0):
             raise GenesisError(f"{path}.power: must be a positive integer string")
     if "app_state" not in genesis:
         raise GenesisError("app_state: is required")
@@ -72,7 +68,9 @@ def validate_genesis(genesis: object) -> AppGenesis:
 
 def validate_genesis_file(path: Path) -> AppGenesis:
     try:
-        genesis = json.loads(Path(path).read_text())
+        genesis = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise GenesisError("genesis: the file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise GenesisError(f"genesis: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     return validate_genesis(genesis)

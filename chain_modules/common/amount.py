@@ -11,7 +11,7 @@ TOTAL_SUPPLY_UAMIO = 1_000_000_000 * UAMIO_PER_AMIO
 # sums of a bounded number of amounts cannot leave 64-bit range.
 MAX_AMOUNT = 2**63 - 1
 
-_AMOUNT_RE = re.compile(r"^(\d+)(?:\.(\d{1,6}))?(amio|uamio)$")
+_AMOUNT_RE = re.compile(r"^([0-9]+)(?:\.([0-9]{1,6}))?(amio|uamio)$")
 
 
 def is_amount(value: object) -> bool:

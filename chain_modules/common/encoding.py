@@ -23,6 +23,8 @@ def _canonical(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise EncodingError("value nested too deeply")
     if isinstance(value, dict):
+        if not all(type(k) is str for k in value):
+            raise EncodingError("map keys must be strings")
         return {k: _canonical(value[k], depth + 1) for k in sorted(value)}
     if isinstance(value, (list, tuple)):
         return [_canonical(v, depth + 1) for v in value]
