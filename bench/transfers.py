@@ -10,12 +10,26 @@ Run from the repository root (after scripts/setup.sh):
 Phases and what each figure means (see also bench/README.md):
 
 1. Amino localnet (4 validators on loopback, fresh temp dir, base port 46656, so it never clashes with
-   a developer localnet on 26656). Bank sends from the IEO dev accounts (alice..heidi) are signed
-   offline *before* the measured loop (each account its own sequences), then one worker thread per
-   account sends them with broadcast_tx_sync to "its" node (account i -> node i % 4, which keeps each
-   account's sequences in order) for --duration seconds:
-   - saturating run: every worker sends its next tx as soon as the previous broadcast returns;
-   - fixed-rate run: open-loop pacing at half the measured saturating throughput (or --rate).
+   a developer localnet on 26656). Bank sends from funded accounts are signed offline *before* the
+   measured loop (each account its own sequences 0..N-1), then one worker thread per account sends
+   them with broadcast_tx_sync to "its" node (account i -> node i % 4, which keeps each account's
+   sequences in order: one request in flight per account) for --duration seconds. The accounts are
+   the IEO dev accounts alice..heidi of the localnet keyring, plus (--accounts > 8, default 32) fresh
+   accounts funded from them by multi-sends at setup. Why 32: an account keeps one broadcast in
+   flight, and under load a broadcast_tx_sync round trip to an Amino node takes ~5-18 ms (the
+   single-threaded app also runs every gossiped CheckTx and the blocks; the report prints the p50),
+   so 8 accounts offer at most ~500 tx/s, less than the chain commits even on 2 cores.
+   Runs (each followed by a drain, so the next starts on an empty mempool):
+   - saturating, closed loop: every worker sends its next tx as soon as the previous broadcast
+     returns, but keeps at most --max-pending/accounts of its txs accepted-but-uncommitted (default
+     2000 in total). This is the maximum *sustained* throughput: the chain always has work, the
+     mempool stays bounded, blocks stay regular;
+   - saturating, unbounded: the same without the bound (literally as fast as possible). On a small
+     machine the mempool then grows without limit, blocks grow to thousands of txs and seconds
+     long, and throughput drops (overload behaviour, e.g. recheck of the whole mempool after each
+     block); its throughput figure is noisy, since it rests on a handful of huge blocks;
+   - fixed-rate run: open-loop pacing at half the closed-loop committed throughput (or --rate),
+     where the latency p50/p99 are the figures to quote.
    A watcher polls node0's /block_results and /block: a block is "committed" when node0 serves its
    results (so it has been agreed AND executed); every tx is matched by hash (sha256 of the tx bytes).
    - committed tx/s: our successful txs in blocks committed during the load window, divided by the
@@ -26,7 +40,8 @@ Phases and what each figure means (see also bench/README.md):
    - CPU: CPU seconds used by the app processes, cometbft processes and this client during the window.
 2. The same on CometBFT's built-in kvstore app (cometbft node --proxy_app kvstore, same node
    configs/ports scheme/timeout_commit, base port + 100), with "key=value" txs of the same byte size
-   as the Amino txs, at the same offered loads (saturating, and Amino's fixed rate). Ratios are
+   as the Amino txs, at the same offered loads (the same two saturating runs, and Amino's fixed
+   rate). Ratios are
    Amino/kvstore: the kvstore run is the ceiling CometBFT (and this load generator) reach on this
    machine, so tx/s ratio < 1 and latency ratio > 1 is the price of the app.
 3. Without CometBFT:
@@ -59,6 +74,7 @@ import cProfile
 import hashlib
 import http.client
 import io
+import itertools
 import json
 import math
 import os
@@ -73,6 +89,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,12 +109,12 @@ from abci_app.store import META_BLOCK_TIME, AppStore, Overlay  # noqa: E402
 from chain_modules.auth import api as auth_api  # noqa: E402
 from chain_modules.auth.types import TxParams  # noqa: E402
 from chain_modules.bank.genesis import GenesisAccount, init_genesis as bank_init_genesis  # noqa: E402
-from chain_modules.bank.types import GAS_SEND, MsgSend  # noqa: E402
+from chain_modules.bank.types import GAS_SEND, MAX_MULTI_SEND_OUTPUTS, MsgMultiSend, MsgSend, Output  # noqa: E402
 from chain_modules.common.address import address_bytes_from_pubkey, encode_address  # noqa: E402
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO  # noqa: E402
-from client.rpc import CometRpc, RpcError  # noqa: E402
+from client.rpc import CometRpc  # noqa: E402
 from client.wallet.keyring import open_keyring  # noqa: E402
-from client.wallet.tx import build_doc, get_params, get_sequence, sign  # noqa: E402
+from client.wallet.tx import broadcast, build_doc, get_params, get_sequence, sign  # noqa: E402
 from genesis.allocation import split_evenly  # noqa: E402
 from genesis.app_state import parse_app_state  # noqa: E402
 from genesis.build import build_app_state  # noqa: E402
@@ -120,7 +137,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def fmt_ms(seconds: float | None) -> str:
-    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
+    if seconds is None:
+        return "n/a"
+    return f"{seconds * 1000:.1f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
 
 
 def fmt_rate(value: float | None) -> str:
@@ -139,6 +158,17 @@ def process_cpu_seconds(pid: int) -> float:
             fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
     except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return (sum(fields[:8]) - idle) / CLK_TCK
+    except (OSError, ValueError, IndexError):
         return 0.0
 
 
@@ -209,16 +239,21 @@ class LoadWorker(threading.Thread):
         index: int,
         workers: int,
         port: int,
-        items: list[WorkItem],
+        items: Iterable[WorkItem],
         start: float,
         end: float,
         rate: float | None,
         stop_on_reject: bool,
+        committed: dict | None = None,
+        max_pending: int = 0,
     ) -> None:
         super().__init__(daemon=True, name=f"load-{index}")
+        self.committed, self.max_pending = committed, max_pending
+        self._committed_upto = 0  # index into self.sent: everything before it is committed
         self.index, self.workers, self.port, self.items = index, workers, port, items
         self.start_at, self.end_at, self.rate, self.stop_on_reject = start, end, rate, stop_on_reject
         self.sent: list[tuple[bytes, float]] = []
+        self.round_trips: list[float] = []
         self.rejected = 0
         self.errors = 0
         self.mempool_full_retries = 0
@@ -244,6 +279,8 @@ class LoadWorker(threading.Thread):
                         time.sleep(delay)
                     elif delay < -0.05:
                         self.late += 1
+                if self.max_pending and not self._wait_for_room():
+                    return
                 if time.monotonic() >= self.end_at:
                     return
                 if not self._send(rpc, item):
@@ -251,6 +288,17 @@ class LoadWorker(threading.Thread):
             self.exhausted = True
         finally:
             rpc.close()
+
+    def _wait_for_room(self) -> bool:
+        """Closed loop: wait until fewer than max_pending of this worker's accepted txs are uncommitted."""
+        while True:
+            while self._committed_upto < len(self.sent) and self.sent[self._committed_upto][0] in self.committed:
+                self._committed_upto += 1
+            if len(self.sent) - self._committed_upto < self.max_pending:
+                return True
+            if time.monotonic() >= self.end_at:
+                return False
+            time.sleep(0.005)
 
     def _send(self, rpc: RawRpc, item: WorkItem) -> bool:
         """Broadcast one tx (retrying while the mempool is full); False when the worker must stop."""
@@ -266,6 +314,7 @@ class LoadWorker(threading.Thread):
                 rpc.reconnect()
                 time.sleep(0.05)
                 continue
+            self.round_trips.append(time.monotonic() - sent_at)
             error = reply.get("error")
             if error:
                 text = f"{error.get('message', '')} {error.get('data', '')}"
@@ -380,6 +429,7 @@ class RunResult:
     accepted_tps: float = 0.0
     committed_window: int = 0
     committed_tps: float | None = None
+    committed_with_drain_tps: float | None = None
     blocks_in_window: int = 0
     mean_block_interval: float | None = None
     mean_block_txs: float | None = None
@@ -388,6 +438,7 @@ class RunResult:
     uncommitted: int = 0
     p50: float | None = None
     p99: float | None = None
+    rtt_p50: float | None = None
     pmax: float | None = None
     rejected: int = 0
     errors: int = 0
@@ -397,18 +448,20 @@ class RunResult:
     first_problem: str | None = None
     cpu: dict[str, float] = field(default_factory=dict)
     drain_seconds: float = 0.0
+    max_pending: int = 0
 
 
 def run_load(
     label: str,
     ports: list[int],
-    worker_items: list[list[WorkItem]],
+    worker_items: list,
     worker_nodes: list[int],
     rate: float | None,
     duration: float,
     cpu_pids: dict[str, list[int]],
     stop_on_reject: bool,
     drain_timeout: float,
+    max_pending: int = 0,
 ) -> RunResult:
     """One measured run: start the watcher, let the workers send for ``duration``, drain, compute figures."""
     say(f"{label}: {'saturating (as fast as possible)' if rate is None else f'offered {rate:,.1f} tx/s'} for {duration:.0f}s")
@@ -417,11 +470,23 @@ def run_load(
     start = time.monotonic() + 0.3
     end = start + duration
     workers = [
-        LoadWorker(i, len(worker_items), ports[worker_nodes[i]], items, start, end, rate, stop_on_reject)
+        LoadWorker(
+            i,
+            len(worker_items),
+            ports[worker_nodes[i]],
+            items,
+            start,
+            end,
+            rate,
+            stop_on_reject,
+            watcher.committed,
+            math.ceil(max_pending / len(worker_items)) if max_pending else 0,
+        )
         for i, items in enumerate(worker_items)
     ]
     cpu_before = {group: sum(process_cpu_seconds(p) for p in pids) for group, pids in cpu_pids.items()}
     client_before = client_cpu_seconds()
+    machine_before = machine_busy_seconds()
     try:
         for worker in workers:
             worker.start()
@@ -430,6 +495,7 @@ def run_load(
         load_end = time.monotonic()
         cpu_after = {group: sum(process_cpu_seconds(p) for p in pids) for group, pids in cpu_pids.items()}
         client_after = client_cpu_seconds()
+        machine_after = machine_busy_seconds()
         sent: dict[bytes, float] = {}
         for worker in workers:
             sent.update(worker.sent)
@@ -457,11 +523,11 @@ def run_load(
         for worker in workers:
             worker.join(timeout=1)  # they are bounded by ``end``; daemon threads in any case
 
-    result = RunResult(label, rate, duration, drain_seconds=drain_seconds)
+    result = RunResult(label, rate, duration, drain_seconds=drain_seconds, max_pending=max_pending)
     result.accepted = len(sent)
     result.accepted_tps = len(sent) / duration
     ours = set(sent)
-    window = [b for b in watcher.blocks if start <= b.seen <= end + 0.0]
+    window = [b for b in watcher.blocks if start <= b.seen <= end]
     result.blocks_in_window = len(window)
 
     def our_ok(block: SeenBlock) -> int:
@@ -481,6 +547,9 @@ def run_load(
     result.failed_in_blocks = sum(
         1 for b in watcher.blocks for h, code in zip(b.hashes, b.codes) if code != 0 and h in ours
     )
+    ok_seen = [watcher.committed[h][0] for h in sent if h in watcher.committed and watcher.committed[h][1] == 0]
+    if ok_seen and max(ok_seen) > start:
+        result.committed_with_drain_tps = len(ok_seen) / (max(ok_seen) - start)
     latencies = []
     for tx_hash, sent_at in sent.items():
         seen = watcher.committed.get(tx_hash)
@@ -490,6 +559,7 @@ def run_load(
             latencies.append(seen[0] - sent_at)
     result.p50, result.p99 = percentile(latencies, 50), percentile(latencies, 99)
     result.pmax = max(latencies) if latencies else None
+    result.rtt_p50 = percentile([rtt for w in workers for rtt in w.round_trips], 50)
     result.rejected = sum(w.rejected for w in workers)
     result.errors = sum(w.errors for w in workers)
     result.mempool_full_retries = sum(w.mempool_full_retries for w in workers)
@@ -501,6 +571,7 @@ def run_load(
     wall = load_end - start
     result.cpu = {group: (cpu_after[group] - cpu_before[group]) / wall for group in cpu_pids}
     result.cpu["client"] = (client_after - client_before) / wall
+    result.cpu["other"] = max(0.0, (machine_after - machine_before) / wall - sum(result.cpu.values()))
     say(
         f"{label}: accepted {result.accepted_tps:,.1f} tx/s, committed {fmt_rate(result.committed_tps)} tx/s, "
         f"p50 {fmt_ms(result.p50)}, p99 {fmt_ms(result.p99)}, uncommitted {result.uncommitted}, "
@@ -512,6 +583,15 @@ def run_load(
 # ----------------------------------------------------------------------------- phase 1: Amino localnet
 
 
+def saturating_runs(args) -> list[tuple[str, str, int]]:
+    """(result key, label, max pending): the closed-loop run (bounded backlog), then the unbounded flood."""
+    runs = []
+    if args.max_pending:
+        runs.append(("sat", f"saturating, <={args.max_pending} pending", args.max_pending))
+    runs.append(("flood", "saturating, unbounded backlog", 0))
+    return runs
+
+
 def amino_items(chain_id: str, params: TxParams, key: SigningKey, sink: bytes, first_sequence: int, count: int) -> list[WorkItem]:
     sender = address_bytes_from_pubkey(bytes(key.verify_key))
     items = []
@@ -520,6 +600,35 @@ def amino_items(chain_id: str, params: TxParams, key: SigningKey, sink: bytes, f
         tx = sign(doc, key)
         items.append(WorkItem(hashlib.sha256(tx).digest(), broadcast_body(tx)))
     return items
+
+
+def fund_extra_senders(net: Localnet, params: TxParams, funders: list[SigningKey], extra: list[SigningKey]) -> None:
+    """Setup, not measured: each IEO account multi-sends 1,000 AMIO to its share of the extra senders."""
+    say(f"amino: funding {len(extra)} extra senders from the IEO accounts (multi-send, not measured)")
+    with CometRpc(net.rpc_url(0), timeout=10) as rpc:
+        pending = []
+        for index, funder in enumerate(funders):
+            mine = extra[index :: len(funders)]
+            sender = address_bytes_from_pubkey(bytes(funder.verify_key))
+            sequence = get_sequence(rpc, encode_address(sender))
+            for chunk_start in range(0, len(mine), MAX_MULTI_SEND_OUTPUTS):
+                chunk = mine[chunk_start : chunk_start + MAX_MULTI_SEND_OUTPUTS]
+                outputs = tuple(Output(address_bytes_from_pubkey(bytes(k.verify_key)), 1_000 * 10**6) for k in chunk)
+                msg = MsgMultiSend(sender, outputs)
+                doc = build_doc(net.chain_id, sequence, [(MsgMultiSend.TYPE, msg.to_body(), msg.gas())], params)
+                sequence += 1
+                result = broadcast(rpc, sign(doc, funder), wait=False)
+                if result.check_code:
+                    raise RuntimeError(f"funding multi-send rejected: {result.check_log}")
+                pending.append(result.tx_hash)
+        # wait on the funded balances (works with any tx indexer setting)
+        deadline = time.monotonic() + 30
+        for key in extra:
+            address = encode_address(address_bytes_from_pubkey(bytes(key.verify_key)))
+            while not rpc.abci_query(f"/bank/balance/{address}").value:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"funding multi-sends ({len(pending)}) not committed within 30s")
+                time.sleep(0.2)
 
 
 def node_pids(net: Localnet, process: str) -> list[int]:
@@ -545,9 +654,13 @@ def phase_amino_localnet(args, tmp: Path) -> dict:
         keyring = open_keyring(net.wallet_home, "test")
         names = IEO_ACCOUNTS[: args.accounts]
         keys = [keyring.signing_key(name) for name in names]
-        addresses = [encode_address(address_bytes_from_pubkey(bytes(k.verify_key))) for k in keys]
         with CometRpc(net.rpc_url(0), timeout=10) as rpc:
             params = get_params(rpc)
+        if args.accounts > len(IEO_ACCOUNTS):
+            extra = bench_keys("localnet-senders", args.accounts - len(IEO_ACCOUNTS))
+            fund_extra_senders(net, params, keys, extra)
+            keys += extra
+        addresses = [encode_address(address_bytes_from_pubkey(bytes(k.verify_key))) for k in keys]
         sink = hashlib.sha256(b"amino-bench/sink").digest()[:20]
         cpu_pids = {"apps": node_pids(net, "app"), "cometbft": node_pids(net, "cometbft")}
         worker_nodes = [i % 4 for i in range(len(keys))]
@@ -564,9 +677,13 @@ def phase_amino_localnet(args, tmp: Path) -> dict:
         sat_items = presign(int(args.max_rate * args.duration))
         tx_size = len(base64.b64decode(sat_items[0][0].body.split(b'"tx":"')[1].split(b'"')[0]))
         out["tx_size"] = tx_size
-        sat = run_load("amino saturating", ports, sat_items, worker_nodes, None, args.duration, cpu_pids, True, args.drain_timeout)
-        out["sat"] = sat
-        rate = args.rate or ((sat.committed_tps or 0) / 2)
+        for key, label, max_pending in saturating_runs(args):
+            items = sat_items if key == "sat" or not args.max_pending else presign(int(args.max_rate * args.duration))
+            out[key] = run_load(
+                f"amino {label}", ports, items, worker_nodes, None, args.duration, cpu_pids, True, args.drain_timeout, max_pending
+            )
+        base = out["sat"] if "sat" in out else out["flood"]
+        rate = args.rate or ((base.committed_tps or 0) / 2)
         out["fixed_rate"] = rate
         if rate > 0:
             fixed_items = presign(int(rate * args.duration * 1.2) + 2 * len(keys))
@@ -585,14 +702,12 @@ def phase_amino_localnet(args, tmp: Path) -> dict:
 # ----------------------------------------------------------------------------- phase 2: kvstore localnet
 
 
-def kvstore_items(worker: int, run_tag: str, count: int, size: int) -> list[WorkItem]:
-    items = []
-    for j in range(count):
+def kvstore_items(worker: int, run_tag: str, size: int):
+    """Unique 'key=value' txs of ``size`` bytes, built on the fly (no signing: a few microseconds each)."""
+    for j in itertools.count():
         key = f"bench{run_tag}w{worker:02d}n{j:09d}".encode()
-        pad = max(1, size - len(key) - 1)
-        tx = key + b"=" + (b"v" * pad)
-        items.append(WorkItem(hashlib.sha256(tx).digest(), broadcast_body(tx)))
-    return items
+        tx = key + b"=" + (b"v" * max(1, size - len(key) - 1))
+        yield WorkItem(hashlib.sha256(tx).digest(), broadcast_body(tx))
 
 
 def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | None) -> dict:
@@ -632,12 +747,13 @@ def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | No
         cpu_pids = {"apps": [], "cometbft": [c.pid for c in children]}
         workers = args.accounts
         worker_nodes = [i % 4 for i in range(workers)]
-        per_worker = math.ceil(args.max_rate * 4 * args.duration / workers)
-        sat_items = [kvstore_items(w, "s", per_worker, tx_size) for w in range(workers)]
-        out["sat"] = run_load("kvstore saturating", ports, sat_items, worker_nodes, None, args.duration, cpu_pids, False, args.drain_timeout)
+        for key, label, max_pending in saturating_runs(args):
+            items = [kvstore_items(w, key, tx_size) for w in range(workers)]
+            out[key] = run_load(
+                f"kvstore {label}", ports, items, worker_nodes, None, args.duration, cpu_pids, False, args.drain_timeout, max_pending
+            )
         if fixed_rate:
-            per_worker = math.ceil(fixed_rate * args.duration * 1.2 / workers) + 2
-            fixed_items = [kvstore_items(w, "f", per_worker, tx_size) for w in range(workers)]
+            fixed_items = [kvstore_items(w, "f", tx_size) for w in range(workers)]
             out["fixed"] = run_load(
                 "kvstore fixed rate", ports, fixed_items, worker_nodes, fixed_rate, args.duration, cpu_pids, False, args.drain_timeout
             )
@@ -991,7 +1107,12 @@ def cometbft_version() -> str:
 
 def print_run_table(amino: dict, kv: dict | None) -> None:
     rows = []
-    for key, title in (("sat", "saturating (as fast as possible)"), ("fixed", "fixed offered rate")):
+    titles = (
+        ("sat", "saturating, closed loop: as fast as possible with <= --max-pending txs uncommitted"),
+        ("flood", "saturating, unbounded: as fast as possible, the backlog may grow"),
+        ("fixed", "fixed offered rate"),
+    )
+    for key, title in titles:
         a, k = amino.get(key), (kv or {}).get(key)
         if a is None and k is None:
             continue
@@ -1004,28 +1125,34 @@ def print_run_table(amino: dict, kv: dict | None) -> None:
         def line(name: str, getter, formatter, ratio: bool = True) -> None:
             av = getter(a) if a else None
             kv_ = getter(k) if k else None
+            shown = ["n/a" if v is None else formatter(v) for v in (av, kv_)]
             print(
-                f"  {name:42}{formatter(av):>14}{formatter(kv_):>14}"
+                f"  {name:42}{shown[0]:>14}{shown[1]:>14}"
                 f"{(fmt_ratio(av, kv_) if ratio else ''):>15}"
             )
 
         line("accepted by CheckTx (offered), tx/s", lambda r: r.accepted_tps, fmt_rate)
         line("committed, tx/s (steady state)", lambda r: r.committed_tps, fmt_rate)
+        line("  cross-check: all accepted / time to last", lambda r: r.committed_with_drain_tps, fmt_rate)
         line("latency p50 (broadcast -> committed)", lambda r: r.p50, fmt_ms)
         line("latency p99", lambda r: r.p99, fmt_ms)
         line("latency max", lambda r: r.pmax, fmt_ms)
+        line("broadcast_tx_sync round trip p50", lambda r: r.rtt_p50, fmt_ms)
         line("blocks in window / mean interval", lambda r: f"{r.blocks_in_window} / {fmt_ms(r.mean_block_interval)}", str, False)
         line("mean / max txs per block", lambda r: f"{r.mean_block_txs or 0:.0f} / {r.max_block_txs}", str, False)
         line("accepted but not committed after drain", lambda r: r.uncommitted, str, False)
         line("failed in block / CheckTx-rejected", lambda r: f"{r.failed_in_blocks} / {r.rejected}", str, False)
         line("RPC errors / mempool-full retries", lambda r: f"{r.errors} / {r.mempool_full_retries}", str, False)
-        line("CPU cores used: apps", lambda r: r.cpu.get("apps", 0.0), lambda v: "n/a" if v is None else f"{v:.2f}", False)
-        line("CPU cores used: cometbft", lambda r: r.cpu.get("cometbft", 0.0), lambda v: "n/a" if v is None else f"{v:.2f}", False)
-        line("CPU cores used: load client", lambda r: r.cpu.get("client", 0.0), lambda v: "n/a" if v is None else f"{v:.2f}", False)
+        line("CPU cores used: apps", lambda r: r.cpu.get("apps", 0.0), lambda v: f"{v:.2f}", False)
+        line("CPU cores used: cometbft", lambda r: r.cpu.get("cometbft", 0.0), lambda v: f"{v:.2f}", False)
+        line("CPU cores used: load client", lambda r: r.cpu.get("client", 0.0), lambda v: f"{v:.2f}", False)
+        line("CPU cores used: other processes, irq", lambda r: r.cpu.get("other", 0.0), lambda v: f"{v:.2f}", False)
         for label, r in (("Amino", a), ("kvstore", k)):
             if r is None:
                 continue
             notes = []
+            if r.max_pending and r.max_block_txs >= 0.8 * r.max_pending:
+                notes.append(f"blocks reached {r.max_block_txs} txs, near --max-pending {r.max_pending}: the bound may limit this figure")
             if r.exhausted_workers:
                 notes.append(f"{r.exhausted_workers} workers ran out of pre-built txs (raise --max-rate)")
             if r.late_sends:
@@ -1063,9 +1190,23 @@ def print_report(args, results: dict, started: float) -> None:
                 f"{'YES' if amino.get('app_hash_split') else 'no'}; final height {amino.get('final_height')}"
             )
         print_run_table(amino or {}, kv)
+        print(
+            "  (saturating rows: each chain is offered all it accepts, so their latencies are queueing time and\n"
+            "   not comparable between the chains; compare latencies on the fixed-rate rows)"
+        )
         if amino and amino.get("fixed") is not None:
             f = amino["fixed"]
-            print(f"=> at half of the saturating throughput ({f.rate:,.1f} tx/s): Amino p50 {fmt_ms(f.p50)}, p99 {fmt_ms(f.p99)}")
+            basis = "--rate" if args.rate else "half the closed-loop saturating throughput"
+            print(f"=> at {basis} ({f.rate:,.1f} tx/s): Amino p50 {fmt_ms(f.p50)}, p99 {fmt_ms(f.p99)}")
+            k = (kv or {}).get("fixed")
+            if k is not None:
+                print(f"   kvstore at the same rate: p50 {fmt_ms(k.p50)}, p99 {fmt_ms(k.p99)}")
+            s, ks = amino.get("sat"), (kv or {}).get("sat")
+            if s is not None and ks is not None:
+                print(
+                    f"=> max sustained committed tx/s (closed loop): Amino {fmt_rate(s.committed_tps)}, "
+                    f"kvstore {fmt_rate(ks.committed_tps)}, Amino/kvstore {fmt_ratio(s.committed_tps, ks.committed_tps)}"
+                )
 
     check = results.get("checktx")
     if check:
@@ -1120,7 +1261,12 @@ def print_report(args, results: dict, started: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per localnet run (default 20)")
-    parser.add_argument("--accounts", type=int, default=8, help="sending accounts = load worker threads, 1..8 (default 8)")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=32,
+        help="sending accounts = load worker threads (default 32: the 8 IEO dev accounts + 24 funded from them at setup)",
+    )
     parser.add_argument("--skip-localnet", action="store_true", help="skip phase 1 (Amino localnet)")
     parser.add_argument("--skip-kvstore", action="store_true", help="skip phase 2 (kvstore localnet)")
     parser.add_argument("--skip-app", action="store_true", help="skip phase 3 (CheckTx socket, FinalizeBlock)")
@@ -1132,13 +1278,19 @@ def main() -> int:
     parser.add_argument("--base-port", type=int, default=46656, help="Amino localnet base port; kvstore uses +100 (default 46656)")
     parser.add_argument("--timeout-commit", default="500ms", help="consensus timeout_commit of both localnets (default 500ms)")
     parser.add_argument("--rate", type=float, default=None, help="fixed offered rate in tx/s (default: half the measured Amino saturating throughput)")
-    parser.add_argument("--max-rate", type=float, default=1500.0, help="Amino txs pre-signed for the saturating run = max-rate x duration (kvstore: 4x)")
+    parser.add_argument("--max-rate", type=float, default=1500.0, help="Amino txs pre-signed for the saturating run = max-rate x duration (default 1500)")
     parser.add_argument("--drain-timeout", type=float, default=45.0, help="max seconds to wait for accepted txs to commit after a run")
+    parser.add_argument(
+        "--max-pending",
+        type=int,
+        default=2000,
+        help="closed-loop saturating run: at most this many accepted txs not yet committed (default 2000; 0 = skip that run)",
+    )
     parser.add_argument("--profile", action="store_true", help="also cProfile one FinalizeBlock+Commit per store size and print it")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) for inspection")
     args = parser.parse_args()
-    if not 1 <= args.accounts <= len(IEO_ACCOUNTS):
-        parser.error(f"--accounts must be 1..{len(IEO_ACCOUNTS)} (the funded IEO dev accounts)")
+    if not 1 <= args.accounts <= 400:
+        parser.error("--accounts must be 1..400")
     if args.block_txs > args.small_accounts or args.block_txs > args.big_accounts:
         parser.error("--block-txs must not exceed the account counts (one sender per tx)")
 
