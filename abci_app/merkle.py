@@ -5,9 +5,10 @@ Layout (documented in docs/architecture.md, "Store and app hash"):
 - The path of a state key is sha256(key): 64 nibbles.
 - A leaf commits to (sha256(key), sha256(value)); its hash is
   sha256(0x00 || key_hash || value_hash).
-- An internal node has up to 16 children; its hash is
-  sha256(0x01 || bitmap (2 bytes, big endian, bit i = child i present)
-  || the present children's hashes in nibble order).
+- An internal node has 16 child slots; its hash is
+  sha256(0x01 || slot 0 || ... || slot 15), where a slot is the child's hash
+  or 32 zero bytes when empty. The fixed layout makes an update a slice
+  assignment and the node hash one sha256 of the stored bytes.
 - A leaf sits at the shallowest position where it is alone in its subtree
   (the Jellyfish compression), so the depth is about log16(number of keys).
 - Nodes are stored by position (depth, path prefix), so an update overwrites
@@ -29,10 +30,12 @@ NODE_PREFIX = b"t"
 _LEAF = 0
 _INTERNAL = 1
 # Nodes at depth <= this many nibbles stay in memory once read: every block
-# touches most of them.
-CACHED_DEPTH = 3
+# touches many of them. Depth 4 is at most 69,905 nodes (~36 MB when all are
+# full, which takes millions of keys).
+CACHED_DEPTH = 4
 
 _sha256 = hashlib.sha256
+_ZERO = bytes(32)
 
 
 class ProofError(ValueError):
@@ -62,24 +65,16 @@ def _position(depth: int, path: bytes) -> bytes:
 
 
 def _internal_bytes(children: list[bytes | None]) -> bytes:
-    bitmap = 0
-    hashes = []
-    for index, child in enumerate(children):
-        if child is not None:
-            bitmap |= 1 << (15 - index)
-            hashes.append(child)
-    return b"\x01" + bitmap.to_bytes(2, "big") + b"".join(hashes)
+    return b"\x01" + b"".join(_ZERO if child is None else child for child in children)
 
 
-def _decode_internal(node: bytes) -> list[bytes | None]:
-    bitmap = int.from_bytes(node[1:3], "big")
-    children: list[bytes | None] = [None] * 16
-    offset = 3
-    for index in range(16):
-        if bitmap & (1 << (15 - index)):
-            children[index] = node[offset : offset + 32]
-            offset += 32
-    return children
+def _slot(node: bytes | bytearray, index: int) -> bytes:
+    offset = 1 + 32 * index
+    return bytes(node[offset : offset + 32])
+
+
+def _present(node: bytes | bytearray) -> list[int]:
+    return [index for index in range(16) if node[1 + 32 * index : 33 + 32 * index] != _ZERO]
 
 
 class MerkleTree:
@@ -137,30 +132,38 @@ class MerkleTree:
                     entries[kh] = vh
             return self._build(depth, sorted(entries.items()))
 
-        children = _decode_internal(node)
+        buf = bytearray(node)
+        check_collapse = False
         for nib, group in _group_by_nibble(updates, depth):
+            offset = 1 + 32 * nib
+            present = buf[offset : offset + 32] != _ZERO
             child_pos = _position(depth + 1, group[0][0])
-            child = self._load(child_pos) if children[nib] is not None else None
+            child = self._load(child_pos) if present else None
             new_child = self._update(depth + 1, child, group)
             if new_child is None:
-                if children[nib] is not None:
+                if present:
                     self.pending[child_pos] = None
-                children[nib] = None
+                    check_collapse = True
+                buf[offset : offset + 32] = _ZERO
             else:
                 self.pending[child_pos] = new_child
-                children[nib] = _sha256(new_child).digest()
+                buf[offset : offset + 32] = _sha256(new_child).digest()
+                # an internal child that shrank to a leaf may leave this node with one leaf child
+                if new_child[0] == _LEAF and child is not None and child[0] != _LEAF:
+                    check_collapse = True
 
-        present = [index for index in range(16) if children[index] is not None]
-        if not present:
-            return None
-        if len(present) == 1:
-            # A lone leaf child moves up to this position.
-            only_pos = _position(depth + 1, _path_with_nibble(node, depth, present[0], updates))
-            only = self._load(only_pos)
-            if only is not None and only[0] == _LEAF:
-                self.pending[only_pos] = None
-                return only
-        return _internal_bytes(children)
+        if check_collapse:
+            present = _present(buf)
+            if not present:
+                return None
+            if len(present) == 1:
+                # A lone leaf child moves up to this position.
+                only_pos = _position(depth + 1, _path_with_nibble(depth, present[0], updates))
+                only = self._load(only_pos)
+                if only is not None and only[0] == _LEAF:
+                    self.pending[only_pos] = None
+                    return only
+        return bytes(buf)
 
     def _build(self, depth: int, entries: list[tuple[bytes, bytes]]) -> bytes | None:
         if not entries:
@@ -195,12 +198,12 @@ class MerkleTree:
         depth = 0
         node = self._committed(b"\x00")
         while node is not None and node[0] == _INTERNAL:
-            children = _decode_internal(node)
             nib = _nibble(kh, depth)
-            bitmap = int.from_bytes(node[1:3], "big")
-            siblings = [c for index, c in enumerate(children) if c is not None and index != nib]
+            present = _present(node)
+            bitmap = sum(1 << (15 - index) for index in present)
+            siblings = [_slot(node, index) for index in present if index != nib]
             steps.append([bitmap, siblings])
-            if children[nib] is None:
+            if nib not in present:
                 return {"steps": steps, "leaf": None}
             depth += 1
             node = self._committed(_position(depth, kh))
@@ -208,7 +211,7 @@ class MerkleTree:
         return {"steps": steps, "leaf": leaf}
 
 
-def _path_with_nibble(node: bytes, depth: int, nib: int, updates: list) -> bytes:
+def _path_with_nibble(depth: int, nib: int, updates: list) -> bytes:
     """A path whose first ``depth`` nibbles are this node's and whose next nibble is ``nib``."""
     base = bytearray(updates[0][0])
     full, odd = divmod(depth, 2)
@@ -282,9 +285,12 @@ def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: dict) -> N
                 raise ProofError(f"proof step {d} does not include the key's branch")
             hashes = list(siblings)
             hashes.insert(present.index(nib), current)
-        if len(hashes) != len(present) or not all(isinstance(h, bytes) and len(h) == 32 for h in hashes):
+        if len(hashes) != len(present) or not all(isinstance(h, bytes) and len(h) == 32 and h != _ZERO for h in hashes):
             raise ProofError(f"proof step {d} has the wrong sibling hashes")
-        current = _sha256(b"\x01" + bitmap.to_bytes(2, "big") + b"".join(hashes)).digest()
+        slots = [_ZERO] * 16
+        for index, child_hash in zip(present, hashes):
+            slots[index] = child_hash
+        current = _sha256(b"\x01" + b"".join(slots)).digest()
 
     computed = EMPTY_ROOT if current is None else current
     if computed != root:

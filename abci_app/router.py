@@ -58,24 +58,30 @@ class Route:
     handler: Callable[[Any, BlockContext, Any], None]
 
 
-class SignatureCache:
-    """Hashes of transactions whose signature was already verified (in CheckTx or a proposal).
+class VerifiedTxCache:
+    """Decoded transactions whose signature was already verified (in CheckTx or a proposal), by tx bytes.
 
-    Skipping a verification whose result is known cannot change any outcome,
-    so the cache is safe for consensus; it is bounded and evicts the oldest.
+    Decoding and ed25519 verification are pure functions of the tx bytes, so
+    reusing their result cannot change any outcome: the cache is safe for
+    consensus. It saves the decode and the ~47 us verification when the same
+    bytes come back in ReCheckTx, PrepareProposal, ProcessProposal and
+    FinalizeBlock. Bounded; the oldest entries are evicted first.
     """
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 50_000) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[bytes, None] = OrderedDict()
+        self._entries: OrderedDict[bytes, Tx] = OrderedDict()
 
-    def __contains__(self, tx_hash: bytes) -> bool:
-        return tx_hash in self._entries
+    def get(self, raw: bytes) -> Tx | None:
+        return self._entries.get(raw)
 
-    def add(self, tx_hash: bytes) -> None:
-        self._entries[tx_hash] = None
+    def add(self, tx: Tx) -> None:
+        self._entries[tx.raw] = tx
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def verify_signature(tx: Tx) -> bool:
@@ -89,7 +95,7 @@ def verify_signature(tx: Tx) -> bool:
 class Router:
     def __init__(self, routes: list[Route]) -> None:
         self.routes = {route.message.TYPE: route for route in routes}
-        self.signatures = SignatureCache()
+        self.verified = VerifiedTxCache()
 
     def run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:
         """Run one transaction on ``parent``: its writes are merged into parent only as described above."""
@@ -105,10 +111,13 @@ class Router:
         """The stateless checks: size, decoding, counts, chain id, signature. Raises ChainError."""
         if len(raw) > params.max_tx_bytes:
             raise ErrTxTooLarge(f"tx is {len(raw)} bytes, the maximum is {params.max_tx_bytes}")
-        try:
-            tx = decode_tx(raw)
-        except TxDecodeError as exc:
-            raise ErrTxDecode(str(exc)) from None
+        tx = self.verified.get(raw)
+        verified = tx is not None
+        if tx is None:
+            try:
+                tx = decode_tx(raw)
+            except TxDecodeError as exc:
+                raise ErrTxDecode(str(exc)) from None
         doc = tx.doc
         if not doc.msgs:
             raise ErrNoMessages()
@@ -118,10 +127,10 @@ class Router:
             raise ErrMemoTooLong(f"memo is {len(doc.memo.encode())} bytes, the maximum is {params.max_memo_bytes}")
         if doc.chain_id != chain_id:
             raise ErrWrongChainId(f"tx is for chain {doc.chain_id!r}, this is {chain_id!r}")
-        if tx.hash not in self.signatures:
+        if not verified:
             if not verify_signature(tx):
                 raise ErrInvalidSignature("signature does not match the sign doc and public key")
-            self.signatures.add(tx.hash)
+            self.verified.add(tx)
         return tx
 
     def _run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:

@@ -9,7 +9,7 @@ from chain_modules.common.events import Event
 from chain_modules.bank.types import DENOM
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)  # bech32 encoding is pure Python and slow; recipients repeat
 def bech32(address: bytes) -> str:
     return encode_address(address)
 
