@@ -38,11 +38,13 @@ class ConsensusFailure(RuntimeError):
     """Block execution cannot continue safely; the node must halt rather than diverge."""
 
 
-def to_abci_events(events: list[Event]) -> list:
-    return [
-        abci.Event(type=event.type, attributes=[abci.EventAttribute(key=k, value=v, index=True) for k, v in event.attributes])
-        for event in events
-    ]
+def _fill_events(target, events: list[Event]) -> None:
+    """Append events to a repeated Event field in place (no intermediate message copies)."""
+    for event in events:
+        added = target.add(type=event.type)
+        attributes = added.attributes
+        for key, value in event.attributes:
+            attributes.add(key=key, value=value, index=True)
 
 
 class AminoApp:
@@ -89,6 +91,10 @@ class AminoApp:
     def _check_context(self) -> BlockContext:
         return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True)
 
+    def preverify_check_txs(self, raws: list[bytes]) -> None:
+        """Verify the signatures of a batch of pipelined CheckTx requests in parallel (cache only)."""
+        self.router.preverify(raws, auth_api.get_params(self.check_state).max_tx_bytes)
+
     def check_tx(self, req) -> object:
         attempt = Overlay(self.check_state)
         result = self.router.run_tx(attempt, self._check_context(), req.tx)
@@ -123,6 +129,7 @@ class AminoApp:
     def process_proposal(self, req) -> object:
         """Reject a proposal holding a tx that no honest proposer would include (oversized, malformed, badly signed)."""
         params = auth_api.get_params(self.store.committed)
+        self.router.preverify(req.txs, params.max_tx_bytes)
         for raw in req.txs:
             try:
                 self.router.precheck(raw, self.chain_id, params)
@@ -147,6 +154,7 @@ class AminoApp:
             raise ConsensusFailure(f"FinalizeBlock for height {req.height} twice without Commit")
         if self.block is None:  # after InitChain the genesis writes are already in self.block
             self.block = Overlay(self.store.committed)
+        self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash))
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
@@ -154,11 +162,20 @@ class AminoApp:
         self.block_height = req.height
         self.block_time_ns = time_ns
         self.block_app_hash = app_hash
-        return abci.ResponseFinalizeBlock(
-            events=to_abci_events(self.block.take_events()),
-            tx_results=[_exec_result(result) for result in results],
-            app_hash=app_hash,
-        )
+        response = abci.ResponseFinalizeBlock(app_hash=app_hash)
+        _fill_events(response.events, self.block.take_events())
+        tx_results = response.tx_results
+        for result in results:
+            added = tx_results.add(
+                code=result.code,
+                codespace=result.codespace,
+                log=result.log,
+                gas_wanted=result.gas_wanted,
+                gas_used=result.gas_used,
+                data=result.data,
+            )
+            _fill_events(added.events, result.events)
+        return response
 
     def commit(self, req) -> object:
         if self.block is None or self.block_app_hash is None:
@@ -194,15 +211,3 @@ class AminoApp:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _exec_result(result: TxResult) -> object:
-    return abci.ExecTxResult(
-        code=result.code,
-        codespace=result.codespace,
-        log=result.log,
-        gas_wanted=result.gas_wanted,
-        gas_used=result.gas_used,
-        events=to_abci_events(result.events),
-        data=result.data,
-    )

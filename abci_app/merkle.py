@@ -83,7 +83,18 @@ class MerkleTree:
     def __init__(self, read_node: Callable[[bytes], bytes | None]) -> None:
         self._read_node = read_node
         self._cache: dict[bytes, bytes | None] = {}
+        self._cache_complete = False
         self.pending: dict[bytes, bytes | None] = {}
+
+    def load_cache(self, nodes: Iterable[tuple[bytes, bytes]]) -> None:
+        """Take every stored node of depth <= CACHED_DEPTH at once (a range scan at start-up).
+
+        Afterwards a position missing from the cache is known to be empty,
+        so the top levels never cost a database read.
+        """
+        strip = len(NODE_PREFIX)
+        self._cache = {key[strip:]: node for key, node in nodes}
+        self._cache_complete = True
 
     # -- reads ---------------------------------------------------------------
 
@@ -92,6 +103,8 @@ class MerkleTree:
             try:
                 return self._cache[pos]
             except KeyError:
+                if self._cache_complete:
+                    return None
                 node = self._read_node(NODE_PREFIX + pos)
                 self._cache[pos] = node
                 return node
@@ -186,7 +199,10 @@ class MerkleTree:
         """Called after the pending nodes were written to the database."""
         for pos, node in self.pending.items():
             if pos[0] <= CACHED_DEPTH:
-                self._cache[pos] = node
+                if node is None and self._cache_complete:
+                    self._cache.pop(pos, None)
+                else:
+                    self._cache[pos] = node
         self.pending.clear()
 
     # -- proofs --------------------------------------------------------------

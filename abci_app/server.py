@@ -117,7 +117,7 @@ class AbciServer:
                 if not chunk:
                     return
                 buf += chunk
-                out: list[bytes] = []
+                requests = []
                 pos = 0
                 while True:
                     header = decode_uvarint(buf, pos)
@@ -129,15 +129,23 @@ class AbciServer:
                     end = start + length
                     if end > len(buf):
                         break
-                    request = abci.Request.FromString(bytes(buf[start:end]))
+                    requests.append(abci.Request.FromString(bytes(buf[start:end])))
+                    pos = end
+                if pos:
+                    del buf[:pos]
+                check_txs = [r.check_tx.tx for r in requests if r.WhichOneof("value") == "check_tx"]
+                if len(check_txs) > 1:
+                    try:
+                        self.app.preverify_check_txs(check_txs)
+                    except Exception:  # only a cache warm-up: CheckTx itself reports every problem
+                        log.exception("parallel signature pre-check failed")
+                out: list[bytes] = []
+                for request in requests:
                     payload = self.handle(request).SerializeToString()
                     out.append(encode_uvarint(len(payload)))
                     out.append(payload)
-                    pos = end
                     if self.fatal is not None:
                         break
-                if pos:
-                    del buf[:pos]
                 if out:
                     writer.write(b"".join(out))
                     await writer.drain()

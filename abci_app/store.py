@@ -20,7 +20,7 @@ from typing import Iterator
 
 import plyvel
 
-from abci_app.merkle import MerkleTree
+from abci_app.merkle import CACHED_DEPTH, NODE_PREFIX, MerkleTree
 from chain_modules.common.events import Event
 
 STATE_PREFIX = b"s"
@@ -124,6 +124,7 @@ class AppStore:
         self.db = plyvel.DB(str(path), create_if_missing=True, lru_cache_size=64 * 1024 * 1024)
         self.committed = CommittedState(self.db)
         self.tree = MerkleTree(self.db.get)
+        self.tree.load_cache(self.db.iterator(start=NODE_PREFIX + bytes([0]), stop=NODE_PREFIX + bytes([CACHED_DEPTH + 1])))
         height = self.db.get(META_HEIGHT)
         self.last_height = int.from_bytes(height, "big") if height else 0
         self.last_app_hash = self.db.get(META_APP_HASH) or b""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chain_modules.auth.keys import PARAMS_KEY, account_key
 from chain_modules.auth.types import Account, TxParams
-from chain_modules.common.encoding import decode, encode
+from chain_modules.common.encoding import decode, encode, encode_fast
 from chain_modules.common.state import StateRead, StateWrite
 
 
@@ -17,7 +17,7 @@ def get_account(state: StateRead, address: bytes) -> Account | None:
 
 
 def set_account(state: StateWrite, account: Account) -> None:
-    state.set(account_key(account.address), encode([account.pubkey, account.sequence]))
+    state.set(account_key(account.address), encode_fast([account.pubkey, account.sequence]))
 
 
 _params_cache: dict[bytes, TxParams] = {}
