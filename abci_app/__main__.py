@@ -13,13 +13,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m abci_app", description=__doc__)
     parser.add_argument("--db", required=True, type=Path, help="LevelDB directory of the app state")
     parser.add_argument("--address", required=True, help="unix:///path or tcp://127.0.0.1:port")
+    parser.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on 127.0.0.1:PORT")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    run(args.db, args.address)
+    run(args.db, args.address, args.metrics_port)
 
 
 if __name__ == "__main__":

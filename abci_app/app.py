@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
-from abci_app.errors import TxResult
+from abci_app import metrics
 from abci_app.proto import abci
 from abci_app.queries import QueryError, handle_query
 from abci_app.router import Router
@@ -100,6 +101,7 @@ class AminoApp:
         result = self.router.run_tx(attempt, self._check_context(), req.tx)
         if result.ok:
             attempt.write_through(with_events=False)
+        metrics.CHECK_TXS.labels("ok" if result.ok else "rejected").inc()
         return abci.ResponseCheckTx(
             code=result.code,
             log=result.log,
@@ -154,11 +156,14 @@ class AminoApp:
             raise ConsensusFailure(f"FinalizeBlock for height {req.height} twice without Commit")
         if self.block is None:  # after InitChain the genesis writes are already in self.block
             self.block = Overlay(self.store.committed)
+        started = time.perf_counter()
         self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash))
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
+        hash_started = time.perf_counter()
         app_hash = self.store.compute_app_hash(self.block.writes)
+        metrics.APP_HASH_SECONDS.observe(time.perf_counter() - hash_started)
         self.block_height = req.height
         self.block_time_ns = time_ns
         self.block_app_hash = app_hash
@@ -175,12 +180,19 @@ class AminoApp:
                 data=result.data,
             )
             _fill_events(added.events, result.events)
+        ok = sum(1 for result in results if result.ok)
+        metrics.BLOCK_TXS.labels("ok").inc(ok)
+        metrics.BLOCK_TXS.labels("failed").inc(len(results) - ok)
+        metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)
         return response
 
     def commit(self, req) -> object:
         if self.block is None or self.block_app_hash is None:
             raise ConsensusFailure("Commit without a finalized block")
+        started = time.perf_counter()
         self.store.commit(self.block_height, self.block.writes, self.block_app_hash, {META_BLOCK_TIME: self.block_time_ns.to_bytes(8, "big")})
+        metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
+        metrics.HEIGHT.set(self.block_height)
         self.last_block_time_ns = self.block_time_ns
         self.block = None
         self.block_app_hash = None

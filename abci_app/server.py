@@ -183,9 +183,14 @@ class AbciServer:
             await self._server.serve_forever()
 
 
-def run(db_path: Path, address: str) -> None:
+def run(db_path: Path, address: str, metrics_port: int | None = None) -> None:
     """Run the app until SIGTERM/SIGINT; close the database cleanly."""
     app = AminoApp(db_path)
+    if metrics_port:
+        from abci_app.metrics import HEIGHT, serve_metrics
+
+        HEIGHT.set(app.store.last_height)
+        serve_metrics(metrics_port)
     server = AbciServer(app)
 
     async def main() -> None:

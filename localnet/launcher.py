@@ -8,7 +8,8 @@ Layout under the localnet home (default ./.localnet):
   nodeI/app.sock           ABCI unix socket
   nodeI/{app,cometbft}.log and .pid
 
-Ports of node I: p2p base+10*I, RPC base+10*I+1, CometBFT metrics base+10*I+2.
+Ports of node I: p2p base+10*I, RPC base+10*I+1, CometBFT metrics base+10*I+2,
+app metrics base+10*I+3.
 Every app process runs with its own PYTHONHASHSEED, so hidden
 non-determinism shows up at once as an app-hash split.
 """
@@ -105,6 +106,9 @@ class Localnet:
 
     def metrics_port(self, index: int) -> int:
         return self.base_port + 10 * index + 2
+
+    def app_metrics_port(self, index: int) -> int:
+        return self.base_port + 10 * index + 3
 
     def rpc_url(self, index: int = 0) -> str:
         return f"http://127.0.0.1:{self.rpc_port(index)}"
@@ -227,7 +231,12 @@ class Localnet:
         if socket.exists():
             socket.unlink()
         env = dict(os.environ, PYTHONHASHSEED=str(1000 + index))
-        argv = [sys.executable, "-m", "abci_app", "--db", str(node / "app" / "data"), "--address", f"unix://{socket}"]
+        argv = [
+            sys.executable, "-m", "abci_app",
+            "--db", str(node / "app" / "data"),
+            "--address", f"unix://{socket}",
+            "--metrics-port", str(self.app_metrics_port(index)),
+        ]
         child = self._spawn(index, "app", argv, env)
         deadline = time.monotonic() + 30
         while not socket.exists():

@@ -378,15 +378,16 @@ def node() -> None:
 @node.command("start")
 @click.option("--db", type=click.Path(path_type=Path), required=True, help="App state directory (LevelDB).")
 @click.option("--address", default="unix://./app.sock", show_default=True, help="unix:///path or tcp://127.0.0.1:port")
+@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option("--log-level", default="INFO")
-def node_start(db: Path, address: str, log_level: str) -> None:
+def node_start(db: Path, address: str, metrics_port: int | None, log_level: str) -> None:
     """Start the app's ABCI server for a cometbft node (proxy_app must point at --address)."""
     import logging
 
     from abci_app.server import run
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(db, address)
+    run(db, address, metrics_port)
 
 
 @cli.group()

@@ -10,7 +10,7 @@ E2E_BASE_PORT = int(os.environ.get("AMINO_E2E_BASE_PORT", "39656"))
 
 def _ports_free(base: int, nodes: int) -> bool:
     for index in range(nodes):
-        for offset in range(3):
+        for offset in range(4):
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", base + 10 * index + offset)) == 0:
                     return False

@@ -152,3 +152,13 @@ def test_offline_sign_then_broadcast(localnet, tmp_path):
     assert json.loads(broadcast.stdout)["code"] == 0
     again = run_cli(localnet, "-o", "json", "tx", "broadcast", str(tmp_path / "signed.json"))
     assert again.returncode == 1  # a replay is refused
+
+
+def test_every_app_serves_metrics_on_loopback(localnet):
+    import httpx
+
+    for index in range(localnet.nodes):
+        text = httpx.get(f"http://127.0.0.1:{localnet.app_metrics_port(index)}/metrics", timeout=5).text
+        heights = [line for line in text.splitlines() if line.startswith("amino_height ")]
+        assert heights and float(heights[0].split()[1]) >= 2
+        assert "amino_finalize_block_seconds_count" in text
