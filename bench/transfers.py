@@ -9,7 +9,7 @@ Run from the repository root (after scripts/setup.sh):
 
 Phases and what each figure means (see also bench/README.md):
 
-1. Amino localnet (4 validators on loopback, fresh temp dir, base port 46656, so it never clashes with
+1. Amino localnet (4 validators on loopback, fresh temp dir, base port 28656, below the ephemeral port range, so it never clashes with
    a developer localnet on 26656). Bank sends from funded accounts are signed offline *before* the
    measured loop (each account its own sequences 0..N-1), then one worker thread per account sends
    them with broadcast_tx_sync to "its" node (account i -> node i % 4, which keeps each account's
@@ -717,6 +717,7 @@ def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | No
     ensure_ports_free([p for i in range(4) for p in (net.p2p_port(i), net.rpc_port(i), net.metrics_port(i))])
     out: dict = {"tx_size": tx_size}
     children: list[subprocess.Popen] = []
+    app_children: list[subprocess.Popen] = []
     logs = []
     try:
         say(f"kvstore localnet: starting 4 cometbft nodes with --proxy_app kvstore under {net.home} (base port {base_port})")
@@ -727,14 +728,23 @@ def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | No
             home = net.node_dir(index) / "cometbft"
             log = open(net.node_dir(index) / "cometbft.log", "ab")
             logs.append(log)
-            children.append(
-                subprocess.Popen(
-                    [binary, "node", "--home", str(home), "--proxy_app", "kvstore"],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
+            if args.kvstore_transport == "socket":
+                # the same kvstore, but out of process behind CometBFT's ABCI socket client, like Amino
+                socket_path = net.node_dir(index) / "app.sock"
+                app_children.append(
+                    subprocess.Popen(
+                        [str(abci_cli_binary()), "kvstore", "--address", f"unix://{socket_path}"],
+                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    )
                 )
+                deadline = time.monotonic() + 30
+                while not socket_path.exists() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                argv = [binary, "node", "--home", str(home)]
+            else:
+                argv = [binary, "node", "--home", str(home), "--proxy_app", "kvstore"]
+            children.append(
+                subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             )
 
         def alive() -> None:
@@ -744,7 +754,7 @@ def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | No
 
         wait_for_height(ports, 2, 120, alive)
         out["startup_s"] = time.monotonic() - started
-        cpu_pids = {"apps": [], "cometbft": [c.pid for c in children]}
+        cpu_pids = {"apps": [c.pid for c in app_children], "cometbft": [c.pid for c in children]}
         workers = args.accounts
         worker_nodes = [i % 4 for i in range(workers)]
         for key, label, max_pending in saturating_runs(args):
@@ -759,7 +769,7 @@ def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | No
             )
     finally:
         say("kvstore localnet: stopping")
-        for child in children:
+        for child in children + app_children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         for child in children:
@@ -1098,6 +1108,24 @@ def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
 # ----------------------------------------------------------------------------- report
 
 
+def abci_cli_binary() -> Path:
+    """CometBFT's abci-cli (its kvstore as a socket app), built like cometbft at the pinned version."""
+    tools = REPO_ROOT / ".tools" / "bin"
+    binary = tools / "abci-cli"
+    if not binary.exists():
+        version = next(
+            line.split("=", 1)[1].strip()
+            for line in (REPO_ROOT / "scripts" / "versions.env").read_text().splitlines()
+            if line.startswith("COMETBFT_VERSION=")
+        )
+        say(f"building abci-cli {version} with go install")
+        subprocess.run(
+            ["go", "install", f"github.com/cometbft/cometbft/abci/cmd/abci-cli@{version}"],
+            check=True, env=dict(os.environ, GOBIN=str(tools)),
+        )
+    return binary
+
+
 def cometbft_version() -> str:
     try:
         return subprocess.run([str(cometbft_binary()), "version"], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -1184,6 +1212,10 @@ def print_report(args, results: dict, started: float) -> None:
         print("-- 1/2. Localnet: broadcast_tx_sync over the 4 nodes' RPC, commit seen on node0 --")
         size = (amino or kv or {}).get("tx_size")
         print(f"tx size: {size} bytes (Amino bank send; kvstore 'key=value' padded to the same size)")
+        if kv:
+            how = ("CometBFT's built-in kvstore (in-process, no ABCI socket)" if args.kvstore_transport == "builtin"
+                   else "kvstore as a socket app (abci-cli kvstore behind CometBFT's ABCI socket client, like Amino)")
+            print(f"kvstore baseline: {how}")
         if amino:
             print(
                 f"Amino localnet start-up {amino.get('startup_s', 0):.1f}s; app-hash split between nodes: "
@@ -1275,7 +1307,7 @@ def main() -> int:
     parser.add_argument("--block-txs", type=int, default=5_000, help="transfers per block in phase 3b (default 5,000)")
     parser.add_argument("--checktx-count", type=int, default=20_000, help="CheckTx requests in phase 3a (default 20,000)")
     parser.add_argument("--checktx-senders", type=int, default=200, help="distinct senders in phase 3a (default 200)")
-    parser.add_argument("--base-port", type=int, default=46656, help="Amino localnet base port; kvstore uses +100 (default 46656)")
+    parser.add_argument("--base-port", type=int, default=28656, help="Amino localnet base port; kvstore uses +100 (default 28656)")
     parser.add_argument("--timeout-commit", default="500ms", help="consensus timeout_commit of both localnets (default 500ms)")
     parser.add_argument("--rate", type=float, default=None, help="fixed offered rate in tx/s (default: half the measured Amino saturating throughput)")
     parser.add_argument("--max-rate", type=float, default=1500.0, help="Amino txs pre-signed for the saturating run = max-rate x duration (default 1500)")
@@ -1285,6 +1317,11 @@ def main() -> int:
         type=int,
         default=2000,
         help="closed-loop saturating run: at most this many accepted txs not yet committed (default 2000; 0 = skip that run)",
+    )
+    parser.add_argument(
+        "--kvstore-transport", choices=["builtin", "socket"], default="builtin",
+        help="baseline: CometBFT's built-in kvstore (default), or the same kvstore as a socket app (abci-cli kvstore), "
+        "which isolates the cost of CometBFT's ABCI socket client",
     )
     parser.add_argument("--profile", action="store_true", help="also cProfile one FinalizeBlock+Commit per store size and print it")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) for inspection")

@@ -5,7 +5,7 @@ import pytest
 
 from localnet.launcher import Localnet
 
-E2E_BASE_PORT = int(os.environ.get("AMINO_E2E_BASE_PORT", "39656"))
+E2E_BASE_PORT = int(os.environ.get("AMINO_E2E_BASE_PORT", "29656"))
 
 
 def _ports_free(base: int, nodes: int) -> bool:
