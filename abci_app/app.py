@@ -16,13 +16,15 @@ import time
 from pathlib import Path
 
 from abci_app import metrics
-from abci_app.proto import abci
+from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
 from abci_app.router import Router
 from abci_app.routes import ROUTES
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
 from chain_modules.auth import api as auth_api
 from chain_modules.bank.genesis import init_genesis as bank_init_genesis
+from chain_modules.staking.epoch import end_block as staking_end_block
+from chain_modules.staking.genesis import init_genesis as staking_init_genesis
 from chain_modules.common.context import BlockContext
 from chain_modules.common.events import Event
 from genesis.app_state import parse_app_state
@@ -37,6 +39,10 @@ CHAIN_ID_KEY = b"app/chain_id"
 
 class ConsensusFailure(RuntimeError):
     """Block execution cannot continue safely; the node must halt rather than diverge."""
+
+
+def _validator_updates(updates: list[tuple[bytes, int]]) -> list:
+    return [abci.ValidatorUpdate(pub_key=crypto_keys.PublicKey(ed25519=pubkey), power=power) for pubkey, power in updates]
 
 
 def _fill_events(target, events: list[Event]) -> None:
@@ -83,9 +89,13 @@ class AminoApp:
         self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
         auth_api.set_params(self.block, genesis.tx_params)
         bank_init_genesis(self.block, genesis.accounts, genesis.total_supply)
+        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos)
+        validators = staking_init_genesis(self.block, ctx, genesis.staking_params, genesis.super_nodes)
+        self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
-        log.info("genesis: chain %s, %d accounts, app hash %s", req.chain_id, len(genesis.accounts), app_hash.hex())
-        return abci.ResponseInitChain(app_hash=app_hash)
+        log.info("genesis: chain %s, %d accounts, %d validators, app hash %s",
+                 req.chain_id, len(genesis.accounts), len(validators), app_hash.hex())
+        return abci.ResponseInitChain(app_hash=app_hash, validators=_validator_updates(validators))
 
     # -- mempool -----------------------------------------------------------------
 
@@ -161,13 +171,14 @@ class AminoApp:
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash))
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
+        validator_updates = staking_end_block(self.block, ctx)
         hash_started = time.perf_counter()
         app_hash = self.store.compute_app_hash(self.block.writes)
         metrics.APP_HASH_SECONDS.observe(time.perf_counter() - hash_started)
         self.block_height = req.height
         self.block_time_ns = time_ns
         self.block_app_hash = app_hash
-        response = abci.ResponseFinalizeBlock(app_hash=app_hash)
+        response = abci.ResponseFinalizeBlock(app_hash=app_hash, validator_updates=_validator_updates(validator_updates))
         _fill_events(response.events, self.block.take_events())
         tx_results = response.tx_results
         for result in results:

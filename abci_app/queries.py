@@ -7,6 +7,11 @@ Paths (docs/architecture.md, "Queries"):
   /auth/account/<address>   raw account value (msgpack [pubkey, sequence]; empty when new), provable
   /auth/params              msgpack of the tx params
   /app/status               msgpack {"chain_id", "height", "app_hash"}
+  /staking/params           msgpack of the staking params
+  /staking/candidates       msgpack list of candidates (status, tokens, self bond, commission, power)
+  /staking/candidate/<op>   one candidate
+  /staking/delegations/<a>  msgpack {"delegations", "unbondings", "redelegations"} of an account
+  /staking/validators       msgpack list of the current validator set
 With prove=true a provable path also returns a proof (ProofOp type
 "amino/smt16") of that key against the app hash of the last committed height.
 """
@@ -19,7 +24,9 @@ from chain_modules.auth import api as auth_api
 from chain_modules.auth.keys import account_key
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.keys import SUPPLY_KEY, balance_key
-from chain_modules.common.address import AddressError, decode_address
+from chain_modules.common.address import AddressError, decode_address, encode_address
+from chain_modules.staking import api as staking_api
+from chain_modules.staking import state as staking_state
 from chain_modules.common.encoding import encode
 
 PROOF_OP_TYPE = "amino/smt16"
@@ -35,6 +42,7 @@ class QueryError(Exception):
 ERR_UNKNOWN_PATH = 2
 ERR_INVALID_ARGUMENT = 3
 ERR_HEIGHT_UNAVAILABLE = 4
+ERR_NOT_FOUND = 5
 
 
 def _address(text: str) -> bytes:
@@ -77,9 +85,75 @@ def handle_query(store: AppStore, req) -> object:
             value = encode({"balance": balance, "locked": locked, "spendable": balance - locked, "time": now})
         case ["auth", "params"]:
             value = encode(auth_api.get_params(store.committed).to_dict())
+        case ["staking", "params"]:
+            value = encode(staking_api.get_params(store.committed).to_dict())
+        case ["staking", "candidates"]:
+            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed)])
+        case ["staking", "candidate", operator]:
+            candidate = staking_api.get_candidate(store.committed, _address(operator))
+            if candidate is None:
+                raise QueryError(ERR_NOT_FOUND, f"no candidate with operator {operator}")
+            value = encode(_candidate_view(store, candidate))
+        case ["staking", "delegations", address]:
+            value = encode(_delegations_view(store, _address(address)))
+        case ["staking", "validators"]:
+            value = encode([
+                {"operator": encode_address(operator), "consensus_pubkey": pubkey.hex(), "power": power}
+                for operator, pubkey, power in staking_api.iter_validator_set(store.committed)
+            ])
         case ["app", "status"]:
             chain_id = store.committed.get(b"app/chain_id") or b""
             value = encode({"chain_id": chain_id.decode(), "height": height, "app_hash": store.last_app_hash})
         case _:
             raise QueryError(ERR_UNKNOWN_PATH, f"unknown query path {req.path!r}")
     return abci.ResponseQuery(code=0, key=key, value=value, proof_ops=proof_ops, height=height)
+
+
+def _candidate_view(store: AppStore, candidate) -> dict:
+    state = store.committed
+    params = staking_api.get_params(state)
+    in_set = {operator for operator, _pubkey, _power in staking_api.iter_validator_set(state)}
+    if candidate.tombstoned:
+        status = "tombstoned"
+    elif candidate.jailed:
+        status = "jailed"
+    elif candidate.operator in in_set:
+        status = "validator"
+    else:
+        status = "candidate"
+    return {
+        "operator": encode_address(candidate.operator),
+        "consensus_pubkey": candidate.consensus_pubkey.hex(),
+        "moniker": candidate.moniker,
+        "status": status,
+        "tokens": candidate.tokens,
+        "shares": candidate.shares,
+        "self_bond": staking_api.self_bond(state, candidate),
+        "commission_bps": candidate.commission_bps,
+        "max_change_bps": candidate.max_change_bps,
+        "jailed": candidate.jailed,
+        "jailed_until": candidate.jailed_until,
+        "power": candidate.tokens // params.power_reduction,
+    }
+
+
+def _delegations_view(store: AppStore, address: bytes) -> dict:
+    state = store.committed
+    delegations = []
+    for _delegator, operator, shares in staking_state.iter_delegations(state, address):
+        candidate = staking_api.get_candidate(state, operator)
+        delegations.append({"candidate": encode_address(operator), "shares": shares,
+                            "tokens": candidate.tokens_for_shares(shares) if candidate else 0})
+    unbondings = [
+        {"candidate": encode_address(operator), "entries": [_fields(e) for e in entries]}
+        for _delegator, operator, entries in staking_state.iter_unbondings(state, address)
+    ]
+    redelegations = [
+        {"source": encode_address(source), "destination": encode_address(destination), "entries": [_fields(e) for e in entries]}
+        for _delegator, source, destination, entries in staking_state.iter_redelegations(state, address)
+    ]
+    return {"delegations": delegations, "unbondings": unbondings, "redelegations": redelegations}
+
+
+def _fields(entry) -> dict:
+    return {name: getattr(entry, name) for name in entry.__dataclass_fields__}

@@ -9,8 +9,15 @@ from __future__ import annotations
 from abci_app.router import Route
 from chain_modules.bank.handlers import handle_multi_send, handle_send
 from chain_modules.bank.types import MsgMultiSend, MsgSend
+from chain_modules.staking import handlers as staking
+from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
 
 ROUTES: list[Route] = [
     Route("bank", MsgSend, handle_send),
     Route("bank", MsgMultiSend, handle_multi_send),
+    Route("staking", MsgCreateSuperNode, staking.handle_create_super_node),
+    Route("staking", MsgEditSuperNode, staking.handle_edit_super_node),
+    Route("staking", MsgDelegate, staking.handle_delegate),
+    Route("staking", MsgUndelegate, staking.handle_undelegate),
+    Route("staking", MsgRedelegate, staking.handle_redelegate),
 ]

@@ -7,6 +7,7 @@ field it is about, as a path like ``app_state.bank.allocations[2].share_bps``.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from chain_modules.auth.types import TxParams
@@ -14,6 +15,8 @@ from chain_modules.bank.genesis import GenesisAccount
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.address import AddressError, decode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
+from chain_modules.staking.genesis import GenesisSuperNode
+from chain_modules.staking.types import BPS as STAKING_BPS, StakingParams
 from genesis.allocation import BPS, DEFAULT_ALLOCATIONS, allocation_amount
 
 
@@ -26,6 +29,8 @@ class AppGenesis:
     tx_params: TxParams
     accounts: list[GenesisAccount]
     total_supply: int
+    staking_params: StakingParams
+    super_nodes: list[GenesisSuperNode]
 
 
 def _int(value: object, path: str, minimum: int = 0) -> int:
@@ -88,7 +93,7 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
     must be the ones of DESIGN.md section 6 (a chain may only choose the
     recipients); tests pass False to try other tables.
     """
-    root = _map(app_state, "app_state", {"auth", "bank"})
+    root = _map(app_state, "app_state", {"auth", "bank", "staking"})
     auth = _map(root["auth"], "app_state.auth", {"params"})
     try:
         tx_params = TxParams.from_dict(auth["params"]) if isinstance(auth["params"], dict) else None
@@ -149,4 +154,53 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
                         f"app_state.bank.allocations[{a_index}]: expected {want[0]!r} with {want[1]} bps and schedule {want[2]}"
                     )
             raise GenesisError(f"app_state.bank.allocations: expected {len(DEFAULT_ALLOCATIONS)} allocations")
-    return AppGenesis(tx_params, accounts, total_supply)
+    staking_params, super_nodes = _parse_staking(root["staking"], {a.address: a for a in accounts})
+    return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes)
+
+
+def _parse_staking(raw: object, accounts: dict) -> tuple[StakingParams, list[GenesisSuperNode]]:
+    staking = _map(raw, "app_state.staking", {"params", "super_nodes"})
+    if not isinstance(staking["params"], dict):
+        raise GenesisError("app_state.staking.params: must be an object")
+    try:
+        params = StakingParams.from_dict(staking["params"])
+    except (TypeError, ValueError) as exc:
+        raise GenesisError(f"app_state.staking.params: {exc}") from None
+    nodes = staking["super_nodes"]
+    if not isinstance(nodes, list):
+        raise GenesisError("app_state.staking.super_nodes: must be a list")
+    parsed: list[GenesisSuperNode] = []
+    seen_operators: set[bytes] = set()
+    seen_keys: set[bytes] = set()
+    for index, node in enumerate(nodes):
+        path = f"app_state.staking.super_nodes[{index}]"
+        node = _map(node, path, {"operator", "consensus_pubkey", "moniker", "commission_bps", "max_change_bps", "self_bond"})
+        try:
+            operator = decode_address(node["operator"])
+        except AddressError as exc:
+            raise GenesisError(f"{path}.operator: {exc}") from None
+        if operator in seen_operators:
+            raise GenesisError(f"{path}.operator: appears twice")
+        seen_operators.add(operator)
+        try:
+            pubkey = base64.b64decode(node["consensus_pubkey"], validate=True) if isinstance(node["consensus_pubkey"], str) else b""
+        except ValueError:
+            pubkey = b""
+        if len(pubkey) != 32:
+            raise GenesisError(f"{path}.consensus_pubkey: must be a base64 32-byte ed25519 key")
+        if pubkey in seen_keys:
+            raise GenesisError(f"{path}.consensus_pubkey: used twice")
+        seen_keys.add(pubkey)
+        moniker = node["moniker"]
+        if not isinstance(moniker, str) or not 1 <= len(moniker) <= 64:
+            raise GenesisError(f"{path}.moniker: must be 1 to 64 characters")
+        commission = _int(node["commission_bps"], f"{path}.commission_bps")
+        max_change = _int(node["max_change_bps"], f"{path}.max_change_bps")
+        if commission > STAKING_BPS or max_change > STAKING_BPS:
+            raise GenesisError(f"{path}.commission_bps: rates must be at most {STAKING_BPS} bps")
+        self_bond = _int(node["self_bond"], f"{path}.self_bond", params.min_super_self_bond)
+        account = accounts.get(operator)
+        if account is None or account.amount < self_bond:
+            raise GenesisError(f"{path}.self_bond: the operator's genesis balance cannot cover {self_bond} uamio")
+        parsed.append(GenesisSuperNode(operator, pubkey, moniker, commission, max_change, self_bond))
+    return params, parsed

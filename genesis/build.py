@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from chain_modules.auth.types import TxParams
+from chain_modules.staking.types import StakingParams
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
 from genesis.allocation import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
 
@@ -35,7 +36,23 @@ def validator_json(validator: GenesisValidator) -> dict:
     }
 
 
-def build_app_state(recipients: dict[str, list[str]], tx_params: TxParams | None = None) -> dict:
+@dataclass(frozen=True)
+class SuperNodeSpec:
+    """A genesis super node: its operator (bech32) bonds ``self_bond`` for the consensus key of ``validator``."""
+
+    operator: str
+    validator: GenesisValidator
+    self_bond: int
+    commission_bps: int = 1_000
+    max_change_bps: int = 100
+
+
+def build_app_state(
+    recipients: dict[str, list[str]],
+    tx_params: TxParams | None = None,
+    staking_params: StakingParams | None = None,
+    super_nodes: list[SuperNodeSpec] | None = None,
+) -> dict:
     """app_state with the default allocation table; each allocation is split evenly among its recipients."""
     allocations = []
     for name, share_bps, schedule in DEFAULT_ALLOCATIONS:
@@ -54,6 +71,20 @@ def build_app_state(recipients: dict[str, list[str]], tx_params: TxParams | None
     return {
         "auth": {"params": (tx_params or TxParams()).to_dict()},
         "bank": {"total_supply": TOTAL_SUPPLY_UAMIO, "allocations": allocations},
+        "staking": {
+            "params": (staking_params or StakingParams()).to_dict(),
+            "super_nodes": [
+                {
+                    "operator": node.operator,
+                    "consensus_pubkey": base64.b64encode(node.validator.pubkey).decode(),
+                    "moniker": node.validator.name,
+                    "commission_bps": node.commission_bps,
+                    "max_change_bps": node.max_change_bps,
+                    "self_bond": node.self_bond,
+                }
+                for node in super_nodes or []
+            ],
+        },
     }
 
 
@@ -64,7 +95,14 @@ def build_genesis(
     recipients: dict[str, list[str]],
     tx_params: TxParams | None = None,
     max_block_bytes: int = 4 * 1024 * 1024,
+    staking_params: StakingParams | None = None,
+    super_nodes: list[SuperNodeSpec] | None = None,
 ) -> dict:
+    """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
+    self_bond / power_reduction, which is what InitChain's election returns."""
+    if super_nodes:
+        reduction = (staking_params or StakingParams()).power_reduction
+        validators = [GenesisValidator(n.validator.name, n.validator.pubkey, n.self_bond // reduction) for n in super_nodes]
     return {
         "genesis_time": format_time(genesis_time),
         "chain_id": chain_id,
@@ -78,7 +116,7 @@ def build_genesis(
         },
         "validators": [validator_json(v) for v in validators],
         "app_hash": "",
-        "app_state": build_app_state(recipients, tx_params),
+        "app_state": build_app_state(recipients, tx_params, staking_params, super_nodes),
     }
 
 

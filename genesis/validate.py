@@ -63,7 +63,15 @@ def validate_genesis(genesis: object) -> AppGenesis:
             raise GenesisError(f"{path}.power: must be a positive integer string")
     if "app_state" not in genesis:
         raise GenesisError("app_state: is required")
-    return parse_app_state(genesis["app_state"], genesis_time)
+    app = parse_app_state(genesis["app_state"], genesis_time)
+    if app.super_nodes:
+        # InitChain returns the elected super nodes as the validator set; genesis.json must agree.
+        ranked = sorted(app.super_nodes, key=lambda n: (-n.self_bond, n.operator))[: app.staking_params.max_super_nodes]
+        expected = {n.consensus_pubkey: n.self_bond // app.staking_params.power_reduction for n in ranked}
+        listed = {base64.b64decode(v["pub_key"]["value"]): int(v["power"]) for v in validators}
+        if listed != expected:
+            raise GenesisError("validators: must be exactly the elected super nodes with power self_bond / power_reduction")
+    return app
 
 
 def validate_genesis_file(path: Path) -> AppGenesis:

@@ -30,7 +30,9 @@ from pathlib import Path
 
 from client.rpc import CometRpc, RpcError
 from client.wallet.keyring import open_keyring
-from genesis.build import GenesisValidator, build_genesis, write_genesis
+from chain_modules.common.amount import UAMIO_PER_AMIO
+from chain_modules.staking.types import StakingParams
+from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
 from localnet.config import configure_node
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +42,22 @@ DEFAULT_BASE_PORT = 26656
 IEO_ACCOUNTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 BUCKET_ACCOUNTS = {
     "early_investors": "investors",
-    "infrastructure": "infrastructure",
     "team": "team",
     "foundation": "foundation",
     "community": "community",
 }
+
+
+# Short epochs and unbonding so that elections and unbonding can be watched on the localnet.
+LOCALNET_STAKING = StakingParams(
+    epoch_blocks=10,
+    max_super_nodes=4,
+    unbonding_seconds=120,
+    max_entries=7,
+    min_super_self_bond=1_000 * UAMIO_PER_AMIO,
+    power_reduction=UAMIO_PER_AMIO,
+)
+GENESIS_SELF_BOND = 1_000_000 * UAMIO_PER_AMIO
 
 
 class LocalnetError(RuntimeError):
@@ -149,11 +162,21 @@ class Localnet:
         for allocation, name in BUCKET_ACCOUNTS.items():
             info, _mnemonic = keyring.add(name)
             recipients[allocation] = [info.address]
+        # each validator's operator holds a share of the infrastructure allocation and bonds from it
+        super_nodes = []
+        recipients["infrastructure"] = []
+        for index, validator in enumerate(validators):
+            info, _mnemonic = keyring.add(f"node{index}")
+            recipients["infrastructure"].append(info.address)
+            super_nodes.append(SuperNodeSpec(info.address, validator, GENESIS_SELF_BOND))
         (self.wallet_home / "client.json").write_text(
             json.dumps({"chain_id": self.chain_id, "node": self.rpc_url(0), "keyring_backend": "test"}, indent=2) + "\n"
         )
 
-        genesis = build_genesis(self.chain_id, datetime.now(timezone.utc), validators, recipients)
+        genesis = build_genesis(
+            self.chain_id, datetime.now(timezone.utc), validators, recipients,
+            staking_params=LOCALNET_STAKING, super_nodes=super_nodes,
+        )
         for index in range(self.nodes):
             cometbft_home = self.node_dir(index) / "cometbft"
             write_genesis(genesis, cometbft_home / "config" / "genesis.json")

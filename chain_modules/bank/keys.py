@@ -3,6 +3,7 @@
 BALANCE_PREFIX = b"bank/bal/"
 VESTING_PREFIX = b"bank/vest/"
 SUPPLY_KEY = b"bank/supply"
+DELEGATED_VESTING_PREFIX = b"bank/dvf/"
 
 
 def balance_key(address: bytes) -> bytes:
@@ -11,3 +12,7 @@ def balance_key(address: bytes) -> bytes:
 
 def vesting_key(address: bytes) -> bytes:
     return VESTING_PREFIX + address
+
+
+def delegated_vesting_key(address: bytes) -> bytes:
+    return DELEGATED_VESTING_PREFIX + address

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from chain_modules.bank.keys import BALANCE_PREFIX, SUPPLY_KEY, VESTING_PREFIX, balance_key, vesting_key
+from chain_modules.bank.keys import (
+    BALANCE_PREFIX,
+    SUPPLY_KEY,
+    VESTING_PREFIX,
+    balance_key,
+    delegated_vesting_key,
+    vesting_key,
+)
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.encoding import decode, encode
 from chain_modules.common.state import StateRead, StateWrite
@@ -54,3 +61,16 @@ def get_supply(state: StateRead) -> int:
 
 def set_supply(state: StateWrite, amount: int) -> None:
     state.set(SUPPLY_KEY, amount.to_bytes(8, "big"))
+
+
+def get_delegated_vesting(state: StateRead, address: bytes) -> tuple[int, int]:
+    """(delegated vesting, delegated free) of a vesting account: which part of its delegations was locked."""
+    raw = state.get(delegated_vesting_key(address))
+    return (0, 0) if raw is None else tuple(decode(raw))  # type: ignore[return-value]
+
+
+def set_delegated_vesting(state: StateWrite, address: bytes, vesting: int, free: int) -> None:
+    if vesting == 0 and free == 0:
+        state.delete(delegated_vesting_key(address))
+    else:
+        state.set(delegated_vesting_key(address), encode([vesting, free]))

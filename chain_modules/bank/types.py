@@ -26,7 +26,7 @@ def module_address(name: str) -> bytes:
 FEE_COLLECTOR = module_address("fee_collector")
 
 
-def _address_field(body: dict, name: str) -> bytes:
+def address_field(body: dict, name: str) -> bytes:
     from chain_modules.bank.errors import ErrInvalidAddress
 
     value = body.get(name)
@@ -35,7 +35,7 @@ def _address_field(body: dict, name: str) -> bytes:
     return value
 
 
-def _amount_field(body: dict, name: str) -> int:
+def amount_field(body: dict, name: str) -> int:
     from chain_modules.bank.errors import ErrInvalidAmount
 
     value = body.get(name)
@@ -44,7 +44,7 @@ def _amount_field(body: dict, name: str) -> int:
     return value  # type: ignore[return-value]
 
 
-def _exact_fields(body: object, names: set[str]) -> dict:
+def exact_fields(body: object, names: set[str]) -> dict:
     if not isinstance(body, dict):
         raise ErrInvalidMessage("message body must be a map")
     if set(body) != names:
@@ -63,8 +63,8 @@ class MsgSend:
 
     @classmethod
     def from_body(cls, body: object) -> "MsgSend":
-        body = _exact_fields(body, {"from", "to", "amount"})
-        return cls(_address_field(body, "from"), _address_field(body, "to"), _amount_field(body, "amount"))
+        body = exact_fields(body, {"from", "to", "amount"})
+        return cls(address_field(body, "from"), address_field(body, "to"), amount_field(body, "amount"))
 
     def to_body(self) -> dict:
         return {"amount": self.amount, "from": self.sender, "to": self.recipient}
@@ -95,7 +95,7 @@ class MsgMultiSend:
     def from_body(cls, body: object) -> "MsgMultiSend":
         from chain_modules.bank.errors import ErrTooManyOutputs
 
-        body = _exact_fields(body, {"from", "outputs"})
+        body = exact_fields(body, {"from", "outputs"})
         outputs = body["outputs"]
         if not isinstance(outputs, list) or not outputs:
             raise ErrInvalidMessage("field 'outputs' must be a non-empty list")
@@ -103,9 +103,9 @@ class MsgMultiSend:
             raise ErrTooManyOutputs(f"multi-send has {len(outputs)} outputs, the maximum is {MAX_MULTI_SEND_OUTPUTS}")
         parsed = []
         for output in outputs:
-            output = _exact_fields(output, {"to", "amount"})
-            parsed.append(Output(_address_field(output, "to"), _amount_field(output, "amount")))
-        return cls(_address_field(body, "from"), tuple(parsed))
+            output = exact_fields(output, {"to", "amount"})
+            parsed.append(Output(address_field(output, "to"), amount_field(output, "amount")))
+        return cls(address_field(body, "from"), tuple(parsed))
 
     def to_body(self) -> dict:
         return {

@@ -136,6 +136,7 @@ def test_periodic_genesis_schedule_never_unlocks_more_than_its_share_so_far(peri
     amounts = split_evenly(TOTAL_SUPPLY_UAMIO, recipients)
     app_state = {
         "auth": genesis_app_state()["auth"],
+        "staking": genesis_app_state()["staking"],
         "bank": {
             "total_supply": TOTAL_SUPPLY_UAMIO,
             "allocations": [

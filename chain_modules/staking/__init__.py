@@ -1,0 +1,2 @@
+"""staking: super node candidates, delegations (votes), unbonding, redelegation and the DPoS election
+of the CometBFT validator set at every epoch boundary."""

@@ -1,0 +1,76 @@
+"""End of block: complete matured unbondings and redelegations, and at each epoch boundary elect
+the validator set. The work is bounded by the matured entries and the number of candidates
+considered (N plus the ineligible ones skipped), never by the number of delegators."""
+
+from __future__ import annotations
+
+from chain_modules.bank import api as bank_api
+from chain_modules.common.context import BlockContext
+from chain_modules.common.state import StateWrite
+from chain_modules.staking import state as st
+from chain_modules.staking.api import UNBONDING_POOL, self_bond
+from chain_modules.staking.events import event_complete_unbonding, event_validator_update
+from chain_modules.staking.types import StakingParams
+
+
+def end_block(state: StateWrite, ctx: BlockContext) -> list[tuple[bytes, int]]:
+    """Returns the validator updates (consensus pubkey, power; 0 removes) for CometBFT."""
+    complete_unbondings(state, ctx.time)
+    for delegator, source, destination in st.pop_matured_redelegations(state, ctx.time):
+        entries = [e for e in st.get_redelegation(state, delegator, source, destination) if e.completion_time > ctx.time]
+        st.set_redelegation(state, delegator, source, destination, entries)
+    params = st.get_params(state)
+    if ctx.height % params.epoch_blocks != 0:
+        return []
+    return apply_election(state, params)
+
+
+def complete_unbondings(state: StateWrite, now: int) -> None:
+    for delegator, candidate in st.pop_matured_unbondings(state, now):
+        entries = st.get_unbonding(state, delegator, candidate)
+        matured = [e for e in entries if e.completion_time <= now]
+        remaining = [e for e in entries if e.completion_time > now]
+        amount = sum(e.balance for e in matured)
+        st.set_unbonding(state, delegator, candidate, remaining)
+        if amount:
+            bank_api.undelegate_coins(state, UNBONDING_POOL, delegator, amount)
+            state.emit(event_complete_unbonding(delegator, candidate, amount))
+
+
+def elect(state, params: StakingParams) -> dict[bytes, tuple[bytes, int]]:
+    """The top max_super_nodes eligible candidates by tokens: operator -> (consensus pubkey, power)."""
+    elected: dict[bytes, tuple[bytes, int]] = {}
+    for operator in st.iter_by_power(state):
+        if len(elected) == params.max_super_nodes:
+            break
+        candidate = st.get_candidate(state, operator)
+        assert candidate is not None
+        power = candidate.tokens // params.power_reduction
+        if power == 0:
+            break  # the index is sorted: nobody after this one has power either
+        if self_bond(state, candidate) < params.min_super_self_bond:
+            continue
+        elected[operator] = (candidate.consensus_pubkey, power)
+    return elected
+
+
+def apply_election(state: StateWrite, params: StakingParams) -> list[tuple[bytes, int]]:
+    elected = elect(state, params)
+    if not elected:
+        return []  # never hand CometBFT an empty validator set: keep the current one
+    current = {operator: (pubkey, power) for operator, pubkey, power in st.iter_validator_set(state)}
+    updates: list[tuple[bytes, int]] = []
+    for operator in sorted(set(current) | set(elected)):
+        old, new = current.get(operator), elected.get(operator)
+        if new == old:
+            continue
+        if new is None:
+            assert old is not None
+            updates.append((old[0], 0))
+            st.set_validator(state, operator, old[0], 0)
+            state.emit(event_validator_update(operator, old[0], 0))
+        else:
+            updates.append((new[0], new[1]))
+            st.set_validator(state, operator, new[0], new[1])
+            state.emit(event_validator_update(operator, new[0], new[1]))
+    return updates

@@ -1,0 +1,77 @@
+"""staking errors (codespace "staking"). Codes are consensus: never renumber."""
+
+from chain_modules.common.errors import ChainError
+
+
+class StakingError(ChainError):
+    codespace = "staking"
+
+
+class ErrCandidateExists(StakingError):
+    code = 2
+    description = "this operator already runs a candidate"
+
+
+class ErrConsensusKeyInUse(StakingError):
+    code = 3
+    description = "consensus public key is already used by another candidate"
+
+
+class ErrUnknownCandidate(StakingError):
+    code = 4
+    description = "no such candidate"
+
+
+class ErrSelfBondTooLow(StakingError):
+    code = 5
+    description = "self-bond is below the minimum"
+
+
+class ErrInvalidCommission(StakingError):
+    code = 6
+    description = "commission rates must be basis points in [0, 10000] with rate <= 10000"
+
+
+class ErrCommissionChangeTooLarge(StakingError):
+    code = 7
+    description = "commission change exceeds the candidate's max change rate"
+
+
+class ErrCommissionChangeTooSoon(StakingError):
+    code = 8
+    description = "commission can change at most once per 24 hours"
+
+
+class ErrInsufficientDelegation(StakingError):
+    code = 9
+    description = "delegation is smaller than the amount"
+
+
+class ErrTooManyEntries(StakingError):
+    code = 10
+    description = "too many unbonding or redelegation entries for this pair"
+
+
+class ErrRedelegateToSame(StakingError):
+    code = 11
+    description = "source and destination candidates are the same"
+
+
+class ErrTransitiveRedelegation(StakingError):
+    code = 12
+    description = "cannot redelegate from a candidate while a redelegation to it is maturing"
+
+
+class ErrInvalidMoniker(StakingError):
+    code = 13
+    description = "moniker must be 1 to 64 printable characters"
+
+
+class ErrInvalidConsensusKey(StakingError):
+    code = 14
+    description = "consensus public key must be a 32-byte ed25519 key"
+
+
+class ErrCandidateTombstoned(StakingError):
+    code = 15
+    description = "candidate is tombstoned (double-signed) and can never be elected again"

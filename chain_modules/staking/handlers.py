@@ -1,0 +1,177 @@
+"""staking message handlers: checks first, then writes, then events."""
+
+from __future__ import annotations
+
+from chain_modules.common.context import BlockContext
+from chain_modules.common.state import StateWrite
+from chain_modules.staking import state as st
+from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL, bond
+from chain_modules.staking.errors import (
+    ErrCandidateExists,
+    ErrCandidateTombstoned,
+    ErrCommissionChangeTooLarge,
+    ErrCommissionChangeTooSoon,
+    ErrConsensusKeyInUse,
+    ErrInsufficientDelegation,
+    ErrInvalidCommission,
+    ErrRedelegateToSame,
+    ErrSelfBondTooLow,
+    ErrTooManyEntries,
+    ErrTransitiveRedelegation,
+    ErrUnknownCandidate,
+)
+from chain_modules.staking.events import (
+    event_create_super_node,
+    event_delegate,
+    event_edit_super_node,
+    event_redelegate,
+    event_undelegate,
+)
+from chain_modules.staking.types import (
+    BPS,
+    DAY,
+    Candidate,
+    MsgCreateSuperNode,
+    MsgDelegate,
+    MsgEditSuperNode,
+    MsgRedelegate,
+    MsgUndelegate,
+    RedelegationEntry,
+    UnbondingEntry,
+)
+from chain_modules.bank import api as bank_api
+from chain_modules.bank.errors import ErrInvalidAmount
+
+
+def handle_create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateSuperNode) -> None:
+    """Register a candidate for msg.operator and bond msg.self_bond from it.
+
+    Raises: ErrCandidateExists, ErrConsensusKeyInUse, ErrInvalidCommission, ErrSelfBondTooLow,
+    bank.ErrInsufficientFunds
+    """
+    params = st.get_params(state)
+    if st.get_candidate(state, msg.operator) is not None:
+        raise ErrCandidateExists()
+    if st.get_operator_by_consensus_key(state, msg.consensus_pubkey) is not None:
+        raise ErrConsensusKeyInUse()
+    if not (msg.commission_bps <= BPS and msg.max_change_bps <= BPS):
+        raise ErrInvalidCommission(f"commission {msg.commission_bps} bps and max change {msg.max_change_bps} bps must be <= {BPS}")
+    if msg.self_bond < params.min_super_self_bond:
+        raise ErrSelfBondTooLow(f"self-bond {msg.self_bond}uamio is below the minimum {params.min_super_self_bond}uamio")
+
+    candidate = Candidate(msg.operator, msg.consensus_pubkey, msg.moniker, msg.commission_bps, msg.max_change_bps, ctx.time)
+    st.set_candidate(state, candidate, None)
+    bond(state, msg.operator, candidate, msg.self_bond, ctx.time)
+    state.emit(event_create_super_node(msg.operator, msg.consensus_pubkey, msg.moniker, msg.self_bond))
+
+
+def handle_edit_super_node(state: StateWrite, ctx: BlockContext, msg: MsgEditSuperNode) -> None:
+    """Change moniker and commission; the commission moves at most max_change_bps, once per 24 h.
+
+    Raises: ErrUnknownCandidate, ErrInvalidCommission, ErrCommissionChangeTooLarge, ErrCommissionChangeTooSoon
+    """
+    candidate = st.get_candidate(state, msg.operator)
+    if candidate is None:
+        raise ErrUnknownCandidate()
+    changed_at = candidate.commission_changed_at
+    if msg.commission_bps != candidate.commission_bps:
+        if msg.commission_bps > BPS:
+            raise ErrInvalidCommission()
+        if abs(msg.commission_bps - candidate.commission_bps) > candidate.max_change_bps:
+            raise ErrCommissionChangeTooLarge(
+                f"commission may change by at most {candidate.max_change_bps} bps, not {abs(msg.commission_bps - candidate.commission_bps)}"
+            )
+        if ctx.time < candidate.commission_changed_at + DAY:
+            raise ErrCommissionChangeTooSoon(f"next commission change allowed at {candidate.commission_changed_at + DAY}")
+        changed_at = ctx.time
+    st.set_candidate(state, candidate.with_(moniker=msg.moniker, commission_bps=msg.commission_bps, commission_changed_at=changed_at), candidate)
+    state.emit(event_edit_super_node(msg.operator, msg.moniker, msg.commission_bps))
+
+
+def handle_delegate(state: StateWrite, ctx: BlockContext, msg: MsgDelegate) -> None:
+    """Move msg.amount from the delegator into the bonded pool behind msg.candidate.
+
+    Raises: ErrUnknownCandidate, ErrCandidateTombstoned, bank.ErrInsufficientFunds, bank.ErrInvalidAmount
+    """
+    candidate = st.get_candidate(state, msg.candidate)
+    if candidate is None:
+        raise ErrUnknownCandidate()
+    if candidate.tombstoned:
+        raise ErrCandidateTombstoned()
+    _updated, shares = bond(state, msg.delegator, candidate, msg.amount, ctx.time)
+    state.emit(event_delegate(msg.delegator, msg.candidate, msg.amount, shares))
+
+
+def _unbond(state: StateWrite, delegator: bytes, operator: bytes, amount: int) -> Candidate:
+    """Remove the shares covering ``amount`` from a delegation and the tokens from the candidate.
+
+    Raises: ErrUnknownCandidate, ErrInsufficientDelegation
+    """
+    candidate = st.get_candidate(state, operator)
+    if candidate is None:
+        raise ErrUnknownCandidate()
+    shares = st.get_delegation_shares(state, delegator, operator)
+    available = candidate.tokens_for_shares(shares)
+    if amount > available:
+        raise ErrInsufficientDelegation(f"delegation is worth {available}uamio, cannot withdraw {amount}uamio")
+    removed = min(shares, candidate.shares_to_remove(amount))
+    st.set_delegation_shares(state, delegator, operator, shares - removed)
+    updated = candidate.with_(tokens=candidate.tokens - amount, shares=candidate.shares - removed)
+    st.set_candidate(state, updated, candidate)
+    return updated
+
+
+def handle_undelegate(state: StateWrite, ctx: BlockContext, msg: MsgUndelegate) -> None:
+    """Start unbonding msg.amount: it leaves the candidate now and reaches the delegator after the unbonding period.
+
+    Raises: ErrUnknownCandidate, ErrInsufficientDelegation, ErrTooManyEntries
+    """
+    params = st.get_params(state)
+    entries = st.get_unbonding(state, msg.delegator, msg.candidate)
+    if len(entries) >= params.max_entries:
+        raise ErrTooManyEntries(f"{len(entries)} unbonding entries already (maximum {params.max_entries}); wait for one to complete")
+    _unbond(state, msg.delegator, msg.candidate, msg.amount)
+    completion = ctx.time + params.unbonding_seconds
+    entries.append(UnbondingEntry(ctx.height, completion, msg.amount, msg.amount))
+    st.set_unbonding(state, msg.delegator, msg.candidate, entries)
+    st.queue_unbonding(state, completion, msg.delegator, msg.candidate)
+    bank_api.transfer_module(state, BONDED_POOL, UNBONDING_POOL, msg.amount)
+    state.emit(event_undelegate(msg.delegator, msg.candidate, msg.amount, completion))
+
+
+def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) -> None:
+    """Move msg.amount of a delegation from msg.source to msg.destination at once.
+
+    The entry stays for an unbonding period so that faults of the source
+    committed before the move can still be slashed.
+    Raises: ErrRedelegateToSame, ErrUnknownCandidate, ErrCandidateTombstoned, ErrTransitiveRedelegation,
+    ErrTooManyEntries, ErrInsufficientDelegation, bank.ErrInvalidAmount
+    """
+    params = st.get_params(state)
+    if msg.source == msg.destination:
+        raise ErrRedelegateToSame()
+    destination = st.get_candidate(state, msg.destination)
+    if destination is None:
+        raise ErrUnknownCandidate("destination candidate does not exist")
+    if destination.tombstoned:
+        raise ErrCandidateTombstoned()
+    if st.has_incoming_redelegation(state, msg.delegator, msg.source):
+        raise ErrTransitiveRedelegation()
+    entries = st.get_redelegation(state, msg.delegator, msg.source, msg.destination)
+    if len(entries) >= params.max_entries:
+        raise ErrTooManyEntries(f"{len(entries)} redelegation entries already (maximum {params.max_entries})")
+    _unbond(state, msg.delegator, msg.source, msg.amount)
+    destination = st.get_candidate(state, msg.destination)
+    assert destination is not None
+    new_shares = destination.shares_for_tokens(msg.amount)
+    if new_shares == 0:
+        raise ErrInvalidAmount(f"{msg.amount}uamio is too small to buy a share of the destination")
+    st.set_candidate(state, destination.with_(tokens=destination.tokens + msg.amount, shares=destination.shares + new_shares), destination)
+    st.set_delegation_shares(
+        state, msg.delegator, msg.destination, st.get_delegation_shares(state, msg.delegator, msg.destination) + new_shares
+    )
+    completion = ctx.time + params.unbonding_seconds
+    entries.append(RedelegationEntry(ctx.height, completion, msg.amount, new_shares))
+    st.set_redelegation(state, msg.delegator, msg.source, msg.destination, entries)
+    st.queue_redelegation(state, completion, msg.delegator, msg.source, msg.destination)
+    state.emit(event_redelegate(msg.delegator, msg.source, msg.destination, msg.amount, completion))

@@ -1,0 +1,276 @@
+"""staking types: params, candidates, delegations, unbonding and redelegation entries, messages.
+
+A candidate's stake is ``tokens``; delegations hold ``shares`` of it. A
+delegation is worth shares x tokens / total shares, so a slash reduces every
+delegation of a candidate at once, in O(1), whatever their number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from chain_modules.auth.errors import ErrInvalidMessage
+from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.amount import UAMIO_PER_AMIO
+
+DAY = 86_400
+BPS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class StakingParams:
+    epoch_blocks: int = 20
+    max_super_nodes: int = 21
+    unbonding_seconds: int = 21 * DAY
+    max_entries: int = 7
+    min_super_self_bond: int = 10_000 * UAMIO_PER_AMIO
+    power_reduction: int = UAMIO_PER_AMIO  # uamio per unit of CometBFT voting power
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StakingParams":
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown staking param {unknown[0]!r}")
+        params = cls(**data)
+        for name in cls.__dataclass_fields__:
+            value = getattr(params, name)
+            if type(value) is not int or value <= 0:
+                raise ValueError(f"staking param {name!r} must be a positive integer")
+        return params
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    operator: bytes
+    consensus_pubkey: bytes
+    moniker: str
+    commission_bps: int
+    max_change_bps: int
+    commission_changed_at: int = 0
+    tokens: int = 0
+    shares: int = 0
+    jailed: bool = False
+    jailed_until: int = 0
+    tombstoned: bool = False
+
+    def to_list(self) -> list:
+        return [
+            self.operator, self.consensus_pubkey, self.moniker, self.commission_bps, self.max_change_bps,
+            self.commission_changed_at, self.tokens, self.shares, self.jailed, self.jailed_until, self.tombstoned,
+        ]
+
+    @classmethod
+    def from_list(cls, data: list) -> "Candidate":
+        return cls(*data)
+
+    def with_(self, **changes) -> "Candidate":
+        return replace(self, **changes)
+
+    def tokens_for_shares(self, shares: int) -> int:
+        """Tokens a holder of ``shares`` may withdraw (rounded down)."""
+        return 0 if self.shares == 0 else shares * self.tokens // self.shares
+
+    def shares_for_tokens(self, amount: int) -> int:
+        """Shares a new delegation of ``amount`` receives (rounded down: no value is created)."""
+        if self.shares == 0 or self.tokens == 0:
+            return amount
+        return amount * self.shares // self.tokens
+
+    def shares_to_remove(self, amount: int) -> int:
+        """Shares that cover a withdrawal of ``amount`` (rounded up: no value is created)."""
+        return -(-amount * self.shares // self.tokens)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.jailed and not self.tombstoned and self.tokens > 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnbondingEntry:
+    creation_height: int
+    completion_time: int
+    initial_balance: int
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedelegationEntry:
+    creation_height: int
+    completion_time: int
+    initial_balance: int
+    destination_shares: int
+
+
+def _int_field(body: dict, name: str, low: int, high: int) -> int:
+    value = body.get(name)
+    if type(value) is not int or not low <= value <= high:
+        raise ErrInvalidMessage(f"field {name!r} must be an integer in [{low}, {high}]")
+    return value
+
+
+def _moniker(value: object) -> str:
+    from chain_modules.staking.errors import ErrInvalidMoniker
+
+    if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.isprintable():
+        raise ErrInvalidMoniker()
+    return value
+
+
+def _consensus_key(value: object) -> bytes:
+    from chain_modules.staking.errors import ErrInvalidConsensusKey
+
+    if type(value) is not bytes or len(value) != 32:
+        raise ErrInvalidConsensusKey()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCreateSuperNode:
+    """Register a super node candidate and bond ``self_bond`` from the operator."""
+
+    TYPE = "staking/create_super_node"
+    operator: bytes
+    consensus_pubkey: bytes
+    moniker: str
+    commission_bps: int
+    max_change_bps: int
+    self_bond: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgCreateSuperNode":
+        body = exact_fields(body, {"operator", "consensus_pubkey", "moniker", "commission_bps", "max_change_bps", "self_bond"})
+        return cls(
+            address_field(body, "operator"),
+            _consensus_key(body["consensus_pubkey"]),
+            _moniker(body["moniker"]),
+            _int_field(body, "commission_bps", 0, 2**32),
+            _int_field(body, "max_change_bps", 0, 2**32),
+            amount_field(body, "self_bond"),
+        )
+
+    def to_body(self) -> dict:
+        return {
+            "commission_bps": self.commission_bps, "consensus_pubkey": self.consensus_pubkey,
+            "max_change_bps": self.max_change_bps, "moniker": self.moniker, "operator": self.operator,
+            "self_bond": self.self_bond,
+        }
+
+    @property
+    def signer(self) -> bytes:
+        return self.operator
+
+    def gas(self) -> int:
+        return 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgEditSuperNode:
+    """Change a candidate's moniker and commission rate (within its max change rate, once a day)."""
+
+    TYPE = "staking/edit_super_node"
+    operator: bytes
+    moniker: str
+    commission_bps: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgEditSuperNode":
+        body = exact_fields(body, {"operator", "moniker", "commission_bps"})
+        return cls(address_field(body, "operator"), _moniker(body["moniker"]), _int_field(body, "commission_bps", 0, 2**32))
+
+    def to_body(self) -> dict:
+        return {"commission_bps": self.commission_bps, "moniker": self.moniker, "operator": self.operator}
+
+    @property
+    def signer(self) -> bytes:
+        return self.operator
+
+    def gas(self) -> int:
+        return 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgDelegate:
+    """Vote for ``candidate`` by bonding ``amount`` uamio (vesting funds may be delegated)."""
+
+    TYPE = "staking/delegate"
+    delegator: bytes
+    candidate: bytes
+    amount: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgDelegate":
+        body = exact_fields(body, {"delegator", "candidate", "amount"})
+        return cls(address_field(body, "delegator"), address_field(body, "candidate"), amount_field(body, "amount"))
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "candidate": self.candidate, "delegator": self.delegator}
+
+    @property
+    def signer(self) -> bytes:
+        return self.delegator
+
+    def gas(self) -> int:
+        return 8_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgUndelegate:
+    """Withdraw ``amount`` of a delegation; the tokens arrive after the unbonding period."""
+
+    TYPE = "staking/undelegate"
+    delegator: bytes
+    candidate: bytes
+    amount: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgUndelegate":
+        body = exact_fields(body, {"delegator", "candidate", "amount"})
+        return cls(address_field(body, "delegator"), address_field(body, "candidate"), amount_field(body, "amount"))
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "candidate": self.candidate, "delegator": self.delegator}
+
+    @property
+    def signer(self) -> bytes:
+        return self.delegator
+
+    def gas(self) -> int:
+        return 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgRedelegate:
+    """Move ``amount`` of a delegation from ``source`` to ``destination`` at once (no unbonding wait)."""
+
+    TYPE = "staking/redelegate"
+    delegator: bytes
+    source: bytes
+    destination: bytes
+    amount: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgRedelegate":
+        body = exact_fields(body, {"delegator", "source", "destination", "amount"})
+        return cls(
+            address_field(body, "delegator"), address_field(body, "source"),
+            address_field(body, "destination"), amount_field(body, "amount"),
+        )
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "delegator": self.delegator, "destination": self.destination, "source": self.source}
+
+    @property
+    def signer(self) -> bytes:
+        return self.delegator
+
+    def gas(self) -> int:
+        return 12_000
+
+
+__all__ = [
+    "BPS", "Candidate", "MsgCreateSuperNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
+    "RedelegationEntry", "StakingParams", "UnbondingEntry", "ErrInvalidMessage",
+]

@@ -1,0 +1,194 @@
+"""amino tx staking ... and amino query staking ...: super nodes, delegations, the validator set."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import click
+
+from chain_modules.common.amount import format_amio, parse_amio
+from chain_modules.common.encoding import decode
+from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
+from client.cli.context import CliContext, pass_ctx
+from client.cli.output import emit
+
+
+def parse_rate(text: str) -> int:
+    """'0.1', '10%' or '1000bps' -> basis points."""
+    value = text.strip().lower()
+    try:
+        if value.endswith("bps"):
+            bps = int(value[:-3])
+        elif value.endswith("%"):
+            whole, _, fraction = value[:-1].partition(".")
+            bps = int(whole or "0") * 100 + int((fraction + "00")[:2] or "0")
+        else:
+            whole, _, fraction = value.partition(".")
+            bps = int(whole or "0") * 10_000 + int((fraction + "0000")[:4] or "0")
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a rate such as 0.1, 10% or 1000bps") from None
+    if not 0 <= bps <= 10_000:
+        raise click.BadParameter(f"{text!r} must be between 0 and 100%")
+    return bps
+
+
+def _amount(text: str) -> int:
+    try:
+        value = parse_amio(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if value == 0:
+        raise click.BadParameter("amount must be positive")
+    return value
+
+
+def consensus_pubkey_from(text: str | None, node_home: Path | None) -> bytes:
+    if node_home is not None:
+        key_file = node_home / "config" / "priv_validator_key.json"
+        try:
+            return base64.b64decode(json.loads(key_file.read_text())["pub_key"]["value"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise click.BadParameter(f"cannot read the consensus key from {key_file}: {exc}") from None
+    if text is None:
+        raise click.UsageError("give --consensus-pubkey BASE64 or --node-home PATH (a cometbft home)")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise click.BadParameter("must be the base64 of a 32-byte ed25519 key", param_hint="--consensus-pubkey")
+    return raw
+
+
+def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx, resolve_address, address_bytes) -> None:
+    @tx_group.group("staking")
+    def tx_staking() -> None:
+        """Super nodes and delegations (votes)."""
+
+    @tx_staking.command("create-super-node")
+    @click.argument("operator")
+    @click.option("--moniker", required=True)
+    @click.option("--self-bond", required=True, help="e.g. 10000amio")
+    @click.option("--commission", default="0.10", show_default=True, help="0.1, 10% or 1000bps")
+    @click.option("--max-change", default="0.01", show_default=True, help="largest commission change per day")
+    @click.option("--consensus-pubkey", default=None, help="base64 ed25519 key of the node")
+    @click.option("--node-home", type=click.Path(path_type=Path), default=None, help="read the key from this cometbft home")
+    @tx_options
+    @pass_ctx
+    def create_super_node(ctx: CliContext, operator, moniker, self_bond, commission, max_change, consensus_pubkey, node_home, **options):
+        """Register key OPERATOR's super node candidate and bond --self-bond."""
+        msg = MsgCreateSuperNode(
+            address_bytes(resolve_address(ctx, operator)), consensus_pubkey_from(consensus_pubkey, node_home), moniker,
+            parse_rate(commission), parse_rate(max_change), _amount(self_bond),
+        )
+        run_tx(ctx, operator, [msg], **options)
+
+    @tx_staking.command("edit-super-node")
+    @click.argument("operator")
+    @click.option("--moniker", required=True)
+    @click.option("--commission", required=True)
+    @tx_options
+    @pass_ctx
+    def edit_super_node(ctx: CliContext, operator, moniker, commission, **options):
+        """Change the moniker and the commission rate."""
+        msg = MsgEditSuperNode(address_bytes(resolve_address(ctx, operator)), moniker, parse_rate(commission))
+        run_tx(ctx, operator, [msg], **options)
+
+    @tx_staking.command("delegate")
+    @click.argument("delegator")
+    @click.argument("candidate")
+    @click.argument("amount")
+    @tx_options
+    @pass_ctx
+    def delegate(ctx: CliContext, delegator, candidate, amount, **options):
+        """Vote for CANDIDATE (operator address) by bonding AMOUNT from key DELEGATOR."""
+        msg = MsgDelegate(address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, candidate)), _amount(amount))
+        run_tx(ctx, delegator, [msg], **options)
+
+    @tx_staking.command("undelegate")
+    @click.argument("delegator")
+    @click.argument("candidate")
+    @click.argument("amount")
+    @tx_options
+    @pass_ctx
+    def undelegate(ctx: CliContext, delegator, candidate, amount, **options):
+        """Withdraw AMOUNT of the vote for CANDIDATE; tokens arrive after the unbonding period."""
+        msg = MsgUndelegate(address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, candidate)), _amount(amount))
+        run_tx(ctx, delegator, [msg], **options)
+
+    @tx_staking.command("redelegate")
+    @click.argument("delegator")
+    @click.argument("source")
+    @click.argument("destination")
+    @click.argument("amount")
+    @tx_options
+    @pass_ctx
+    def redelegate(ctx: CliContext, delegator, source, destination, amount, **options):
+        """Move AMOUNT of a vote from SOURCE to DESTINATION at once."""
+        msg = MsgRedelegate(
+            address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, source)),
+            address_bytes(resolve_address(ctx, destination)), _amount(amount),
+        )
+        run_tx(ctx, delegator, [msg], **options)
+
+    @query_group.group("staking")
+    def query_staking() -> None:
+        """Candidates, delegations, unbondings and the validator set."""
+
+    def _query(ctx: CliContext, path: str):
+        result = ctx.rpc().abci_query(path)
+        if result.code:
+            raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
+        return decode(result.value), result.height
+
+    @query_staking.command("candidates")
+    @pass_ctx
+    def candidates(ctx: CliContext):
+        """Every super node candidate with its status, stake and commission."""
+        value, _height = _query(ctx, "/staking/candidates")
+        emit(ctx.output, [_render_candidate(c) for c in value], title="super node candidates")
+
+    @query_staking.command("candidate")
+    @click.argument("operator")
+    @pass_ctx
+    def candidate(ctx: CliContext, operator):
+        """One candidate by operator address (or key name)."""
+        value, _height = _query(ctx, f"/staking/candidate/{resolve_address(ctx, operator)}")
+        emit(ctx.output, _render_candidate(value))
+
+    @query_staking.command("delegations")
+    @click.argument("delegator")
+    @pass_ctx
+    def delegations(ctx: CliContext, delegator):
+        """Delegations, unbondings and redelegations of an account."""
+        value, height = _query(ctx, f"/staking/delegations/{resolve_address(ctx, delegator)}")
+        emit(ctx.output, value | {"height": height})
+
+    @query_staking.command("validators")
+    @pass_ctx
+    def validators(ctx: CliContext):
+        """The current CometBFT validator set as elected by staking."""
+        value, _height = _query(ctx, "/staking/validators")
+        emit(ctx.output, value, title="validator set")
+
+    @query_staking.command("params")
+    @pass_ctx
+    def params(ctx: CliContext):
+        """Staking params."""
+        value, _height = _query(ctx, "/staking/params")
+        emit(ctx.output, value)
+
+
+def _render_candidate(c: dict) -> dict:
+    return {
+        "operator": c["operator"],
+        "moniker": c["moniker"],
+        "status": c["status"],
+        "stake": format_amio(c["tokens"]),
+        "self_bond": format_amio(c["self_bond"]),
+        "commission": f"{c['commission_bps'] / 100:.2f}%",
+        "jailed": c["jailed"],
+        "power": c["power"],
+    }
