@@ -201,6 +201,49 @@ class Localnet:
             + "\n"
         )
 
+    def add_node(self) -> int:
+        """Create one more (non-validator) node with the same genesis, peered with all others; start it.
+
+        It becomes a validator only if it is elected: register its candidate
+        with its consensus key (nodeI/cometbft/config/priv_validator_key.json)
+        and get enough delegations (docs/operations.md).
+        """
+        if not self.initialized:
+            raise LocalnetError("no localnet yet: run 'amino localnet up' first")
+        binary = cometbft_binary()
+        index = self.nodes
+        cometbft_home = self.node_dir(index) / "cometbft"
+        subprocess.run([str(binary), "init", "--home", str(cometbft_home)], check=True, capture_output=True)
+        shutil.copy(self.node_dir(0) / "cometbft" / "config" / "genesis.json", cometbft_home / "config" / "genesis.json")
+        peers = []
+        for other in range(index):
+            other_id = subprocess.run(
+                [str(binary), "show-node-id", "--home", str(self.node_dir(other) / "cometbft")],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip()
+            peers.append(f"{other_id}@127.0.0.1:{self.p2p_port(other)}")
+        configure_node(
+            cometbft_home / "config" / "config.toml",
+            moniker=f"node{index}",
+            abci_socket=self.node_dir(index) / "app.sock",
+            p2p_port=self.p2p_port(index),
+            rpc_port=self.rpc_port(index),
+            metrics_port=self.metrics_port(index),
+            persistent_peers=peers,
+            timeout_commit=self.timeout_commit,
+        )
+        self.nodes += 1
+        manifest = self.home / "localnet.json"
+        data = json.loads(manifest.read_text())
+        data["nodes"] = self.nodes
+        manifest.write_text(json.dumps(data, indent=2) + "\n")
+        self.start_node(index)
+        return index
+
+    def consensus_pubkey(self, index: int) -> bytes:
+        key = json.loads((self.node_dir(index) / "cometbft" / "config" / "priv_validator_key.json").read_text())
+        return base64.b64decode(key["pub_key"]["value"])
+
     # -- processes -----------------------------------------------------------------
 
     def _pid_file(self, index: int, process: str) -> Path:

@@ -101,6 +101,27 @@ def localnet_logs(home: Path, index: int, which: str, lines: int, follow: bool) 
                 time.sleep(0.3)
 
 
+@localnet.command("add-node")
+@home_option
+def localnet_add_node(home: Path) -> None:
+    """Start one more node (a full node; it validates once elected)."""
+    net = Localnet(home)
+    try:
+        index = net.add_node()
+        net.wait_for_height(1, timeout=60, nodes=[index])
+    except LocalnetError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"""node{index} is running: RPC {net.rpc_url(index)}, cometbft home {net.node_dir(index) / 'cometbft'}
+To make it a validator (AMINO_HOME={net.wallet_home}):
+  amino keys add node{index}
+  amino tx bank send alice node{index} 20000amio --yes
+  amino tx staking create-super-node node{index} --moniker node{index} --self-bond 10000amio --node-home {net.node_dir(index) / 'cometbft'} --yes
+  amino tx staking delegate bob node{index} 1500000amio --yes
+then watch 'amino query staking validators' at the next epoch."""
+    )
+
+
 @localnet.command("down")
 @home_option
 def localnet_down(home: Path) -> None:
