@@ -19,10 +19,12 @@ from abci_app import metrics
 from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
 from abci_app.router import Router
-from abci_app.routes import ROUTES
+from abci_app.routes import ROUTES, STAKING_HOOKS
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
 from chain_modules.auth import api as auth_api
+from chain_modules.bank import api as bank_api
 from chain_modules.bank.genesis import init_genesis as bank_init_genesis
+from chain_modules.distribution import api as distribution_api
 from chain_modules.staking.epoch import end_block as staking_end_block
 from chain_modules.staking.genesis import init_genesis as staking_init_genesis
 from chain_modules.common.context import BlockContext
@@ -35,6 +37,7 @@ APP_NAME = "amino-chain"
 APP_VERSION = "0.1.0"
 PROTOCOL_VERSION = 1
 CHAIN_ID_KEY = b"app/chain_id"
+BLOCK_ID_FLAG_COMMIT = 2  # tendermint.types.BlockIDFlag: the validator signed the block
 
 
 class ConsensusFailure(RuntimeError):
@@ -89,7 +92,7 @@ class AminoApp:
         self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
         auth_api.set_params(self.block, genesis.tx_params)
         bank_init_genesis(self.block, genesis.accounts, genesis.total_supply)
-        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos)
+        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKING_HOOKS)
         validators = staking_init_genesis(self.block, ctx, genesis.staking_params, genesis.super_nodes)
         self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
@@ -100,7 +103,7 @@ class AminoApp:
     # -- mempool -----------------------------------------------------------------
 
     def _check_context(self) -> BlockContext:
-        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True)
+        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=STAKING_HOOKS)
 
     def preverify_check_txs(self, raws: list[bytes]) -> None:
         """Verify the signatures of a batch of pipelined CheckTx requests in parallel (cache only)."""
@@ -169,7 +172,13 @@ class AminoApp:
         started = time.perf_counter()
         self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash))
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash), hooks=STAKING_HOOKS)
+        signers = [
+            (bytes(vote.validator.address), vote.validator.power)
+            for vote in req.decided_last_commit.votes
+            if vote.block_id_flag == BLOCK_ID_FLAG_COMMIT
+        ]
+        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, signers)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
         validator_updates = staking_end_block(self.block, ctx)
         hash_started = time.perf_counter()

@@ -12,6 +12,8 @@ Paths (docs/architecture.md, "Queries"):
   /staking/candidate/<op>   one candidate
   /staking/delegations/<a>  msgpack {"delegations", "unbondings", "redelegations"} of an account
   /staking/validators       msgpack list of the current validator set
+  /distribution/rewards/<a> msgpack {"rewards": {candidate: uamio}, "total"} pending for a delegator
+  /distribution/commission/<op>, /distribution/community
 With prove=true a provable path also returns a proof (ProofOp type
 "amino/smt16") of that key against the app hash of the last committed height.
 """
@@ -25,6 +27,8 @@ from chain_modules.auth.keys import account_key
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.common.address import AddressError, decode_address, encode_address
+from chain_modules.distribution import api as distribution_api
+from chain_modules.distribution import state as distribution_state
 from chain_modules.staking import api as staking_api
 from chain_modules.staking import state as staking_state
 from chain_modules.common.encoding import encode
@@ -101,6 +105,17 @@ def handle_query(store: AppStore, req) -> object:
                 {"operator": encode_address(operator), "consensus_pubkey": pubkey.hex(), "power": power}
                 for operator, pubkey, power in staking_api.iter_validator_set(store.committed)
             ])
+        case ["distribution", "rewards", address]:
+            delegator = _address(address)
+            rewards = {
+                encode_address(operator): distribution_api.pending_rewards(store.committed, delegator, operator)
+                for _delegator, operator, _shares in staking_state.iter_delegations(store.committed, delegator)
+            }
+            value = encode({"rewards": rewards, "total": sum(rewards.values())})
+        case ["distribution", "commission", operator]:
+            value = encode({"commission": distribution_state.get_commission(store.committed, _address(operator))})
+        case ["distribution", "community"]:
+            value = encode({"community": distribution_state.get_community(store.committed)})
         case ["app", "status"]:
             chain_id = store.committed.get(b"app/chain_id") or b""
             value = encode({"chain_id": chain_id.decode(), "height": height, "app_hash": store.last_app_hash})

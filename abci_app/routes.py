@@ -12,6 +12,13 @@ from chain_modules.bank.types import MsgMultiSend, MsgSend
 from chain_modules.staking import handlers as staking
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
 
+from chain_modules.distribution import handlers as distribution
+from chain_modules.distribution.api import DistributionHooks
+from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
+
+# Modules that follow stake changes, in the order their hooks run (BlockContext.hooks).
+STAKING_HOOKS: tuple = (DistributionHooks(),)
+
 ROUTES: list[Route] = [
     Route("bank", MsgSend, handle_send),
     Route("bank", MsgMultiSend, handle_multi_send),
@@ -20,4 +27,6 @@ ROUTES: list[Route] = [
     Route("staking", MsgDelegate, staking.handle_delegate),
     Route("staking", MsgUndelegate, staking.handle_undelegate),
     Route("staking", MsgRedelegate, staking.handle_redelegate),
+    Route("distribution", MsgWithdrawRewards, distribution.handle_withdraw_rewards),
+    Route("distribution", MsgWithdrawCommission, distribution.handle_withdraw_commission),
 ]

@@ -100,14 +100,25 @@ class AppDriver:
                 )
             )
 
-    def block(self, txs: list[bytes], seconds: int = 5) -> list:
-        """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the tx results."""
+    def block(self, txs: list[bytes], seconds: int = 5, signers: list[tuple[bytes, int]] | None = None) -> list:
+        """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the tx results.
+
+        ``signers`` are (consensus address, power) of the validators whose votes are in the last commit.
+        """
         self.time += seconds
         self.height += 1
+        votes = [
+            abci.VoteInfo(validator=abci.Validator(address=address, power=power), block_id_flag=2)
+            for address, power in signers or []
+        ]
         response = self.app.finalize_block(
-            abci.RequestFinalizeBlock(txs=txs, height=self.height, time=timestamp(self.time), hash=hashlib.sha256(str(self.height).encode()).digest())
+            abci.RequestFinalizeBlock(
+                txs=txs, height=self.height, time=timestamp(self.time), hash=hashlib.sha256(str(self.height).encode()).digest(),
+                decided_last_commit=abci.CommitInfo(round=0, votes=votes),
+            )
         )
         self.last_app_hash = response.app_hash
+        self.last_validator_updates = list(response.validator_updates)
         self.app.commit(abci.RequestCommit())
         return list(response.tx_results)
 

@@ -19,6 +19,9 @@ class BlockContext:
     proposer: bytes = b""
     seed: bytes = b""
     check: bool = False  # True in CheckTx (mempool), False in FinalizeBlock
+    # Hooks of modules that follow stake changes (distribution, slashing), wired by the app in a
+    # fixed order; module unit tests run without them.
+    hooks: tuple = ()
 
     @property
     def time(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
+from chain_modules.staking import hooks
 from chain_modules.staking import state as st
 from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL, bond
 from chain_modules.staking.errors import (
@@ -61,7 +62,8 @@ def handle_create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreat
 
     candidate = Candidate(msg.operator, msg.consensus_pubkey, msg.moniker, msg.commission_bps, msg.max_change_bps, ctx.time)
     st.set_candidate(state, candidate, None)
-    bond(state, msg.operator, candidate, msg.self_bond, ctx.time)
+    hooks.after_candidate_created(ctx, state, msg.operator)
+    bond(state, ctx, msg.operator, candidate, msg.self_bond)
     state.emit(event_create_super_node(msg.operator, msg.consensus_pubkey, msg.moniker, msg.self_bond))
 
 
@@ -98,11 +100,11 @@ def handle_delegate(state: StateWrite, ctx: BlockContext, msg: MsgDelegate) -> N
         raise ErrUnknownCandidate()
     if candidate.tombstoned:
         raise ErrCandidateTombstoned()
-    _updated, shares = bond(state, msg.delegator, candidate, msg.amount, ctx.time)
+    _updated, shares = bond(state, ctx, msg.delegator, candidate, msg.amount)
     state.emit(event_delegate(msg.delegator, msg.candidate, msg.amount, shares))
 
 
-def _unbond(state: StateWrite, delegator: bytes, operator: bytes, amount: int) -> Candidate:
+def _unbond(state: StateWrite, ctx: BlockContext, delegator: bytes, operator: bytes, amount: int) -> Candidate:
     """Remove the shares covering ``amount`` from a delegation and the tokens from the candidate.
 
     Raises: ErrUnknownCandidate, ErrInsufficientDelegation
@@ -115,9 +117,11 @@ def _unbond(state: StateWrite, delegator: bytes, operator: bytes, amount: int) -
     if amount > available:
         raise ErrInsufficientDelegation(f"delegation is worth {available}uamio, cannot withdraw {amount}uamio")
     removed = min(shares, candidate.shares_to_remove(amount))
+    hooks.before_delegation_modified(ctx, state, delegator, operator)
     st.set_delegation_shares(state, delegator, operator, shares - removed)
     updated = candidate.with_(tokens=candidate.tokens - amount, shares=candidate.shares - removed)
     st.set_candidate(state, updated, candidate)
+    hooks.after_delegation_modified(ctx, state, delegator, operator)
     return updated
 
 
@@ -130,7 +134,7 @@ def handle_undelegate(state: StateWrite, ctx: BlockContext, msg: MsgUndelegate) 
     entries = st.get_unbonding(state, msg.delegator, msg.candidate)
     if len(entries) >= params.max_entries:
         raise ErrTooManyEntries(f"{len(entries)} unbonding entries already (maximum {params.max_entries}); wait for one to complete")
-    _unbond(state, msg.delegator, msg.candidate, msg.amount)
+    _unbond(state, ctx, msg.delegator, msg.candidate, msg.amount)
     completion = ctx.time + params.unbonding_seconds
     entries.append(UnbondingEntry(ctx.height, completion, msg.amount, msg.amount))
     st.set_unbonding(state, msg.delegator, msg.candidate, entries)
@@ -160,16 +164,18 @@ def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) 
     entries = st.get_redelegation(state, msg.delegator, msg.source, msg.destination)
     if len(entries) >= params.max_entries:
         raise ErrTooManyEntries(f"{len(entries)} redelegation entries already (maximum {params.max_entries})")
-    _unbond(state, msg.delegator, msg.source, msg.amount)
+    _unbond(state, ctx, msg.delegator, msg.source, msg.amount)
     destination = st.get_candidate(state, msg.destination)
     assert destination is not None
     new_shares = destination.shares_for_tokens(msg.amount)
     if new_shares == 0:
         raise ErrInvalidAmount(f"{msg.amount}uamio is too small to buy a share of the destination")
+    hooks.before_delegation_modified(ctx, state, msg.delegator, msg.destination)
     st.set_candidate(state, destination.with_(tokens=destination.tokens + msg.amount, shares=destination.shares + new_shares), destination)
     st.set_delegation_shares(
         state, msg.delegator, msg.destination, st.get_delegation_shares(state, msg.delegator, msg.destination) + new_shares
     )
+    hooks.after_delegation_modified(ctx, state, msg.delegator, msg.destination)
     completion = ctx.time + params.unbonding_seconds
     entries.append(RedelegationEntry(ctx.height, completion, msg.amount, new_shares))
     st.set_redelegation(state, msg.delegator, msg.source, msg.destination, entries)

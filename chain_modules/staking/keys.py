@@ -3,6 +3,7 @@
 PARAMS_KEY = b"staking/params"
 CANDIDATE_PREFIX = b"staking/cand/"
 CONSENSUS_KEY_PREFIX = b"staking/cons/"
+CONSENSUS_ADDRESS_PREFIX = b"staking/consaddr/"
 POWER_INDEX_PREFIX = b"staking/power/"
 DELEGATION_PREFIX = b"staking/del/"
 UNBONDING_PREFIX = b"staking/ubd/"
@@ -26,6 +27,10 @@ def candidate_key(operator: bytes) -> bytes:
 
 def consensus_key_key(pubkey: bytes) -> bytes:
     return CONSENSUS_KEY_PREFIX + pubkey
+
+
+def consensus_address_key(address: bytes) -> bytes:
+    return CONSENSUS_ADDRESS_PREFIX + address
 
 
 def power_index_key(tokens: int, operator: bytes) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Iterator
 
 from chain_modules.common.encoding import decode, encode
@@ -35,12 +36,22 @@ def set_candidate(state: StateWrite, candidate: Candidate, previous: Candidate |
         state.delete(keys.power_index_key(previous.tokens, previous.operator))
     state.set(keys.candidate_key(candidate.operator), encode(candidate.to_list()))
     state.set(keys.consensus_key_key(candidate.consensus_pubkey), candidate.operator)
+    state.set(keys.consensus_address_key(consensus_address(candidate.consensus_pubkey)), candidate.operator)
     if candidate.eligible:
         state.set(keys.power_index_key(candidate.tokens, candidate.operator), b"")
 
 
 def get_operator_by_consensus_key(state: StateRead, pubkey: bytes) -> bytes | None:
     return state.get(keys.consensus_key_key(pubkey))
+
+
+def consensus_address(pubkey: bytes) -> bytes:
+    """CometBFT's validator address: the first 20 bytes of sha256 of the ed25519 key."""
+    return hashlib.sha256(pubkey).digest()[:20]
+
+
+def get_operator_by_consensus_address(state: StateRead, address: bytes) -> bytes | None:
+    return state.get(keys.consensus_address_key(address))
 
 
 def iter_candidates(state: StateRead) -> Iterator[Candidate]:

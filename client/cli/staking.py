@@ -10,6 +10,7 @@ import click
 
 from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
+from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
 from client.cli.context import CliContext, pass_ctx
 from client.cli.output import emit
@@ -60,6 +61,13 @@ def consensus_pubkey_from(text: str | None, node_home: Path | None) -> bytes:
     if len(raw) != 32:
         raise click.BadParameter("must be the base64 of a 32-byte ed25519 key", param_hint="--consensus-pubkey")
     return raw
+
+
+def _query(ctx: CliContext, path: str):
+    result = ctx.rpc().abci_query(path)
+    if result.code:
+        raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
+    return decode(result.value), result.height
 
 
 def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx, resolve_address, address_bytes) -> None:
@@ -133,15 +141,49 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
         )
         run_tx(ctx, delegator, [msg], **options)
 
+    @tx_group.group("distribution")
+    def tx_distribution() -> None:
+        """Withdraw staking rewards and commission."""
+
+    @tx_distribution.command("withdraw-rewards")
+    @click.argument("delegator")
+    @tx_options
+    @pass_ctx
+    def withdraw_rewards(ctx: CliContext, delegator, **options):
+        """Withdraw the pending rewards of every delegation of key DELEGATOR."""
+        run_tx(ctx, delegator, [MsgWithdrawRewards(address_bytes(resolve_address(ctx, delegator)))], **options)
+
+    @tx_distribution.command("withdraw-commission")
+    @click.argument("operator")
+    @tx_options
+    @pass_ctx
+    def withdraw_commission(ctx: CliContext, operator, **options):
+        """Withdraw the commission earned by key OPERATOR's super node."""
+        run_tx(ctx, operator, [MsgWithdrawCommission(address_bytes(resolve_address(ctx, operator)))], **options)
+
+    @query_group.group("distribution")
+    def query_distribution() -> None:
+        """Pending rewards and commission."""
+
+    @query_distribution.command("rewards")
+    @click.argument("delegator")
+    @pass_ctx
+    def rewards(ctx: CliContext, delegator):
+        """Pending rewards of DELEGATOR per candidate."""
+        value, height = _query(ctx, f"/distribution/rewards/{resolve_address(ctx, delegator)}")
+        emit(ctx.output, {"rewards": {k: f"{v}uamio" for k, v in value["rewards"].items()}, "total": f"{value['total']}uamio", "height": height})
+
+    @query_distribution.command("commission")
+    @click.argument("operator")
+    @pass_ctx
+    def commission(ctx: CliContext, operator):
+        """Commission waiting for OPERATOR."""
+        value, height = _query(ctx, f"/distribution/commission/{resolve_address(ctx, operator)}")
+        emit(ctx.output, {"commission": f"{value['commission']}uamio", "height": height})
+
     @query_group.group("staking")
     def query_staking() -> None:
         """Candidates, delegations, unbondings and the validator set."""
-
-    def _query(ctx: CliContext, path: str):
-        result = ctx.rpc().abci_query(path)
-        if result.code:
-            raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
-        return decode(result.value), result.height
 
     @query_staking.command("candidates")
     @pass_ctx

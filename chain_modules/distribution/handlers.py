@@ -1,0 +1,37 @@
+"""distribution message handlers."""
+
+from __future__ import annotations
+
+from chain_modules.bank.events import bech32
+from chain_modules.common.context import BlockContext
+from chain_modules.common.events import Event
+from chain_modules.common.state import StateWrite
+from chain_modules.distribution import api
+from chain_modules.distribution.errors import ErrNoCommission, ErrNoDelegation
+from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
+from chain_modules.staking.state import iter_delegations
+
+
+def handle_withdraw_rewards(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawRewards) -> None:
+    """Pay the pending rewards of every delegation of msg.delegator and start new reward intervals.
+
+    Raises: ErrNoDelegation
+    """
+    operators = [operator for _delegator, operator, _shares in iter_delegations(state, msg.delegator)]
+    if not operators:
+        raise ErrNoDelegation("the account has no delegations")
+    for operator in operators:
+        amount = api.withdraw_delegation_rewards(state, msg.delegator, operator)
+        api.start_interval(state, msg.delegator, operator)
+        state.emit(Event("withdraw_rewards", (("delegator", bech32(msg.delegator)), ("candidate", bech32(operator)), ("amount", f"{amount}uamio"))))
+
+
+def handle_withdraw_commission(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawCommission) -> None:
+    """Pay msg.operator's accumulated commission.
+
+    Raises: ErrNoCommission
+    """
+    amount = api.withdraw_commission(state, msg.operator)
+    if amount == 0:
+        raise ErrNoCommission()
+    state.emit(Event("withdraw_commission", (("operator", bech32(msg.operator)), ("amount", f"{amount}uamio"))))

@@ -1,0 +1,193 @@
+"""locks types: params, the lock record and the messages.
+
+Durations and times are whole seconds of block time. A lock's weight is
+amount x remaining time (uamio-seconds); only investor locks have weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from chain_modules.auth.errors import ErrInvalidMessage
+from chain_modules.bank.types import address_field, amount_field, exact_fields
+
+DAY = 86_400
+YEAR = 365 * DAY
+
+KIND_INVESTOR = "investor"
+KIND_API = "api"
+KINDS = (KIND_INVESTOR, KIND_API)
+
+# A message may not carry a duration beyond this (about 34,800 years), so that
+# block time + duration always fits the 8-byte keys whatever the params say.
+MAX_DURATION_FIELD = 2**40
+MAX_LOCK_ID = 2**64 - 1
+
+GAS_CREATE_LOCK = 10_000
+GAS_WITHDRAW_LOCK = 8_000
+GAS_BUY_API_ACCESS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class LockParams:
+    min_lock_seconds: int = 30 * DAY
+    max_lock_seconds: int = 4 * YEAR
+    api_access_rate: int = 10  # uamio per second of API access
+    max_api_access_seconds: int = YEAR
+    max_locks_per_account: int = 32
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LockParams":
+        if not isinstance(data, dict):
+            raise ValueError("locks params must be a map")
+        unknown = sorted(set(map(str, data)) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown locks param {unknown[0]!r}")
+        params = cls(**data)
+        for name in cls.__dataclass_fields__:
+            value = getattr(params, name)
+            if type(value) is not int or not 0 < value <= MAX_DURATION_FIELD:
+                raise ValueError(f"locks param {name!r} must be a positive integer below 2^40")
+        if params.min_lock_seconds > params.max_lock_seconds:
+            raise ValueError(
+                f"locks param 'min_lock_seconds' ({params.min_lock_seconds}) exceeds 'max_lock_seconds' ({params.max_lock_seconds})"
+            )
+        return params
+
+    def api_access_price(self, duration: int) -> int:
+        """Uamio that must be locked for ``duration`` seconds of API access: ceil(duration x rate).
+
+        The rate is a whole number of uamio per second, so the product is
+        exact and the ceiling never rounds anything.
+        """
+        return duration * self.api_access_rate
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """``amount`` uamio of ``owner`` held in the locks pool from ``start`` until at least ``end``."""
+
+    id: int
+    owner: bytes
+    kind: str
+    amount: int
+    start: int
+    end: int
+
+    def to_list(self) -> list:
+        return [self.owner, self.kind, self.amount, self.start, self.end]
+
+    @classmethod
+    def from_list(cls, lock_id: int, data: list) -> "Lock":
+        owner, kind, amount, start, end = data
+        return cls(lock_id, owner, kind, amount, start, end)
+
+    def expired(self, now: int) -> bool:
+        return now >= self.end
+
+    def weight(self, now: int) -> int:
+        """amount x remaining seconds; zero for API locks and once the lock has ended."""
+        if self.kind != KIND_INVESTOR or now >= self.end:
+            return 0
+        return self.amount * (self.end - now)
+
+
+def duration_field(body: dict, name: str) -> int:
+    from chain_modules.locks.errors import ErrInvalidDuration
+
+    value = body.get(name)
+    if type(value) is not int:
+        raise ErrInvalidMessage(f"field {name!r} must be an integer number of seconds")
+    if not 0 < value <= MAX_DURATION_FIELD:
+        raise ErrInvalidDuration(f"field {name!r} must be a positive number of seconds below 2^40, got {value}")
+    return value
+
+
+def lock_id_field(body: dict, name: str) -> int:
+    value = body.get(name)
+    if type(value) is not int or not 0 <= value <= MAX_LOCK_ID:
+        raise ErrInvalidMessage(f"field {name!r} must be a lock id (an integer in [0, 2^64))")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCreateLock:
+    """Lock ``amount`` uamio of ``owner`` (spendable or vesting) for ``duration`` seconds as an investor lock."""
+
+    TYPE = "locks/create_lock"
+    owner: bytes
+    amount: int
+    duration: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgCreateLock":
+        body = exact_fields(body, {"owner", "amount", "duration"})
+        return cls(address_field(body, "owner"), amount_field(body, "amount"), duration_field(body, "duration"))
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "duration": self.duration, "owner": self.owner}
+
+    @property
+    def signer(self) -> bytes:
+        return self.owner
+
+    def gas(self) -> int:
+        return GAS_CREATE_LOCK
+
+
+@dataclass(frozen=True, slots=True)
+class MsgWithdrawLock:
+    """Return the tokens of lock ``lock_id`` to its owner once the lock has ended."""
+
+    TYPE = "locks/withdraw_lock"
+    owner: bytes
+    lock_id: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgWithdrawLock":
+        body = exact_fields(body, {"owner", "lock_id"})
+        return cls(address_field(body, "owner"), lock_id_field(body, "lock_id"))
+
+    def to_body(self) -> dict:
+        return {"lock_id": self.lock_id, "owner": self.owner}
+
+    @property
+    def signer(self) -> bytes:
+        return self.owner
+
+    def gas(self) -> int:
+        return GAS_WITHDRAW_LOCK
+
+
+@dataclass(frozen=True, slots=True)
+class MsgBuyApiAccess:
+    """Lock ``amount`` uamio of ``owner`` to buy ``duration`` seconds of gateway API access."""
+
+    TYPE = "locks/buy_api_access"
+    owner: bytes
+    amount: int
+    duration: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgBuyApiAccess":
+        body = exact_fields(body, {"owner", "amount", "duration"})
+        return cls(address_field(body, "owner"), amount_field(body, "amount"), duration_field(body, "duration"))
+
+    def to_body(self) -> dict:
+        return {"amount": self.amount, "duration": self.duration, "owner": self.owner}
+
+    @property
+    def signer(self) -> bytes:
+        return self.owner
+
+    def gas(self) -> int:
+        return GAS_BUY_API_ACCESS
+
+
+__all__ = [
+    "DAY", "YEAR", "KIND_API", "KIND_INVESTOR", "Lock", "LockParams", "MsgBuyApiAccess", "MsgCreateLock",
+    "MsgWithdrawLock", "ErrInvalidMessage",
+]

@@ -1,0 +1,149 @@
+"""Staking and distribution driven block by block through the app: InitChain returns the elected
+validator set, epoch boundaries return only the differences, fees reach the validators that signed,
+commission goes to operators and the rest to delegators in proportion to stake."""
+
+import hashlib
+
+import pytest
+
+from chain_modules.bank.invariants import check_supply
+from chain_modules.common.encoding import decode
+from chain_modules.distribution.invariants import check_pool
+from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
+from chain_modules.staking.invariants import check_pools
+from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgUndelegate, StakingParams
+from genesis.build import GenesisValidator, SuperNodeSpec, build_app_state
+from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, make_key, send, signed
+
+AMIO = 1_000_000
+PARAMS = StakingParams(epoch_blocks=3, max_super_nodes=2, unbonding_seconds=30, max_entries=3,
+                       min_super_self_bond=1_000 * AMIO, power_reduction=AMIO)
+OPERATORS = [make_key(f"operator{i}") for i in range(3)]
+CONSENSUS = [make_key(f"consensus{i}") for i in range(3)]
+alice, bob = KEYS["alice"], KEYS["bob"]
+
+
+def consensus_address(key) -> bytes:
+    return hashlib.sha256(key.pubkey).digest()[:20]
+
+
+def staking_app_state() -> dict:
+    recipients = {"ieo": [KEYS[n].bech32 for n in IEO_NAMES]}
+    recipients.update({allocation: [KEYS[name].bech32] for allocation, name in BUCKET_NAMES.items()})
+    recipients["infrastructure"] = [op.bech32 for op in OPERATORS]
+    nodes = [
+        SuperNodeSpec(OPERATORS[i].bech32, GenesisValidator(f"node{i}", CONSENSUS[i].pubkey, 0), (1_000_000 - i) * AMIO, 1_000, 100)
+        for i in range(2)
+    ]
+    return build_app_state(recipients, staking_params=PARAMS, super_nodes=nodes)
+
+
+@pytest.fixture
+def driver(tmp_path):
+    d = AppDriver(tmp_path / "db", app_state=staking_app_state())
+    yield d
+    d.close()
+
+
+def signers_of(driver) -> list[tuple[bytes, int]]:
+    validators = decode(driver.query("/staking/validators").value)
+    by_key = {c.pubkey.hex(): consensus_address(c) for c in CONSENSUS}
+    return [(by_key[v["consensus_pubkey"]], v["power"]) for v in validators]
+
+
+def check_all(driver) -> None:
+    state = driver.app.store.committed
+    check_supply(state)
+    check_pools(state)
+    check_pool(state)
+
+
+def test_init_chain_returns_the_elected_super_nodes(tmp_path):
+    from abci_app.app import AminoApp
+    from abci_app.proto import abci
+    import json
+    from tests.support import CHAIN_ID, GENESIS_TIME, timestamp
+
+    app = AminoApp(tmp_path / "db")
+    response = app.init_chain(abci.RequestInitChain(time=timestamp(GENESIS_TIME), chain_id=CHAIN_ID,
+                                                    app_state_bytes=json.dumps(staking_app_state()).encode()))
+    assert sorted((bytes(v.pub_key.ed25519), v.power) for v in response.validators) == sorted(
+        [(CONSENSUS[0].pubkey, 1_000_000), (CONSENSUS[1].pubkey, 999_999)])
+    app.close()
+
+
+def test_a_new_candidate_with_more_stake_replaces_the_weakest_at_the_epoch(driver):
+    driver.block([])
+    create = MsgCreateSuperNode(OPERATORS[2].address, CONSENSUS[2].pubkey, "node2", 500, 100, 1_000 * AMIO)
+    vote = MsgDelegate(alice.address, OPERATORS[2].address, 1_000_000 * AMIO)
+    results = driver.block([signed(OPERATORS[2], [(create.TYPE, create.to_body())], 0, fee=2_000, gas=200_000),
+                            signed(alice, [(vote.TYPE, vote.to_body())], 0, fee=2_000, gas=200_000)])
+    assert [r.code for r in results] == [0, 0], [r.log for r in results]
+    updates = driver.last_validator_updates  # height 2: not an epoch boundary
+    assert updates == []
+    driver.block([])  # height 3: epoch boundary
+    updates = {(bytes(u.pub_key.ed25519), u.power) for u in driver.last_validator_updates}
+    assert updates == {(CONSENSUS[2].pubkey, 1_001_000), (CONSENSUS[1].pubkey, 0)}
+    check_all(driver)
+    driver.block([])
+    driver.block([])
+    driver.block([])  # the next epoch: nothing changed, nothing sent
+    assert driver.last_validator_updates == []
+
+
+def test_fees_go_to_signers_with_commission_and_to_delegators_by_stake(driver):
+    driver.block([])
+    # bob delegates as much as operator0's self-bond: operator0's delegators now split 50/50
+    vote = MsgDelegate(bob.address, OPERATORS[0].address, 1_000_000 * AMIO)
+    assert driver.block([signed(bob, [(vote.TYPE, vote.to_body())], 0, fee=2_000, gas=200_000)])[0].code == 0
+    signers = signers_of(driver)
+    driver.block([], signers=signers)  # distributes the 2,000 uamio fee of the delegation tx
+    fees = 100_000
+    earlier = decode(driver.query(f"/distribution/rewards/{bob.bech32}").value)["rewards"][OPERATORS[0].bech32]
+    commission_before = decode(driver.query(f"/distribution/commission/{OPERATORS[0].bech32}").value)["commission"]
+    assert driver.block([send(alice, KEYS["eve"].address, 1, 0, fee=fees, gas=50_000)])[0].code == 0
+    before_bob = driver.balance(bob.address)
+    driver.block([], signers=[s for s in signers if s[0] == consensus_address(CONSENSUS[0])])  # only node0 signed
+    # node0 gets all 100,000: 10% commission, 90,000 split between operator0 and bob by stake (equal)
+    commission = decode(driver.query(f"/distribution/commission/{OPERATORS[0].bech32}").value)["commission"]
+    assert commission - commission_before == 10_000
+    pending = decode(driver.query(f"/distribution/rewards/{bob.bech32}").value)["rewards"][OPERATORS[0].bech32]
+    assert pending - earlier == 45_000
+    withdraw = MsgWithdrawRewards(bob.address)
+    assert driver.block([signed(bob, [(withdraw.TYPE, withdraw.to_body())], 1, fee=2_000, gas=200_000)])[0].code == 0
+    assert driver.balance(bob.address) == before_bob + pending - 2_000
+    assert decode(driver.query(f"/distribution/rewards/{bob.bech32}").value)["total"] == 0
+    check_all(driver)
+
+
+def test_commission_withdrawal_pays_the_operator_once(driver):
+    driver.block([])
+    assert driver.block([send(alice, KEYS["eve"].address, 1, 0, fee=50_000, gas=50_000)])[0].code == 0
+    driver.block([], signers=signers_of(driver))
+    before = driver.balance(OPERATORS[1].address)
+    commission = decode(driver.query(f"/distribution/commission/{OPERATORS[1].bech32}").value)["commission"]
+    assert commission > 0
+    msg = MsgWithdrawCommission(OPERATORS[1].address)
+    results = driver.block([signed(OPERATORS[1], [(msg.TYPE, msg.to_body())], 0, fee=2_000, gas=200_000),
+                            signed(OPERATORS[1], [(msg.TYPE, msg.to_body())], 1, fee=2_000, gas=200_000)])
+    assert results[0].code == 0
+    assert (results[1].codespace, results[1].code) == ("distribution", 3)
+    assert driver.balance(OPERATORS[1].address) == before + commission - 4_000
+    check_all(driver)
+
+
+def test_undelegated_tokens_arrive_after_the_unbonding_period_and_stay_slashable_until(driver):
+    driver.block([])
+    vote = MsgDelegate(bob.address, OPERATORS[0].address, 10 * AMIO)
+    driver.block([signed(bob, [(vote.TYPE, vote.to_body())], 0, fee=2_000, gas=200_000)])
+    leave = MsgUndelegate(bob.address, OPERATORS[0].address, 10 * AMIO)
+    driver.block([signed(bob, [(leave.TYPE, leave.to_body())], 1, fee=2_000, gas=200_000)], seconds=5)
+    balance = driver.balance(bob.address)
+    entries = decode(driver.query(f"/staking/delegations/{bob.bech32}").value)["unbondings"][0]["entries"]
+    assert entries[0]["balance"] == 10 * AMIO
+    driver.block([], seconds=20)
+    assert driver.balance(bob.address) == balance  # 20 s of 30: still unbonding
+    driver.block([], seconds=10)
+    assert driver.balance(bob.address) == balance + 10 * AMIO
+    assert decode(driver.query(f"/staking/delegations/{bob.bech32}").value)["unbondings"] == []
+    check_all(driver)
