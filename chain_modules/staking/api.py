@@ -57,6 +57,8 @@ def bond(state: StateWrite, ctx: BlockContext, delegator: bytes, candidate: Cand
     """
     shares = candidate.shares_for_tokens(amount)
     if shares == 0:
+        if candidate.tokens == 0:
+            raise ErrInvalidAmount("the candidate's stake was slashed to nothing; delegations are refused")
         raise ErrInvalidAmount(f"{amount}uamio is too small to buy a share of this candidate")
     bank_api.delegate_coins(state, delegator, BONDED_POOL, amount, ctx.time)
     hooks.before_delegation_modified(ctx, state, delegator, candidate.operator)

@@ -104,9 +104,11 @@ def handle_delegate(state: StateWrite, ctx: BlockContext, msg: MsgDelegate) -> N
     state.emit(event_delegate(msg.delegator, msg.candidate, msg.amount, shares))
 
 
-def _unbond(state: StateWrite, ctx: BlockContext, delegator: bytes, operator: bytes, amount: int) -> Candidate:
+def _unbond(state: StateWrite, ctx: BlockContext, delegator: bytes, operator: bytes, amount: int) -> int:
     """Remove the shares covering ``amount`` from a delegation and the tokens from the candidate.
 
+    Returns the tokens removed: ``amount``, or all the candidate's tokens when
+    this takes its last shares (so no token is left owned by nobody).
     Raises: ErrUnknownCandidate, ErrInsufficientDelegation
     """
     candidate = st.get_candidate(state, operator)
@@ -117,12 +119,13 @@ def _unbond(state: StateWrite, ctx: BlockContext, delegator: bytes, operator: by
     if amount > available:
         raise ErrInsufficientDelegation(f"delegation is worth {available}uamio, cannot withdraw {amount}uamio")
     removed = min(shares, candidate.shares_to_remove(amount))
+    if removed == candidate.shares:
+        amount = candidate.tokens
     hooks.before_delegation_modified(ctx, state, delegator, operator)
     st.set_delegation_shares(state, delegator, operator, shares - removed)
-    updated = candidate.with_(tokens=candidate.tokens - amount, shares=candidate.shares - removed)
-    st.set_candidate(state, updated, candidate)
+    st.set_candidate(state, candidate.with_(tokens=candidate.tokens - amount, shares=candidate.shares - removed), candidate)
     hooks.after_delegation_modified(ctx, state, delegator, operator)
-    return updated
+    return amount
 
 
 def handle_undelegate(state: StateWrite, ctx: BlockContext, msg: MsgUndelegate) -> None:
@@ -134,13 +137,13 @@ def handle_undelegate(state: StateWrite, ctx: BlockContext, msg: MsgUndelegate) 
     entries = st.get_unbonding(state, msg.delegator, msg.candidate)
     if len(entries) >= params.max_entries:
         raise ErrTooManyEntries(f"{len(entries)} unbonding entries already (maximum {params.max_entries}); wait for one to complete")
-    _unbond(state, ctx, msg.delegator, msg.candidate, msg.amount)
+    amount = _unbond(state, ctx, msg.delegator, msg.candidate, msg.amount)
     completion = ctx.time + params.unbonding_seconds
-    entries.append(UnbondingEntry(ctx.height, completion, msg.amount, msg.amount))
+    entries.append(UnbondingEntry(ctx.height, completion, amount, amount))
     st.set_unbonding(state, msg.delegator, msg.candidate, entries)
     st.queue_unbonding(state, completion, msg.delegator, msg.candidate)
-    bank_api.transfer_module(state, BONDED_POOL, UNBONDING_POOL, msg.amount)
-    state.emit(event_undelegate(msg.delegator, msg.candidate, msg.amount, completion))
+    bank_api.transfer_module(state, BONDED_POOL, UNBONDING_POOL, amount)
+    state.emit(event_undelegate(msg.delegator, msg.candidate, amount, completion))
 
 
 def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) -> None:
@@ -164,20 +167,20 @@ def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) 
     entries = st.get_redelegation(state, msg.delegator, msg.source, msg.destination)
     if len(entries) >= params.max_entries:
         raise ErrTooManyEntries(f"{len(entries)} redelegation entries already (maximum {params.max_entries})")
-    _unbond(state, ctx, msg.delegator, msg.source, msg.amount)
+    if destination.shares_for_tokens(msg.amount) == 0:
+        raise ErrInvalidAmount(f"{msg.amount}uamio cannot buy a share of the destination")
+    amount = _unbond(state, ctx, msg.delegator, msg.source, msg.amount)
     destination = st.get_candidate(state, msg.destination)
     assert destination is not None
-    new_shares = destination.shares_for_tokens(msg.amount)
-    if new_shares == 0:
-        raise ErrInvalidAmount(f"{msg.amount}uamio is too small to buy a share of the destination")
+    new_shares = destination.shares_for_tokens(amount)
     hooks.before_delegation_modified(ctx, state, msg.delegator, msg.destination)
-    st.set_candidate(state, destination.with_(tokens=destination.tokens + msg.amount, shares=destination.shares + new_shares), destination)
+    st.set_candidate(state, destination.with_(tokens=destination.tokens + amount, shares=destination.shares + new_shares), destination)
     st.set_delegation_shares(
         state, msg.delegator, msg.destination, st.get_delegation_shares(state, msg.delegator, msg.destination) + new_shares
     )
     hooks.after_delegation_modified(ctx, state, msg.delegator, msg.destination)
     completion = ctx.time + params.unbonding_seconds
-    entries.append(RedelegationEntry(ctx.height, completion, msg.amount, new_shares))
+    entries.append(RedelegationEntry(ctx.height, completion, amount, new_shares))
     st.set_redelegation(state, msg.delegator, msg.source, msg.destination, entries)
     st.queue_redelegation(state, completion, msg.delegator, msg.source, msg.destination)
-    state.emit(event_redelegate(msg.delegator, msg.source, msg.destination, msg.amount, completion))
+    state.emit(event_redelegate(msg.delegator, msg.source, msg.destination, amount, completion))

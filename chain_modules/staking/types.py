@@ -74,9 +74,15 @@ class Candidate:
         return 0 if self.shares == 0 else shares * self.tokens // self.shares
 
     def shares_for_tokens(self, amount: int) -> int:
-        """Shares a new delegation of ``amount`` receives (rounded down: no value is created)."""
-        if self.shares == 0 or self.tokens == 0:
+        """Shares a new delegation of ``amount`` receives (rounded down: no value is created).
+
+        0 when the candidate's stake was slashed to nothing while shares remain:
+        a delegation at that rate would hand the new tokens to the old shares.
+        """
+        if self.shares == 0:
             return amount
+        if self.tokens == 0:
+            return 0
         return amount * self.shares // self.tokens
 
     def shares_to_remove(self, amount: int) -> int:

@@ -185,14 +185,6 @@ def test_from_body_rejects_malformed_fields(overrides, error):
 # -- rounding once candidates can be slashed -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: types.py Candidate.shares_for_tokens returns `amount` shares when tokens == 0 but shares > 0 "
-        "(a candidate slashed to nothing); the old shares then own most of the new delegator's tokens "
-        "(Cosmos rejects delegating at a zero exchange rate)"
-    ),
-)
 def test_delegate_to_a_candidate_slashed_to_zero_tokens_never_gives_the_new_tokens_to_old_shares():
     state = pre_state({BOB.address: 1_000})
     set_exchange_rate(state, CAROL, tokens=0, shares=1_000)

@@ -185,15 +185,6 @@ def test_invalid_undelegation_without_a_delegation_leaves_state_unchanged():
 # -- rounding once candidates can be slashed -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: handlers.py _unbond removes ceil(amount*shares/tokens) shares; when that takes a candidate's "
-        "last shares while tokens remain (tokens 10, shares 4, withdraw 9 -> shares 0, tokens 1) the tokens "
-        "are left owned by nobody, and types.py Candidate.shares_for_tokens then sells the next delegator "
-        "shares 1:1 (shares == 0 branch), so his delegation is worth more than he paid"
-    ),
-)
 def test_no_delegation_is_worth_more_than_was_paid_after_a_candidate_lost_its_last_shares():
     state = pre_state({BOB.address: 1_000})
     set_exchange_rate(state, CAROL, tokens=10, shares=4)  # 1 share = 2.5 uamio, as a slash can leave it
