@@ -25,6 +25,10 @@ from chain_modules.auth import api as auth_api
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.genesis import init_genesis as bank_init_genesis
 from chain_modules.distribution import api as distribution_api
+from chain_modules.locks.epoch import end_block as locks_end_block
+from chain_modules.locks.genesis import init_genesis as locks_init_genesis
+from chain_modules.slashing import api as slashing_api
+from chain_modules.slashing.state import set_params as set_slashing_params
 from chain_modules.staking.epoch import end_block as staking_end_block
 from chain_modules.staking.genesis import init_genesis as staking_init_genesis
 from chain_modules.common.context import BlockContext
@@ -94,6 +98,8 @@ class AminoApp:
         bank_init_genesis(self.block, genesis.accounts, genesis.total_supply)
         ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKING_HOOKS)
         validators = staking_init_genesis(self.block, ctx, genesis.staking_params, genesis.super_nodes)
+        set_slashing_params(self.block, genesis.slashing_params)
+        locks_init_genesis(self.block, genesis.locks_params)
         self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
         log.info("genesis: chain %s, %d accounts, %d validators, app hash %s",
@@ -173,14 +179,16 @@ class AminoApp:
         self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash), hooks=STAKING_HOOKS)
-        signers = [
-            (bytes(vote.validator.address), vote.validator.power)
+        votes = [
+            (bytes(vote.validator.address), vote.validator.power, vote.block_id_flag == BLOCK_ID_FLAG_COMMIT)
             for vote in req.decided_last_commit.votes
-            if vote.block_id_flag == BLOCK_ID_FLAG_COMMIT
         ]
-        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, signers)
+        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, [(a, p) for a, p, signed in votes if signed])
+        evidence = [(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior]
+        slashing_api.begin_block(self.block, ctx, votes, evidence)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
         validator_updates = staking_end_block(self.block, ctx)
+        locks_end_block(self.block, ctx)
         hash_started = time.perf_counter()
         app_hash = self.store.compute_app_hash(self.block.writes)
         metrics.APP_HASH_SECONDS.observe(time.perf_counter() - hash_started)

@@ -14,6 +14,8 @@ Paths (docs/architecture.md, "Queries"):
   /staking/validators       msgpack list of the current validator set
   /distribution/rewards/<a> msgpack {"rewards": {candidate: uamio}, "total"} pending for a delegator
   /distribution/commission/<op>, /distribution/community
+  /locks/list/<a>, /locks/weight[/<a>], /locks/api_access/<a>, /locks/params  (docs/modules/locks.md)
+  /slashing/params, /slashing/signing_info/<consensus address hex>
 With prove=true a provable path also returns a proof (ProofOp type
 "amino/smt16") of that key against the app hash of the last committed height.
 """
@@ -29,6 +31,8 @@ from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.common.address import AddressError, decode_address, encode_address
 from chain_modules.distribution import api as distribution_api
 from chain_modules.distribution import state as distribution_state
+from chain_modules.locks import views as locks_views
+from chain_modules.slashing import state as slashing_state
 from chain_modules.staking import api as staking_api
 from chain_modules.staking import state as staking_state
 from chain_modules.common.encoding import encode
@@ -81,8 +85,7 @@ def handle_query(store: AppStore, req) -> object:
         case ["auth", "account", address]:
             key, value, proof_ops = _raw(store, account_key(_address(address)), prove)
         case ["bank", "spendable", address]:
-            raw_time = store.db.get(META_BLOCK_TIME)
-            now = int.from_bytes(raw_time, "big") // 1_000_000_000 if raw_time else 0
+            now = _last_block_time(store)
             addr = _address(address)
             balance = bank_api.get_balance(store.committed, addr)
             locked = min(balance, bank_api.locked_amount(store.committed, addr, now))
@@ -116,6 +119,24 @@ def handle_query(store: AppStore, req) -> object:
             value = encode({"commission": distribution_state.get_commission(store.committed, _address(operator))})
         case ["distribution", "community"]:
             value = encode({"community": distribution_state.get_community(store.committed)})
+        case ["locks", "list", address]:
+            value = encode(locks_views.locks_of(store.committed, _address(address), _last_block_time(store)))
+        case ["locks", "weight"]:
+            value = encode(locks_views.weight_view(store.committed, None, _last_block_time(store)))
+        case ["locks", "weight", address]:
+            value = encode(locks_views.weight_view(store.committed, _address(address), _last_block_time(store)))
+        case ["locks", "api_access", address]:
+            value = encode(locks_views.api_access_view(store.committed, _address(address), _last_block_time(store)))
+        case ["locks", "params"]:
+            value = encode(locks_views.params_view(store.committed))
+        case ["slashing", "params"]:
+            value = encode(slashing_state.get_params(store.committed).to_dict())
+        case ["slashing", "signing_info", address]:
+            info = slashing_state.get_signing_info(store.committed, bytes.fromhex(address) if len(address) == 40 else b"")
+            if info is None:
+                raise QueryError(ERR_NOT_FOUND, f"no signing info for consensus address {address!r} (40 hex digits)")
+            start_height, seen, missed, _bitmap = info
+            value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed})
         case ["app", "status"]:
             chain_id = store.committed.get(b"app/chain_id") or b""
             value = encode({"chain_id": chain_id.decode(), "height": height, "app_hash": store.last_app_hash})
@@ -172,3 +193,8 @@ def _delegations_view(store: AppStore, address: bytes) -> dict:
 
 def _fields(entry) -> dict:
     return {name: getattr(entry, name) for name in entry.__dataclass_fields__}
+
+
+def _last_block_time(store: AppStore) -> int:
+    raw_time = store.db.get(META_BLOCK_TIME)
+    return int.from_bytes(raw_time, "big") // 1_000_000_000 if raw_time else 0

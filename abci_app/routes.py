@@ -16,6 +16,11 @@ from chain_modules.distribution import handlers as distribution
 from chain_modules.distribution.api import DistributionHooks
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 
+from chain_modules.locks import handlers as locks
+from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
+from chain_modules.slashing.handlers import handle_unjail
+from chain_modules.slashing.types import MsgUnjail
+
 # Modules that follow stake changes, in the order their hooks run (BlockContext.hooks).
 STAKING_HOOKS: tuple = (DistributionHooks(),)
 
@@ -29,4 +34,8 @@ ROUTES: list[Route] = [
     Route("staking", MsgRedelegate, staking.handle_redelegate),
     Route("distribution", MsgWithdrawRewards, distribution.handle_withdraw_rewards),
     Route("distribution", MsgWithdrawCommission, distribution.handle_withdraw_commission),
+    Route("slashing", MsgUnjail, handle_unjail),
+    Route("locks", MsgCreateLock, locks.handle_create_lock),
+    Route("locks", MsgWithdrawLock, locks.handle_withdraw_lock),
+    Route("locks", MsgBuyApiAccess, locks.handle_buy_api_access),
 ]

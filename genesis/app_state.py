@@ -15,6 +15,8 @@ from chain_modules.bank.genesis import GenesisAccount
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.address import AddressError, decode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
+from chain_modules.locks.types import LockParams
+from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.genesis import GenesisSuperNode
 from chain_modules.staking.types import BPS as STAKING_BPS, StakingParams
 from genesis.allocation import BPS, DEFAULT_ALLOCATIONS, allocation_amount
@@ -31,6 +33,8 @@ class AppGenesis:
     total_supply: int
     staking_params: StakingParams
     super_nodes: list[GenesisSuperNode]
+    slashing_params: SlashingParams
+    locks_params: LockParams
 
 
 def _int(value: object, path: str, minimum: int = 0) -> int:
@@ -93,7 +97,7 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
     must be the ones of DESIGN.md section 6 (a chain may only choose the
     recipients); tests pass False to try other tables.
     """
-    root = _map(app_state, "app_state", {"auth", "bank", "staking"})
+    root = _map(app_state, "app_state", {"auth", "bank", "staking", "slashing", "locks"})
     auth = _map(root["auth"], "app_state.auth", {"params"})
     try:
         tx_params = TxParams.from_dict(auth["params"]) if isinstance(auth["params"], dict) else None
@@ -155,7 +159,21 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
                     )
             raise GenesisError(f"app_state.bank.allocations: expected {len(DEFAULT_ALLOCATIONS)} allocations")
     staking_params, super_nodes = _parse_staking(root["staking"], {a.address: a for a in accounts})
-    return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes)
+    slashing = _map(root["slashing"], "app_state.slashing", {"params"})
+    try:
+        slashing_params = SlashingParams.from_dict(slashing["params"]) if isinstance(slashing["params"], dict) else None
+    except (TypeError, ValueError) as exc:
+        raise GenesisError(f"app_state.slashing.params: {exc}") from None
+    if slashing_params is None:
+        raise GenesisError("app_state.slashing.params: must be an object")
+    locks = _map(root["locks"], "app_state.locks", {"params"})
+    try:
+        locks_params = LockParams.from_dict(locks["params"]) if isinstance(locks["params"], dict) else None
+    except (TypeError, ValueError) as exc:
+        raise GenesisError(f"app_state.locks.params: {exc}") from None
+    if locks_params is None:
+        raise GenesisError("app_state.locks.params: must be an object")
+    return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes, slashing_params, locks_params)
 
 
 def _parse_staking(raw: object, accounts: dict) -> tuple[StakingParams, list[GenesisSuperNode]]:

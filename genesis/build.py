@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from chain_modules.auth.types import TxParams
+from chain_modules.locks.types import LockParams
+from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
 from genesis.allocation import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
@@ -52,6 +54,7 @@ def build_app_state(
     tx_params: TxParams | None = None,
     staking_params: StakingParams | None = None,
     super_nodes: list[SuperNodeSpec] | None = None,
+    slashing_params: SlashingParams | None = None,
 ) -> dict:
     """app_state with the default allocation table; each allocation is split evenly among its recipients."""
     allocations = []
@@ -85,6 +88,8 @@ def build_app_state(
                 for node in super_nodes or []
             ],
         },
+        "slashing": {"params": (slashing_params or SlashingParams()).to_dict()},
+        "locks": {"params": LockParams().to_dict()},
     }
 
 
@@ -97,6 +102,7 @@ def build_genesis(
     max_block_bytes: int = 4 * 1024 * 1024,
     staking_params: StakingParams | None = None,
     super_nodes: list[SuperNodeSpec] | None = None,
+    slashing_params: SlashingParams | None = None,
 ) -> dict:
     """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
     self_bond / power_reduction, which is what InitChain's election returns."""
@@ -116,7 +122,7 @@ def build_genesis(
         },
         "validators": [validator_json(v) for v in validators],
         "app_hash": "",
-        "app_state": build_app_state(recipients, tx_params, staking_params, super_nodes),
+        "app_state": build_app_state(recipients, tx_params, staking_params, super_nodes, slashing_params),
     }
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from client.rpc import CometRpc, RpcError
 from client.wallet.keyring import open_keyring
 from chain_modules.common.amount import UAMIO_PER_AMIO
+from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
 from localnet.config import configure_node
@@ -58,6 +59,14 @@ LOCALNET_STAKING = StakingParams(
     power_reduction=UAMIO_PER_AMIO,
 )
 GENESIS_SELF_BOND = 1_000_000 * UAMIO_PER_AMIO
+# A stopped validator is jailed after missing more than half of 32 blocks (~10-20 s here).
+LOCALNET_SLASHING = SlashingParams(
+    signed_blocks_window=32,
+    min_signed_bps=5_000,
+    downtime_jail_seconds=20,
+    slash_fraction_downtime_bps=10,
+    slash_fraction_double_sign_bps=500,
+)
 
 
 class LocalnetError(RuntimeError):
@@ -175,7 +184,7 @@ class Localnet:
 
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
-            staking_params=LOCALNET_STAKING, super_nodes=super_nodes,
+            staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
         )
         for index in range(self.nodes):
             cometbft_home = self.node_dir(index) / "cometbft"

@@ -73,6 +73,18 @@ def _release(state: StateWrite, operator: bytes, period: int) -> None:
 # -- delegations -------------------------------------------------------------------------
 
 
+def _rewards_between(state: StateRead, operator: bytes, start_period: int, stake: int, end_period: int | None, end_ratio: int) -> int:
+    """stake x ratio increase from start to end, with the stake reduced at every slash in between."""
+    rewards = 0
+    ratio, _refs = st.get_historical(state, operator, start_period)
+    for period, removed, tokens_before in st.iter_slash_events(state, operator, start_period + 1, end_period):
+        slash_ratio, _refs = st.get_historical(state, operator, period)
+        rewards += stake * (slash_ratio - ratio) // RATIO_SCALE
+        stake -= -(-stake * removed // tokens_before)  # the stake loses its share of the slash (rounded up)
+        ratio = slash_ratio
+    return rewards + stake * (end_ratio - ratio) // RATIO_SCALE
+
+
 def pending_rewards(state: StateRead, delegator: bytes, operator: bytes) -> int:
     """Rewards a withdrawal would pay now (read-only)."""
     starting = st.get_starting(state, delegator, operator)
@@ -80,8 +92,7 @@ def pending_rewards(state: StateRead, delegator: bytes, operator: bytes) -> int:
         return 0
     start_period, stake = starting
     _period, end_ratio, _unpayable = _closing_ratio(state, operator)
-    start_ratio, _refs = st.get_historical(state, operator, start_period)
-    return stake * (end_ratio - start_ratio) // RATIO_SCALE
+    return _rewards_between(state, operator, start_period, stake, None, end_ratio)
 
 
 def withdraw_delegation_rewards(state: StateWrite, delegator: bytes, operator: bytes) -> int:
@@ -92,8 +103,7 @@ def withdraw_delegation_rewards(state: StateWrite, delegator: bytes, operator: b
     start_period, stake = starting
     end_period = increment_period(state, operator)
     end_ratio, _refs = st.get_historical(state, operator, end_period)
-    start_ratio, _refs = st.get_historical(state, operator, start_period)
-    rewards = stake * (end_ratio - start_ratio) // RATIO_SCALE
+    rewards = _rewards_between(state, operator, start_period, stake, end_period, end_ratio)
     _release(state, operator, start_period)
     st.delete_starting(state, delegator, operator)
     if rewards:
@@ -170,6 +180,18 @@ def withdraw_commission(state: StateWrite, operator: bytes) -> int:
     return amount
 
 
+def record_slash(state: StateWrite, operator: bytes, removed: int, tokens_before: int) -> None:
+    """Close the period at the pre-slash tokens and remember the fraction every stake lost in it."""
+    period = increment_period(state, operator)
+    _retain(state, operator, period)  # the ratio at a slash stays readable for every older delegation
+    st.set_slash_event(state, operator, period, removed, tokens_before)
+
+
+def add_to_community(state: StateWrite, amount: int) -> None:
+    """Credit tokens a module moved into the distribution pool (slashed stake) to the community amount."""
+    st.set_community(state, st.get_community(state) + amount)
+
+
 class DistributionHooks:
     """The staking hooks of distribution (registered by the app)."""
 
@@ -184,3 +206,6 @@ class DistributionHooks:
 
     def after_delegation_modified(self, state: StateWrite, delegator: bytes, operator: bytes) -> None:
         start_interval(state, delegator, operator)
+
+    def before_candidate_slashed(self, state: StateWrite, operator: bytes, removed: int, tokens_before: int) -> None:
+        record_slash(state, operator, removed, tokens_before)

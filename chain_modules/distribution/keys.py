@@ -5,7 +5,8 @@ HISTORICAL_PREFIX = b"dist/hist/"        # operator + period(8) -> [cumulative r
 STARTING_PREFIX = b"dist/start/"         # delegator + operator -> [previous period, stake]
 COMMISSION_PREFIX = b"dist/commission/"  # operator -> accumulated commission
 OUTSTANDING_PREFIX = b"dist/outstanding/"  # operator -> rewards allocated and not yet paid out
-COMMUNITY_KEY = b"dist/community"        # rounding remainders and rewards nobody could receive
+COMMUNITY_KEY = b"dist/community"
+SLASH_EVENT_PREFIX = b"dist/slash/"      # operator + period(8) -> [tokens removed, tokens before]        # rounding remainders and rewards nobody could receive
 
 
 def current_key(operator: bytes) -> bytes:
@@ -26,3 +27,7 @@ def commission_key(operator: bytes) -> bytes:
 
 def outstanding_key(operator: bytes) -> bytes:
     return OUTSTANDING_PREFIX + operator
+
+
+def slash_event_key(operator: bytes, period: int) -> bytes:
+    return SLASH_EVENT_PREFIX + operator + period.to_bytes(8, "big")

@@ -86,3 +86,20 @@ def get_community(state: StateRead) -> int:
 
 def set_community(state: StateWrite, amount: int) -> None:
     _set_int(state, keys.COMMUNITY_KEY, amount)
+
+
+def set_slash_event(state: StateWrite, operator: bytes, period: int, removed: int, tokens_before: int) -> None:
+    state.set(keys.slash_event_key(operator, period), encode_fast([removed, tokens_before]))
+
+
+def iter_slash_events(state: StateRead, operator: bytes, first_period: int, last_period: int | None):
+    """(period, removed, tokens before) of the slashes of ``operator`` in [first_period, last_period]."""
+    prefix = keys.SLASH_EVENT_PREFIX + operator
+    for key, raw in state.iter_prefix(prefix):
+        period = int.from_bytes(key[len(prefix):], "big")
+        if period < first_period:
+            continue
+        if last_period is not None and period > last_period:
+            break
+        removed, tokens_before = decode(raw)
+        yield period, removed, tokens_before

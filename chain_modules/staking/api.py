@@ -7,6 +7,8 @@ from chain_modules.bank.errors import ErrInvalidAmount
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateRead, StateWrite
 from chain_modules.staking import hooks
+from chain_modules.staking import keys as staking_keys
+from chain_modules.staking import state as st
 from chain_modules.staking.state import (
     get_candidate,
     get_delegation_shares,
@@ -21,6 +23,7 @@ from chain_modules.staking.state import (
 from chain_modules.staking.types import Candidate
 
 BONDED_POOL = bank_api.module_address("staking_bonded")
+BPS_ = 10_000
 UNBONDING_POOL = bank_api.module_address("staking_unbonding")
 
 __all__ = [
@@ -36,6 +39,9 @@ __all__ = [
     "iter_candidates",
     "iter_validator_set",
     "self_bond",
+    "jail",
+    "unjail",
+    "slash",
 ]
 
 
@@ -67,3 +73,86 @@ def bond(state: StateWrite, ctx: BlockContext, delegator: bytes, candidate: Cand
     set_delegation_shares(state, delegator, candidate.operator, get_delegation_shares(state, delegator, candidate.operator) + shares)
     hooks.after_delegation_modified(ctx, state, delegator, candidate.operator)
     return updated, shares
+
+
+def jail(state: StateWrite, operator: bytes, until: int, tombstone: bool = False) -> None:
+    """Take the candidate out of the election (at once: see epoch.end_block) until ``until``; tombstone forever."""
+    candidate = get_candidate(state, operator)
+    assert candidate is not None
+    set_candidate(state, candidate.with_(jailed=True, jailed_until=max(until, candidate.jailed_until),
+                                         tombstoned=candidate.tombstoned or tombstone), candidate)
+
+
+def unjail(state: StateWrite, operator: bytes) -> None:
+    candidate = get_candidate(state, operator)
+    assert candidate is not None
+    set_candidate(state, candidate.with_(jailed=False), candidate)
+
+
+def slash(
+    state: StateWrite, ctx: BlockContext, operator: bytes, infraction_height: int, power: int, fraction_bps: int,
+    destination: bytes,
+) -> int:
+    """Slash ``fraction_bps`` of the stake the candidate had at ``infraction_height`` (``power`` then).
+
+    Unbonding entries and redelegations that started at or after the
+    infraction pay their share first (they were bonded when the fault
+    happened); the candidate's tokens pay the rest. Slashed tokens move to
+    ``destination`` (never destroyed: the supply is fixed). Returns the total.
+    """
+    params = get_params(state)
+    target = power * params.power_reduction * fraction_bps // BPS_
+    total = 0
+
+    unbonding_cut = 0
+    for delegator in list(st.iter_unbonding_delegators_of(state, operator)):
+        entries = st.get_unbonding(state, delegator, operator)
+        changed = []
+        for entry in entries:
+            if entry.creation_height >= infraction_height and entry.balance > 0:
+                cut = min(entry.balance, entry.initial_balance * fraction_bps // BPS_)
+                unbonding_cut += cut
+                entry = type(entry)(entry.creation_height, entry.completion_time, entry.initial_balance, entry.balance - cut)
+            changed.append(entry)
+        st.set_unbonding(state, delegator, operator, changed)
+    if unbonding_cut:
+        bank_api.transfer_module(state, UNBONDING_POOL, destination, unbonding_cut)
+    total += unbonding_cut
+
+    redelegation_cut = 0
+    for delegator, source, destination_candidate, entries in list(_redelegations_from(state, operator)):
+        for entry in entries:
+            if entry.creation_height < infraction_height:
+                continue
+            shares = min(entry.destination_shares * fraction_bps // BPS_,
+                         get_delegation_shares(state, delegator, destination_candidate))
+            if shares == 0:
+                continue
+            target_candidate = get_candidate(state, destination_candidate)
+            assert target_candidate is not None
+            tokens = target_candidate.tokens_for_shares(shares)
+            hooks.before_delegation_modified(ctx, state, delegator, destination_candidate)
+            set_delegation_shares(state, delegator, destination_candidate, get_delegation_shares(state, delegator, destination_candidate) - shares)
+            set_candidate(state, target_candidate.with_(tokens=target_candidate.tokens - tokens, shares=target_candidate.shares - shares), target_candidate)
+            hooks.after_delegation_modified(ctx, state, delegator, destination_candidate)
+            redelegation_cut += tokens
+    if redelegation_cut:
+        bank_api.transfer_module(state, BONDED_POOL, destination, redelegation_cut)
+    total += redelegation_cut
+
+    candidate = get_candidate(state, operator)
+    assert candidate is not None
+    own_cut = min(candidate.tokens, max(0, target - total))
+    if own_cut:
+        hooks.before_candidate_slashed(ctx, state, operator, own_cut, candidate.tokens)
+        set_candidate(state, candidate.with_(tokens=candidate.tokens - own_cut), candidate)
+        bank_api.transfer_module(state, BONDED_POOL, destination, own_cut)
+    return total + own_cut
+
+
+def _redelegations_from(state: StateRead, source: bytes):
+    prefix = staking_keys.REDELEGATION_BY_SOURCE_PREFIX + source
+    for key, _ in list(state.iter_prefix(prefix)):
+        body = key[len(prefix):]
+        delegator, destination = body[:20], body[20:]
+        yield delegator, source, destination, st.get_redelegation(state, delegator, source, destination)

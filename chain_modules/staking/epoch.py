@@ -20,9 +20,18 @@ def end_block(state: StateWrite, ctx: BlockContext) -> list[tuple[bytes, int]]:
         entries = [e for e in st.get_redelegation(state, delegator, source, destination) if e.completion_time > ctx.time]
         st.set_redelegation(state, delegator, source, destination, entries)
     params = st.get_params(state)
-    if ctx.height % params.epoch_blocks != 0:
-        return []
-    return apply_election(state, params)
+    if ctx.height % params.epoch_blocks == 0 or _a_validator_became_ineligible(state):
+        return apply_election(state, params)
+    return []
+
+
+def _a_validator_became_ineligible(state) -> bool:
+    """A jailed or tombstoned validator leaves the set at once, not at the next epoch (O(N) reads)."""
+    for operator, _pubkey, _power in st.iter_validator_set(state):
+        candidate = st.get_candidate(state, operator)
+        if candidate is None or not candidate.eligible:
+            return True
+    return False
 
 
 def complete_unbondings(state: StateWrite, now: int) -> None:

@@ -20,6 +20,8 @@ class StakingHooks(Protocol):
 
     def after_delegation_modified(self, state: StateWrite, delegator: bytes, operator: bytes) -> None: ...
 
+    def before_candidate_slashed(self, state: StateWrite, operator: bytes, removed: int, tokens_before: int) -> None: ...
+
 
 def after_candidate_created(ctx: BlockContext, state: StateWrite, operator: bytes) -> None:
     for hooks in ctx.hooks:
@@ -34,3 +36,8 @@ def before_delegation_modified(ctx: BlockContext, state: StateWrite, delegator: 
 def after_delegation_modified(ctx: BlockContext, state: StateWrite, delegator: bytes, operator: bytes) -> None:
     for hooks in ctx.hooks:
         hooks.after_delegation_modified(state, delegator, operator)
+
+
+def before_candidate_slashed(ctx: BlockContext, state: StateWrite, operator: bytes, removed: int, tokens_before: int) -> None:
+    for hooks in ctx.hooks:
+        hooks.before_candidate_slashed(state, operator, removed, tokens_before)

@@ -254,6 +254,8 @@ def test_invalid_unknown_auth_param_names_the_params():
         (lambda g: g["app_state"], "bank", "app_state.bank"),
         (lambda g: g["app_state"], "auth", "app_state.auth"),
         (lambda g: g["app_state"], "staking", "app_state.staking"),
+        (lambda g: g["app_state"], "slashing", "app_state.slashing"),
+        (lambda g: g["app_state"], "locks", "app_state.locks"),
         (lambda g: g["app_state"]["bank"], "allocations", "app_state.bank.allocations"),
         (lambda g: g["app_state"]["bank"], "total_supply", "app_state.bank.total_supply"),
         (lambda g: allocation(g, 0), "schedule", "app_state.bank.allocations[0].schedule"),

@@ -12,11 +12,10 @@ exactly the differences.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from abci_app.store import MemoryState, Overlay
 from chain_modules.bank import api as bank_api
@@ -44,7 +43,6 @@ from chain_modules.staking.errors import (
 from chain_modules.staking.handlers import handle_create_super_node, handle_delegate, handle_redelegate, handle_undelegate
 from chain_modules.staking.invariants import check_pools, check_validator_set_is_elected
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgRedelegate, MsgUndelegate, StakingParams
-from tests.modules.staking.helpers import staking_hooks_detached
 from tests.support import make_key
 
 PARAMS = StakingParams(
@@ -59,7 +57,10 @@ SCHEDULE = VestingSchedule("linear", 5_000, START, START + 1_000)  # eve: 5000 o
 CONSENSUS_KEYS = [make_key(f"machine/consensus/{index}").pubkey for index in range(6)]
 
 accounts = st.integers(0, len(ACCOUNTS) - 1)
+picks = st.integers(0, 99)  # mostly an existing candidate or delegation, sometimes any account (see pick_*)
 amounts = st.one_of(st.integers(1, 2_500), st.sampled_from([1, 99, 100, 1_000]))
+withdrawals = st.one_of(amounts, st.sampled_from(["all", "half", "all+1"]))
+GENESIS = {ACCOUNTS[0]: (0, 2_000), ACCOUNTS[1]: (1, 1_500), ACCOUNTS[2]: (2, 1_000)}  # operator -> (consensus key index, self-bond)
 
 
 @dataclass
@@ -128,8 +129,6 @@ class Model:
 class StakingMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.detached = contextlib.ExitStack()
-        self.detached.enter_context(staking_hooks_detached())
         setup = Overlay(MemoryState())
         staking_state.set_params(setup, PARAMS)
         for address in ACCOUNTS:
@@ -140,11 +139,12 @@ class StakingMachine(RuleBasedStateMachine):
         self.model = Model({address: FUNDS for address in ACCOUNTS})
         self.height = 1
         self.time = START
-        self.elections = 0
+        for operator, (pubkey, self_bond) in GENESIS.items():
+            msg = MsgCreateSuperNode(operator, CONSENSUS_KEYS[pubkey], "genesis", 500, 100, self_bond)
+            assert self.deliver(handle_create_super_node, msg, None)
+            self.model.candidates[operator] = ModelCandidate(CONSENSUS_KEYS[pubkey])
+            self.model.bond(operator, operator, self_bond, self.time)
         self.ever_elected = False
-
-    def teardown(self) -> None:
-        self.detached.close()
 
     # -- running things as the app does ---------------------------------------------------------
 
@@ -163,14 +163,28 @@ class StakingMachine(RuleBasedStateMachine):
         child.write_through(with_events=False)
         return True
 
-    def candidate_of(self, index: int) -> bytes:
-        return ACCOUNTS[index]
+    def pick_candidate(self, pick: int, avoid: bytes = b"") -> bytes:
+        existing = sorted(operator for operator in self.model.candidates if operator != avoid or pick % 7 == 0)
+        if existing and pick % 5:
+            return existing[pick % len(existing)]
+        return ACCOUNTS[pick % len(ACCOUNTS)]
+
+    def pick_delegation(self, pick: int) -> tuple[bytes, bytes]:
+        existing = sorted(self.model.delegations)
+        if existing and pick % 5:
+            return existing[pick % len(existing)]
+        return ACCOUNTS[pick % len(ACCOUNTS)], ACCOUNTS[pick // len(ACCOUNTS) % len(ACCOUNTS)]
+
+    @staticmethod
+    def withdrawal(amount: int | str, worth: int) -> int:
+        named = {"all": worth, "half": worth // 2, "all+1": worth + 1}
+        return max(named.get(amount, amount), 1) if isinstance(amount, str) else amount
 
     # -- messages ------------------------------------------------------------------------------------
 
     @rule(
-        operator=accounts,
-        pubkey=st.integers(0, len(CONSENSUS_KEYS) - 1),
+        operator=st.sampled_from([3, 4, 3, 4, 0]),  # dave and eve are not candidates at genesis
+        pubkey=st.sampled_from([3, 4, 5, 0]),
         self_bond=st.integers(900, 4_000),
         commission=st.sampled_from([0, 500, 10_000, 10_001]),
     )
@@ -194,9 +208,11 @@ class StakingMachine(RuleBasedStateMachine):
             m.candidates[address] = ModelCandidate(key)
             m.bond(address, address, self_bond, self.time)
 
-    @rule(delegator=accounts, candidate=accounts, amount=amounts)
+    @rule(delegator=accounts, candidate=picks, amount=st.one_of(amounts, st.sampled_from(["balance", "balance+1"])))
     def delegate(self, delegator, candidate, amount):
-        delegator, operator, m = ACCOUNTS[delegator], ACCOUNTS[candidate], self.model
+        delegator, operator, m = ACCOUNTS[delegator], self.pick_candidate(candidate), self.model
+        if isinstance(amount, str):
+            amount = max(m.balances[delegator] + (amount == "balance+1"), 1)
         if operator not in m.candidates:
             expected = ErrUnknownCandidate
         elif m.candidates[operator].tombstoned:
@@ -208,12 +224,11 @@ class StakingMachine(RuleBasedStateMachine):
         if self.deliver(handle_delegate, MsgDelegate(delegator, operator, amount), expected):
             m.bond(delegator, operator, amount, self.time)
 
-    @rule(delegator=accounts, candidate=accounts, amount=st.one_of(amounts, st.just("all")))
-    def undelegate(self, delegator, candidate, amount):
-        delegator, operator, m = ACCOUNTS[delegator], ACCOUNTS[candidate], self.model
+    @rule(delegation=picks, amount=withdrawals)
+    def undelegate(self, delegation, amount):
+        (delegator, operator), m = self.pick_delegation(delegation), self.model
         worth = m.delegations.get((delegator, operator), 0)
-        if amount == "all":
-            amount = max(worth, 1)
+        amount = self.withdrawal(amount, worth)
         if len(m.unbondings.get((delegator, operator), [])) >= PARAMS.max_entries:
             expected = ErrTooManyEntries
         elif operator not in m.candidates:
@@ -226,12 +241,12 @@ class StakingMachine(RuleBasedStateMachine):
             m.unbond(delegator, operator, amount)
             m.unbondings.setdefault((delegator, operator), []).append((self.time + PARAMS.unbonding_seconds, amount))
 
-    @rule(delegator=accounts, source=accounts, destination=accounts, amount=st.one_of(amounts, st.just("all")))
-    def redelegate(self, delegator, source, destination, amount):
-        delegator, source, destination, m = ACCOUNTS[delegator], ACCOUNTS[source], ACCOUNTS[destination], self.model
+    @rule(delegation=picks, destination=picks, amount=withdrawals)
+    def redelegate(self, delegation, destination, amount):
+        (delegator, source), m = self.pick_delegation(delegation), self.model
+        destination = self.pick_candidate(destination, avoid=source)
         worth = m.delegations.get((delegator, source), 0)
-        if amount == "all":
-            amount = max(worth, 1)
+        amount = self.withdrawal(amount, worth)
         incoming = any(d == delegator and dst == source for d, _src, dst in m.redelegations)
         if source == destination:
             expected = ErrRedelegateToSame
@@ -267,21 +282,12 @@ class StakingMachine(RuleBasedStateMachine):
         for name, value in flags.items():
             setattr(self.model.candidates[operator], name, value)
 
-    @precondition(lambda self: self.model.candidates)
-    @rule(index=st.integers(0, 4))
-    def jail(self, index):
-        self.flip(index, jailed=True)
-
-    @precondition(lambda self: self.model.candidates)
-    @rule(index=st.integers(0, 4))
-    def unjail(self, index):
-        self.flip(index, jailed=False)
-
-    @precondition(lambda self: self.model.candidates)
-    @rule(index=st.integers(0, 4), really=st.integers(0, 3))
-    def tombstone(self, index, really):
-        if really == 0:  # rare: it is forever
+    @rule(index=st.integers(0, 4), action=st.sampled_from(["jail", "unjail", "unjail", "tombstone"]))
+    def slash_flags(self, index, action):
+        if action == "tombstone":  # forever: the candidate can never be unjailed or delegated to again
             self.flip(index, jailed=True, tombstoned=True)
+        else:
+            self.flip(index, jailed=action == "jail")
 
     # -- blocks ----------------------------------------------------------------------------------------------
 
@@ -311,10 +317,13 @@ class StakingMachine(RuleBasedStateMachine):
             if not m.redelegations[triple]:
                 del m.redelegations[triple]
 
-        if self.height % PARAMS.epoch_blocks != 0:
+        # a validator that became ineligible (jailed, tombstoned, no tokens) leaves at once
+        ineligible = any(
+            (c := m.candidates[operator]).jailed or c.tombstoned or c.tokens == 0 for operator in m.validators
+        )
+        if self.height % PARAMS.epoch_blocks != 0 and not ineligible:
             assert updates == []
             return
-        self.elections += 1
         elected = m.elect()
         expected: list[tuple[bytes, int]] = []
         if elected:

@@ -137,6 +137,8 @@ def test_periodic_genesis_schedule_never_unlocks_more_than_its_share_so_far(peri
     app_state = {
         "auth": genesis_app_state()["auth"],
         "staking": genesis_app_state()["staking"],
+        "slashing": genesis_app_state()["slashing"],
+        "locks": genesis_app_state()["locks"],
         "bank": {
             "total_supply": TOTAL_SUPPLY_UAMIO,
             "allocations": [

@@ -7,14 +7,13 @@ an epoch is 5 blocks, at most 3 super nodes are elected, unbonding takes 100 s.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
 from abci_app.store import MemoryState, Overlay
 from chain_modules.bank.events import bech32
-from chain_modules.bank.state import get_balance, get_supply, iter_balances, set_balance, set_supply, set_vesting
+from chain_modules.bank.state import get_balance, get_supply, set_balance, set_supply, set_vesting
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.context import BlockContext
 from chain_modules.common.errors import ChainError
@@ -141,14 +140,6 @@ def rejects(state: Overlay, handler: Callable, msg: object, error: type[ChainErr
     return raised.value, child
 
 
-def apply(state: Overlay, handler: Callable, msg: object, ctx: BlockContext | None = None) -> Overlay:
-    """Run ``handler`` on a child overlay and merge it (what the router does on success); return the child."""
-    child = Overlay(state)
-    handler(child, ctx or context(), msg)
-    child.write_through()
-    return child
-
-
 def balances(state: Overlay, *addresses: bytes) -> list[int]:
     return [get_balance(state, address) for address in addresses]
 
@@ -172,28 +163,3 @@ def coin_spent(address: bytes, amount: int) -> tuple[str, dict[str, str]]:
 
 def coin_received(address: bytes, amount: int) -> tuple[str, dict[str, str]]:
     return ("coin_received", {"receiver": bech32(address), "amount": f"{amount}uamio"})
-
-
-def total_balances(state: Overlay) -> int:
-    return sum(amount for _address, amount in iter_balances(state))
-
-
-@contextlib.contextmanager
-def staking_hooks_detached() -> Iterator[None]:
-    """Run staking alone: modules that hook into it (distribution) register at app start-up, and a
-    staking unit test must not depend on whether another test imported the app first."""
-    try:
-        from chain_modules.staking import hooks
-    except ImportError:  # no hooks yet
-        yield
-        return
-    registered = getattr(hooks, "_hooks", None)
-    if registered is None:
-        yield
-        return
-    saved = list(registered)
-    registered.clear()
-    try:
-        yield
-    finally:
-        registered[:] = saved

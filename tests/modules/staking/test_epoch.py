@@ -212,14 +212,14 @@ def test_a_validator_that_drops_out_is_removed_with_power_zero():
     assert set(validator_set(state)) == {ALICE.address, BOB.address, DAVE.address}
 
 
-def test_a_jailed_validator_is_removed_at_the_next_election():
+def test_a_jailed_validator_is_removed_at_once_without_waiting_for_the_epoch():
     state = four_candidates()
     elect_at(state)
     set_flags(state, ALICE, jailed=True)
-    assert end_block(state, context(NOW, EPOCH + 1)) == []  # not before the epoch boundary
-    assert ALICE.address in validator_set(state)
-    updates = elect_at(state, height=2 * EPOCH)
+    updates = end_block(state, context(NOW, EPOCH + 1))  # not an epoch boundary
     assert updates == by_operator((ALICE, 0), (DAVE, 15))
+    assert ALICE.address not in validator_set(state)
+    assert end_block(state, context(NOW, EPOCH + 2)) == []
 
 
 def test_election_emits_one_event_per_update():

@@ -1,0 +1,32 @@
+"""slashing message handlers."""
+
+from __future__ import annotations
+
+from chain_modules.bank.events import bech32
+from chain_modules.common.context import BlockContext
+from chain_modules.common.events import Event
+from chain_modules.common.state import StateWrite
+from chain_modules.slashing.errors import ErrJailPeriodActive, ErrNotJailed, ErrSelfBondTooLow, ErrTombstoned, ErrUnknownCandidate
+from chain_modules.slashing.types import MsgUnjail
+from chain_modules.staking import api as staking_api
+
+
+def handle_unjail(state: StateWrite, ctx: BlockContext, msg: MsgUnjail) -> None:
+    """Unjail msg.operator's candidate: it can be elected again (at once if it ranks in the top N).
+
+    Raises: ErrUnknownCandidate, ErrNotJailed, ErrTombstoned, ErrJailPeriodActive, ErrSelfBondTooLow
+    """
+    candidate = staking_api.get_candidate(state, msg.operator)
+    if candidate is None:
+        raise ErrUnknownCandidate()
+    if candidate.tombstoned:
+        raise ErrTombstoned()
+    if not candidate.jailed:
+        raise ErrNotJailed()
+    if ctx.time < candidate.jailed_until:
+        raise ErrJailPeriodActive(f"jailed until {candidate.jailed_until}, block time is {ctx.time}")
+    params = staking_api.get_params(state)
+    if staking_api.self_bond(state, candidate) < params.min_super_self_bond:
+        raise ErrSelfBondTooLow(f"self-bond must be at least {params.min_super_self_bond}uamio")
+    staking_api.unjail(state, msg.operator)
+    state.emit(Event("unjail", (("operator", bech32(msg.operator)),)))
