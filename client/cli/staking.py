@@ -11,6 +11,7 @@ import click
 from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
+from chain_modules.slashing.types import MsgUnjail
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
 from client.cli.context import CliContext, pass_ctx
 from client.cli.output import emit
@@ -160,6 +161,37 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
     def withdraw_commission(ctx: CliContext, operator, **options):
         """Withdraw the commission earned by key OPERATOR's super node."""
         run_tx(ctx, operator, [MsgWithdrawCommission(address_bytes(resolve_address(ctx, operator)))], **options)
+
+    @tx_group.group("slashing")
+    def tx_slashing() -> None:
+        """Unjail a super node."""
+
+    @tx_slashing.command("unjail")
+    @click.argument("operator")
+    @tx_options
+    @pass_ctx
+    def unjail(ctx: CliContext, operator, **options):
+        """Bring key OPERATOR's jailed super node back into the election after its jail time."""
+        run_tx(ctx, operator, [MsgUnjail(address_bytes(resolve_address(ctx, operator)))], **options)
+
+    @query_group.group("slashing")
+    def query_slashing() -> None:
+        """Signing info and slashing params."""
+
+    @query_slashing.command("signing-info")
+    @click.argument("consensus_address")
+    @pass_ctx
+    def signing_info(ctx: CliContext, consensus_address):
+        """Missed blocks of a validator (CONSENSUS_ADDRESS: 40 hex digits, as CometBFT shows it)."""
+        value, height = _query(ctx, f"/slashing/signing_info/{consensus_address.lower()}")
+        emit(ctx.output, value | {"height": height})
+
+    @query_slashing.command("params")
+    @pass_ctx
+    def slashing_params(ctx: CliContext):
+        """Slashing params."""
+        value, _height = _query(ctx, "/slashing/params")
+        emit(ctx.output, value)
 
     @query_group.group("distribution")
     def query_distribution() -> None:

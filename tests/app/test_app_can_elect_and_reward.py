@@ -147,3 +147,80 @@ def test_undelegated_tokens_arrive_after_the_unbonding_period_and_stay_slashable
     assert driver.balance(bob.address) == balance + 10 * AMIO
     assert decode(driver.query(f"/staking/delegations/{bob.bech32}").value)["unbondings"] == []
     check_all(driver)
+
+
+def test_double_sign_evidence_in_finalize_block_slashes_jails_and_tombstones(driver):
+    from abci_app.proto import abci
+    from chain_modules.slashing.types import MsgUnjail
+    from tests.support import timestamp
+
+    driver.block([])
+    driver.block([])
+    before = decode(driver.query(f"/staking/candidate/{OPERATORS[0].bech32}").value)
+    community_before = decode(driver.query("/distribution/community").value)["community"]
+    evidence = abci.Misbehavior(
+        type=abci.MisbehaviorType.DUPLICATE_VOTE,
+        validator=abci.Validator(address=consensus_address(CONSENSUS[0]), power=1_000_000),
+        height=2, time=timestamp(driver.time), total_voting_power=1_999_999,
+    )
+    driver.time += 5
+    driver.height += 1
+    response = driver.app.finalize_block(abci.RequestFinalizeBlock(height=driver.height, time=timestamp(driver.time), misbehavior=[evidence]))
+    driver.app.commit(abci.RequestCommit())
+    after = decode(driver.query(f"/staking/candidate/{OPERATORS[0].bech32}").value)
+    slashed = 1_000_000 * AMIO * 500 // 10_000  # 5% of the stake at the infraction
+    assert before["tokens"] - after["tokens"] == slashed
+    assert after["status"] == "tombstoned" and after["jailed"]
+    assert decode(driver.query("/distribution/community").value)["community"] == community_before + slashed
+    # the tombstoned validator leaves the set at once
+    assert [(bytes(u.pub_key.ed25519), u.power) for u in response.validator_updates] == [(CONSENSUS[0].pubkey, 0)]
+    slash_events = [e for e in response.events if e.type == "slash"]
+    assert {a.key: a.value for a in slash_events[0].attributes}["reason"] == "double_sign"
+    # it can never come back
+    unjail = MsgUnjail(OPERATORS[0].address)
+    result = driver.block([signed(OPERATORS[0], [(unjail.TYPE, unjail.to_body())], 0, fee=2_000, gas=200_000)])[0]
+    assert (result.codespace, result.code) == ("slashing", 4)
+    check_all(driver)
+
+
+def test_a_validator_that_stops_signing_is_jailed_slashed_and_can_unjail_after_the_jail_time(tmp_path):
+    from chain_modules.slashing.types import MsgUnjail, SlashingParams
+
+    state = staking_app_state()
+    state["slashing"]["params"] = SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60,
+                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500).to_dict()
+    driver = AppDriver(tmp_path / "db", app_state=state)
+    driver.block([])
+    only_node0 = [(consensus_address(CONSENSUS[0]), 1_000_000)]
+    from abci_app.proto import abci
+
+    def block_with_votes():
+        votes = [abci.VoteInfo(validator=abci.Validator(address=consensus_address(CONSENSUS[0]), power=1_000_000), block_id_flag=2),
+                 abci.VoteInfo(validator=abci.Validator(address=consensus_address(CONSENSUS[1]), power=999_999), block_id_flag=1)]
+        from tests.support import timestamp
+        driver.time += 5
+        driver.height += 1
+        response = driver.app.finalize_block(abci.RequestFinalizeBlock(height=driver.height, time=timestamp(driver.time),
+                                                                        decided_last_commit=abci.CommitInfo(votes=votes)))
+        driver.app.commit(abci.RequestCommit())
+        return response
+
+    jailed_at = None
+    for _ in range(8):
+        response = block_with_votes()
+        candidate = decode(driver.query(f"/staking/candidate/{OPERATORS[1].bech32}").value)
+        if candidate["jailed"]:
+            jailed_at = driver.time
+            break
+    assert jailed_at is not None, "node1 missed 8 of 8 blocks and was never jailed"
+    assert candidate["tokens"] == 999_999 * AMIO - 999_999 * AMIO // 100  # 1% downtime slash
+    assert [(bytes(u.pub_key.ed25519), u.power) for u in response.validator_updates] == [(CONSENSUS[1].pubkey, 0)]
+    unjail = MsgUnjail(OPERATORS[1].address)
+    early = driver.block([signed(OPERATORS[1], [(unjail.TYPE, unjail.to_body())], 0, fee=2_000, gas=200_000)], signers=only_node0)[0]
+    assert (early.codespace, early.code) == ("slashing", 3)
+    driver.block([], seconds=60, signers=only_node0)
+    late = driver.block([signed(OPERATORS[1], [(unjail.TYPE, unjail.to_body())], 1, fee=2_000, gas=200_000)], signers=only_node0)[0]
+    assert late.code == 0, late.log
+    assert decode(driver.query(f"/staking/candidate/{OPERATORS[1].bech32}").value)["jailed"] is False
+    check_all(driver)
+    driver.close()
