@@ -12,6 +12,8 @@ Paths (docs/architecture.md, "Queries"):
   /staking/candidate/<op>   one candidate
   /staking/delegations/<a>  msgpack {"delegations", "unbondings", "redelegations"} of an account
   /staking/validators       msgpack list of the current validator set
+  /staking/master_nodes     msgpack list of master node candidates (status "active" for the elected ones)
+  /staking/bonds            msgpack {"active_workers", "min_super_self_bond", "min_master_bond"}
   /distribution/rewards/<a> msgpack {"rewards": {candidate: uamio}, "total"} pending for a delegator
   /distribution/commission/<op>, /distribution/community
   /locks/list/<a>, /locks/weight[/<a>], /locks/api_access/<a>, /locks/params  (docs/modules/locks.md)
@@ -95,7 +97,15 @@ def handle_query(store: AppStore, req) -> object:
         case ["staking", "params"]:
             value = encode(staking_api.get_params(store.committed).to_dict())
         case ["staking", "candidates"]:
-            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed)])
+            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed) if c.kind == "super"])
+        case ["staking", "master_nodes"]:
+            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed) if c.kind == "master"])
+        case ["staking", "bonds"]:
+            value = encode({
+                "active_workers": staking_state.get_active_workers(store.committed),
+                "min_super_self_bond": staking_api.min_super_self_bond(store.committed),
+                "min_master_bond": staking_api.min_master_bond(store.committed),
+            })
         case ["staking", "candidate", operator]:
             candidate = staking_api.get_candidate(store.committed, _address(operator))
             if candidate is None:
@@ -155,6 +165,8 @@ def _candidate_view(store: AppStore, candidate) -> dict:
         status = "jailed"
     elif candidate.operator in in_set:
         status = "validator"
+    elif candidate.kind == "master" and staking_api.is_active_master(state, candidate.operator):
+        status = "active"
     else:
         status = "candidate"
     return {
@@ -169,7 +181,11 @@ def _candidate_view(store: AppStore, candidate) -> dict:
         "max_change_bps": candidate.max_change_bps,
         "jailed": candidate.jailed,
         "jailed_until": candidate.jailed_until,
-        "power": candidate.tokens // params.power_reduction,
+        "power": candidate.tokens // params.power_reduction if candidate.kind == "super" else 0,
+        "kind": candidate.kind,
+        "endpoint": candidate.endpoint,
+        "region": candidate.region,
+        "sponsor": encode_address(candidate.sponsor) if candidate.sponsor else "",
     }
 
 

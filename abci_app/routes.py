@@ -10,7 +10,15 @@ from abci_app.router import Route
 from chain_modules.bank.handlers import handle_multi_send, handle_send
 from chain_modules.bank.types import MsgMultiSend, MsgSend
 from chain_modules.staking import handlers as staking
-from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
+from chain_modules.staking.types import (
+    MsgCreateMasterNode,
+    MsgCreateSuperNode,
+    MsgDelegate,
+    MsgEditMasterNode,
+    MsgEditSuperNode,
+    MsgRedelegate,
+    MsgUndelegate,
+)
 
 from chain_modules.distribution import handlers as distribution
 from chain_modules.distribution.api import DistributionHooks
@@ -32,6 +40,8 @@ ROUTES: list[Route] = [
     Route("staking", MsgDelegate, staking.handle_delegate),
     Route("staking", MsgUndelegate, staking.handle_undelegate),
     Route("staking", MsgRedelegate, staking.handle_redelegate),
+    Route("staking", MsgCreateMasterNode, staking.handle_create_master_node),
+    Route("staking", MsgEditMasterNode, staking.handle_edit_master_node),
     Route("distribution", MsgWithdrawRewards, distribution.handle_withdraw_rewards),
     Route("distribution", MsgWithdrawCommission, distribution.handle_withdraw_commission),
     Route("slashing", MsgUnjail, handle_unjail),

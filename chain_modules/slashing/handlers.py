@@ -25,8 +25,8 @@ def handle_unjail(state: StateWrite, ctx: BlockContext, msg: MsgUnjail) -> None:
         raise ErrNotJailed()
     if ctx.time < candidate.jailed_until:
         raise ErrJailPeriodActive(f"jailed until {candidate.jailed_until}, block time is {ctx.time}")
-    params = staking_api.get_params(state)
-    if staking_api.self_bond(state, candidate) < params.min_super_self_bond:
-        raise ErrSelfBondTooLow(f"self-bond must be at least {params.min_super_self_bond}uamio")
+    minimum = staking_api.min_super_self_bond(state)
+    if staking_api.self_bond(state, candidate) < minimum:
+        raise ErrSelfBondTooLow(f"self-bond must be at least {minimum}uamio")
     staking_api.unjail(state, msg.operator)
     state.emit(Event("unjail", (("operator", bech32(msg.operator)),)))

@@ -42,7 +42,33 @@ __all__ = [
     "jail",
     "unjail",
     "slash",
+    "slash_master_node",
+    "min_super_self_bond",
+    "min_master_bond",
+    "set_active_workers",
+    "is_active_master",
 ]
+
+
+def min_super_self_bond(state: StateRead) -> int:
+    """The minimum self-bond of a super node at the current network size."""
+    params = get_params(state)
+    return params.scaled_bond(params.min_super_self_bond, st.get_active_workers(state))
+
+
+def min_master_bond(state: StateRead) -> int:
+    """The minimum bond of a master node at the current network size."""
+    params = get_params(state)
+    return params.scaled_bond(params.min_master_bond, st.get_active_workers(state))
+
+
+def set_active_workers(state: StateWrite, count: int) -> None:
+    """Record the network size (active workers) that scales the minimum bonds; the compute module feeds it."""
+    st.set_active_workers(state, count)
+
+
+def is_active_master(state: StateRead, operator: bytes) -> bool:
+    return any(op == operator for op in st.iter_active_masters(state))
 
 
 def delegation_tokens(state: StateRead, delegator: bytes, operator: bytes) -> int:
@@ -140,14 +166,34 @@ def slash(
         bank_api.transfer_module(state, BONDED_POOL, destination, redelegation_cut)
     total += redelegation_cut
 
+    return total + _cut_tokens(state, ctx, operator, max(0, target - total), destination)
+
+
+def _cut_tokens(state: StateWrite, ctx: BlockContext, operator: bytes, amount: int, destination: bytes) -> int:
+    """Remove up to ``amount`` of the candidate's tokens (all delegations lose in proportion)."""
     candidate = get_candidate(state, operator)
     assert candidate is not None
-    own_cut = min(candidate.tokens, max(0, target - total))
-    if own_cut:
-        hooks.before_candidate_slashed(ctx, state, operator, own_cut, candidate.tokens)
-        set_candidate(state, candidate.with_(tokens=candidate.tokens - own_cut), candidate)
-        bank_api.transfer_module(state, BONDED_POOL, destination, own_cut)
-    return total + own_cut
+    cut = min(candidate.tokens, amount)
+    if cut:
+        hooks.before_candidate_slashed(ctx, state, operator, cut, candidate.tokens)
+        set_candidate(state, candidate.with_(tokens=candidate.tokens - cut), candidate)
+        bank_api.transfer_module(state, BONDED_POOL, destination, cut)
+    return cut
+
+
+def slash_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, fraction_bps: int, destination: bytes) -> tuple[int, int]:
+    """The hook for master-node faults (called by the compute module): slash ``fraction_bps`` of the
+    master node's stake, and its sponsoring super node ``sponsor_share_bps`` of that amount (the
+    bonding responsibility of the whitepaper). Returns (master amount, sponsor amount)."""
+    candidate = get_candidate(state, operator)
+    if candidate is None or candidate.kind != "master":
+        return 0, 0
+    params = get_params(state)
+    master_cut = _cut_tokens(state, ctx, operator, candidate.tokens * fraction_bps // BPS_, destination)
+    sponsor_cut = 0
+    if candidate.sponsor and get_candidate(state, candidate.sponsor) is not None:
+        sponsor_cut = _cut_tokens(state, ctx, candidate.sponsor, master_cut * params.sponsor_share_bps // BPS_, destination)
+    return master_cut, sponsor_cut
 
 
 def _redelegations_from(state: StateRead, source: bytes):

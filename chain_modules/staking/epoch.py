@@ -8,7 +8,9 @@ from chain_modules.bank import api as bank_api
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.staking import state as st
-from chain_modules.staking.api import UNBONDING_POOL, self_bond
+from chain_modules.common.events import Event
+from chain_modules.bank.events import bech32
+from chain_modules.staking.api import UNBONDING_POOL, min_master_bond, min_super_self_bond, self_bond
 from chain_modules.staking.events import event_complete_unbonding, event_validator_update
 from chain_modules.staking.types import StakingParams
 
@@ -20,9 +22,30 @@ def end_block(state: StateWrite, ctx: BlockContext) -> list[tuple[bytes, int]]:
         entries = [e for e in st.get_redelegation(state, delegator, source, destination) if e.completion_time > ctx.time]
         st.set_redelegation(state, delegator, source, destination, entries)
     params = st.get_params(state)
+    if ctx.height % params.epoch_blocks == 0:
+        elect_master_nodes(state, params)
     if ctx.height % params.epoch_blocks == 0 or _a_validator_became_ineligible(state):
         return apply_election(state, params)
     return []
+
+
+def elect_master_nodes(state: StateWrite, params: StakingParams) -> None:
+    """The top max_master_nodes eligible master nodes (bond >= the minimum) become the active master nodes."""
+    minimum = min_master_bond(state)
+    elected: list[bytes] = []
+    for operator in st.iter_by_power(state, "master"):
+        if len(elected) == params.max_master_nodes:
+            break
+        candidate = st.get_candidate(state, operator)
+        assert candidate is not None
+        if self_bond(state, candidate) >= minimum:
+            elected.append(operator)
+    current = list(st.iter_active_masters(state))
+    for operator in sorted(set(current) | set(elected)):
+        active = operator in elected
+        if active != (operator in current):
+            st.set_active_master(state, operator, active)
+            state.emit(Event("master_node_update", (("operator", bech32(operator)), ("active", "true" if active else "false"))))
 
 
 def _a_validator_became_ineligible(state) -> bool:
@@ -49,7 +72,8 @@ def complete_unbondings(state: StateWrite, now: int) -> None:
 def elect(state, params: StakingParams) -> dict[bytes, tuple[bytes, int]]:
     """The top max_super_nodes eligible candidates by tokens: operator -> (consensus pubkey, power)."""
     elected: dict[bytes, tuple[bytes, int]] = {}
-    for operator in st.iter_by_power(state):
+    minimum = min_super_self_bond(state)
+    for operator in st.iter_by_power(state, "super"):
         if len(elected) == params.max_super_nodes:
             break
         candidate = st.get_candidate(state, operator)
@@ -57,7 +81,7 @@ def elect(state, params: StakingParams) -> dict[bytes, tuple[bytes, int]]:
         power = candidate.tokens // params.power_reduction
         if power == 0:
             break  # the index is sorted: nobody after this one has power either
-        if self_bond(state, candidate) < params.min_super_self_bond:
+        if self_bond(state, candidate) < minimum:
             continue
         elected[operator] = (candidate.consensus_pubkey, power)
     return elected

@@ -75,3 +75,28 @@ class ErrInvalidConsensusKey(StakingError):
 class ErrCandidateTombstoned(StakingError):
     code = 15
     description = "candidate is tombstoned (double-signed) and can never be elected again"
+
+
+class ErrInvalidEndpoint(StakingError):
+    code = 16
+    description = "endpoint must be an http:// or https:// URL of 8 to 256 printable characters"
+
+
+class ErrInvalidRegion(StakingError):
+    code = 17
+    description = "region must be 1 to 32 printable characters"
+
+
+class ErrBondTooLow(StakingError):
+    code = 18
+    description = "master node bond is below the minimum"
+
+
+class ErrInvalidSponsor(StakingError):
+    code = 19
+    description = "sponsor must be an existing, non-tombstoned super node"
+
+
+class ErrWrongCandidateKind(StakingError):
+    code = 20
+    description = "this message does not apply to that kind of candidate"

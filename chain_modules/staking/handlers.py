@@ -6,7 +6,7 @@ from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.staking import hooks
 from chain_modules.staking import state as st
-from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL, bond
+from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL, bond, min_master_bond, min_super_self_bond
 from chain_modules.staking.errors import (
     ErrCandidateExists,
     ErrCandidateTombstoned,
@@ -20,6 +20,9 @@ from chain_modules.staking.errors import (
     ErrTooManyEntries,
     ErrTransitiveRedelegation,
     ErrUnknownCandidate,
+    ErrBondTooLow,
+    ErrInvalidSponsor,
+    ErrWrongCandidateKind,
 )
 from chain_modules.staking.events import (
     event_create_super_node,
@@ -32,7 +35,9 @@ from chain_modules.staking.types import (
     BPS,
     DAY,
     Candidate,
+    MsgCreateMasterNode,
     MsgCreateSuperNode,
+    MsgEditMasterNode,
     MsgDelegate,
     MsgEditSuperNode,
     MsgRedelegate,
@@ -41,6 +46,8 @@ from chain_modules.staking.types import (
     UnbondingEntry,
 )
 from chain_modules.bank import api as bank_api
+from chain_modules.bank.events import bech32
+from chain_modules.common.events import Event
 from chain_modules.bank.errors import ErrInvalidAmount
 
 
@@ -57,8 +64,9 @@ def handle_create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreat
         raise ErrConsensusKeyInUse()
     if not (msg.commission_bps <= BPS and msg.max_change_bps <= BPS):
         raise ErrInvalidCommission(f"commission {msg.commission_bps} bps and max change {msg.max_change_bps} bps must be <= {BPS}")
-    if msg.self_bond < params.min_super_self_bond:
-        raise ErrSelfBondTooLow(f"self-bond {msg.self_bond}uamio is below the minimum {params.min_super_self_bond}uamio")
+    minimum = min_super_self_bond(state)
+    if msg.self_bond < minimum:
+        raise ErrSelfBondTooLow(f"self-bond {msg.self_bond}uamio is below the minimum {minimum}uamio")
 
     candidate = Candidate(msg.operator, msg.consensus_pubkey, msg.moniker, msg.commission_bps, msg.max_change_bps, ctx.time)
     st.set_candidate(state, candidate, None)
@@ -75,6 +83,8 @@ def handle_edit_super_node(state: StateWrite, ctx: BlockContext, msg: MsgEditSup
     candidate = st.get_candidate(state, msg.operator)
     if candidate is None:
         raise ErrUnknownCandidate()
+    if candidate.kind != "super":
+        raise ErrWrongCandidateKind("edit_super_node applies to super nodes only")
     changed_at = candidate.commission_changed_at
     if msg.commission_bps != candidate.commission_bps:
         if msg.commission_bps > BPS:
@@ -184,3 +194,41 @@ def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) 
     st.set_redelegation(state, msg.delegator, msg.source, msg.destination, entries)
     st.queue_redelegation(state, completion, msg.delegator, msg.source, msg.destination)
     state.emit(event_redelegate(msg.delegator, msg.source, msg.destination, amount, completion))
+
+
+def handle_create_master_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateMasterNode) -> None:
+    """Register a master node candidate for msg.operator and bond msg.bond from it.
+
+    Holders vote for it with the same delegate/undelegate/redelegate messages;
+    the top max_master_nodes by stake are the active master nodes.
+    Raises: ErrCandidateExists, ErrInvalidSponsor, ErrBondTooLow, bank.ErrInsufficientFunds
+    """
+    if st.get_candidate(state, msg.operator) is not None:
+        raise ErrCandidateExists()
+    sponsor = st.get_candidate(state, msg.sponsor)
+    if sponsor is None or sponsor.kind != "super" or sponsor.tombstoned:
+        raise ErrInvalidSponsor()
+    minimum = min_master_bond(state)
+    if msg.bond < minimum:
+        raise ErrBondTooLow(f"bond {msg.bond}uamio is below the minimum {minimum}uamio")
+    candidate = Candidate(msg.operator, b"", msg.moniker, 0, 0, ctx.time, kind="master",
+                          endpoint=msg.endpoint, region=msg.region, sponsor=msg.sponsor)
+    st.set_candidate(state, candidate, None)
+    hooks.after_candidate_created(ctx, state, msg.operator)
+    bond(state, ctx, msg.operator, candidate, msg.bond)
+    state.emit(Event("create_master_node", (("operator", bech32(msg.operator)), ("endpoint", msg.endpoint), ("region", msg.region),
+                                            ("sponsor", bech32(msg.sponsor)), ("bond", f"{msg.bond}uamio"))))
+
+
+def handle_edit_master_node(state: StateWrite, ctx: BlockContext, msg: MsgEditMasterNode) -> None:
+    """Change a master node's endpoint and region.
+
+    Raises: ErrUnknownCandidate, ErrWrongCandidateKind
+    """
+    candidate = st.get_candidate(state, msg.operator)
+    if candidate is None:
+        raise ErrUnknownCandidate()
+    if candidate.kind != "master":
+        raise ErrWrongCandidateKind("edit_master_node applies to master nodes only")
+    st.set_candidate(state, candidate.with_(endpoint=msg.endpoint, region=msg.region), candidate)
+    state.emit(Event("edit_master_node", (("operator", bech32(msg.operator)), ("endpoint", msg.endpoint), ("region", msg.region))))

@@ -33,9 +33,19 @@ def consensus_address_key(address: bytes) -> bytes:
     return CONSENSUS_ADDRESS_PREFIX + address
 
 
-def power_index_key(tokens: int, operator: bytes) -> bytes:
-    """Highest tokens first; equal tokens by operator address (a deterministic tie-break)."""
-    return POWER_INDEX_PREFIX + u64(_U64 - tokens) + operator
+MASTER_POWER_INDEX_PREFIX = b"staking/mpower/"
+ACTIVE_MASTER_PREFIX = b"staking/masters/"
+NETWORK_SIZE_KEY = b"staking/active_workers"
+
+
+def power_index_key(tokens: int, operator: bytes, kind: str = "super") -> bytes:
+    """Highest tokens first; equal tokens by operator address (a deterministic tie-break). One index per kind."""
+    prefix = POWER_INDEX_PREFIX if kind == "super" else MASTER_POWER_INDEX_PREFIX
+    return prefix + u64(_U64 - tokens) + operator
+
+
+def active_master_key(operator: bytes) -> bytes:
+    return ACTIVE_MASTER_PREFIX + operator
 
 
 def delegation_key(delegator: bytes, candidate: bytes) -> bytes:

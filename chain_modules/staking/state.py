@@ -33,12 +33,13 @@ def get_candidate(state: StateRead, operator: bytes) -> Candidate | None:
 def set_candidate(state: StateWrite, candidate: Candidate, previous: Candidate | None) -> None:
     """Store ``candidate`` and keep the power index in step (``previous`` is what was stored)."""
     if previous is not None and previous.eligible:
-        state.delete(keys.power_index_key(previous.tokens, previous.operator))
+        state.delete(keys.power_index_key(previous.tokens, previous.operator, previous.kind))
     state.set(keys.candidate_key(candidate.operator), encode(candidate.to_list()))
-    state.set(keys.consensus_key_key(candidate.consensus_pubkey), candidate.operator)
-    state.set(keys.consensus_address_key(consensus_address(candidate.consensus_pubkey)), candidate.operator)
+    if candidate.kind == "super":
+        state.set(keys.consensus_key_key(candidate.consensus_pubkey), candidate.operator)
+        state.set(keys.consensus_address_key(consensus_address(candidate.consensus_pubkey)), candidate.operator)
     if candidate.eligible:
-        state.set(keys.power_index_key(candidate.tokens, candidate.operator), b"")
+        state.set(keys.power_index_key(candidate.tokens, candidate.operator, candidate.kind), b"")
 
 
 def get_operator_by_consensus_key(state: StateRead, pubkey: bytes) -> bytes | None:
@@ -59,10 +60,33 @@ def iter_candidates(state: StateRead) -> Iterator[Candidate]:
         yield Candidate.from_list(decode(raw))
 
 
-def iter_by_power(state: StateRead) -> Iterator[bytes]:
-    """Operators of eligible candidates, most tokens first."""
-    for key, _ in state.iter_prefix(keys.POWER_INDEX_PREFIX):
+def iter_by_power(state: StateRead, kind: str = "super") -> Iterator[bytes]:
+    """Operators of eligible candidates of ``kind``, most tokens first."""
+    prefix = keys.POWER_INDEX_PREFIX if kind == "super" else keys.MASTER_POWER_INDEX_PREFIX
+    for key, _ in state.iter_prefix(prefix):
         yield key[-_ADDR:]
+
+
+def iter_active_masters(state: StateRead) -> Iterator[bytes]:
+    strip = len(keys.ACTIVE_MASTER_PREFIX)
+    for key, _ in state.iter_prefix(keys.ACTIVE_MASTER_PREFIX):
+        yield key[strip:]
+
+
+def set_active_master(state: StateWrite, operator: bytes, active: bool) -> None:
+    if active:
+        state.set(keys.active_master_key(operator), b"")
+    else:
+        state.delete(keys.active_master_key(operator))
+
+
+def get_active_workers(state: StateRead) -> int:
+    raw = state.get(keys.NETWORK_SIZE_KEY)
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def set_active_workers(state: StateWrite, count: int) -> None:
+    state.set(keys.NETWORK_SIZE_KEY, count.to_bytes(8, "big"))
 
 
 # -- delegations ---------------------------------------------------------------------

@@ -25,6 +25,18 @@ class StakingParams:
     max_entries: int = 7
     min_super_self_bond: int = 10_000 * UAMIO_PER_AMIO
     power_reduction: int = UAMIO_PER_AMIO  # uamio per unit of CometBFT voting power
+    max_master_nodes: int = 16
+    min_master_bond: int = 5_000 * UAMIO_PER_AMIO
+    # Minimum bonds grow with the network: +1x the base per bond_scale_workers active workers,
+    # up to bond_max_multiplier x the base (docs/modules/staking.md, "Minimum bonds").
+    bond_scale_workers: int = 1_000
+    bond_max_multiplier: int = 10
+    # A sponsoring super node loses this share of every slash of its master node.
+    sponsor_share_bps: int = 2_000
+
+    def scaled_bond(self, base: int, active_workers: int) -> int:
+        """``base`` scaled by network size: base x min(1 + workers / scale, max multiplier), rounded down."""
+        return min(base * self.bond_max_multiplier, base + base * active_workers // self.bond_scale_workers)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,11 +67,16 @@ class Candidate:
     jailed: bool = False
     jailed_until: int = 0
     tombstoned: bool = False
+    kind: str = "super"  # "super": a validator candidate; "master": a master node candidate
+    endpoint: str = ""  # master nodes: the HTTP endpoint customers upload jobs to
+    region: str = ""
+    sponsor: bytes = b""  # master nodes: the operator of the sponsoring super node
 
     def to_list(self) -> list:
         return [
             self.operator, self.consensus_pubkey, self.moniker, self.commission_bps, self.max_change_bps,
             self.commission_changed_at, self.tokens, self.shares, self.jailed, self.jailed_until, self.tombstoned,
+            self.kind, self.endpoint, self.region, self.sponsor,
         ]
 
     @classmethod
@@ -92,6 +109,79 @@ class Candidate:
     @property
     def eligible(self) -> bool:
         return not self.jailed and not self.tombstoned and self.tokens > 0
+
+
+def _endpoint(value: object) -> str:
+    from chain_modules.staking.errors import ErrInvalidEndpoint
+
+    if not isinstance(value, str) or not 8 <= len(value) <= 256 or not value.startswith(("http://", "https://")) or not value.isprintable():
+        raise ErrInvalidEndpoint()
+    return value
+
+
+def _region(value: object) -> str:
+    from chain_modules.staking.errors import ErrInvalidRegion
+
+    if not isinstance(value, str) or not 1 <= len(value) <= 32 or not value.isprintable():
+        raise ErrInvalidRegion()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCreateMasterNode:
+    """Register a master node candidate with a bond, its HTTP endpoint, region and sponsoring super node."""
+
+    TYPE = "staking/create_master_node"
+    operator: bytes
+    moniker: str
+    endpoint: str
+    region: str
+    sponsor: bytes
+    bond: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgCreateMasterNode":
+        body = exact_fields(body, {"operator", "moniker", "endpoint", "region", "sponsor", "bond"})
+        return cls(
+            address_field(body, "operator"), _moniker(body["moniker"]), _endpoint(body["endpoint"]),
+            _region(body["region"]), address_field(body, "sponsor"), amount_field(body, "bond"),
+        )
+
+    def to_body(self) -> dict:
+        return {"bond": self.bond, "endpoint": self.endpoint, "moniker": self.moniker, "operator": self.operator,
+                "region": self.region, "sponsor": self.sponsor}
+
+    @property
+    def signer(self) -> bytes:
+        return self.operator
+
+    def gas(self) -> int:
+        return 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgEditMasterNode:
+    """Change a master node's endpoint and region."""
+
+    TYPE = "staking/edit_master_node"
+    operator: bytes
+    endpoint: str
+    region: str
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgEditMasterNode":
+        body = exact_fields(body, {"operator", "endpoint", "region"})
+        return cls(address_field(body, "operator"), _endpoint(body["endpoint"]), _region(body["region"]))
+
+    def to_body(self) -> dict:
+        return {"endpoint": self.endpoint, "operator": self.operator, "region": self.region}
+
+    @property
+    def signer(self) -> bytes:
+        return self.operator
+
+    def gas(self) -> int:
+        return 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +367,6 @@ class MsgRedelegate:
 
 
 __all__ = [
-    "BPS", "Candidate", "MsgCreateSuperNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
+    "BPS", "Candidate", "MsgCreateMasterNode", "MsgCreateSuperNode", "MsgEditMasterNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
     "RedelegationEntry", "StakingParams", "UnbondingEntry", "ErrInvalidMessage",
 ]

@@ -12,7 +12,15 @@ from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.slashing.types import MsgUnjail
-from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgEditSuperNode, MsgRedelegate, MsgUndelegate
+from chain_modules.staking.types import (
+    MsgCreateMasterNode,
+    MsgCreateSuperNode,
+    MsgDelegate,
+    MsgEditMasterNode,
+    MsgEditSuperNode,
+    MsgRedelegate,
+    MsgUndelegate,
+)
 from client.cli.context import CliContext, pass_ctx
 from client.cli.output import emit
 
@@ -104,6 +112,31 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
         """Change the moniker and the commission rate."""
         msg = MsgEditSuperNode(address_bytes(resolve_address(ctx, operator)), moniker, parse_rate(commission))
         run_tx(ctx, operator, [msg], **options)
+
+    @tx_staking.command("create-master-node")
+    @click.argument("operator")
+    @click.option("--moniker", required=True)
+    @click.option("--endpoint", required=True, help="http(s) URL customers upload jobs to")
+    @click.option("--region", required=True)
+    @click.option("--sponsor", required=True, help="operator address (or key name) of the sponsoring super node")
+    @click.option("--bond", required=True, help="e.g. 5000amio")
+    @tx_options
+    @pass_ctx
+    def create_master_node(ctx: CliContext, operator, moniker, endpoint, region, sponsor, bond, **options):
+        """Register key OPERATOR's master node candidate and bond --bond."""
+        msg = MsgCreateMasterNode(address_bytes(resolve_address(ctx, operator)), moniker, endpoint, region,
+                                  address_bytes(resolve_address(ctx, sponsor)), _amount(bond))
+        run_tx(ctx, operator, [msg], **options)
+
+    @tx_staking.command("edit-master-node")
+    @click.argument("operator")
+    @click.option("--endpoint", required=True)
+    @click.option("--region", required=True)
+    @tx_options
+    @pass_ctx
+    def edit_master_node(ctx: CliContext, operator, endpoint, region, **options):
+        """Change the endpoint and region of key OPERATOR's master node."""
+        run_tx(ctx, operator, [MsgEditMasterNode(address_bytes(resolve_address(ctx, operator)), endpoint, region)], **options)
 
     @tx_staking.command("delegate")
     @click.argument("delegator")
@@ -223,6 +256,22 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
         """Every super node candidate with its status, stake and commission."""
         value, _height = _query(ctx, "/staking/candidates")
         emit(ctx.output, [_render_candidate(c) for c in value], title="super node candidates")
+
+    @query_staking.command("master-nodes")
+    @pass_ctx
+    def master_nodes(ctx: CliContext):
+        """Master node candidates; status "active" marks the elected ones."""
+        value, _height = _query(ctx, "/staking/master_nodes")
+        emit(ctx.output, [_render_candidate(c) | {"endpoint": c["endpoint"], "region": c["region"]} for c in value],
+             title="master nodes")
+
+    @query_staking.command("bonds")
+    @pass_ctx
+    def bonds(ctx: CliContext):
+        """Minimum bonds at the current network size."""
+        value, _height = _query(ctx, "/staking/bonds")
+        emit(ctx.output, {"active_workers": value["active_workers"], "min_super_self_bond": format_amio(value["min_super_self_bond"]),
+                          "min_master_bond": format_amio(value["min_master_bond"])})
 
     @query_staking.command("candidate")
     @click.argument("operator")

@@ -224,3 +224,54 @@ def test_a_validator_that_stops_signing_is_jailed_slashed_and_can_unjail_after_t
     assert decode(driver.query(f"/staking/candidate/{OPERATORS[1].bech32}").value)["jailed"] is False
     check_all(driver)
     driver.close()
+
+
+def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_sponsor(driver):
+    from chain_modules.staking.api import slash_master_node
+    from chain_modules.staking.types import MsgCreateMasterNode
+    from chain_modules.common.context import BlockContext
+    from abci_app.store import Overlay
+    from abci_app.routes import STAKING_HOOKS
+    from chain_modules.distribution.api import DISTRIBUTION_POOL
+
+    driver.block([])
+    masters = [make_key(f"master{i}") for i in range(3)]
+    funding = [send(alice, m.address, 20_000 * AMIO, i, fee=2_000) for i, m in enumerate(masters)]
+    assert all(r.code == 0 for r in driver.block(funding))
+    creates = [
+        signed(m, [(MsgCreateMasterNode.TYPE, MsgCreateMasterNode(m.address, f"master{i}", f"http://127.0.0.1:{8000 + i}",
+                                                                   "eu-west", OPERATORS[0].address, (5_000 + i) * AMIO).to_body())],
+               0, fee=2_000, gas=200_000)
+        for i, m in enumerate(masters)
+    ]
+    bad = signed(bob, [(MsgCreateMasterNode.TYPE, MsgCreateMasterNode(bob.address, "bad", "ftp://x.example", "eu", OPERATORS[0].address,
+                                                                       5_000 * AMIO).to_body())], 0, fee=2_000, gas=200_000)
+    results = driver.block(creates + [bad])
+    assert [r.code for r in results[:3]] == [0, 0, 0], [r.log for r in results]
+    assert (results[3].codespace, results[3].code) == ("staking", 16)  # not an http(s) endpoint
+    while driver.height % PARAMS.epoch_blocks:
+        driver.block([])
+    listed = {m["operator"]: m for m in decode(driver.query("/staking/master_nodes").value)}
+    # max_master_nodes defaults to 16: all three are active; the super node list is unchanged
+    assert {m["status"] for m in listed.values()} == {"active"}
+    assert len(decode(driver.query("/staking/candidates").value)) == 2
+
+    # the compute module's hook: a master node fault costs 10% of its stake, and its sponsor 20% of that
+    state = Overlay(driver.app.store.committed)
+    ctx = BlockContext("amino-test", driver.height + 1, (driver.time + 5) * 10**9, hooks=STAKING_HOOKS)
+    master_cut, sponsor_cut = slash_master_node(state, ctx, masters[0].address, 1_000, DISTRIBUTION_POOL)
+    assert master_cut == 500 * AMIO and sponsor_cut == 100 * AMIO
+
+
+def test_minimum_bonds_scale_with_the_number_of_active_workers(driver):
+    from abci_app.store import Overlay
+    from chain_modules.staking.api import min_master_bond, min_super_self_bond, set_active_workers
+
+    driver.block([])  # commit genesis
+    state = Overlay(driver.app.store.committed)
+    base_super, base_master = PARAMS.min_super_self_bond, PARAMS.min_master_bond
+    assert (min_super_self_bond(state), min_master_bond(state)) == (base_super, base_master)
+    set_active_workers(state, 2_500)  # +2.5x of the base per 1,000 workers, rounded down
+    assert min_super_self_bond(state) == base_super + base_super * 2_500 // 1_000
+    set_active_workers(state, 10**9)  # capped at 10x
+    assert min_master_bond(state) == 10 * base_master
