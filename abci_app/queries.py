@@ -182,6 +182,7 @@ def _candidate_view(store: AppStore, candidate) -> dict:
         "jailed": candidate.jailed,
         "jailed_until": candidate.jailed_until,
         "power": candidate.tokens // params.power_reduction if candidate.kind == "super" else 0,
+        "missed_blocks": _missed_blocks(state, candidate),
         "kind": candidate.kind,
         "endpoint": candidate.endpoint,
         "region": candidate.region,
@@ -214,3 +215,11 @@ def _fields(entry) -> dict:
 def _last_block_time(store: AppStore) -> int:
     raw_time = store.db.get(META_BLOCK_TIME)
     return int.from_bytes(raw_time, "big") // 1_000_000_000 if raw_time else 0
+
+
+def _missed_blocks(state, candidate) -> int:
+    """Blocks missed in the current signing window (super nodes only)."""
+    if candidate.kind != "super":
+        return 0
+    info = slashing_state.get_signing_info(state, staking_state.consensus_address(candidate.consensus_pubkey))
+    return 0 if info is None else info[2]

@@ -313,5 +313,6 @@ def _render_candidate(c: dict) -> dict:
         "self_bond": format_amio(c["self_bond"]),
         "commission": f"{c['commission_bps'] / 100:.2f}%",
         "jailed": c["jailed"],
+        "missed_blocks": c.get("missed_blocks", 0),
         "power": c["power"],
     }
