@@ -34,14 +34,16 @@ def get_historical(state: StateRead, operator: bytes, period: int) -> tuple[int,
     raw = state.get(keys.historical_key(operator, period))
     if raw is None:
         raise KeyError(f"no historical rewards for period {period}")
-    return tuple(decode(raw))  # type: ignore[return-value]
+    ratio, references = decode(raw)
+    return int.from_bytes(ratio, "big"), references
 
 
 def set_historical(state: StateWrite, operator: bytes, period: int, ratio: int, references: int) -> None:
     if references == 0:
         state.delete(keys.historical_key(operator, period))
     else:
-        state.set(keys.historical_key(operator, period), encode_fast([ratio, references]))
+        # the scaled ratio outgrows 64 bits (msgpack's integers): stored as 32 big-endian bytes
+        state.set(keys.historical_key(operator, period), encode_fast([ratio.to_bytes(32, "big"), references]))
 
 
 def get_starting(state: StateRead, delegator: bytes, operator: bytes) -> tuple[int, int] | None:
