@@ -15,6 +15,7 @@ from chain_modules.common.amount import UAMIO_PER_AMIO
 
 DAY = 86_400
 BPS = 10_000
+MAX_SHARES = 2**63 - 1  # candidate records are msgpack: integers must stay within 64 bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,9 @@ class Candidate:
             return amount
         if self.tokens == 0:
             return 0
-        return amount * self.shares // self.tokens
+        shares = amount * self.shares // self.tokens
+        # after a heavy slash a share is nearly worthless: refuse amounts that would overflow the records
+        return 0 if self.shares + shares > MAX_SHARES else shares
 
     def shares_to_remove(self, amount: int) -> int:
         """Shares that cover a withdrawal of ``amount`` (rounded up: no value is created)."""
