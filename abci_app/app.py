@@ -234,6 +234,9 @@ class AminoApp:
             return handle_query(self.store, req)
         except QueryError as error:
             return abci.ResponseQuery(code=error.code, codespace="query", log=error.log, height=self.store.last_height)
+        except Exception:
+            log.exception("bug while answering query %r", req.path)
+            return abci.ResponseQuery(code=1, codespace="query", log="internal error", height=self.store.last_height)
 
     # -- state sync (not offered yet: see docs/operations.md) ---------------------
 

@@ -142,7 +142,7 @@ def handle_query(store: AppStore, req) -> object:
         case ["slashing", "params"]:
             value = encode(slashing_state.get_params(store.committed).to_dict())
         case ["slashing", "signing_info", address]:
-            info = slashing_state.get_signing_info(store.committed, bytes.fromhex(address) if len(address) == 40 else b"")
+            info = slashing_state.get_signing_info(store.committed, _hex20(address))
             if info is None:
                 raise QueryError(ERR_NOT_FOUND, f"no signing info for consensus address {address!r} (40 hex digits)")
             start_height, seen, missed, _bitmap = info
@@ -223,3 +223,13 @@ def _missed_blocks(state, candidate) -> int:
         return 0
     info = slashing_state.get_signing_info(state, staking_state.consensus_address(candidate.consensus_pubkey))
     return 0 if info is None else info[2]
+
+
+def _hex20(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raw = b""
+    if len(raw) != 20:
+        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a consensus address (40 hex digits)")
+    return raw

@@ -156,3 +156,11 @@ def test_a_bug_in_a_handler_becomes_code_1_and_keeps_fee_and_sequence(driver, mo
     assert driver.balance(alice.address) == before - 600
     assert driver.sequence(alice.address) == 1
     assert handlers.handle_send is not broken
+
+
+def test_malformed_query_arguments_get_an_error_code_not_an_exception(driver):
+    for path in ("/slashing/signing_info/zz", "/slashing/signing_info/" + "00" * 19, "/staking/candidate/amio1xyz",
+                 "/locks/list/notanaddress", "/distribution/rewards/", "/bank/balance/" + "x" * 500):
+        response = driver.query(path)
+        assert response.code in (2, 3), (path, response.code, response.log)
+        assert response.log

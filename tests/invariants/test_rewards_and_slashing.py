@@ -98,12 +98,13 @@ class RewardsMachine(RuleBasedStateMachine):
     def staked(self, state) -> int:
         return get_balance(state, BONDED_POOL) + get_balance(state, UNBONDING_POOL)
 
-    def step(self, action, principal: int = 0, paid: int | None = None, commission: bool = False) -> bool:
+    def step(self, action, principal: int = 0, paid: int | None = None, commission: bool = False, slashes: bool = False) -> bool:
         """Run ``action`` on a child overlay, merged only if it raises no ChainError.
 
         ``principal`` is what the accounts gain from the action's own staking movements; the rest of their
         gain was paid by distribution, and must equal ``paid`` (the pending amount read before) when given.
-        Tokens that leave the staking pools for anything but the accounts were slashed into the pool.
+        Tokens that leave the staking pools for anything but the accounts were slashed into the pool, which
+        only a step that ``slashes`` may do.
         """
         accounts_before = sum(get_balance(self.state, address) for address in ACCOUNTS)
         staked_before = self.staked(self.state)
@@ -120,6 +121,7 @@ class RewardsMachine(RuleBasedStateMachine):
             assert from_distribution == paid, f"paid {from_distribution}, pending was {paid}"
         staked_drop = staked_before - self.staked(child)
         # the principal is the only exchange between the accounts and the staking pools: the rest of their drop was slashed
+        assert slashes or staked_drop == principal, "staked tokens went somewhere without a slash"
         self.slashed += staked_drop - principal
         self.fees_allocated += collector_before - get_balance(child, bank_api.FEE_COLLECTOR)
         if commission:
@@ -190,7 +192,9 @@ class RewardsMachine(RuleBasedStateMachine):
 
     @rule(operator=picks)
     def unjail(self, operator):
-        self.deliver(handle_unjail, MsgUnjail(self.pick_candidate(operator)), paid=0)
+        jailed = [c.operator for c in staking_state.iter_candidates(self.state) if c.jailed and not c.tombstoned]
+        target = jailed[operator % len(jailed)] if jailed and operator % 4 else self.pick_candidate(operator)
+        self.deliver(handle_unjail, MsgUnjail(target), paid=0)
 
     # -- distribution -----------------------------------------------------------------------------------
 
@@ -239,7 +243,7 @@ class RewardsMachine(RuleBasedStateMachine):
             assert amount == bonded_before - self.staked(state)
             distribution_api.add_to_community(state, amount)
 
-        assert self.step(run)
+        assert self.step(run, slashes=True)
 
     @rule(operator=picks, fraction=fractions, infraction_back=st.integers(0, 10))
     def double_sign(self, operator, fraction, infraction_back):
@@ -255,7 +259,7 @@ class RewardsMachine(RuleBasedStateMachine):
             slashing_api.begin_block(state, self.context(), [], evidence)
             slashing_state.set_params(state, SLASHING)
 
-        assert self.step(run)
+        assert self.step(run, slashes=True)
         after = staking_state.get_candidate(self.state, candidate.operator)
         assert after.tombstoned and after.jailed
 
@@ -272,7 +276,7 @@ class RewardsMachine(RuleBasedStateMachine):
                 (consensus_address(pubkey), power, index not in missing)
                 for index, (_operator, pubkey, power) in enumerate(validators)
             ]
-            assert self.step(lambda state: slashing_api.begin_block(state, self.context(), votes, []), paid=0)
+            assert self.step(lambda state: slashing_api.begin_block(state, self.context(), votes, []), paid=0, slashes=True)
             unbonding_before = get_balance(self.state, UNBONDING_POOL)
             # matured unbondings go back to their delegators: the pool's drop is the accounts' principal
             matured = unbonding_before - self.matured_left()
