@@ -10,6 +10,9 @@ from abci_app.server import run
 
 
 def main() -> None:
+    if not __debug__:
+        # asserts guard invariants in block execution; without them nodes could diverge silently
+        raise SystemExit("do not run the app with python -O or PYTHONOPTIMIZE")
     parser = argparse.ArgumentParser(prog="python -m abci_app", description=__doc__)
     parser.add_argument("--db", required=True, type=Path, help="LevelDB directory of the app state")
     parser.add_argument("--address", required=True, help="unix:///path or tcp://127.0.0.1:port")

@@ -41,7 +41,8 @@ APP_NAME = "amino-chain"
 APP_VERSION = "0.1.0"
 PROTOCOL_VERSION = 1
 CHAIN_ID_KEY = b"app/chain_id"
-BLOCK_ID_FLAG_COMMIT = 2  # tendermint.types.BlockIDFlag: the validator signed the block
+BLOCK_ID_FLAG_ABSENT = 1  # tendermint.types.BlockIDFlag: no vote from the validator
+BLOCK_ID_FLAG_COMMIT = 2  # the validator signed the block (3 would be a nil precommit)
 
 
 class ConsensusFailure(RuntimeError):
@@ -73,6 +74,7 @@ class AminoApp:
         self.block_height = 0
         self.block_time_ns = 0
         self.block_app_hash: bytes | None = None
+        self.initial_height = 1
         self.check_state = Overlay(self.store.committed)
 
     # -- info and genesis --------------------------------------------------------
@@ -92,6 +94,7 @@ class AminoApp:
         app_state = json.loads(req.app_state_bytes or b"null")
         genesis = parse_app_state(app_state, req.time.seconds)
         self.chain_id = req.chain_id
+        self.initial_height = max(1, req.initial_height)
         self.block = Overlay(self.store.committed)
         self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
         auth_api.set_params(self.block, genesis.tx_params)
@@ -99,6 +102,12 @@ class AminoApp:
         ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKING_HOOKS)
         validators = staking_init_genesis(self.block, ctx, genesis.staking_params, genesis.super_nodes)
         set_slashing_params(self.block, genesis.slashing_params)
+        given = sorted((bytes(v.pub_key.ed25519), v.power) for v in req.validators)
+        if given and given != sorted(validators):
+            raise ConsensusFailure("genesis.json validators differ from the super nodes InitChain elects")
+        evidence_age_ns = req.consensus_params.evidence.max_age_duration.ToNanoseconds() if req.HasField("consensus_params") else 0
+        if evidence_age_ns > genesis.staking_params.unbonding_seconds * 1_000_000_000:
+            raise ConsensusFailure("evidence max_age_duration exceeds the unbonding period: double signers could escape")
         locks_init_genesis(self.block, genesis.locks_params)
         self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
@@ -112,8 +121,16 @@ class AminoApp:
         return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=STAKING_HOOKS)
 
     def preverify_check_txs(self, raws: list[bytes]) -> None:
-        """Verify the signatures of a batch of pipelined CheckTx requests in parallel (cache only)."""
-        self.router.preverify(raws, auth_api.get_params(self.check_state).max_tx_bytes)
+        """Verify the signatures of a batch of pipelined CheckTx requests in parallel.
+
+        The results go to a scratch cache for this batch only (end_check_batch
+        clears it): a rejected tx must not stay cached.
+        """
+        self.router.batch_verified.clear()
+        self.router.preverify(raws, auth_api.get_params(self.check_state).max_tx_bytes, into=self.router.batch_verified)
+
+    def end_check_batch(self) -> None:
+        self.router.batch_verified.clear()
 
     def check_tx(self, req) -> object:
         attempt = Overlay(self.check_state)
@@ -169,8 +186,9 @@ class AminoApp:
     # -- blocks ------------------------------------------------------------------
 
     def finalize_block(self, req) -> object:
-        if req.height != self.store.last_height + 1:
-            raise ConsensusFailure(f"FinalizeBlock for height {req.height}, last committed is {self.store.last_height}")
+        expected = self.store.last_height + 1 if self.store.last_height else self.initial_height
+        if req.height != expected:
+            raise ConsensusFailure(f"FinalizeBlock for height {req.height}, expected {expected}")
         if self.block_app_hash is not None:
             raise ConsensusFailure(f"FinalizeBlock for height {req.height} twice without Commit")
         if self.block is None:  # after InitChain the genesis writes are already in self.block
@@ -179,13 +197,13 @@ class AminoApp:
         self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash), hooks=STAKING_HOOKS)
-        votes = [
-            (bytes(vote.validator.address), vote.validator.power, vote.block_id_flag == BLOCK_ID_FLAG_COMMIT)
-            for vote in req.decided_last_commit.votes
-        ]
-        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, [(a, p) for a, p, signed in votes if signed])
+        votes = req.decided_last_commit.votes
+        signers = [(bytes(v.validator.address), v.validator.power) for v in votes if v.block_id_flag == BLOCK_ID_FLAG_COMMIT]
+        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, signers)
+        # liveness: a nil precommit is a vote (a slow round), only an absent one is a missed block
+        liveness = [(bytes(v.validator.address), v.validator.power, v.block_id_flag != BLOCK_ID_FLAG_ABSENT) for v in votes]
         evidence = [(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior]
-        slashing_api.begin_block(self.block, ctx, votes, evidence)
+        slashing_api.begin_block(self.block, ctx, liveness, evidence)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
         validator_updates = staking_end_block(self.block, ctx)
         locks_end_block(self.block, ctx)

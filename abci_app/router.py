@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import plyvel
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -50,6 +51,10 @@ from chain_modules.common.events import Event
 
 log = logging.getLogger(__name__)
 
+# Failures of this node's environment, not of the tx: they must halt the node, never become a
+# tx result that other nodes would not produce.
+ENVIRONMENT_ERRORS = (MemoryError, RecursionError, OSError, plyvel.Error)
+
 
 @dataclass(frozen=True, slots=True)
 class Route:
@@ -67,23 +72,35 @@ class VerifiedTxCache:
     reusing their result cannot change any outcome: the cache is safe for
     consensus. It saves the decode and the ~47 us verification when the same
     bytes come back in ReCheckTx, PrepareProposal, ProcessProposal and
-    FinalizeBlock. Bounded; the oldest entries are evicted first.
+    FinalizeBlock. Bounded by entries and by bytes (a tx holds its bytes and
+    its sign doc); the oldest entries are evicted first. CheckTx adds a tx
+    only once it fully passed, so rejected txs cannot fill it.
     """
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 50_000, max_bytes: int = 128 * 1024 * 1024) -> None:
         self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[bytes, Tx] = OrderedDict()
 
     def get(self, raw: bytes) -> Tx | None:
         return self._entries.get(raw)
 
     def add(self, tx: Tx) -> None:
+        if tx.raw in self._entries:
+            return
         self._entries[tx.raw] = tx
-        if len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        self._bytes += _footprint(tx)
+        while len(self._entries) > self._capacity or self._bytes > self._max_bytes:
+            _raw, evicted = self._entries.popitem(last=False)
+            self._bytes -= _footprint(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _footprint(tx: Tx) -> int:
+    return 2 * len(tx.raw) + 512  # raw bytes, sign-doc bytes and the decoded objects, roughly
 
 
 def verify_signature(tx: Tx) -> bool:
@@ -106,10 +123,12 @@ class Router:
     def __init__(self, routes: list[Route], verify_threads: int | None = None) -> None:
         self.routes = {route.message.TYPE: route for route in routes}
         self.verified = VerifiedTxCache()
+        # signatures of the CheckTx batch being processed, verified in parallel; cleared after the batch
+        self.batch_verified: dict[bytes, Tx] = {}
         self._verify_threads = verify_threads or os.cpu_count() or 1
         self._pool: ThreadPoolExecutor | None = None
 
-    def preverify(self, raws, max_tx_bytes: int) -> None:
+    def preverify(self, raws, max_tx_bytes: int, into: dict[bytes, Tx] | None = None) -> None:
         """Decode many txs and verify their signatures on all cores, filling the verified cache.
 
         libsodium releases the GIL, so a block's or a mempool batch's ed25519
@@ -133,7 +152,10 @@ class Router:
         for chunk, results in zip(chunks, self._pool.map(_verify_many, chunks)):
             for tx, ok in zip(chunk, results):
                 if ok:
-                    self.verified.add(tx)
+                    if into is None:
+                        self.verified.add(tx)
+                    else:
+                        into[tx.raw] = tx
 
     def run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:
         """Run one transaction on ``parent``: its writes are merged into parent only as described above."""
@@ -141,15 +163,21 @@ class Router:
             return self._run_tx(parent, ctx, raw)
         except ChainError as error:
             return result_from_error(error)
+        except ENVIRONMENT_ERRORS:
+            raise  # not a property of the tx: this node must stop, not record a different result
         except Exception:
             log.exception("bug while running tx at height %s", ctx.height)
             return internal_error_result()
 
-    def precheck(self, raw: bytes, chain_id: str, params) -> Tx:
-        """The stateless checks: size, decoding, counts, chain id, signature. Raises ChainError."""
+    def precheck(self, raw: bytes, chain_id: str, params, cache: bool = True) -> Tx:
+        """The stateless checks: size, decoding, counts, chain id, signature. Raises ChainError.
+
+        With ``cache`` a tx whose signature verifies goes into the verified cache
+        (blocks and proposals); CheckTx passes False and caches only txs that fully pass.
+        """
         if len(raw) > params.max_tx_bytes:
             raise ErrTxTooLarge(f"tx is {len(raw)} bytes, the maximum is {params.max_tx_bytes}")
-        tx = self.verified.get(raw)
+        tx = self.verified.get(raw) or self.batch_verified.get(raw)
         verified = tx is not None
         if tx is None:
             try:
@@ -168,12 +196,13 @@ class Router:
         if not verified:
             if not verify_signature(tx):
                 raise ErrInvalidSignature("signature does not match the sign doc and public key")
-            self.verified.add(tx)
+            if cache:
+                self.verified.add(tx)
         return tx
 
     def _run_tx(self, parent: Overlay, ctx: BlockContext, raw: bytes) -> TxResult:
         params = auth_api.get_params(parent)
-        tx = self.precheck(raw, ctx.chain_id, params)
+        tx = self.precheck(raw, ctx.chain_id, params, cache=not ctx.check)
         doc = tx.doc
         if doc.gas_limit > params.max_gas_per_tx:
             raise ErrGasLimitTooHigh(f"gas limit {doc.gas_limit} exceeds the maximum {params.max_gas_per_tx}")
@@ -219,6 +248,8 @@ class Router:
             result = result_from_error(error, doc.gas_limit, min(gas_used, doc.gas_limit))
             result.events = ante.events
             return result
+        except ENVIRONMENT_ERRORS:
+            raise
         except Exception:
             log.exception("bug in a message handler at height %s (tx %s)", ctx.height, tx.hash.hex())
             ante.write_through(with_events=False)
@@ -227,4 +258,6 @@ class Router:
             return result
         messages.write_through()
         ante.write_through(with_events=False)
+        if ctx.check:
+            self.verified.add(tx)  # it passed: the proposal and the block will see these bytes again
         return TxResult(gas_wanted=doc.gas_limit, gas_used=gas_used, events=ante.events)

@@ -5,11 +5,12 @@ pipelines requests on each; responses go back in order. Handlers run one at
 a time on the event loop, so the app needs no locks.
 
 Failure policy:
-- a bug while checking a tx or answering a query becomes an error result
-  (the router and query layer do that), never a dead socket;
-- any error in InitChain, FinalizeBlock or Commit (or the proposal calls)
-  answers with ResponseException and stops the process: a node that cannot
-  execute a block must halt loudly instead of diverging.
+- a bug while checking a tx, answering a query or serving snapshots becomes
+  an error result of that call's own type, never a ResponseException (CometBFT
+  v0.38 stops the whole node on one, whatever the connection);
+- any error in Info, InitChain, FinalizeBlock or Commit (or the proposal
+  calls) answers with ResponseException and stops the process: a node that
+  cannot execute a block must halt loudly instead of diverging.
 """
 
 from __future__ import annotations
@@ -47,7 +48,17 @@ _DISPATCH = {
     "verify_vote_extension": ("verify_vote_extension", "verify_vote_extension"),
     "finalize_block": ("finalize_block", "finalize_block"),
 }
-_FATAL = {"init_chain", "finalize_block", "commit", "prepare_proposal", "process_proposal"}
+_FATAL = {"init_chain", "finalize_block", "commit", "prepare_proposal", "process_proposal", "info"}
+_FALLBACK = {
+    "check_tx": lambda: abci.ResponseCheckTx(code=1, codespace="app", log="internal error"),
+    "query": lambda: abci.ResponseQuery(code=1, codespace="query", log="internal error"),
+    "list_snapshots": lambda: abci.ResponseListSnapshots(),
+    "offer_snapshot": lambda: abci.ResponseOfferSnapshot(result=abci.ResponseOfferSnapshot.REJECT),
+    "load_snapshot_chunk": lambda: abci.ResponseLoadSnapshotChunk(),
+    "apply_snapshot_chunk": lambda: abci.ResponseApplySnapshotChunk(result=abci.ResponseApplySnapshotChunk.ABORT),
+    "extend_vote": lambda: abci.ResponseExtendVote(),
+    "verify_vote_extension": lambda: abci.ResponseVerifyVoteExtension(status=abci.ResponseVerifyVoteExtension.REJECT),
+}
 
 
 class FramingError(Exception):
@@ -99,12 +110,14 @@ class AbciServer:
         try:
             result = getattr(self.app, method)(getattr(request, kind))
         except Exception as exc:
-            if kind in _FATAL:
+            if kind in _FATAL or kind not in _FALLBACK:
                 log.critical("halting: %s failed", kind, exc_info=True)
                 self.fatal = exc
-            else:
-                log.exception("%s failed", kind)
-            return abci.Response(exception=abci.ResponseException(error=f"{kind} failed: {type(exc).__name__}"))
+                return abci.Response(exception=abci.ResponseException(error=f"{kind} failed: {type(exc).__name__}"))
+            # CometBFT v0.38 stops the whole node on a ResponseException from any connection,
+            # so a failed mempool/query/snapshot call answers with an error result instead.
+            log.exception("%s failed", kind)
+            result = _FALLBACK[kind]()
         response = abci.Response()
         getattr(response, field).CopyFrom(result)
         return response
@@ -146,6 +159,8 @@ class AbciServer:
                     out.append(payload)
                     if self.fatal is not None:
                         break
+                if len(check_txs) > 1:
+                    self.app.end_check_batch()
                 if out:
                     writer.write(b"".join(out))
                     await writer.drain()

@@ -106,6 +106,7 @@ def build_genesis(
 ) -> dict:
     """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
     self_bond / power_reduction, which is what InitChain's election returns."""
+    unbonding = (staking_params or StakingParams()).unbonding_seconds
     if super_nodes:
         reduction = (staking_params or StakingParams()).power_reduction
         validators = [GenesisValidator(n.validator.name, n.validator.pubkey, n.self_bond // reduction) for n in super_nodes]
@@ -115,7 +116,12 @@ def build_genesis(
         "initial_height": "1",
         "consensus_params": {
             "block": {"max_bytes": str(max_block_bytes), "max_gas": "-1"},
-            "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
+            # evidence must expire before unbonding completes, or a double signer could leave unslashed
+            "evidence": {
+                "max_age_num_blocks": str(max(1, unbonding // 2)),
+                "max_age_duration": str(unbonding * 1_000_000_000),
+                "max_bytes": "1048576",
+            },
             "validator": {"pub_key_types": ["ed25519"]},
             "version": {"app": "1"},
             "abci": {"vote_extensions_enable_height": "0"},

@@ -64,6 +64,16 @@ def validate_genesis(genesis: object) -> AppGenesis:
     if "app_state" not in genesis:
         raise GenesisError("app_state: is required")
     app = parse_app_state(genesis["app_state"], genesis_time)
+    evidence = ((genesis.get("consensus_params") or {}).get("evidence") or {})
+    age = evidence.get("max_age_duration")
+    if age is not None:
+        if not (isinstance(age, str) and re.fullmatch(r"[0-9]{1,20}", age)):
+            raise GenesisError("consensus_params.evidence.max_age_duration: must be nanoseconds as a digit string")
+        if int(age) > app.staking_params.unbonding_seconds * 1_000_000_000:
+            raise GenesisError(
+                "consensus_params.evidence.max_age_duration: must not exceed app_state.staking.params.unbonding_seconds, "
+                "or a double signer could unbond before its evidence is committed"
+            )
     if app.super_nodes:
         # InitChain returns the elected super nodes as the validator set; genesis.json must agree.
         ranked = sorted(app.super_nodes, key=lambda n: (-n.self_bond, n.operator))[: app.staking_params.max_super_nodes]

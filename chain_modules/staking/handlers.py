@@ -183,6 +183,8 @@ def handle_redelegate(state: StateWrite, ctx: BlockContext, msg: MsgRedelegate) 
     destination = st.get_candidate(state, msg.destination)
     assert destination is not None
     new_shares = destination.shares_for_tokens(amount)
+    if new_shares == 0:  # the last shares of the source brought more tokens than asked
+        raise ErrInvalidAmount(f"{amount}uamio cannot buy a share of the destination")
     hooks.before_delegation_modified(ctx, state, msg.delegator, msg.destination)
     st.set_candidate(state, destination.with_(tokens=destination.tokens + amount, shares=destination.shares + new_shares), destination)
     st.set_delegation_shares(

@@ -180,3 +180,17 @@ def test_a_protocol_error_closes_only_that_connection(harness):
     good = harness.connect()
     good.send(abci.Request(echo=abci.RequestEcho(message="still here")))
     assert good.recv().echo.message == "still here"
+
+
+def test_a_bug_in_check_tx_or_query_answers_an_error_result_not_an_exception(harness, monkeypatch):
+    def broken(req):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(harness.app, "check_tx", broken)
+    monkeypatch.setattr(harness.app, "query", broken)
+    conn = harness.connect()
+    conn.send(abci.Request(check_tx=abci.RequestCheckTx(tx=b"x")), abci.Request(query=abci.RequestQuery(path="/bank/supply")))
+    check, query = conn.recv(), conn.recv()
+    assert check.WhichOneof("value") == "check_tx" and check.check_tx.code == 1
+    assert query.WhichOneof("value") == "query" and query.query.code == 1
+    assert harness.fatal_calls == []

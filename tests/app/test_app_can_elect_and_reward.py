@@ -275,3 +275,56 @@ def test_minimum_bonds_scale_with_the_number_of_active_workers(driver):
     assert min_super_self_bond(state) == base_super + base_super * 2_500 // 1_000
     set_active_workers(state, 10**9)  # capped at 10x
     assert min_master_bond(state) == 10 * base_master
+
+
+def test_a_chain_can_start_at_an_initial_height_above_one(tmp_path):
+    from abci_app.app import AminoApp
+    from abci_app.proto import abci
+    import json
+    from tests.support import CHAIN_ID, GENESIS_TIME, timestamp
+
+    app = AminoApp(tmp_path / "db")
+    app.init_chain(abci.RequestInitChain(time=timestamp(GENESIS_TIME), chain_id=CHAIN_ID, initial_height=100,
+                                         app_state_bytes=json.dumps(staking_app_state()).encode()))
+    response = app.finalize_block(abci.RequestFinalizeBlock(height=100, time=timestamp(GENESIS_TIME + 1)))
+    app.commit(abci.RequestCommit())
+    assert len(response.app_hash) == 32 and app.info(None).last_block_height == 100
+    app.close()
+
+
+def test_init_chain_refuses_genesis_validators_that_are_not_the_elected_super_nodes(tmp_path):
+    from abci_app.app import AminoApp, ConsensusFailure
+    from abci_app.proto import abci, crypto_keys
+    import json
+    from tests.support import CHAIN_ID, GENESIS_TIME, timestamp
+
+    app = AminoApp(tmp_path / "db")
+    stranger = abci.ValidatorUpdate(pub_key=crypto_keys.PublicKey(ed25519=make_key("stranger").pubkey), power=10)
+    with pytest.raises(ConsensusFailure):
+        app.init_chain(abci.RequestInitChain(time=timestamp(GENESIS_TIME), chain_id=CHAIN_ID, validators=[stranger],
+                                             app_state_bytes=json.dumps(staking_app_state()).encode()))
+    app.close()
+
+
+def test_a_nil_precommit_is_not_a_missed_block(tmp_path):
+    from abci_app.proto import abci
+    from chain_modules.slashing.types import SlashingParams
+    from tests.support import timestamp
+
+    state = staking_app_state()
+    state["slashing"]["params"] = SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60,
+                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500).to_dict()
+    driver = AppDriver(tmp_path / "db", app_state=state)
+    driver.block([])
+    for _ in range(12):
+        votes = [abci.VoteInfo(validator=abci.Validator(address=consensus_address(CONSENSUS[i]), power=1_000_000), block_id_flag=3)
+                 for i in range(2)]
+        driver.time += 5
+        driver.height += 1
+        driver.app.finalize_block(abci.RequestFinalizeBlock(height=driver.height, time=timestamp(driver.time),
+                                                            decided_last_commit=abci.CommitInfo(votes=votes)))
+        driver.app.commit(abci.RequestCommit())
+    for operator in OPERATORS[:2]:
+        candidate = decode(driver.query(f"/staking/candidate/{operator.bech32}").value)
+        assert not candidate["jailed"] and candidate["missed_blocks"] == 0
+    driver.close()

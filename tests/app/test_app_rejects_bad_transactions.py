@@ -197,3 +197,22 @@ def test_every_registered_error_has_a_distinct_code_and_description():
         assert (error.codespace, error.code) not in seen
         seen.add((error.codespace, error.code))
     assert {("tx", code) for code in range(2, 17)} <= seen
+
+
+def test_rejected_check_tx_does_not_stay_in_the_verified_cache(driver):
+    cached = len(driver.app.router.verified)
+    for sequence in range(5, 25):  # valid signatures, wrong sequence: rejected
+        assert driver.check(send(alice, eve.address, 1, sequence)).code == 7
+    assert len(driver.app.router.verified) == cached
+    assert driver.check(send(alice, eve.address, 1, 0)).code == 0
+    assert len(driver.app.router.verified) == cached + 1
+
+
+def test_an_environment_failure_in_a_block_halts_instead_of_becoming_a_result(driver, monkeypatch):
+    def disk_full(state, ctx, msg):
+        raise OSError("No space left on device")
+
+    route = driver.app.router.routes["bank/send"]
+    monkeypatch.setitem(driver.app.router.routes, "bank/send", type(route)(route.module, route.message, disk_full))
+    with pytest.raises(OSError):
+        driver.block([send(alice, eve.address, 5, 0)])

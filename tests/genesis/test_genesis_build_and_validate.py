@@ -542,3 +542,10 @@ def test_cli_genesis_build_writes_a_file_that_validates(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert run_validate(out).exit_code == 0
+
+
+def test_evidence_older_than_the_unbonding_period_is_rejected_by_validation():
+    genesis = built_genesis()
+    unbonding = genesis["app_state"]["staking"]["params"]["unbonding_seconds"]
+    genesis["consensus_params"]["evidence"]["max_age_duration"] = str((unbonding + 1) * 1_000_000_000)
+    assert genesis_error(genesis).startswith("consensus_params.evidence.max_age_duration")

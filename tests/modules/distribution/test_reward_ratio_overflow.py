@@ -22,13 +22,14 @@ from tests.modules.distribution.helpers import FEE_COLLECTOR, check_all, context
 from tests.modules.staking.helpers import ALICE, BOB, PARAMS, freeze
 
 
-def alice_kept_1_uamio_of_her_stake():
-    """alice (1000 self-bond, 5% commission, 1000 from bob) was elected with power 20, then undelegated all
-    but 1 uamio of her self-bond: 1001 tokens left, still a validator with power 20 until the next epoch."""
+def bob_holds_the_last_uamio():
+    """alice (1000 self-bond, 5% commission) and bob (1000) were elected with power 20; then alice undelegated
+    all her self-bond and bob all but 1 uamio: 1 token left, still a validator with power 20 until the next epoch."""
     state = pre_state({ALICE.address: 10_000, BOB.address: 10_000}, {ALICE: 1_000}, [(BOB, ALICE, 1_000)])
     apply_election(state, PARAMS)
-    handle_undelegate(state, context(height=2), MsgUndelegate(ALICE.address, ALICE.address, 999))
-    assert st.get_candidate(state, ALICE.address).tokens == 1_001
+    handle_undelegate(state, context(height=2), MsgUndelegate(ALICE.address, ALICE.address, 1_000))
+    handle_undelegate(state, context(height=2), MsgUndelegate(BOB.address, ALICE.address, 999))
+    assert st.get_candidate(state, ALICE.address).tokens == 1
     assert [power for _operator, _pubkey, power in st.iter_validator_set(state)] == [20]
     return freeze(state)
 
@@ -63,11 +64,11 @@ def test_a_candidate_earning_19_uamio_per_bonded_uamio_pays_them_out():
     check_all(state)
 
 
-def test_delegators_of_an_operator_left_with_1_uamio_are_paid_for_its_validator_power():
-    state = alice_kept_1_uamio_of_her_stake()
-    earn(state, 1_000)  # 50 commission, 950 for 1001 tokens
+def test_the_delegator_holding_a_validators_last_uamio_is_paid_for_its_validator_power():
+    state = bob_holds_the_last_uamio()
+    earn(state, 1_000)  # 50 commission, 950 for 1 token
     handle_withdraw_rewards(state, context(height=3), MsgWithdrawRewards(BOB.address))
-    assert get_balance(state, BOB.address) == 9_000 + 1_000 * 950 // 1_001
+    assert get_balance(state, BOB.address) == 9_000 + 950
     check_all(state)
 
 
@@ -84,6 +85,8 @@ def test_double_sign_evidence_for_a_candidate_that_earned_much_per_token_is_proc
     earn(state, 1_000)
     slashing_state.set_params(state, SlashingParams(slash_fraction_double_sign_bps=5_000))
     address, _power = signer(ALICE, 10)
-    slashing_api.begin_block(state, context(height=3), [], [(address, 2, 1)])  # as FinalizeBlock runs it
-    assert st.get_candidate(state, ALICE.address).tombstoned
+    # the fault at height 3 is after the undelegation at height 2: the candidate's own token pays
+    slashing_api.begin_block(state, context(height=4), [], [(address, 3, 10)])  # as FinalizeBlock runs it
+    alice = st.get_candidate(state, ALICE.address)
+    assert (alice.tokens, alice.tombstoned) == (0, True)
     check_all(state)
