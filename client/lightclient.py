@@ -656,3 +656,47 @@ def fetch_verified_header(
             f"untrusted validator set: header.validators_hash {verified.validators_hash.hex().upper()} "
             f"!= trusted {bytes(trusted_validators_hash).hex().upper()}")
     return verified
+
+
+def verify_trusted_overlap(trusted_validators_json: list[dict], signed_header_json: dict, trusted_hash: bytes) -> None:
+    """Check that validators of a trusted set holding more than 1/3 of its power signed ``signed_header_json``.
+
+    This is CometBFT's skipping verification with the default trust level
+    1/3: used once ``verify_commit`` accepted the header under its own (new)
+    validator set, it moves trust from an older set to the new one. The
+    signatures themselves were checked by ``verify_commit``; this counts the
+    trusted set's power among the COMMIT signatures by address.
+    """
+    validators = [_parse_validator(v, i) for i, v in enumerate(_unwrap_validators(trusted_validators_json))]
+    if validator_set_hash(trusted_validators_json) != bytes(trusted_hash):
+        raise LightClientError("the fetched validator set does not hash to the trusted validators hash")
+    power = {v.address: v.voting_power for v in validators}
+    total = sum(power.values())
+    sh = _unwrap_signed_header(signed_header_json)
+    signed = 0
+    for signature in _get(_get(sh, "commit", "signed_header"), "signatures", "commit"):
+        if signature.get("block_id_flag") == BLOCK_ID_FLAG_COMMIT:
+            address = _hex(signature.get("validator_address"), "validator_address", 20)
+            signed += power.get(address, 0)
+    if signed * 3 <= total:
+        raise LightClientError(
+            f"only {signed} of the trusted set's {total} power signed the new header: cannot move trust (need more than 1/3)"
+        )
+
+
+def fetch_header_following_trust(
+    rpc_url: str, height: int, chain_id: str, trusted_hash: bytes, trusted_height: int, *, timeout: float = 10.0
+) -> VerifiedHeader:
+    """Verify the header at ``height`` and, if its validator set is not the trusted one, move trust
+    from the set trusted at ``trusted_height`` (more than 1/3 of it must have signed)."""
+    import httpx
+
+    with httpx.Client(timeout=timeout) as client:
+        verified = fetch_verified_header(rpc_url, height, chain_id, client=client)
+        if verified.validators_hash == bytes(trusted_hash):
+            return verified
+        base = rpc_url.rstrip("/")
+        commit_result = _rpc_get(client, f"{base}/commit", {"height": height})
+        trusted_validators = _fetch_validators(client, base, trusted_height)
+    verify_trusted_overlap(trusted_validators, commit_result, trusted_hash)
+    return verified

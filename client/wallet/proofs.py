@@ -3,8 +3,10 @@
 The app hash after block H is in the header of block H+1, so a value
 queried at height H is checked against the verified header H+1. Trust in
 the validator set is anchored on first use: the validators hash seen the
-first time is stored under the wallet home (trust/<chain-id>.json) and every
-later header must be signed by that set (docs/architecture.md, "Proofs").
+first time is stored under the wallet home (trust/<chain-id>.json). A later
+header signed by another set is accepted only if validators of the trusted
+set holding more than 1/3 of its power signed it too (CometBFT's skipping
+verification); trust then moves to the new set (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from abci_app.merkle import ProofError, verify_proof
 from chain_modules.common.encoding import EncodingError, decode
-from client.lightclient import LightClientError, fetch_verified_header
+from client.lightclient import LightClientError, fetch_header_following_trust, fetch_verified_header
 from client.rpc import CometRpc
 from client.wallet.tx import WalletError
 
@@ -44,12 +46,18 @@ def proven_query(rpc: CometRpc, home: Path, chain_id: str, path: str, wait_timeo
 
     rpc.wait_for_height(result.height + 1, timeout=wait_timeout)
     trust_file = _trust_file(home, chain_id)
-    trusted = bytes.fromhex(json.loads(trust_file.read_text())["validators_hash"]) if trust_file.exists() else None
+    trust = json.loads(trust_file.read_text()) if trust_file.exists() else None
     try:
-        header = fetch_verified_header(rpc.url, result.height + 1, chain_id, trusted_validators_hash=trusted)
+        if trust is None:
+            header = fetch_verified_header(rpc.url, result.height + 1, chain_id)
+        else:
+            # elections change the validator set: trust moves when >1/3 of the trusted set signed the new header
+            header = fetch_header_following_trust(
+                rpc.url, result.height + 1, chain_id, bytes.fromhex(trust["validators_hash"]), int(trust["height"])
+            )
     except LightClientError as exc:
         raise WalletError(f"header {result.height + 1} failed verification: {exc}") from None
-    if trusted is None:
+    if trust is None or header.validators_hash.hex() != trust["validators_hash"]:
         trust_file.parent.mkdir(parents=True, exist_ok=True)
         trust_file.write_text(json.dumps({"validators_hash": header.validators_hash.hex(), "height": header.height}) + "\n")
     try:

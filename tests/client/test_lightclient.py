@@ -740,3 +740,17 @@ def test_fetch_verified_header_over_real_http_loopback():
         server.shutdown()
         server.server_close()
     assert vh.height == 5 and vh.app_hash == bytes.fromhex("0200000000000000")
+
+
+def test_trust_moves_only_when_more_than_a_third_of_the_trusted_set_signed():
+    from client.lightclient import verify_trusted_overlap
+
+    commit = load("4val_commit_h10.json")
+    same_set = load("4val_validators_h3.json")
+    verify_trusted_overlap(same_set, commit, validator_set_hash(same_set))  # the whole trusted set signed
+
+    stranger_set = load("single_validators_h3.json")  # none of these validators signed the 4-validator commit
+    with pytest.raises(LightClientError, match="more than 1/3"):
+        verify_trusted_overlap(stranger_set, commit, validator_set_hash(stranger_set))
+    with pytest.raises(LightClientError, match="does not hash"):
+        verify_trusted_overlap(stranger_set, commit, validator_set_hash(same_set))

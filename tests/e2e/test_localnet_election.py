@@ -53,6 +53,14 @@ def wait_until(predicate, timeout: float, what: str):
 def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet):
     rpc = CometRpc(localnet.rpc_url(0))
     keyring = open_keyring(localnet.wallet_home, "test")
+    env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
+
+    def proven_balance() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "client.cli.main", "-o", "json", "query", "bank", "balance", "bob", "--prove"],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    first = proven_balance()  # anchors the wallet's trust in the genesis validator set
+    assert first.returncode == 0, first.stderr
     index = localnet.add_node()
     assert index == 4
     localnet.wait_for_height(rpc.latest_height(), timeout=90, nodes=[index])
@@ -60,7 +68,6 @@ def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet
     operator = keyring.add("node4")[0]
     submit(rpc, keyring, localnet.chain_id, "alice", MsgSend(decode_address(keyring.show("alice").address), decode_address(operator.address), 20_000 * AMIO))
 
-    env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
     created = subprocess.run(
         [sys.executable, "-m", "client.cli.main", "-o", "json", "tx", "staking", "create-super-node", "node4",
          "--moniker", "node4", "--self-bond", "10000amio", "--node-home", str(localnet.node_dir(index) / "cometbft"), "--yes"],
@@ -86,6 +93,10 @@ def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet
         return any(s["validator_address"] == node4_address and s["block_id_flag"] == 2 for s in signatures)
 
     wait_until(node4_signed, 30, "a commit signed by node4")
+    # the validator set changed since the wallet anchored its trust: proofs still verify, and trust moves
+    after = proven_balance()
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["proof"] == "verified"
 
     submit(rpc, keyring, localnet.chain_id, "bob", MsgUndelegate(bob, decode_address(operator.address), 1_500_000 * AMIO))
     wait_until(lambda: operator.address not in staking_validators(rpc), 60, "node4 to leave the elected set")

@@ -11,7 +11,8 @@ validator set CometBFT uses at h - 1: updates returned at height H take effect a
 Two apps on two databases are fed exactly the same blocks (one of them is sometimes closed and
 reopened from disk) and must agree on every app hash. After every block:
 
-- bank check_supply; the total supply never changes and no balance is negative;
+- bank check_supply; the total supply never changes and no balance is negative; a vesting
+  account's balance holds at least what vesting still locks in it;
 - staking check_pools, distribution check_pool, locks check_all (with the block time);
 - every candidate's outstanding rewards cover its commission and all its delegators' pending rewards;
 - the stored validator set is never empty and, after every election (epoch boundary or a
@@ -33,7 +34,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from abci_app.proto import abci
 from chain_modules.bank.invariants import check_supply
-from chain_modules.bank.state import get_supply, iter_balances
+from chain_modules.bank.api import locked_amount
+from chain_modules.bank.state import get_balance, get_supply, iter_balances, iter_vesting
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
 from chain_modules.distribution import state as distribution_state
 from chain_modules.distribution.api import pending_rewards
@@ -86,6 +88,21 @@ def dpos_app_state() -> dict:
 
 def stored_set(state) -> dict[bytes, tuple[bytes, int]]:
     return {operator: (pubkey, power) for operator, pubkey, power in staking_state.iter_validator_set(state)}
+
+
+def brute_force_election(state) -> dict[bytes, tuple[bytes, int]]:
+    """docs/modules/staking.md "The election", from the candidate records alone (no power index)."""
+    ranked = sorted((c for c in staking_state.iter_candidates(state) if c.kind == "super" and c.eligible),
+                    key=lambda c: (-c.tokens, c.operator))
+    elected: dict[bytes, tuple[bytes, int]] = {}
+    for candidate in ranked:
+        power = candidate.tokens // STAKING.power_reduction
+        if len(elected) == STAKING.max_super_nodes or power == 0:
+            break
+        own = candidate.tokens_for_shares(staking_state.get_delegation_shares(state, candidate.operator, candidate.operator))
+        if own >= STAKING.min_super_self_bond:
+            elected[candidate.operator] = (candidate.consensus_pubkey, power)
+    return elected
 
 
 actors = st.integers(0, len(ACTORS) - 1)
@@ -221,6 +238,8 @@ class DposMachine(RuleBasedStateMachine):
         check_supply(state)
         assert get_supply(state) == TOTAL_SUPPLY_UAMIO
         assert all(amount >= 0 for _address, amount in iter_balances(state))
+        for address, _schedule in iter_vesting(state):  # what vesting still locks is in the balance
+            assert get_balance(state, address) >= locked_amount(state, address, self.a.time), address.hex()
         check_pools(state)
         check_distribution_pool(state)
         locks_invariants.check_all(state, self.a.time)
@@ -234,11 +253,15 @@ class DposMachine(RuleBasedStateMachine):
             assert need <= distribution_state.get_outstanding(state, operator), "a candidate owes more than it holds"
         current = stored_set(state)
         assert current, f"the stored validator set is empty at height {height}"
+        eligible = sorted((c for c in staking_state.iter_candidates(state) if c.kind == "super" and c.eligible),
+                          key=lambda c: (-c.tokens, c.operator))
+        assert list(staking_state.iter_by_power(state)) == [c.operator for c in eligible], "power index out of step"
         # the election runs at an epoch boundary, or when a member of the set became ineligible
         ineligible = [op for op in before_set if not (c := staking_state.get_candidate(state, op)) or not c.eligible]
         if height % STAKING.epoch_blocks == 0 or ineligible:
             self.elections_checked += 1
             check_validator_set_is_elected(state)
+            assert elect(state, staking_state.get_params(state)) == brute_force_election(state)
             if elect(state, staking_state.get_params(state)):
                 for operator in current:
                     assert staking_state.get_candidate(state, operator).eligible, "an ineligible candidate kept its seat"
@@ -327,8 +350,9 @@ class DposMachine(RuleBasedStateMachine):
 
     # -- rules: blocks -----------------------------------------------------------------------
 
-    @rule(wait=seconds)
+    @rule(wait=st.one_of(seconds, st.just(61 * 86_400)))
     def block(self, wait):
+        """Mostly seconds; rarely a 61-day halt, past the IEO's first vesting step."""
         self.finalize(wait)
 
     @rule(absent=st.sets(st.integers(0, 2), min_size=1), count=st.integers(1, 8), wait=st.integers(1, 6))
