@@ -98,13 +98,7 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
     recipients); tests pass False to try other tables.
     """
     root = _map(app_state, "app_state", {"auth", "bank", "staking", "slashing", "locks"})
-    auth = _map(root["auth"], "app_state.auth", {"params"})
-    try:
-        tx_params = TxParams.from_dict(auth["params"]) if isinstance(auth["params"], dict) else None
-    except (TypeError, ValueError) as exc:
-        raise GenesisError(f"app_state.auth.params: {exc}") from None
-    if tx_params is None:
-        raise GenesisError("app_state.auth.params: must be an object")
+    tx_params = _params(_map(root["auth"], "app_state.auth", {"params"})["params"], TxParams, "app_state.auth.params")
 
     bank = _map(root["bank"], "app_state.bank", {"total_supply", "allocations"})
     total_supply = _int(bank["total_supply"], "app_state.bank.total_supply", 1)
@@ -159,31 +153,24 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
                     )
             raise GenesisError(f"app_state.bank.allocations: expected {len(DEFAULT_ALLOCATIONS)} allocations")
     staking_params, super_nodes = _parse_staking(root["staking"], {a.address: a for a in accounts})
-    slashing = _map(root["slashing"], "app_state.slashing", {"params"})
-    try:
-        slashing_params = SlashingParams.from_dict(slashing["params"]) if isinstance(slashing["params"], dict) else None
-    except (TypeError, ValueError) as exc:
-        raise GenesisError(f"app_state.slashing.params: {exc}") from None
-    if slashing_params is None:
-        raise GenesisError("app_state.slashing.params: must be an object")
-    locks = _map(root["locks"], "app_state.locks", {"params"})
-    try:
-        locks_params = LockParams.from_dict(locks["params"]) if isinstance(locks["params"], dict) else None
-    except (TypeError, ValueError) as exc:
-        raise GenesisError(f"app_state.locks.params: {exc}") from None
-    if locks_params is None:
-        raise GenesisError("app_state.locks.params: must be an object")
+    slashing_params = _params(_map(root["slashing"], "app_state.slashing", {"params"})["params"], SlashingParams, "app_state.slashing.params")
+    locks_params = _params(_map(root["locks"], "app_state.locks", {"params"})["params"], LockParams, "app_state.locks.params")
     return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes, slashing_params, locks_params)
+
+
+def _params(raw: object, cls, path: str):
+    """A module's params from genesis, with the error prefixed by the field path."""
+    if not isinstance(raw, dict):
+        raise GenesisError(f"{path}: must be an object")
+    try:
+        return cls.from_dict(raw)
+    except (TypeError, ValueError) as exc:
+        raise GenesisError(f"{path}: {exc}") from None
 
 
 def _parse_staking(raw: object, accounts: dict) -> tuple[StakingParams, list[GenesisSuperNode]]:
     staking = _map(raw, "app_state.staking", {"params", "super_nodes"})
-    if not isinstance(staking["params"], dict):
-        raise GenesisError("app_state.staking.params: must be an object")
-    try:
-        params = StakingParams.from_dict(staking["params"])
-    except (TypeError, ValueError) as exc:
-        raise GenesisError(f"app_state.staking.params: {exc}") from None
+    params = _params(staking["params"], StakingParams, "app_state.staking.params")
     nodes = staking["super_nodes"]
     if not isinstance(nodes, list):
         raise GenesisError("app_state.staking.super_nodes: must be a list")

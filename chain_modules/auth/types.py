@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from chain_modules.common.params import IntParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +17,10 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class TxParams:
+class TxParams(IntParams):
     """Consensus params of transactions. Gas: base + per byte + per message (see docs/modules/auth.md)."""
+
+    MODULE = "auth"
 
     max_tx_bytes: int = 65_536
     max_msgs_per_tx: int = 64
@@ -28,24 +32,11 @@ class TxParams:
     min_gas_price_num: int = 1
     min_gas_price_den: int = 100
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TxParams":
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"unknown auth param {unknown[0]!r}")
-        params = cls(**data)
-        for name in cls.__dataclass_fields__:
-            value = getattr(params, name)
-            if type(value) is not int or value < 0:
-                raise ValueError(f"auth param {name!r} must be a non-negative integer")
-        if params.min_gas_price_den == 0:
+    def check(self) -> None:
+        if self.min_gas_price_den == 0:
             raise ValueError("auth param 'min_gas_price_den' must be positive")
-        if params.max_tx_bytes == 0 or params.max_msgs_per_tx == 0:
+        if self.max_tx_bytes == 0 or self.max_msgs_per_tx == 0:
             raise ValueError("auth params 'max_tx_bytes' and 'max_msgs_per_tx' must be positive")
-        return params
 
     def min_fee(self, gas_limit: int) -> int:
         """The smallest fee accepted for ``gas_limit``, rounded up."""

@@ -6,10 +6,11 @@ amount x remaining time (uamio-seconds); only investor locks have weight.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from chain_modules.auth.errors import ErrInvalidMessage
 from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.params import IntParams
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -29,33 +30,22 @@ GAS_BUY_API_ACCESS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
-class LockParams:
+class LockParams(IntParams):
+    MODULE = "locks"
+    MINIMUM = 1
+    MAXIMUM = MAX_DURATION_FIELD
+
     min_lock_seconds: int = 30 * DAY
     max_lock_seconds: int = 4 * YEAR
     api_access_rate: int = 10  # uamio per second of API access
     max_api_access_seconds: int = YEAR
     max_locks_per_account: int = 32
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LockParams":
-        if not isinstance(data, dict):
-            raise ValueError("locks params must be a map")
-        unknown = sorted(set(map(str, data)) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"unknown locks param {unknown[0]!r}")
-        params = cls(**data)
-        for name in cls.__dataclass_fields__:
-            value = getattr(params, name)
-            if type(value) is not int or not 0 < value <= MAX_DURATION_FIELD:
-                raise ValueError(f"locks param {name!r} must be a positive integer below 2^40")
-        if params.min_lock_seconds > params.max_lock_seconds:
+    def check(self) -> None:
+        if self.min_lock_seconds > self.max_lock_seconds:
             raise ValueError(
-                f"locks param 'min_lock_seconds' ({params.min_lock_seconds}) exceeds 'max_lock_seconds' ({params.max_lock_seconds})"
+                f"locks param 'min_lock_seconds' ({self.min_lock_seconds}) exceeds 'max_lock_seconds' ({self.max_lock_seconds})"
             )
-        return params
 
     def api_access_price(self, duration: int) -> int:
         """Uamio that must be locked for ``duration`` seconds of API access: ceil(duration x rate).

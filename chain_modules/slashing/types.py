@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from chain_modules.bank.types import address_field, exact_fields
+from chain_modules.common.params import IntParams
 
 BPS = 10_000
 FOREVER = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
-class SlashingParams:
+class SlashingParams(IntParams):
+    MODULE = "slashing"
+
     signed_blocks_window: int = 10_000
     min_signed_bps: int = 500  # a validator must sign at least 5% of the window
     downtime_jail_seconds: int = 600
     slash_fraction_downtime_bps: int = 1  # 0.01%
     slash_fraction_double_sign_bps: int = 500  # 5%
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "SlashingParams":
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"unknown slashing param {unknown[0]!r}")
-        params = cls(**data)
-        for name in cls.__dataclass_fields__:
-            value = getattr(params, name)
-            if type(value) is not int or value < 0:
-                raise ValueError(f"slashing param {name!r} must be a non-negative integer")
-        if params.signed_blocks_window == 0 or params.signed_blocks_window % 8:
+    def check(self) -> None:
+        if self.signed_blocks_window == 0 or self.signed_blocks_window % 8:
             raise ValueError("slashing param 'signed_blocks_window' must be a positive multiple of 8")
-        if params.min_signed_bps > BPS or params.slash_fraction_downtime_bps > BPS or params.slash_fraction_double_sign_bps > BPS:
+        if max(self.min_signed_bps, self.slash_fraction_downtime_bps, self.slash_fraction_double_sign_bps) > BPS:
             raise ValueError("slashing fractions must be at most 10000 bps")
-        return params
 
 
 @dataclass(frozen=True, slots=True)

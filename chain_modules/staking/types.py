@@ -7,11 +7,12 @@ delegation of a candidate at once, in O(1), whatever their number.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from chain_modules.auth.errors import ErrInvalidMessage
 from chain_modules.bank.types import address_field, amount_field, exact_fields
 from chain_modules.common.amount import UAMIO_PER_AMIO
+from chain_modules.common.params import IntParams
 
 DAY = 86_400
 BPS = 10_000
@@ -19,7 +20,10 @@ MAX_SHARES = 2**63 - 1  # candidate records are msgpack: integers must stay with
 
 
 @dataclass(frozen=True, slots=True)
-class StakingParams:
+class StakingParams(IntParams):
+    MODULE = "staking"
+    MINIMUM = 1
+
     epoch_blocks: int = 20
     max_super_nodes: int = 21
     unbonding_seconds: int = 21 * DAY
@@ -38,22 +42,6 @@ class StakingParams:
     def scaled_bond(self, base: int, active_workers: int) -> int:
         """``base`` scaled by network size: base x min(1 + workers / scale, max multiplier), rounded down."""
         return min(base * self.bond_max_multiplier, base + base * active_workers // self.bond_scale_workers)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StakingParams":
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"unknown staking param {unknown[0]!r}")
-        params = cls(**data)
-        for name in cls.__dataclass_fields__:
-            value = getattr(params, name)
-            if type(value) is not int or value <= 0:
-                raise ValueError(f"staking param {name!r} must be a positive integer")
-        return params
-
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
