@@ -19,6 +19,11 @@ reopened from disk) and must agree on every app hash. After every block:
   validator became ineligible), it is exactly the election result, holding only eligible
   candidates;
 - no transaction ever fails with an internal error (a handler bug);
+- the fee collector holds exactly the fees of this block's transactions (the last block's were
+  allocated, unless nobody signed it);
+- a validator is jailed for downtime exactly when an independent model of its last 8 votes says
+  it missed more than 4 of them, until block time + 20 s;
+- no matured unbonding or redelegation entry is left;
 - a tombstoned candidate stays tombstoned and jailed forever.
 """
 
@@ -34,7 +39,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from abci_app.proto import abci
 from chain_modules.bank.invariants import check_supply
-from chain_modules.bank.api import locked_amount
+from chain_modules.bank.api import FEE_COLLECTOR, locked_amount
 from chain_modules.bank.state import get_balance, get_supply, iter_balances, iter_vesting
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
 from chain_modules.distribution import state as distribution_state
@@ -144,6 +149,7 @@ class DposMachine(RuleBasedStateMachine):
         self.next_sequence: dict[bytes, int] = {}
         self.tombstoned: set[bytes] = set()
         self.blocks = 0
+        self.vote_history: dict[bytes, list[bool]] = {}  # consensus address -> votes since its last downtime jail
         self.elections_checked = 0
 
     def teardown(self) -> None:
@@ -166,8 +172,8 @@ class DposMachine(RuleBasedStateMachine):
         self.next_sequence[key.address] = sequence + 1  # assumes the ante passes; resynced after the block
         return signed(key, [(msg.TYPE, msg.to_body())], sequence, fee=fee, gas=gas)
 
-    def submit(self, label: str, tx: bytes, now: bool) -> None:
-        self.pending.append((label, tx))
+    def submit(self, label: str, tx: bytes, now: bool, fee: int = 2_000) -> None:
+        self.pending.append((label, tx, fee))
         if now or len(self.pending) >= 4:
             self.finalize()
 
@@ -185,9 +191,11 @@ class DposMachine(RuleBasedStateMachine):
         ]
 
     def finalize(self, seconds: int = 5, absent: frozenset[bytes] = frozenset(), misbehavior: list | None = None) -> list:
-        labels, txs = [label for label, _tx in self.pending], [tx for _label, tx in self.pending]
+        labels, txs, fees = ([item[i] for item in self.pending] for i in range(3))
         self.pending = []
         before_set = stored_set(self.state)
+        jailed_before = {op.address: staking_state.get_candidate(self.state, op.address).jailed for op in OPERATORS}
+        collector_before = get_balance(self.state, FEE_COLLECTOR)
         votes = self.last_commit(absent)
         height = self.a.height + 1
         responses = []
@@ -226,12 +234,40 @@ class DposMachine(RuleBasedStateMachine):
             else:
                 following[address] = update.power
         assert following, f"the validator updates at height {height} empty CometBFT's set"
+        stored = {consensus_address(pubkey): power for pubkey, power in stored_set(self.state).values()}
+        assert following == stored, f"CometBFT's set from height {height + 2} differs from the stored set"
         self.valsets[height + 2] = following
-        self.valsets.pop(height - 3, None)
         self.next_sequence.clear()
         self.blocks += 1
+        # fees: the last block's were allocated if anyone signed; this block's (ante passed) wait in the collector
+        charged = sum(fee for fee, result in zip(fees, ra.tx_results) if result.code == 0 or result.codespace != "tx")
+        anyone_signed = any(vote.block_id_flag == BLOCK_ID_FLAG_COMMIT for vote in votes)
+        expected = (0 if anyone_signed else collector_before) + charged
+        assert get_balance(self.state, FEE_COLLECTOR) == expected, "fees were lost, kept or charged wrongly"
+        self.check_liveness(votes, ra, jailed_before)
         self.check_block(height, before_set, ra)
         return list(ra.tx_results)
+
+    def check_liveness(self, votes: list, response, jailed_before: dict[bytes, bool]) -> None:
+        """An independent model of downtime: the votes seen since the last downtime jail, judged over the
+        last signed_blocks_window of them (docs/modules/slashing.md "Downtime")."""
+        for vote in votes:
+            self.vote_history.setdefault(bytes(vote.validator.address), []).append(vote.block_id_flag == BLOCK_ID_FLAG_COMMIT)
+        downtime = {dict((a.key, a.value) for a in item.attributes)["operator"]
+                    for item in response.events if item.type == "slash"
+                    and dict((a.key, a.value) for a in item.attributes)["reason"] == "downtime"}
+        window = SLASHING.signed_blocks_window
+        max_missed = window - window * SLASHING.min_signed_bps // 10_000
+        for operator, consensus in zip(OPERATORS, CONSENSUS):
+            history = self.vote_history.get(consensus_address(consensus.pubkey), [])
+            missed = history[-window:].count(False)
+            candidate = staking_state.get_candidate(self.state, operator.address)
+            if operator.bech32 in downtime:
+                assert len(history) >= window and missed > max_missed, "jailed for downtime without missing enough"
+                assert candidate.jailed and candidate.jailed_until == self.a.time + SLASHING.downtime_jail_seconds
+                self.vote_history[consensus_address(consensus.pubkey)] = []
+            elif len(history) >= window and missed > max_missed and not jailed_before[operator.address]:
+                assert candidate.tombstoned, f"{operator.name} missed {missed} of the last {window} votes and is not jailed"
 
     def check_block(self, height: int, before_set: dict, response) -> None:
         state = self.state
@@ -242,6 +278,10 @@ class DposMachine(RuleBasedStateMachine):
             assert get_balance(state, address) >= locked_amount(state, address, self.a.time), address.hex()
         check_pools(state)
         check_distribution_pool(state)
+        for _delegator, _candidate, entries in staking_state.iter_unbondings(state):
+            assert all(entry.completion_time > self.a.time for entry in entries), "a matured unbonding was not completed"
+        for _delegator, _source, _destination, entries in staking_state.iter_redelegations(state):
+            assert all(entry.completion_time > self.a.time for entry in entries), "a matured redelegation is still held"
         locks_invariants.check_all(state, self.a.time)
         # every candidate can pay its commission and all its delegators' pending rewards at once
         owed: dict[bytes, int] = {}
@@ -346,7 +386,7 @@ class DposMachine(RuleBasedStateMachine):
         key = DELEGATORS[who]
         sequence = self.next_sequence.get(key.address, self.a.sequence(key.address))
         self.next_sequence[key.address] = sequence + 1
-        self.submit("transfer", send(key, EVE.address, amount, sequence, fee=fee, gas=50_000), now)
+        self.submit("transfer", send(key, EVE.address, amount, sequence, fee=fee, gas=50_000), now, fee=fee)
 
     # -- rules: blocks -----------------------------------------------------------------------
 
@@ -361,24 +401,28 @@ class DposMachine(RuleBasedStateMachine):
         for _ in range(count):
             self.finalize(wait, absent=missing)
 
-    @rule(culprit=st.integers(0, 3), back=st.integers(0, 5), power=st.sampled_from(["current", "tokens", "tiny"]))
-    def block_with_double_sign_evidence(self, culprit, back, power):
+    @rule(culprits=st.lists(st.integers(0, 3), min_size=1, max_size=2), back=st.integers(0, 12),
+          power=st.sampled_from(["at_infraction", "at_infraction", "tokens", "tiny", "huge"]))
+    def block_with_double_sign_evidence(self, culprits, back, power):
+        """Evidence of a duplicate vote at a recent height; the power is mostly CometBFT's at the
+        infraction height (a candidate that has since lost stake can be slashed to nothing)."""
         height = self.a.height + 1
         infraction = max(1, height - 1 - back)
-        if culprit == 3:
-            address, votes = UNKNOWN_CONSENSUS, 1
-        else:
-            address = consensus_address(CONSENSUS[culprit].pubkey)
-            candidate = staking_state.get_candidate(self.state, OPERATORS[culprit].address)
-            by_height = self.valsets.get(infraction, {})
-            votes = {"current": by_height.get(address, candidate.tokens // AMIO),
-                     "tokens": candidate.tokens // AMIO, "tiny": 1}[power]
-        total = sum(self.valsets[height - 1].values()) if height > 1 else votes
-        evidence = abci.Misbehavior(
-            type=abci.MisbehaviorType.DUPLICATE_VOTE, validator=abci.Validator(address=address, power=votes),
-            height=infraction, time=timestamp(self.a.time), total_voting_power=max(total, votes),
-        )
-        self.finalize(5, misbehavior=[evidence])
+        evidence = []
+        for culprit in culprits:
+            if culprit == 3:
+                address, votes = UNKNOWN_CONSENSUS, 1
+            else:
+                address = consensus_address(CONSENSUS[culprit].pubkey)
+                tokens = staking_state.get_candidate(self.state, OPERATORS[culprit].address).tokens // AMIO
+                votes = {"at_infraction": self.valsets[infraction].get(address, tokens), "tokens": tokens, "tiny": 1,
+                         "huge": 10**9}[power] or 1
+            total = sum(self.valsets[infraction].values())
+            evidence.append(abci.Misbehavior(
+                type=abci.MisbehaviorType.DUPLICATE_VOTE, validator=abci.Validator(address=address, power=votes),
+                height=infraction, time=timestamp(self.a.time), total_voting_power=max(total, votes),
+            ))
+        self.finalize(5, misbehavior=evidence)
 
     @rule(wait=seconds)
     def reopen_the_second_app(self, wait):
