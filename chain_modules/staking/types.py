@@ -8,6 +8,7 @@ delegation of a candidate at once, in O(1), whatever their number.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from chain_modules.auth.errors import ErrInvalidMessage
 from chain_modules.bank.types import address_field, amount_field, exact_fields
@@ -279,16 +280,17 @@ class MsgEditSuperNode:
 
 
 @dataclass(frozen=True, slots=True)
-class MsgDelegate:
-    """Vote for ``candidate`` by bonding ``amount`` uamio (vesting funds may be delegated)."""
+class _DelegationChange:
+    """The shape shared by delegate and undelegate: who, to which candidate, how much."""
 
-    TYPE = "staking/delegate"
+    TYPE: ClassVar[str] = ""
+    GAS: ClassVar[int] = 0
     delegator: bytes
     candidate: bytes
     amount: int
 
     @classmethod
-    def from_body(cls, body: object) -> "MsgDelegate":
+    def from_body(cls, body: object):
         body = exact_fields(body, {"delegator", "candidate", "amount"})
         return cls(address_field(body, "delegator"), address_field(body, "candidate"), amount_field(body, "amount"))
 
@@ -300,32 +302,23 @@ class MsgDelegate:
         return self.delegator
 
     def gas(self) -> int:
-        return 8_000
+        return self.GAS
 
 
 @dataclass(frozen=True, slots=True)
-class MsgUndelegate:
+class MsgDelegate(_DelegationChange):
+    """Vote for ``candidate`` by bonding ``amount`` uamio (vesting funds may be delegated)."""
+
+    TYPE = "staking/delegate"
+    GAS = 8_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgUndelegate(_DelegationChange):
     """Withdraw ``amount`` of a delegation; the tokens arrive after the unbonding period."""
 
     TYPE = "staking/undelegate"
-    delegator: bytes
-    candidate: bytes
-    amount: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgUndelegate":
-        body = exact_fields(body, {"delegator", "candidate", "amount"})
-        return cls(address_field(body, "delegator"), address_field(body, "candidate"), amount_field(body, "amount"))
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "candidate": self.candidate, "delegator": self.delegator}
-
-    @property
-    def signer(self) -> bytes:
-        return self.delegator
-
-    def gas(self) -> int:
-        return 10_000
+    GAS = 10_000
 
 
 @dataclass(frozen=True, slots=True)

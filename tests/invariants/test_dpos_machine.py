@@ -251,6 +251,7 @@ class DposMachine(RuleBasedStateMachine):
     def check_liveness(self, votes: list, response, jailed_before: dict[bytes, bool]) -> None:
         """An independent model of downtime: the votes seen since the last downtime jail, judged over the
         last signed_blocks_window of them (docs/modules/slashing.md "Downtime")."""
+        voted = {bytes(vote.validator.address) for vote in votes}
         for vote in votes:
             self.vote_history.setdefault(bytes(vote.validator.address), []).append(vote.block_id_flag == BLOCK_ID_FLAG_COMMIT)
         downtime = {dict((a.key, a.value) for a in item.attributes)["operator"]
@@ -266,7 +267,8 @@ class DposMachine(RuleBasedStateMachine):
                 assert len(history) >= window and missed > max_missed, "jailed for downtime without missing enough"
                 assert candidate.jailed and candidate.jailed_until == self.a.time + SLASHING.downtime_jail_seconds
                 self.vote_history[consensus_address(consensus.pubkey)] = []
-            elif len(history) >= window and missed > max_missed and not jailed_before[operator.address]:
+            elif (consensus_address(consensus.pubkey) in voted and len(history) >= window and missed > max_missed
+                  and not jailed_before[operator.address]):  # judged only when it votes, and jailed before the txs
                 assert candidate.tombstoned, f"{operator.name} missed {missed} of the last {window} votes and is not jailed"
 
     def check_block(self, height: int, before_set: dict, response) -> None:
