@@ -12,7 +12,7 @@ from chain_modules.staking import api as staking_api
 
 
 def handle_unjail(state: StateWrite, ctx: BlockContext, msg: MsgUnjail) -> None:
-    """Unjail msg.operator's candidate: it can be elected again (at once if it ranks in the top N).
+    """Unjail msg.operator's candidate: it can be elected again at the next epoch.
 
     Raises: ErrUnknownCandidate, ErrNotJailed, ErrTombstoned, ErrJailPeriodActive, ErrSelfBondTooLow
     """

@@ -145,12 +145,10 @@ class DposMachine(RuleBasedStateMachine):
         genesis = {consensus_address(pubkey): power for pubkey, power in stored_set(self.state).values()}
         assert len(genesis) == 2
         self.valsets: dict[int, dict[bytes, int]] = {1: dict(genesis), 2: dict(genesis)}
-        self.pending: list[bytes] = []
+        self.pending: list[tuple[str, bytes, int]] = []  # (label, tx, fee) for the next block
         self.next_sequence: dict[bytes, int] = {}
         self.tombstoned: set[bytes] = set()
-        self.blocks = 0
         self.vote_history: dict[bytes, list[bool]] = {}  # consensus address -> votes since its last downtime jail
-        self.elections_checked = 0
 
     def teardown(self) -> None:
         for driver in (self.a, self.b):
@@ -238,7 +236,6 @@ class DposMachine(RuleBasedStateMachine):
         assert following == stored, f"CometBFT's set from height {height + 2} differs from the stored set"
         self.valsets[height + 2] = following
         self.next_sequence.clear()
-        self.blocks += 1
         # fees: the last block's were allocated if anyone signed; this block's (ante passed) wait in the collector
         charged = sum(fee for fee, result in zip(fees, ra.tx_results) if result.code == 0 or result.codespace != "tx")
         anyone_signed = any(vote.block_id_flag == BLOCK_ID_FLAG_COMMIT for vote in votes)
@@ -301,7 +298,6 @@ class DposMachine(RuleBasedStateMachine):
         # the election runs at an epoch boundary, or when a member of the set became ineligible
         ineligible = [op for op in before_set if not (c := staking_state.get_candidate(state, op)) or not c.eligible]
         if height % STAKING.epoch_blocks == 0 or ineligible:
-            self.elections_checked += 1
             check_validator_set_is_elected(state)
             assert elect(state, staking_state.get_params(state)) == brute_force_election(state)
             if elect(state, staking_state.get_params(state)):
