@@ -97,9 +97,9 @@ def handle_query(store: AppStore, req) -> object:
         case ["staking", "params"]:
             value = encode(staking_api.get_params(store.committed).to_dict())
         case ["staking", "candidates"]:
-            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed) if c.kind == "super"])
+            value = encode(_candidate_views(store, [c for c in staking_api.iter_candidates(store.committed) if c.kind == "super"]))
         case ["staking", "master_nodes"]:
-            value = encode([_candidate_view(store, c) for c in staking_api.iter_candidates(store.committed) if c.kind == "master"])
+            value = encode(_candidate_views(store, [c for c in staking_api.iter_candidates(store.committed) if c.kind == "master"]))
         case ["staking", "bonds"]:
             value = encode({
                 "active_workers": staking_state.get_active_workers(store.committed),
@@ -110,7 +110,7 @@ def handle_query(store: AppStore, req) -> object:
             candidate = staking_api.get_candidate(store.committed, _address(operator))
             if candidate is None:
                 raise QueryError(ERR_NOT_FOUND, f"no candidate with operator {operator}")
-            value = encode(_candidate_view(store, candidate))
+            value = encode(_candidate_views(store, [candidate])[0])
         case ["staking", "delegations", address]:
             value = encode(_delegations_view(store, _address(address)))
         case ["staking", "validators"]:
@@ -155,17 +155,23 @@ def handle_query(store: AppStore, req) -> object:
     return abci.ResponseQuery(code=0, key=key, value=value, proof_ops=proof_ops, height=height)
 
 
-def _candidate_view(store: AppStore, candidate) -> dict:
+def _candidate_views(store: AppStore, candidates: list) -> list[dict]:
+    """Views of candidates; the params, validator set and active masters are read once for all of them."""
     state = store.committed
     params = staking_api.get_params(state)
     in_set = {operator for operator, _pubkey, _power in staking_api.iter_validator_set(state)}
+    active = set(staking_state.iter_active_masters(state))
+    return [_candidate_view(state, params, in_set, active, candidate) for candidate in candidates]
+
+
+def _candidate_view(state, params, in_set: set, active: set, candidate) -> dict:
     if candidate.tombstoned:
         status = "tombstoned"
     elif candidate.jailed:
         status = "jailed"
     elif candidate.operator in in_set:
         status = "validator"
-    elif candidate.kind == "master" and staking_api.is_active_master(state, candidate.operator):
+    elif candidate.kind == "master" and candidate.operator in active:
         status = "active"
     else:
         status = "candidate"

@@ -68,7 +68,7 @@ def set_active_workers(state: StateWrite, count: int) -> None:
 
 
 def is_active_master(state: StateRead, operator: bytes) -> bool:
-    return any(op == operator for op in st.iter_active_masters(state))
+    return st.is_active_master(state, operator)
 
 
 def delegation_tokens(state: StateRead, delegator: bytes, operator: bytes) -> int:

@@ -73,6 +73,10 @@ def iter_active_masters(state: StateRead) -> Iterator[bytes]:
         yield key[strip:]
 
 
+def is_active_master(state: StateRead, operator: bytes) -> bool:
+    return state.get(keys.active_master_key(operator)) is not None
+
+
 def set_active_master(state: StateWrite, operator: bytes, active: bool) -> None:
     if active:
         state.set(keys.active_master_key(operator), b"")
