@@ -25,6 +25,9 @@ from chain_modules.auth import api as auth_api
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.genesis import init_genesis as bank_init_genesis
 from chain_modules.distribution import api as distribution_api
+from chain_modules.apppool import state as apppool_state
+from chain_modules.compute import state as compute_state
+from chain_modules.compute.epoch import end_block as compute_end_block
 from chain_modules.locks.epoch import end_block as locks_end_block
 from chain_modules.locks.genesis import init_genesis as locks_init_genesis
 from chain_modules.slashing import api as slashing_api
@@ -109,6 +112,8 @@ class AminoApp:
         if evidence_age_ns > genesis.staking_params.unbonding_seconds * 1_000_000_000:
             raise ConsensusFailure("evidence max_age_duration exceeds the unbonding period: double signers could escape")
         locks_init_genesis(self.block, genesis.locks_params)
+        compute_state.set_params(self.block, genesis.compute_params)
+        apppool_state.set_params(self.block, genesis.apppool_params)
         self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
         log.info("genesis: chain %s, %d accounts, %d validators, app hash %s",
@@ -205,6 +210,7 @@ class AminoApp:
         evidence = [(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior]
         slashing_api.begin_block(self.block, ctx, liveness, evidence)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
+        compute_end_block(self.block, ctx)
         validator_updates = staking_end_block(self.block, ctx)
         locks_end_block(self.block, ctx)
         hash_started = time.perf_counter()

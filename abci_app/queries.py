@@ -18,6 +18,10 @@ Paths (docs/architecture.md, "Queries"):
   /distribution/commission/<op>, /distribution/community
   /locks/list/<a>, /locks/weight[/<a>], /locks/api_access/<a>, /locks/params  (docs/modules/locks.md)
   /slashing/params, /slashing/signing_info/<consensus address hex>
+  /compute/params, /compute/classes, /compute/prices/<class>, /compute/task/<id>,
+  /compute/tasks/{customer,master,worker}/<address> (open tasks), /compute/worker/<address>,
+  /compute/workers/<master>, /compute/master/<operator>          (docs/modules/compute.md)
+  /apppool/params, /apppool/apps, /apppool/app/<module hash hex>   (docs/modules/apppool.md)
 With prove=true a provable path also returns a proof (ProofOp type
 "amino/smt16") of that key against the app hash of the last committed height.
 """
@@ -33,6 +37,9 @@ from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.common.address import AddressError, decode_address, encode_address
 from chain_modules.distribution import api as distribution_api
 from chain_modules.distribution import state as distribution_state
+from chain_modules.apppool import state as apppool_state
+from chain_modules.compute import state as compute_state
+from chain_modules.compute import views as compute_views
 from chain_modules.locks import views as locks_views
 from chain_modules.slashing import state as slashing_state
 from chain_modules.staking import api as staking_api
@@ -147,12 +154,65 @@ def handle_query(store: AppStore, req) -> object:
                 raise QueryError(ERR_NOT_FOUND, f"no signing info for consensus address {address!r} (40 hex digits)")
             start_height, seen, missed, _bitmap = info
             value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed})
+        case ["compute", *rest]:
+            value = encode(_compute_query(store, rest, req.path))
+        case ["apppool", "params"]:
+            value = encode(apppool_state.get_params(store.committed).to_dict())
+        case ["apppool", "apps"]:
+            value = encode(compute_views.apps_view(store.committed))
+        case ["apppool", "app", module_hash]:
+            app = apppool_state.get_app(store.committed, _hex_bytes(module_hash, 32, "module hash"))
+            if app is None:
+                raise QueryError(ERR_NOT_FOUND, f"no application with module hash {module_hash}")
+            value = encode(compute_views.app_view(app))
         case ["app", "status"]:
             chain_id = store.committed.get(b"app/chain_id") or b""
             value = encode({"chain_id": chain_id.decode(), "height": height, "app_hash": store.last_app_hash})
         case _:
             raise QueryError(ERR_UNKNOWN_PATH, f"unknown query path {req.path!r}")
     return abci.ResponseQuery(code=0, key=key, value=value, proof_ops=proof_ops, height=height)
+
+
+def _compute_query(store: AppStore, parts: list[str], path: str) -> object:
+    state = store.committed
+    match parts:
+        case ["params"]:
+            return compute_state.get_params(state).to_dict()
+        case ["classes"]:
+            return compute_views.classes_view(state)
+        case ["prices", class_name]:
+            if compute_state.get_params(state).resource_class(class_name) is None:
+                raise QueryError(ERR_NOT_FOUND, f"no resource class {class_name!r}")
+            return compute_views.price_history(state, class_name)
+        case ["task", task_id]:
+            if not task_id.isdigit() or len(task_id) > 19:
+                raise QueryError(ERR_INVALID_ARGUMENT, f"{task_id!r} is not a task id")
+            task = compute_state.get_task(state, int(task_id))
+            if task is None:
+                raise QueryError(ERR_NOT_FOUND, f"no task with id {task_id}")
+            return compute_views.task_view(state, task)
+        case ["tasks", ("customer" | "master" | "worker") as index, address]:
+            return compute_views.task_views(state, index, _address(address))
+        case ["worker", address]:
+            worker = compute_state.get_worker(state, _address(address))
+            if worker is None:
+                raise QueryError(ERR_NOT_FOUND, f"no worker {address}")
+            return compute_views.worker_view(worker, _last_block_time(store))
+        case ["workers", master]:
+            return compute_views.workers_of(state, _address(master), _last_block_time(store))
+        case ["master", operator]:
+            return compute_views.master_view(state, _address(operator))
+    raise QueryError(ERR_UNKNOWN_PATH, f"unknown query path {path!r}")
+
+
+def _hex_bytes(text: str, size: int, what: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raw = b""
+    if len(raw) != size:
+        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a {what} ({2 * size} hex digits)")
+    return raw
 
 
 def _candidate_views(store: AppStore, candidates: list) -> list[dict]:

@@ -29,6 +29,11 @@ from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdra
 from chain_modules.slashing.handlers import handle_unjail
 from chain_modules.slashing.types import MsgUnjail
 
+from chain_modules.apppool import handlers as apppool
+from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
+from chain_modules.compute import handlers as compute
+from chain_modules.compute import types as compute_types
+
 # Modules that follow stake changes, in the order their hooks run (BlockContext.hooks).
 STAKING_HOOKS: tuple = (DistributionHooks(),)
 
@@ -48,4 +53,16 @@ ROUTES: list[Route] = [
     Route("locks", MsgCreateLock, locks.handle_create_lock),
     Route("locks", MsgWithdrawLock, locks.handle_withdraw_lock),
     Route("locks", MsgBuyApiAccess, locks.handle_buy_api_access),
+    Route("apppool", MsgRegisterApp, apppool.handle_register_app),
+    Route("apppool", MsgSetAppVerified, apppool.handle_set_verified),
+    Route("compute", compute_types.MsgSubmitTask, compute.handle_submit_task),
+    Route("compute", compute_types.MsgCancelTask, compute.handle_cancel_task),
+    Route("compute", compute_types.MsgConfirmTask, compute.handle_confirm_task),
+    Route("compute", compute_types.MsgAssignWorkers, compute.handle_assign_workers),
+    Route("compute", compute_types.MsgCommitResult, compute.handle_commit_result),
+    Route("compute", compute_types.MsgRevealResult, compute.handle_reveal_result),
+    Route("compute", compute_types.MsgRegisterWorker, compute.handle_register_worker),
+    Route("compute", compute_types.MsgHeartbeat, compute.handle_heartbeat),
+    Route("compute", compute_types.MsgTopUpDeposit, compute.handle_top_up_deposit),
+    Route("compute", compute_types.MsgUnregisterWorker, compute.handle_unregister_worker),
 ]

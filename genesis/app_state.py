@@ -15,6 +15,8 @@ from chain_modules.bank.genesis import GenesisAccount
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.address import AddressError, decode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
+from chain_modules.apppool.types import AppPoolParams
+from chain_modules.compute.types import ComputeParams
 from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.genesis import GenesisSuperNode
@@ -35,6 +37,8 @@ class AppGenesis:
     super_nodes: list[GenesisSuperNode]
     slashing_params: SlashingParams
     locks_params: LockParams
+    compute_params: ComputeParams
+    apppool_params: AppPoolParams
 
 
 def _int(value: object, path: str, minimum: int = 0) -> int:
@@ -97,7 +101,7 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
     must be the ones of DESIGN.md section 6 (a chain may only choose the
     recipients); tests pass False to try other tables.
     """
-    root = _map(app_state, "app_state", {"auth", "bank", "staking", "slashing", "locks"})
+    root = _map(app_state, "app_state", {"auth", "bank", "staking", "slashing", "locks"}, {"compute", "apppool"})
     tx_params = _params(_map(root["auth"], "app_state.auth", {"params"})["params"], TxParams, "app_state.auth.params")
 
     bank = _map(root["bank"], "app_state.bank", {"total_supply", "allocations"})
@@ -155,7 +159,14 @@ def parse_app_state(app_state: object, genesis_time: int, enforce_default_table:
     staking_params, super_nodes = _parse_staking(root["staking"], {a.address: a for a in accounts})
     slashing_params = _params(_map(root["slashing"], "app_state.slashing", {"params"})["params"], SlashingParams, "app_state.slashing.params")
     locks_params = _params(_map(root["locks"], "app_state.locks", {"params"})["params"], LockParams, "app_state.locks.params")
-    return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes, slashing_params, locks_params)
+    compute_params = ComputeParams()
+    if "compute" in root:
+        compute_params = _params(_map(root["compute"], "app_state.compute", {"params"})["params"], ComputeParams, "app_state.compute.params")
+    apppool_params = AppPoolParams()
+    if "apppool" in root:
+        apppool_params = _params(_map(root["apppool"], "app_state.apppool", {"params"})["params"], AppPoolParams, "app_state.apppool.params")
+    return AppGenesis(tx_params, accounts, total_supply, staking_params, super_nodes, slashing_params, locks_params,
+                      compute_params, apppool_params)
 
 
 def _params(raw: object, cls, path: str):

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from chain_modules.auth.types import TxParams
+from chain_modules.apppool.types import AppPoolParams
+from chain_modules.compute.types import ComputeParams
 from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
@@ -55,6 +57,8 @@ def build_app_state(
     staking_params: StakingParams | None = None,
     super_nodes: list[SuperNodeSpec] | None = None,
     slashing_params: SlashingParams | None = None,
+    compute_params: ComputeParams | None = None,
+    apppool_params: AppPoolParams | None = None,
 ) -> dict:
     """app_state with the default allocation table; each allocation is split evenly among its recipients."""
     allocations = []
@@ -90,6 +94,8 @@ def build_app_state(
         },
         "slashing": {"params": (slashing_params or SlashingParams()).to_dict()},
         "locks": {"params": LockParams().to_dict()},
+        "compute": {"params": (compute_params or ComputeParams()).to_dict()},
+        "apppool": {"params": (apppool_params or AppPoolParams()).to_dict()},
     }
 
 
@@ -103,6 +109,8 @@ def build_genesis(
     staking_params: StakingParams | None = None,
     super_nodes: list[SuperNodeSpec] | None = None,
     slashing_params: SlashingParams | None = None,
+    compute_params: ComputeParams | None = None,
+    apppool_params: AppPoolParams | None = None,
 ) -> dict:
     """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
     self_bond / power_reduction, which is what InitChain's election returns."""
@@ -128,7 +136,9 @@ def build_genesis(
         },
         "validators": [validator_json(v) for v in validators],
         "app_hash": "",
-        "app_state": build_app_state(recipients, tx_params, staking_params, super_nodes, slashing_params),
+        "app_state": build_app_state(
+            recipients, tx_params, staking_params, super_nodes, slashing_params, compute_params, apppool_params
+        ),
     }
 
 

@@ -26,17 +26,22 @@ class IntParams:
         if not isinstance(data, dict):
             raise ValueError(f"{cls.MODULE} params must be a map")
         names = {field.name for field in fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(map(str, data)) - names)
-        if unknown:
-            raise ValueError(f"unknown {cls.MODULE} param {unknown[0]!r}")
-        for name, value in data.items():
-            if type(value) is not int or not cls.MINIMUM <= value <= cls.MAXIMUM:
-                kind = "a positive integer" if cls.MINIMUM == 1 else "a non-negative integer"
-                bound = "" if cls.MAXIMUM == 2**63 - 1 else f" up to {cls.MAXIMUM}"
-                raise ValueError(f"{cls.MODULE} param {name!r} must be {kind}{bound}")
+        check_int_params(cls.MODULE, data, names, cls.MINIMUM, cls.MAXIMUM)
         params = cls(**data)
         params.check()
         return params
 
     def check(self) -> None:
         """Rules between fields; raise ValueError naming the param."""
+
+
+def check_int_params(module: str, data: dict, names: set[str], minimum: int, maximum: int) -> None:
+    """Reject names outside ``names`` and values that are not plain integers in [minimum, maximum]."""
+    unknown = sorted(set(map(str, data)) - names)
+    if unknown:
+        raise ValueError(f"unknown {module} param {unknown[0]!r}")
+    for name, value in data.items():
+        if type(value) is not int or not minimum <= value <= maximum:
+            kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+            bound = "" if maximum == 2**63 - 1 else f" up to {maximum}"
+            raise ValueError(f"{module} param {name!r} must be {kind}{bound}")

@@ -1,0 +1,1 @@
+"""apppool: the registry of job applications (WASM modules by hash) with a verified flag."""

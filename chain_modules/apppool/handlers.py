@@ -1,0 +1,51 @@
+"""apppool message handlers: checks first, then writes, then events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chain_modules.apppool import state as st
+from chain_modules.apppool.errors import ErrAppExists, ErrModuleTooLarge, ErrNotAuthority, ErrUnknownApp, ErrUnknownClass
+from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
+from chain_modules.bank.events import bech32
+from chain_modules.common.context import BlockContext
+from chain_modules.common.events import make_event
+from chain_modules.common.state import StateWrite
+from chain_modules.compute import state as compute_state
+
+
+def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterApp) -> None:
+    """Register an application by module hash; it starts unverified.
+
+    Raises: ErrAppExists, ErrModuleTooLarge, ErrUnknownClass
+    """
+    params = st.get_params(state)
+    if st.get_app(state, msg.module_hash) is not None:
+        raise ErrAppExists(f"module {msg.module_hash.hex()} is already registered")
+    if not 1 <= msg.module_size <= params.max_module_bytes:
+        raise ErrModuleTooLarge(f"module_size must be between 1 and {params.max_module_bytes} bytes, got {msg.module_size}")
+    known = {c.name for c in compute_state.get_params(state).classes}
+    unknown = [c for c in msg.classes if c not in known]
+    if unknown:
+        raise ErrUnknownClass(f"no resource class {unknown[0]!r}; classes are {sorted(known)}")
+
+    app = App(msg.module_hash, msg.publisher, msg.name, msg.description, msg.module_size, msg.classes,
+              registered_at=ctx.time)
+    st.set_app(state, app)
+    state.emit(make_event("app_registered", module_hash=msg.module_hash.hex(), publisher=bech32(msg.publisher),
+                          name=msg.name, classes=",".join(msg.classes)))
+
+
+def handle_set_verified(state: StateWrite, ctx: BlockContext, msg: MsgSetAppVerified) -> None:
+    """Set or clear the verified flag of an application.
+
+    Raises: ErrNotAuthority, ErrUnknownApp
+    """
+    if msg.authority not in st.get_params(state).authorities:
+        raise ErrNotAuthority("the signer is not an apppool authority")
+    app = st.get_app(state, msg.module_hash)
+    if app is None:
+        raise ErrUnknownApp(f"no application with module hash {msg.module_hash.hex()}")
+    st.set_app(state, replace(app, verified=msg.verified))
+    state.emit(make_event("app_verified", module_hash=msg.module_hash.hex(), verified=str(msg.verified).lower(),
+                          authority=bech32(msg.authority)))

@@ -1,0 +1,138 @@
+"""apppool types: params, the application record and the messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from chain_modules.auth.errors import ErrInvalidMessage
+from chain_modules.bank.types import address_field, exact_fields
+from chain_modules.common.address import AddressError, decode_address
+from chain_modules.compute.types import bool_field, class_field, hash_field, uint_field
+
+MAX_NAME = 64
+MAX_DESCRIPTION = 280
+MAX_AUTHORITIES = 16
+GAS_REGISTER_APP = 20_000
+GAS_SET_VERIFIED = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AppPoolParams:
+    """``authorities`` may set the verified flag (governance takes this over later)."""
+
+    authorities: tuple[bytes, ...] = ()
+    max_module_bytes: int = 16 * 1024 * 1024
+
+    def to_dict(self) -> dict:
+        from chain_modules.common.address import encode_address
+
+        return {"authorities": [encode_address(a) for a in self.authorities], "max_module_bytes": self.max_module_bytes}
+
+    @classmethod
+    def from_dict(cls, data: object) -> "AppPoolParams":
+        if not isinstance(data, dict) or set(data) != {"authorities", "max_module_bytes"}:
+            raise ValueError("apppool params must have exactly 'authorities' and 'max_module_bytes'")
+        authorities = data["authorities"]
+        if not isinstance(authorities, list) or len(authorities) > MAX_AUTHORITIES:
+            raise ValueError(f"apppool param 'authorities' must be a list of at most {MAX_AUTHORITIES} addresses")
+        try:
+            parsed = tuple(decode_address(a) for a in authorities)
+        except (AddressError, TypeError, AttributeError) as exc:
+            raise ValueError(f"apppool param 'authorities': {exc}") from None
+        size = data["max_module_bytes"]
+        if type(size) is not int or not 1 <= size <= 2**32:
+            raise ValueError("apppool param 'max_module_bytes' must be a positive integer up to 2^32")
+        return cls(parsed, size)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    module_hash: bytes
+    publisher: bytes
+    name: str
+    description: str
+    module_size: int
+    classes: tuple[str, ...]  # the resource classes it may run on (empty: any)
+    verified: bool = False
+    registered_at: int = 0
+
+    def to_list(self) -> list:
+        return [self.publisher, self.name, self.description, self.module_size, list(self.classes), self.verified,
+                self.registered_at]
+
+    @classmethod
+    def from_list(cls, module_hash: bytes, data: list) -> "App":
+        publisher, name, description, size, classes, verified, registered_at = data
+        return cls(module_hash, publisher, name, description, size, tuple(classes), verified, registered_at)
+
+
+def _text(body: dict, name: str, maximum: int, minimum: int) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not minimum <= len(value) <= maximum or not value.isprintable():
+        from chain_modules.apppool.errors import ErrInvalidName
+
+        raise ErrInvalidName(f"field {name!r} must be {minimum}-{maximum} printable characters")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MsgRegisterApp:
+    """Publish a job application: the sha256 of its WASM module, a name and the classes it runs on."""
+
+    TYPE = "apppool/register_app"
+    publisher: bytes
+    module_hash: bytes
+    module_size: int
+    name: str
+    description: str
+    classes: tuple[str, ...]
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgRegisterApp":
+        body = exact_fields(body, {f.name for f in fields(cls)})
+        classes = body["classes"]
+        if not isinstance(classes, list) or len(classes) > 8:
+            raise ErrInvalidMessage("field 'classes' must be a list of at most 8 class names")
+        parsed = tuple(class_field({"class": c}, "class") for c in classes)
+        if len(set(parsed)) != len(parsed):
+            raise ErrInvalidMessage("field 'classes' names a class twice")
+        return cls(
+            address_field(body, "publisher"), hash_field(body, "module_hash"), uint_field(body, "module_size"),
+            _text(body, "name", MAX_NAME, 1), _text(body, "description", MAX_DESCRIPTION, 0), parsed,
+        )
+
+    def to_body(self) -> dict:
+        return {"classes": list(self.classes), "description": self.description, "module_hash": self.module_hash,
+                "module_size": self.module_size, "name": self.name, "publisher": self.publisher}
+
+    @property
+    def signer(self) -> bytes:
+        return self.publisher
+
+    def gas(self) -> int:
+        return GAS_REGISTER_APP
+
+
+@dataclass(frozen=True, slots=True)
+class MsgSetAppVerified:
+    """An apppool authority marks an application verified (or takes the mark back)."""
+
+    TYPE = "apppool/set_verified"
+    authority: bytes
+    module_hash: bytes
+    verified: bool
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgSetAppVerified":
+        body = exact_fields(body, {"authority", "module_hash", "verified"})
+        return cls(address_field(body, "authority"), hash_field(body, "module_hash"), bool_field(body, "verified"))
+
+    def to_body(self) -> dict:
+        return {"authority": self.authority, "module_hash": self.module_hash, "verified": self.verified}
+
+    @property
+    def signer(self) -> bytes:
+        return self.authority
+
+    def gas(self) -> int:
+        return GAS_SET_VERIFIED

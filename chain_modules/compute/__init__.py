@@ -1,0 +1,1 @@
+"""compute: priced resource classes, workers, tasks with escrow, allocation, commit-reveal verification, settlement."""

@@ -1,0 +1,82 @@
+"""End of block for compute: heartbeat expiry, deadlines, allocation, and at each price epoch the price moves.
+
+The work is bounded by what is due in this block (expired heartbeats,
+deadlines up to max_deadlines_per_block, queued tasks up to
+max_allocations_per_block) times the number of active master nodes, never
+by the number of workers or tasks.
+"""
+
+from __future__ import annotations
+
+from chain_modules.common.context import BlockContext
+from chain_modules.common.state import StateWrite
+from chain_modules.compute import keys, logic
+from chain_modules.compute import state as st
+from chain_modules.compute.events import event_price_updated, event_worker
+from chain_modules.compute.types import BPS, FINAL_STATES, ComputeParams
+from chain_modules.staking import api as staking_api
+
+
+def end_block(state: StateWrite, ctx: BlockContext) -> None:
+    params = st.get_params(state)
+    expire_heartbeats(state, ctx, params)
+    process_deadlines(state, ctx, params)
+    logic.allocate_queue(state, ctx, params)
+    if ctx.height % params.price_epoch_blocks == 0:
+        update_prices(state, ctx, params)
+
+
+def expire_heartbeats(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    for address in list(st.iter_due_heartbeats(state, ctx.time)):
+        worker = st.get_worker(state, address)
+        assert worker is not None and worker.online
+        st.set_worker(state, params, worker.with_(online=False), worker, params.heartbeat_timeout_seconds)
+        state.emit(event_worker("offline", worker, last_heartbeat=worker.last_heartbeat))
+
+
+def process_deadlines(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    """Handle due deadlines, earliest first; the rest wait for the next block."""
+    due = []
+    for entry in st.iter_due_deadlines(state, ctx.time):
+        due.append(entry)
+        if len(due) >= params.max_deadlines_per_block:
+            break
+    for time, task_id, kind in due:
+        task = st.get_task(state, task_id)
+        if task is None or task.state in FINAL_STATES:
+            continue  # an earlier deadline of this block already closed it
+        if kind == keys.FINAL:
+            if task.deadline == time:
+                logic.final_deadline(state, ctx, params, task)
+        elif task.step_deadline == time:
+            logic.step_deadline(state, ctx, params, task)
+
+
+def next_price(params: ComputeParams, price: int, utilisation_bps: int) -> int:
+    """Move ``price`` towards the target utilisation: at most price_step_bps of it per epoch, in proportion
+    to the distance from the target, at least 1 uamio when off target; clamped to [min_price, max_price]."""
+    target = params.target_utilisation_bps
+    if utilisation_bps > target:
+        step = max(1, price * params.price_step_bps * (utilisation_bps - target) // (BPS * (BPS - target)))
+    elif utilisation_bps < target:
+        step = -max(1, price * params.price_step_bps * (target - utilisation_bps) // (BPS * target))
+    else:
+        step = 0
+    return min(params.max_price, max(params.min_price, price + step))
+
+
+def update_prices(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    """Utilisation of a class = busy slots / online slots of the workers that fit it; no online slot: no move."""
+    epoch = st.get_price_epoch(state) + 1
+    st.set_price_epoch(state, epoch)
+    total = st.get_capacity(state, params, None)
+    for resource_class in params.classes:
+        _workers, slots, free = total[resource_class.name]
+        price = st.get_price(state, params, resource_class.name)
+        utilisation = (slots - free) * BPS // slots if slots else 0
+        new_price = next_price(params, price, utilisation) if slots else price
+        st.set_price(state, resource_class.name, new_price)
+        st.add_price_history(state, resource_class.name, epoch, [ctx.height, new_price, utilisation, slots],
+                             params.price_history_length)
+        state.emit(event_price_updated(resource_class.name, epoch, new_price, price, utilisation))
+    staking_api.set_active_workers(state, st.get_online_workers(state))

@@ -1,0 +1,26 @@
+"""compute events: one per step of a task's life, worker registration and slashing, price moves."""
+
+from __future__ import annotations
+
+from chain_modules.bank.events import bech32
+from chain_modules.common.events import Event, make_event
+from chain_modules.compute.types import Task, Worker
+
+
+def event_task(kind: str, task: Task, **extra: object) -> Event:
+    """task_<kind> with the task id, state and customer, plus ``extra`` attributes."""
+    return make_event(f"task_{kind}", task_id=task.id, state=task.state, customer=bech32(task.customer), **extra)
+
+
+def event_task_allocated(task: Task, endpoint: str) -> Event:
+    return event_task("allocated", task, master=bech32(task.master), endpoint=endpoint, class_name=task.class_name,
+                      target=task.target, audit=str(task.audit).lower(), step_deadline=task.step_deadline)
+
+
+def event_worker(kind: str, worker: Worker, **extra: object) -> Event:
+    return make_event(f"worker_{kind}", worker=bech32(worker.address), master=bech32(worker.master), **extra)
+
+
+def event_price_updated(class_name: str, epoch: int, price: int, old_price: int, utilisation_bps: int) -> Event:
+    return make_event("price_updated", class_name=class_name, epoch=epoch, price=price, old_price=old_price,
+                      utilisation_bps=utilisation_bps)

@@ -1,0 +1,320 @@
+"""compute message handlers: checks first, then writes, then events."""
+
+from __future__ import annotations
+
+from chain_modules.apppool import state as apppool_state
+from chain_modules.bank import api as bank_api
+from chain_modules.bank.events import bech32
+from chain_modules.common.context import BlockContext
+from chain_modules.common.state import StateWrite
+from chain_modules.compute import logic
+from chain_modules.compute import state as st
+from chain_modules.compute.api import DEPOSITS, ESCROW
+from chain_modules.compute.errors import (
+    ErrAlreadyCommitted,
+    ErrClassNotAllowed,
+    ErrCommitmentMismatch,
+    ErrDepositTooLow,
+    ErrInputTooLarge,
+    ErrInvalidAssignment,
+    ErrInvalidCapabilities,
+    ErrInvalidFuel,
+    ErrInvalidReplicas,
+    ErrInvalidTimeout,
+    ErrNotCommitted,
+    ErrNotCustomer,
+    ErrNotParticipant,
+    ErrNotTaskMaster,
+    ErrPriceAboveLimit,
+    ErrUnknownApp,
+    ErrUnknownClass,
+    ErrUnknownMaster,
+    ErrUnknownTask,
+    ErrUnknownWorker,
+    ErrWorkerBusy,
+    ErrWorkerExists,
+    ErrWorkerNotEligible,
+    ErrWrongState,
+)
+from chain_modules.compute.events import event_task, event_worker
+from chain_modules.compute.types import (
+    ALLOCATED,
+    COMMITTING,
+    DELIVERED,
+    P_ASSIGNED,
+    P_COMMITTED,
+    P_REVEALED,
+    REVEALING,
+    SUBMITTED,
+    ComputeParams,
+    MsgAssignWorkers,
+    MsgCancelTask,
+    MsgCommitResult,
+    MsgConfirmTask,
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgRevealResult,
+    MsgSubmitTask,
+    MsgTopUpDeposit,
+    MsgUnregisterWorker,
+    Participant,
+    Task,
+    Worker,
+    commitment,
+    cost,
+)
+from chain_modules.staking import api as staking_api
+
+
+def _task(state: StateWrite, task_id: int) -> Task:
+    task = st.get_task(state, task_id)
+    if task is None:
+        raise ErrUnknownTask(f"no task with id {task_id}")
+    return task
+
+
+def _worker(state: StateWrite, address: bytes) -> Worker:
+    worker = st.get_worker(state, address)
+    if worker is None:
+        raise ErrUnknownWorker("the signer is not a registered worker")
+    return worker
+
+
+def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask) -> None:
+    """Escrow price x max_fuel x replicas + fee from the customer and queue the task for allocation at block end.
+
+    Raises: ErrUnknownClass, ErrInvalidReplicas, ErrInvalidFuel, ErrInputTooLarge, ErrInvalidTimeout,
+    ErrUnknownApp, ErrClassNotAllowed, ErrPriceAboveLimit, bank.ErrInsufficientFunds, bank.ErrLockedByVesting
+    """
+    params = st.get_params(state)
+    if params.resource_class(msg.class_name) is None:
+        raise ErrUnknownClass(f"no resource class {msg.class_name!r}; classes are {[c.name for c in params.classes]}")
+    if not 1 <= msg.replicas <= params.max_replicas:
+        raise ErrInvalidReplicas(f"replicas must be between 1 and {params.max_replicas}, got {msg.replicas}")
+    if not 1 <= msg.max_fuel <= params.max_fuel:
+        raise ErrInvalidFuel(f"max_fuel must be between 1 and {params.max_fuel}, got {msg.max_fuel}")
+    if not 1 <= msg.input_size <= params.max_input_bytes:
+        raise ErrInputTooLarge(f"input_size must be between 1 and {params.max_input_bytes} bytes, got {msg.input_size}")
+    if not params.min_task_seconds <= msg.timeout <= params.max_task_seconds:
+        raise ErrInvalidTimeout(f"timeout must be between {params.min_task_seconds}s and {params.max_task_seconds}s, got {msg.timeout}s")
+    app = apppool_state.get_app(state, msg.app_hash)
+    if app is None:
+        raise ErrUnknownApp(f"module {msg.app_hash.hex()} is not registered in the application pool")
+    if app.classes and msg.class_name not in app.classes:
+        raise ErrClassNotAllowed(f"application {app.name!r} runs on classes {list(app.classes)}, not {msg.class_name!r}")
+    price = st.get_price(state, params, msg.class_name)
+    if price > msg.max_price:
+        raise ErrPriceAboveLimit(f"class {msg.class_name!r} costs {price}uamio per megafuel, above your limit of {msg.max_price}")
+
+    escrow = cost(price, msg.max_fuel * msg.replicas) + params.protocol_fee
+    bank_api.transfer(state, msg.customer, ESCROW, escrow, ctx.time)
+    task = Task(
+        st.take_next_task_id(state), msg.customer, msg.app_hash, msg.input_hash, msg.input_size, msg.class_name,
+        msg.replicas, msg.max_fuel, price, params.protocol_fee, escrow, ctx.time + msg.timeout,
+    ).mark(SUBMITTED, ctx.height)
+    st.set_task(state, task, None)
+    st.enqueue(state, task.id)
+    state.emit(event_task("submitted", task, app_hash=msg.app_hash.hex(), class_name=msg.class_name,
+                          replicas=msg.replicas, max_fuel=msg.max_fuel, price=price, escrow=f"{escrow}uamio",
+                          deadline=task.deadline))
+
+
+def handle_cancel_task(state: StateWrite, ctx: BlockContext, msg: MsgCancelTask) -> None:
+    """Cancel a task before any worker was assigned; the whole escrow (fee included) comes back.
+
+    Raises: ErrUnknownTask, ErrNotCustomer, ErrWrongState
+    """
+    task = _task(state, msg.task_id)
+    if task.customer != msg.customer:
+        raise ErrNotCustomer(f"task {task.id} belongs to another customer")
+    if task.state not in (SUBMITTED, ALLOCATED) or task.participants:
+        raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
+                            "only a task no worker was assigned to can be cancelled")
+    logic.cancel(state, ctx, task)
+
+
+def handle_confirm_task(state: StateWrite, ctx: BlockContext, msg: MsgConfirmTask) -> None:
+    """Accept the delivered result and settle now.
+
+    Raises: ErrUnknownTask, ErrNotCustomer, ErrWrongState
+    """
+    task = _task(state, msg.task_id)
+    if task.customer != msg.customer:
+        raise ErrNotCustomer(f"task {task.id} belongs to another customer")
+    if task.state != DELIVERED:
+        raise ErrWrongState(f"task {task.id} is {task.state}; only a delivered task can be confirmed")
+    logic.settle(state, ctx, task, task, "confirmed")
+
+
+def _check_eligible(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, address: bytes,
+                    verified_app: bool) -> Worker:
+    worker = st.get_worker(state, address)
+    name = bech32(address)
+    if worker is None:
+        raise ErrWorkerNotEligible(f"{name} is not a registered worker")
+    if worker.master != task.master:
+        raise ErrWorkerNotEligible(f"worker {name} belongs to another master node's pool")
+    if not worker.online:
+        raise ErrWorkerNotEligible(f"worker {name} is offline (no heartbeat within {params.heartbeat_timeout_seconds}s)")
+    if worker.running >= worker.slots:
+        raise ErrWorkerNotEligible(f"worker {name} has no free slot ({worker.running}/{worker.slots} running)")
+    resource_class = params.resource_class(task.class_name)
+    if resource_class is None or not worker.fits(resource_class):
+        raise ErrWorkerNotEligible(f"worker {name} does not have the resources of class {task.class_name!r}")
+    if worker.deposit < params.worker_min_deposit:
+        raise ErrWorkerNotEligible(f"worker {name} deposit {worker.deposit}uamio is below the minimum {params.worker_min_deposit}")
+    if not verified_app and not worker.any_app:
+        raise ErrWorkerNotEligible(f"worker {name} runs verified applications only and this one is not verified")
+    if address in task.excluded_workers:
+        raise ErrWorkerNotEligible(f"worker {name} already missed a deadline of this task")
+    if task.participant(address) is not None:
+        raise ErrWorkerNotEligible(f"worker {name} is already assigned to this task")
+    return worker
+
+
+def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWorkers) -> None:
+    """The task's master names exactly the workers the round still needs: distinct, online, capable workers of its pool.
+
+    Raises: ErrUnknownTask, ErrNotTaskMaster, ErrWrongState, ErrInvalidAssignment, ErrWorkerNotEligible
+    """
+    params = st.get_params(state)
+    task = _task(state, msg.task_id)
+    if task.master != msg.master:
+        raise ErrNotTaskMaster(f"task {task.id} is not allocated to the signer")
+    if task.state != ALLOCATED:
+        raise ErrWrongState(f"task {task.id} is {task.state}; workers are assigned while it is allocated")
+    if len(set(msg.workers)) != len(msg.workers):
+        raise ErrInvalidAssignment("the same worker appears twice")
+    if len(msg.workers) != task.needed():
+        raise ErrInvalidAssignment(f"task {task.id} needs {task.needed()} workers, got {len(msg.workers)}")
+    app = apppool_state.get_app(state, task.app_hash)
+    verified = app is not None and app.verified
+    for address in msg.workers:
+        _check_eligible(state, ctx, params, task, address, verified)
+
+    for address in msg.workers:
+        logic.occupy(state, params, address, +1)
+    st.bump_master(state, task.master, pending=-task.needed())
+    updated = task.with_(
+        state=COMMITTING, participants=task.participants + tuple(Participant(w) for w in msg.workers),
+        step_deadline=ctx.time + params.commit_timeout_seconds,
+    ).mark("assigned", ctx.height)
+    st.set_task(state, updated, task)
+    state.emit(event_task("assigned", updated, workers=",".join(bech32(w) for w in msg.workers),
+                          commit_deadline=updated.step_deadline))
+
+
+def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitResult) -> None:
+    """Record a worker's commitment; when every participant has committed, the reveal phase starts.
+
+    Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
+    """
+    params = st.get_params(state)
+    task = _task(state, msg.task_id)
+    if task.state != COMMITTING:
+        raise ErrWrongState(f"task {task.id} is {task.state}; commitments are accepted while it is committing")
+    participant = task.participant(msg.worker)
+    if participant is None:
+        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
+    if participant.status != P_ASSIGNED:
+        raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}")
+
+    updated = task.with_participant(Participant(msg.worker, P_COMMITTED, msg.commitment))
+    state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
+    if all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
+        updated = updated.with_(state=REVEALING, step_deadline=ctx.time + params.reveal_timeout_seconds).mark("committed", ctx.height)
+        state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
+    st.set_task(state, updated, task)
+
+
+def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealResult) -> None:
+    """Open a commitment; when every participant has revealed, the results are counted.
+
+    Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrNotCommitted, ErrInvalidFuel, ErrCommitmentMismatch
+    """
+    params = st.get_params(state)
+    task = _task(state, msg.task_id)
+    if task.state != REVEALING:
+        raise ErrWrongState(f"task {task.id} is {task.state}; reveals are accepted while it is revealing")
+    participant = task.participant(msg.worker)
+    if participant is None:
+        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
+    if participant.status != P_COMMITTED:
+        raise ErrNotCommitted(f"the signer has no open commitment for task {task.id} (status {participant.status})")
+    if msg.fuel > task.max_fuel:
+        raise ErrInvalidFuel(f"revealed fuel {msg.fuel} exceeds the task's max_fuel {task.max_fuel}")
+    if commitment(msg.result_hash, msg.fuel, msg.salt, msg.worker) != participant.commitment:
+        raise ErrCommitmentMismatch("H(result_hash, fuel, salt, worker) differs from the commitment")
+
+    updated = task.with_participant(Participant(msg.worker, P_REVEALED, participant.commitment, msg.result_hash, msg.fuel))
+    state.emit(event_task("result_revealed", updated, worker=bech32(msg.worker), result_hash=msg.result_hash.hex(), fuel=msg.fuel))
+    if all(p.status == P_REVEALED for p in updated.participants):
+        logic.resolve(state, ctx, params, updated, task)
+    else:
+        st.set_task(state, updated, task)
+
+
+def handle_register_worker(state: StateWrite, ctx: BlockContext, msg: MsgRegisterWorker) -> None:
+    """Register the signer in a master node's pool with its capabilities; the deposit moves to the deposit account.
+
+    Raises: ErrWorkerExists, ErrUnknownMaster, ErrInvalidCapabilities, ErrDepositTooLow, bank.ErrInsufficientFunds
+    """
+    params = st.get_params(state)
+    if st.get_worker(state, msg.worker) is not None:
+        raise ErrWorkerExists("the signer is already a registered worker; unregister first to move pools")
+    candidate = staking_api.get_candidate(state, msg.master)
+    if candidate is None or candidate.kind != "master":
+        raise ErrUnknownMaster(f"{bech32(msg.master)} is not a master node candidate")
+    if not 1 <= msg.slots <= params.max_worker_slots:
+        raise ErrInvalidCapabilities(f"slots must be between 1 and {params.max_worker_slots}, got {msg.slots}")
+    if not any(c.fits(msg.cpu_cores, msg.gpu, msg.ram_mb, msg.storage_mb) for c in params.classes):
+        raise ErrInvalidCapabilities("these resources fit no resource class")
+    if msg.deposit < params.worker_min_deposit:
+        raise ErrDepositTooLow(f"deposit {msg.deposit}uamio is below the minimum {params.worker_min_deposit}uamio")
+
+    bank_api.transfer(state, msg.worker, DEPOSITS, msg.deposit, ctx.time)
+    worker = Worker(msg.worker, msg.master, msg.cpu_cores, msg.gpu, msg.ram_mb, msg.storage_mb, msg.slots, msg.any_app,
+                    msg.deposit, online=True, last_heartbeat=ctx.time, registered_at=ctx.time)
+    st.set_worker(state, params, worker, None, params.heartbeat_timeout_seconds)
+    state.emit(event_worker("registered", worker, slots=msg.slots, deposit=f"{msg.deposit}uamio",
+                            any_app=str(msg.any_app).lower()))
+
+
+def handle_heartbeat(state: StateWrite, ctx: BlockContext, msg: MsgHeartbeat) -> None:
+    """Mark the worker online until heartbeat_timeout_seconds from now.
+
+    Raises: ErrUnknownWorker
+    """
+    params = st.get_params(state)
+    worker = _worker(state, msg.worker)
+    st.set_worker(state, params, worker.with_(online=True, last_heartbeat=ctx.time), worker, params.heartbeat_timeout_seconds)
+    if not worker.online:
+        state.emit(event_worker("online", worker))
+
+
+def handle_top_up_deposit(state: StateWrite, ctx: BlockContext, msg: MsgTopUpDeposit) -> None:
+    """Add to the worker's deposit.
+
+    Raises: ErrUnknownWorker, bank.ErrInsufficientFunds
+    """
+    params = st.get_params(state)
+    worker = _worker(state, msg.worker)
+    bank_api.transfer(state, msg.worker, DEPOSITS, msg.amount, ctx.time)
+    updated = worker.with_(deposit=worker.deposit + msg.amount)
+    st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
+    state.emit(event_worker("deposit", updated, amount=f"{msg.amount}uamio", deposit=f"{updated.deposit}uamio"))
+
+
+def handle_unregister_worker(state: StateWrite, ctx: BlockContext, msg: MsgUnregisterWorker) -> None:
+    """Leave the pool: the deposit comes back and the record is deleted.
+
+    Raises: ErrUnknownWorker, ErrWorkerBusy
+    """
+    params = st.get_params(state)
+    worker = _worker(state, msg.worker)
+    if worker.running:
+        raise ErrWorkerBusy(f"the worker still holds {worker.running} running tasks")
+    if worker.deposit:
+        bank_api.transfer_module(state, DEPOSITS, worker.address, worker.deposit)
+    st.delete_worker(state, params, worker, params.heartbeat_timeout_seconds)
+    state.emit(event_worker("unregistered", worker, refund=f"{worker.deposit}uamio"))

@@ -1,0 +1,285 @@
+"""The task lifecycle: transitions shared by the message handlers and end_block.
+
+Every function takes the task as it is and stores what it becomes with
+``st.set_task(state, new, old)``; tokens only move between the customer,
+the escrow account, the worker deposit account and the revenue pool, so
+no path creates or destroys any. States and transitions are drawn in
+docs/modules/compute.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from chain_modules.bank import api as bank_api
+from chain_modules.bank.events import bech32
+from chain_modules.common.context import BlockContext
+from chain_modules.common.state import StateWrite
+from chain_modules.compute import state as st
+from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
+from chain_modules.compute.events import event_task, event_task_allocated, event_worker
+from chain_modules.compute.types import (
+    ALLOCATED,
+    BPS,
+    CANCELLED,
+    COMMITTING,
+    DELIVERED,
+    P_ASSIGNED,
+    P_COMMITTED,
+    P_REVEALED,
+    REFUNDED,
+    REVEALING,
+    SETTLED,
+    SUBMITTED,
+    ComputeParams,
+    Task,
+    cost,
+)
+from chain_modules.staking import api as staking_api
+from chain_modules.staking import state as staking_state
+
+
+def _seeded(ctx: BlockContext, *parts: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(ctx.seed + b"".join(parts)).digest()[:8], "big")
+
+
+def reputation_bps(stats: dict) -> int:
+    """(completed + 1) / (completed + failed + 2): a Laplace-smoothed success rate in bps."""
+    return (stats["completed"] + 1) * BPS // (stats["completed"] + stats["failed"] + 2)
+
+
+# -- workers -------------------------------------------------------------------------------
+
+
+def occupy(state: StateWrite, params: ComputeParams, worker_address: bytes, delta: int) -> None:
+    """Take (+1) or give back (-1) a slot of a worker."""
+    worker = st.get_worker(state, worker_address)
+    assert worker is not None, "a participant's worker record is missing"
+    assert worker.running + delta >= 0, "worker running count went negative"
+    st.set_worker(state, params, worker.with_(running=worker.running + delta), worker, params.heartbeat_timeout_seconds)
+
+
+def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, worker_address: bytes, reason: str) -> None:
+    """Slash worker_slash_bps of a worker's deposit into the revenue pool and count the failure."""
+    worker = st.get_worker(state, worker_address)
+    assert worker is not None
+    amount = worker.deposit * params.worker_slash_bps // BPS
+    if amount:
+        bank_api.transfer_module(state, DEPOSITS, REVENUE_POOL, amount)
+    updated = worker.with_(deposit=worker.deposit - amount, failed=worker.failed + 1, slashed=worker.slashed + 1)
+    st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
+    state.emit(event_worker("slashed", updated, task_id=task.id, reason=reason, amount=f"{amount}uamio"))
+
+
+def _credit(state: StateWrite, params: ComputeParams, worker_address: bytes) -> None:
+    worker = st.get_worker(state, worker_address)
+    assert worker is not None
+    st.set_worker(state, params, worker.with_(completed=worker.completed + 1), worker, params.heartbeat_timeout_seconds)
+
+
+def _release_all(state: StateWrite, params: ComputeParams, task: Task) -> None:
+    if task.state in (ALLOCATED, COMMITTING, REVEALING):
+        for participant in task.participants:
+            occupy(state, params, participant.worker, -1)
+
+
+# -- allocation ----------------------------------------------------------------------------
+
+
+def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, target: int,
+                  masters: list[bytes]) -> bytes | None:
+    """The active master with room for ``target`` workers of the task's class: most free slots x reputation,
+    ties broken by a seeded hash of (task, master)."""
+    best: tuple | None = None
+    for master in masters:
+        if master in task.excluded_masters:
+            continue
+        capacity = st.get_capacity(state, params, master)[task.class_name]
+        stats = st.get_master_stats(state, master)
+        free = capacity[2] - stats["pending"]
+        if capacity[0] < target or free < target:
+            continue
+        key = (-free * reputation_bps(stats), _seeded(ctx, b"alloc", task.id.to_bytes(8, "big"), master))
+        if best is None or key < best[0]:
+            best = (key, master)
+    return None if best is None else best[1]
+
+
+def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    """Give queued tasks, oldest first, to active master nodes; at most max_allocations_per_block tries."""
+    queue = []
+    for task_id in st.iter_queue(state):
+        queue.append(task_id)
+        if len(queue) >= params.max_allocations_per_block:
+            break
+    if not queue:
+        return
+    masters = [m for m in staking_state.iter_active_masters(state)]
+    for task_id in queue:
+        task = st.get_task(state, task_id)
+        assert task is not None and task.state == SUBMITTED
+        target = task.target
+        audit = task.audit
+        if target == 0:  # first allocation: decide the audit of a single-replica task
+            target = task.replicas
+            if task.replicas == 1 and _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
+                audit, target = True, 2
+        master = choose_master(state, ctx, params, task, target, masters)
+        if master is None:
+            continue
+        st.dequeue(state, task.id)
+        updated = task.with_(state=ALLOCATED, master=master, target=target, audit=audit,
+                             step_deadline=ctx.time + params.assign_timeout_seconds).mark(ALLOCATED, ctx.height)
+        st.bump_master(state, master, pending=updated.needed())
+        st.set_task(state, updated, task)
+        candidate = staking_api.get_candidate(state, master)
+        state.emit(event_task_allocated(updated, candidate.endpoint if candidate else ""))
+
+
+# -- rounds ----------------------------------------------------------------------------------
+
+
+def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task,
+                     replacement: bool) -> None:
+    """Ask the master for the workers the round still needs (replacements count against max_reassignments)."""
+    if replacement and task.reassignments >= params.max_reassignments:
+        fail(state, ctx, params, task, old, "too many replacement rounds")
+        return
+    updated = task.with_(state=ALLOCATED, step_deadline=ctx.time + params.assign_timeout_seconds,
+                         reassignments=task.reassignments + (1 if replacement else 0)).mark("reassigning", ctx.height)
+    st.bump_master(state, task.master, pending=updated.needed())
+    st.set_task(state, updated, old)
+    state.emit(event_task("needs_workers", updated, master=bech32(updated.master), needed=updated.needed()))
+
+
+def drop(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, status: str, reason: str) -> Task:
+    """Remove the participants still in ``status`` at a deadline: penalise them, free their slots, exclude them."""
+    late = [p.worker for p in task.participants if p.status == status]
+    for worker in late:
+        penalise(state, ctx, params, task, worker, reason)
+        occupy(state, params, worker, -1)
+    return task.with_(participants=tuple(p for p in task.participants if p.status != status),
+                      excluded_workers=task.excluded_workers + tuple(late))
+
+
+def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task) -> None:
+    """Count the reveals: a group of (result, fuel) with a strict majority of the round's target wins."""
+    revealed = [p for p in task.participants if p.status == P_REVEALED]
+    groups = Counter((p.result_hash, p.fuel) for p in revealed)
+    quorum = task.target // 2 + 1
+    winner = next(((result, fuel) for (result, fuel), count in sorted(groups.items()) if count >= quorum), None)
+    if winner is not None:
+        result_hash, fuel = winner
+        for participant in revealed:
+            if (participant.result_hash, participant.fuel) == winner:
+                _credit(state, params, participant.worker)
+            else:
+                penalise(state, ctx, params, task, participant.worker, "minority result")
+        _release_all(state, params, task)
+        updated = task.with_(state=DELIVERED, result_hash=result_hash, fuel_used=fuel,
+                             step_deadline=ctx.time + params.confirm_timeout_seconds).mark(DELIVERED, ctx.height)
+        st.bump_master(state, task.master, completed=1)
+        st.set_task(state, updated, old)
+        state.emit(event_task("delivered", updated, master=bech32(updated.master), result_hash=result_hash.hex(), fuel=fuel,
+                              agreeing=groups[winner], confirm_deadline=updated.step_deadline))
+        return
+    if len(task.participants) < task.target:
+        await_assignment(state, ctx, params, task, old, replacement=True)
+    elif task.extra < params.max_extra_replicas:
+        grown = task.with_(target=task.target + 1, extra=task.extra + 1)
+        await_assignment(state, ctx, params, grown, old, replacement=False)
+    else:
+        fail(state, ctx, params, task, old, "no majority result")
+
+
+# -- endings -----------------------------------------------------------------------------
+
+
+def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str) -> None:
+    """The customer pays the verified fuel of its replicas plus the fee to the revenue pool; the rest comes back."""
+    payment = cost(task.price, task.fuel_used * task.replicas) + task.fee
+    assert payment <= task.escrow, "payment exceeds escrow"
+    refund = task.escrow - payment
+    bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment)
+    if refund:
+        bank_api.transfer_module(state, ESCROW, task.customer, refund)
+    updated = task.with_(state=SETTLED, escrow=0, paid=payment, refunded=refund, step_deadline=0).mark(SETTLED, ctx.height)
+    st.set_task(state, updated, old)
+    state.emit(event_task("settled", updated, how=how, paid=f"{payment}uamio", refunded=f"{refund}uamio",
+                          fuel=task.fuel_used))
+
+
+def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str) -> None:
+    """Refund the escrow in full; the responsible master's bond (and its sponsor's) pays a compensation."""
+    _release_all(state, params, task)
+    if task.state == SUBMITTED:
+        st.dequeue(state, task.id)
+    if task.state == ALLOCATED and task.master:
+        st.bump_master(state, task.master, pending=-task.needed())
+    responsible = task.master or (task.excluded_masters[-1] if task.excluded_masters else b"")
+    compensation = 0
+    if responsible:
+        master_cut, sponsor_cut = staking_api.slash_master_node(
+            state, ctx, responsible, params.master_compensation_bps, task.customer
+        )
+        compensation = master_cut + sponsor_cut
+        st.bump_master(state, responsible, failed=1, compensations=1)
+    bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
+    updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, compensation=compensation,
+                         step_deadline=0).mark(REFUNDED, ctx.height)
+    st.set_task(state, updated, old)
+    state.emit(event_task("refunded", updated, reason=reason, refund=f"{task.escrow}uamio",
+                          compensation=f"{compensation}uamio", master=bech32(responsible) if responsible else ""))
+
+
+def cancel(state: StateWrite, ctx: BlockContext, task: Task) -> None:
+    if task.state == SUBMITTED:
+        st.dequeue(state, task.id)
+    else:
+        st.bump_master(state, task.master, pending=-task.needed())
+    bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
+    updated = task.with_(state=CANCELLED, refunded=task.escrow, escrow=0, step_deadline=0).mark(CANCELLED, ctx.height)
+    st.set_task(state, updated, task)
+    state.emit(event_task("cancelled", updated, refund=f"{task.escrow}uamio"))
+
+
+# -- deadlines -----------------------------------------------------------------------------
+
+
+def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """The current step's deadline passed without the step being done."""
+    if task.state == ALLOCATED:
+        _reallocate(state, ctx, params, task)
+    elif task.state == COMMITTING:
+        dropped = drop(state, ctx, params, task, P_ASSIGNED, "missed commit deadline")
+        # the dropped workers' slots are already free; the rest still hold theirs
+        await_assignment(state, ctx, params, dropped, task, replacement=True)
+    elif task.state == REVEALING:
+        dropped = drop(state, ctx, params, task, P_COMMITTED, "missed reveal deadline")
+        resolve(state, ctx, params, dropped, task)
+    elif task.state == DELIVERED:
+        settle(state, ctx, task, task, "auto-confirmed")
+
+
+def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """The master did not assign in time: count its failure and queue the task for another master."""
+    if task.reallocations >= params.max_reallocations:
+        fail(state, ctx, params, task, task, "no master node assigned workers in time")
+        return
+    st.bump_master(state, task.master, pending=-task.needed(), failed=1)
+    _release_all(state, params, task)
+    base = task.replicas + (1 if task.audit else 0)
+    updated = task.with_(state=SUBMITTED, master=b"", participants=(), target=base, extra=0, step_deadline=0,
+                         reallocations=task.reallocations + 1,
+                         excluded_masters=task.excluded_masters + (task.master,)).mark("reallocated", ctx.height)
+    st.set_task(state, updated, task)
+    st.enqueue(state, task.id)
+    state.emit(event_task("reallocated", updated, previous_master=bech32(task.master)))
+
+
+def final_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    if task.state == DELIVERED:
+        settle(state, ctx, task, task, "auto-confirmed at the final deadline")
+    else:
+        fail(state, ctx, params, task, task, "final deadline passed")

@@ -1,0 +1,602 @@
+"""compute types: params and resource classes, the worker and task records, and the messages.
+
+Units: amounts in uamio; fuel in wasmtime fuel units; a class price is uamio
+per 1,000,000 fuel (a "megafuel"), so cost(fuel) = ceil(price x fuel / 10^6).
+Times and durations are whole seconds of block time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from chain_modules.auth.errors import ErrInvalidMessage
+from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.params import IntParams, check_int_params
+
+BPS = 10_000
+MEGAFUEL = 1_000_000
+MAX_U64 = 2**64 - 1
+MAX_CLASSES = 8
+CLASS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
+COMMIT_DOMAIN = b"amino/compute/commit/v1\x00"
+
+# task states; the first five are open, the last three final
+SUBMITTED = "submitted"  # waiting in the allocation queue
+ALLOCATED = "allocated"  # a master node must assign workers (all of them, or replacements)
+COMMITTING = "committing"  # assigned workers post commitments
+REVEALING = "revealing"  # committed workers reveal
+DELIVERED = "delivered"  # a majority result is accepted; waiting for the customer's confirmation
+SETTLED = "settled"
+REFUNDED = "refunded"
+CANCELLED = "cancelled"
+OPEN_STATES = (SUBMITTED, ALLOCATED, COMMITTING, REVEALING, DELIVERED)
+FINAL_STATES = (SETTLED, REFUNDED, CANCELLED)
+STATES = OPEN_STATES + FINAL_STATES
+WORK_STATES = (ALLOCATED, COMMITTING, REVEALING)  # states in which participants hold a worker slot
+
+# participant statuses
+P_ASSIGNED = "assigned"
+P_COMMITTED = "committed"
+P_REVEALED = "revealed"
+
+GAS_SUBMIT = 20_000
+GAS_TASK_STEP = 10_000
+GAS_WORKER = 15_000
+GAS_HEARTBEAT = 3_000
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceClass:
+    """A kind of machine a task can ask for; ``price`` is the genesis price (uamio per megafuel)."""
+
+    name: str
+    cpu_cores: int
+    gpu: int
+    ram_mb: int
+    storage_mb: int
+    price: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> "ResourceClass":
+        if not isinstance(data, dict) or set(data) != {f.name for f in fields(cls)}:
+            raise ValueError(f"a resource class must have exactly the fields {sorted(f.name for f in fields(cls))}")
+        name = data["name"]
+        if not isinstance(name, str) or not CLASS_NAME.match(name):
+            raise ValueError(f"resource class name {name!r} must match {CLASS_NAME.pattern}")
+        for key in ("cpu_cores", "gpu", "ram_mb", "storage_mb", "price"):
+            value = data[key]
+            if type(value) is not int or not 0 <= value <= MAX_U64:
+                raise ValueError(f"resource class {name!r}: {key} must be a non-negative integer")
+        if data["price"] == 0 or data["cpu_cores"] == 0 or data["ram_mb"] == 0:
+            raise ValueError(f"resource class {name!r}: price, cpu_cores and ram_mb must be positive")
+        return cls(**data)
+
+    def fits(self, cpu_cores: int, gpu: int, ram_mb: int, storage_mb: int) -> bool:
+        """Whether a machine with these resources can run tasks of this class."""
+        return cpu_cores >= self.cpu_cores and gpu >= self.gpu and ram_mb >= self.ram_mb and storage_mb >= self.storage_mb
+
+
+DEFAULT_CLASSES = (
+    ResourceClass("small", 1, 0, 512, 1_024, 1_000),
+    ResourceClass("medium", 2, 0, 2_048, 10_240, 2_000),
+    ResourceClass("large", 4, 0, 8_192, 51_200, 4_000),
+    ResourceClass("gpu", 4, 1, 16_384, 102_400, 10_000),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeParams(IntParams):
+    MODULE = "compute"
+    MINIMUM = 0
+    MAXIMUM = 2**62
+
+    max_replicas: int = 5
+    max_extra_replicas: int = 2  # tie-breaker replicas added when the reveals have no majority
+    max_reassignments: int = 3  # rounds of replacement workers for missing commits or reveals
+    max_reallocations: int = 3  # masters tried after the first one misses its assign deadline
+    max_fuel: int = 10_000_000_000
+    max_input_bytes: int = 64 * 1024 * 1024
+    protocol_fee: int = 10_000
+    worker_min_deposit: int = 100_000_000
+    worker_slash_bps: int = 1_000
+    max_worker_slots: int = 16
+    heartbeat_timeout_seconds: int = 60
+    assign_timeout_seconds: int = 60
+    commit_timeout_seconds: int = 120
+    reveal_timeout_seconds: int = 60
+    confirm_timeout_seconds: int = 120
+    min_task_seconds: int = 60
+    max_task_seconds: int = 86_400
+    audit_probability_bps: int = 2_000
+    master_compensation_bps: int = 100
+    max_allocations_per_block: int = 100
+    max_deadlines_per_block: int = 1_000
+    price_epoch_blocks: int = 100
+    target_utilisation_bps: int = 7_000
+    price_step_bps: int = 500
+    min_price: int = 10
+    max_price: int = 1_000_000_000
+    price_history_length: int = 64
+    classes: tuple[ResourceClass, ...] = field(default=DEFAULT_CLASSES)
+
+    def to_dict(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "classes"}
+        data["classes"] = [c.to_dict() for c in self.classes]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> "ComputeParams":
+        if not isinstance(data, dict):
+            raise ValueError("compute params must be a map")
+        data = dict(data)
+        raw_classes = data.pop("classes", None)
+        if not isinstance(raw_classes, list) or not 1 <= len(raw_classes) <= MAX_CLASSES:
+            raise ValueError(f"compute param 'classes' must be a list of 1 to {MAX_CLASSES} resource classes")
+        classes = tuple(ResourceClass.from_dict(item) for item in raw_classes)
+        names = {f.name for f in fields(cls)} - {"classes"}
+        check_int_params(cls.MODULE, data, names, cls.MINIMUM, cls.MAXIMUM)
+        params = cls(**data, classes=classes)
+        params.check()
+        return params
+
+    def check(self) -> None:
+        names = [c.name for c in self.classes]
+        if len(set(names)) != len(names):
+            raise ValueError("compute param 'classes': class names must be unique")
+        if not 1 <= self.max_replicas <= 5:
+            raise ValueError("compute param 'max_replicas' must be between 1 and 5")
+        if self.worker_slash_bps > BPS or self.audit_probability_bps > BPS or self.master_compensation_bps > BPS:
+            raise ValueError("compute params in bps (worker_slash_bps, audit_probability_bps, master_compensation_bps) must be <= 10000")
+        if not 0 < self.target_utilisation_bps < BPS or self.price_step_bps > BPS:
+            raise ValueError("compute param 'target_utilisation_bps' must be in (0, 10000) and 'price_step_bps' <= 10000")
+        if not 0 < self.min_price <= self.max_price:
+            raise ValueError("compute params: 0 < min_price <= max_price is required")
+        if self.min_task_seconds > self.max_task_seconds or self.min_task_seconds == 0:
+            raise ValueError("compute params: 0 < min_task_seconds <= max_task_seconds is required")
+        for name in ("max_fuel", "max_input_bytes", "max_worker_slots", "heartbeat_timeout_seconds", "assign_timeout_seconds",
+                     "commit_timeout_seconds", "reveal_timeout_seconds", "confirm_timeout_seconds", "price_epoch_blocks",
+                     "max_allocations_per_block", "max_deadlines_per_block", "price_history_length", "worker_min_deposit"):
+            if getattr(self, name) == 0:
+                raise ValueError(f"compute param {name!r} must be positive")
+
+    def resource_class(self, name: str) -> ResourceClass | None:
+        for resource_class in self.classes:
+            if resource_class.name == name:
+                return resource_class
+        return None
+
+
+def cost(price: int, fuel: int) -> int:
+    """Uamio for ``fuel`` at ``price`` uamio per megafuel, rounded up."""
+    return -(-price * fuel // MEGAFUEL)
+
+
+def commitment(result_hash: bytes, fuel: int, salt: bytes, worker: bytes) -> bytes:
+    """The value a worker commits to: binds the result, its fuel and the worker (no copying another's commit)."""
+    return hashlib.sha256(COMMIT_DOMAIN + result_hash + fuel.to_bytes(8, "big") + salt + worker).digest()
+
+
+# -- records -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    address: bytes
+    master: bytes
+    cpu_cores: int
+    gpu: int
+    ram_mb: int
+    storage_mb: int
+    slots: int
+    any_app: bool
+    deposit: int
+    running: int = 0
+    online: bool = False
+    last_heartbeat: int = 0
+    completed: int = 0
+    failed: int = 0
+    slashed: int = 0
+    registered_at: int = 0
+
+    def to_list(self) -> list:
+        return [getattr(self, f.name) for f in fields(self)][1:]
+
+    @classmethod
+    def from_list(cls, address: bytes, data: list) -> "Worker":
+        return cls(address, *data)
+
+    def with_(self, **changes) -> "Worker":
+        return replace(self, **changes)
+
+    def fits(self, resource_class: ResourceClass) -> bool:
+        return resource_class.fits(self.cpu_cores, self.gpu, self.ram_mb, self.storage_mb)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    worker: bytes
+    status: str = P_ASSIGNED
+    commitment: bytes = b""
+    result_hash: bytes = b""
+    fuel: int = 0
+
+    def to_list(self) -> list:
+        return [self.worker, self.status, self.commitment, self.result_hash, self.fuel]
+
+    @classmethod
+    def from_list(cls, data: list) -> "Participant":
+        return cls(*data)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    customer: bytes
+    app_hash: bytes
+    input_hash: bytes
+    input_size: int
+    class_name: str
+    replicas: int
+    max_fuel: int
+    price: int  # uamio per megafuel, fixed at submission
+    fee: int
+    escrow: int  # what the escrow account holds for this task while it is open
+    deadline: int  # the final deadline
+    state: str = SUBMITTED
+    step_deadline: int = 0  # deadline of the current step (0: none)
+    master: bytes = b""
+    participants: tuple[Participant, ...] = ()
+    target: int = 0  # participants the current round needs (replicas, +1 if audited, + tie-breakers)
+    audit: bool = False
+    extra: int = 0
+    reassignments: int = 0
+    reallocations: int = 0
+    excluded_masters: tuple[bytes, ...] = ()
+    excluded_workers: tuple[bytes, ...] = ()
+    result_hash: bytes = b""
+    fuel_used: int = 0
+    paid: int = 0
+    refunded: int = 0
+    compensation: int = 0
+    heights: tuple[tuple[str, int], ...] = ()  # (step, height) in the order they happened
+
+    def to_list(self) -> list:
+        data = []
+        for f in fields(self)[1:]:
+            value = getattr(self, f.name)
+            if f.name == "participants":
+                value = [p.to_list() for p in value]
+            elif f.name == "heights":
+                value = [list(item) for item in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            data.append(value)
+        return data
+
+    @classmethod
+    def from_list(cls, task_id: int, data: list) -> "Task":
+        values = dict(zip([f.name for f in fields(cls)][1:], data))
+        values["participants"] = tuple(Participant.from_list(p) for p in values["participants"])
+        values["heights"] = tuple((step, height) for step, height in values["heights"])
+        values["excluded_masters"] = tuple(values["excluded_masters"])
+        values["excluded_workers"] = tuple(values["excluded_workers"])
+        return cls(task_id, **values)
+
+    def with_(self, **changes) -> "Task":
+        return replace(self, **changes)
+
+    def participant(self, worker: bytes) -> Participant | None:
+        for participant in self.participants:
+            if participant.worker == worker:
+                return participant
+        return None
+
+    def with_participant(self, updated: Participant) -> "Task":
+        return self.with_(participants=tuple(updated if p.worker == updated.worker else p for p in self.participants))
+
+    def needed(self) -> int:
+        """Workers the master must still assign for the current round."""
+        return max(0, self.target - len(self.participants))
+
+    def mark(self, step: str, height: int) -> "Task":
+        return self.with_(heights=self.heights + ((step, height),))
+
+
+# -- message field helpers ----------------------------------------------------------------
+
+
+def hash_field(body: dict, name: str) -> bytes:
+    value = body.get(name)
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ErrInvalidMessage(f"field {name!r} must be a 32-byte hash")
+    return value
+
+
+def uint_field(body: dict, name: str, maximum: int = MAX_U64) -> int:
+    value = body.get(name)
+    if type(value) is not int or not 0 <= value <= maximum:
+        raise ErrInvalidMessage(f"field {name!r} must be an integer in [0, {maximum}]")
+    return value
+
+
+def bool_field(body: dict, name: str) -> bool:
+    value = body.get(name)
+    if type(value) is not bool:
+        raise ErrInvalidMessage(f"field {name!r} must be true or false")
+    return value
+
+
+def class_field(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not CLASS_NAME.match(value):
+        raise ErrInvalidMessage(f"field {name!r} must be a resource class name matching {CLASS_NAME.pattern}")
+    return value
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+class _Msg:
+    """Shared to_body for the flat messages below: the dataclass fields, by name."""
+
+    __slots__ = ()
+
+    def to_body(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class MsgSubmitTask(_Msg):
+    """Escrow price x max_fuel x replicas + the protocol fee and queue a task for allocation.
+
+    ``max_price`` protects the customer from a price move between signing and inclusion.
+    """
+
+    TYPE = "compute/submit_task"
+    customer: bytes
+    app_hash: bytes
+    input_hash: bytes
+    input_size: int
+    class_name: str
+    replicas: int
+    max_fuel: int
+    max_price: int
+    timeout: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgSubmitTask":
+        body = exact_fields(body, {f.name for f in fields(cls)})
+        return cls(
+            address_field(body, "customer"), hash_field(body, "app_hash"), hash_field(body, "input_hash"),
+            uint_field(body, "input_size"), class_field(body, "class_name"), uint_field(body, "replicas", 255),
+            uint_field(body, "max_fuel"), uint_field(body, "max_price"), uint_field(body, "timeout", 2**40),
+        )
+
+    @property
+    def signer(self) -> bytes:
+        return self.customer
+
+    def gas(self) -> int:
+        return GAS_SUBMIT
+
+
+def _task_id(body: dict) -> int:
+    return uint_field(body, "task_id")
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCancelTask(_Msg):
+    """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
+
+    TYPE = "compute/cancel_task"
+    customer: bytes
+    task_id: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgCancelTask":
+        body = exact_fields(body, {"customer", "task_id"})
+        return cls(address_field(body, "customer"), _task_id(body))
+
+    @property
+    def signer(self) -> bytes:
+        return self.customer
+
+    def gas(self) -> int:
+        return GAS_TASK_STEP
+
+
+@dataclass(frozen=True, slots=True)
+class MsgConfirmTask(_Msg):
+    """The customer accepts the delivered result: settle now instead of at the confirm deadline."""
+
+    TYPE = "compute/confirm_task"
+    customer: bytes
+    task_id: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgConfirmTask":
+        body = exact_fields(body, {"customer", "task_id"})
+        return cls(address_field(body, "customer"), _task_id(body))
+
+    @property
+    def signer(self) -> bytes:
+        return self.customer
+
+    def gas(self) -> int:
+        return GAS_TASK_STEP
+
+
+@dataclass(frozen=True, slots=True)
+class MsgAssignWorkers(_Msg):
+    """The task's master node names the workers of its pool that will compute it."""
+
+    TYPE = "compute/assign_workers"
+    master: bytes
+    task_id: int
+    workers: tuple[bytes, ...]
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgAssignWorkers":
+        body = exact_fields(body, {"master", "task_id", "workers"})
+        workers = body["workers"]
+        if not isinstance(workers, list) or not 1 <= len(workers) <= 16:
+            raise ErrInvalidMessage("field 'workers' must be a list of 1 to 16 addresses")
+        parsed = tuple(address_field({"worker": w}, "worker") for w in workers)
+        return cls(address_field(body, "master"), _task_id(body), parsed)
+
+    def to_body(self) -> dict:
+        return {"master": self.master, "task_id": self.task_id, "workers": list(self.workers)}
+
+    @property
+    def signer(self) -> bytes:
+        return self.master
+
+    def gas(self) -> int:
+        return GAS_TASK_STEP + 2_000 * len(self.workers)
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCommitResult(_Msg):
+    """A worker's commitment H(result hash, fuel, salt, worker) to the result it computed."""
+
+    TYPE = "compute/commit_result"
+    worker: bytes
+    task_id: int
+    commitment: bytes
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgCommitResult":
+        body = exact_fields(body, {"worker", "task_id", "commitment"})
+        return cls(address_field(body, "worker"), _task_id(body), hash_field(body, "commitment"))
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_TASK_STEP
+
+
+@dataclass(frozen=True, slots=True)
+class MsgRevealResult(_Msg):
+    """Open the commitment: the result hash, the fuel it took and the salt."""
+
+    TYPE = "compute/reveal_result"
+    worker: bytes
+    task_id: int
+    result_hash: bytes
+    fuel: int
+    salt: bytes
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgRevealResult":
+        body = exact_fields(body, {"worker", "task_id", "result_hash", "fuel", "salt"})
+        return cls(
+            address_field(body, "worker"), _task_id(body), hash_field(body, "result_hash"),
+            uint_field(body, "fuel"), hash_field(body, "salt"),
+        )
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_TASK_STEP
+
+
+@dataclass(frozen=True, slots=True)
+class MsgRegisterWorker(_Msg):
+    """Register the signer as a worker in ``master``'s pool, with its capabilities and a deposit."""
+
+    TYPE = "compute/register_worker"
+    worker: bytes
+    master: bytes
+    cpu_cores: int
+    gpu: int
+    ram_mb: int
+    storage_mb: int
+    slots: int
+    any_app: bool
+    deposit: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgRegisterWorker":
+        body = exact_fields(body, {f.name for f in fields(cls)})
+        return cls(
+            address_field(body, "worker"), address_field(body, "master"), uint_field(body, "cpu_cores", 2**32),
+            uint_field(body, "gpu", 2**32), uint_field(body, "ram_mb", 2**40), uint_field(body, "storage_mb", 2**40),
+            uint_field(body, "slots", 255), bool_field(body, "any_app"), amount_field(body, "deposit"),
+        )
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_WORKER
+
+
+@dataclass(frozen=True, slots=True)
+class MsgHeartbeat(_Msg):
+    """The worker is online; it stays online for heartbeat_timeout_seconds."""
+
+    TYPE = "compute/heartbeat"
+    worker: bytes
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgHeartbeat":
+        body = exact_fields(body, {"worker"})
+        return cls(address_field(body, "worker"))
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_HEARTBEAT
+
+
+@dataclass(frozen=True, slots=True)
+class MsgTopUpDeposit(_Msg):
+    """Add to the worker's deposit (after a slash brought it below the minimum, say)."""
+
+    TYPE = "compute/top_up_deposit"
+    worker: bytes
+    amount: int
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgTopUpDeposit":
+        body = exact_fields(body, {"worker", "amount"})
+        return cls(address_field(body, "worker"), amount_field(body, "amount"))
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_WORKER
+
+
+@dataclass(frozen=True, slots=True)
+class MsgUnregisterWorker(_Msg):
+    """Leave the pool and take the deposit back; refused while the worker has running tasks."""
+
+    TYPE = "compute/unregister_worker"
+    worker: bytes
+
+    @classmethod
+    def from_body(cls, body: object) -> "MsgUnregisterWorker":
+        body = exact_fields(body, {"worker"})
+        return cls(address_field(body, "worker"))
+
+    @property
+    def signer(self) -> bytes:
+        return self.worker
+
+    def gas(self) -> int:
+        return GAS_WORKER

@@ -1,0 +1,150 @@
+"""Query views: pure functions of state returning msgpack-able dicts (hashes as hex, addresses as bech32)."""
+
+from __future__ import annotations
+
+from chain_modules.apppool import state as apppool_state
+from chain_modules.apppool.types import App
+from chain_modules.common.address import encode_address
+from chain_modules.common.state import StateRead
+from chain_modules.compute import logic
+from chain_modules.compute import state as st
+from chain_modules.compute.types import Task, Worker
+from chain_modules.staking import api as staking_api
+
+MAX_LIST = 200
+
+
+def _addr(address: bytes) -> str:
+    return encode_address(address) if address else ""
+
+
+def task_view(state: StateRead, task: Task) -> dict:
+    candidate = staking_api.get_candidate(state, task.master) if task.master else None
+    return {
+        "id": task.id,
+        "customer": _addr(task.customer),
+        "app_hash": task.app_hash.hex(),
+        "input_hash": task.input_hash.hex(),
+        "input_size": task.input_size,
+        "class_name": task.class_name,
+        "replicas": task.replicas,
+        "max_fuel": task.max_fuel,
+        "price": task.price,
+        "fee": task.fee,
+        "escrow": task.escrow,
+        "state": task.state,
+        "deadline": task.deadline,
+        "step_deadline": task.step_deadline,
+        "master": _addr(task.master),
+        "master_endpoint": candidate.endpoint if candidate else "",
+        "participants": [
+            {"worker": _addr(p.worker), "status": p.status, "result_hash": p.result_hash.hex(), "fuel": p.fuel}
+            for p in task.participants
+        ],
+        "needed": task.needed() if task.state == "allocated" else 0,
+        "target": task.target,
+        "audit": task.audit,
+        "extra": task.extra,
+        "reassignments": task.reassignments,
+        "reallocations": task.reallocations,
+        "excluded_masters": [_addr(m) for m in task.excluded_masters],
+        "excluded_workers": [_addr(w) for w in task.excluded_workers],
+        "result_hash": task.result_hash.hex(),
+        "fuel_used": task.fuel_used,
+        "paid": task.paid,
+        "refunded": task.refunded,
+        "compensation": task.compensation,
+        "heights": [[step, height] for step, height in task.heights],
+    }
+
+
+def task_views(state: StateRead, index: str, address: bytes) -> list[dict]:
+    views = []
+    for task_id in st.iter_open_task_ids(state, index, address):
+        task = st.get_task(state, task_id)
+        assert task is not None
+        views.append(task_view(state, task))
+        if len(views) >= MAX_LIST:
+            break
+    return views
+
+
+def worker_view(worker: Worker, now: int) -> dict:
+    return {
+        "address": _addr(worker.address),
+        "master": _addr(worker.master),
+        "cpu_cores": worker.cpu_cores,
+        "gpu": worker.gpu,
+        "ram_mb": worker.ram_mb,
+        "storage_mb": worker.storage_mb,
+        "slots": worker.slots,
+        "running": worker.running,
+        "any_app": worker.any_app,
+        "deposit": worker.deposit,
+        "online": worker.online,
+        "last_heartbeat": worker.last_heartbeat,
+        "seconds_since_heartbeat": max(0, now - worker.last_heartbeat),
+        "completed": worker.completed,
+        "failed": worker.failed,
+        "slashed": worker.slashed,
+        "registered_at": worker.registered_at,
+    }
+
+
+def workers_of(state: StateRead, master: bytes, now: int) -> list[dict]:
+    views = []
+    for address in st.iter_worker_addresses_of(state, master):
+        worker = st.get_worker(state, address)
+        assert worker is not None
+        views.append(worker_view(worker, now))
+    return views
+
+
+def master_view(state: StateRead, master: bytes) -> dict:
+    params = st.get_params(state)
+    stats = st.get_master_stats(state, master)
+    capacity = st.get_capacity(state, params, master)
+    return {
+        "master": _addr(master),
+        "active": staking_api.is_active_master(state, master),
+        "completed": stats["completed"],
+        "failed": stats["failed"],
+        "compensations": stats["compensations"],
+        "pending_replicas": stats["pending"],
+        "reputation_bps": logic.reputation_bps(stats),
+        "capacity": {name: {"workers": c[0], "slots": c[1], "free": c[2]} for name, c in capacity.items()},
+    }
+
+
+def classes_view(state: StateRead) -> list[dict]:
+    params = st.get_params(state)
+    total = st.get_capacity(state, params, None)
+    return [
+        {**c.to_dict(), "genesis_price": c.price, "price": st.get_price(state, params, c.name),
+         "online_workers": total[c.name][0], "slots": total[c.name][1], "free_slots": total[c.name][2]}
+        for c in params.classes
+    ]
+
+
+def price_history(state: StateRead, class_name: str) -> list[dict]:
+    return [
+        {"epoch": epoch, "height": entry[0], "price": entry[1], "utilisation_bps": entry[2], "slots": entry[3]}
+        for epoch, entry in st.iter_price_history(state, class_name)
+    ]
+
+
+def app_view(app: App) -> dict:
+    return {
+        "module_hash": app.module_hash.hex(),
+        "publisher": _addr(app.publisher),
+        "name": app.name,
+        "description": app.description,
+        "module_size": app.module_size,
+        "classes": list(app.classes),
+        "verified": app.verified,
+        "registered_at": app.registered_at,
+    }
+
+
+def apps_view(state: StateRead) -> list[dict]:
+    return [app_view(app) for app in apppool_state.iter_apps(state)][:MAX_LIST]

@@ -1,0 +1,153 @@
+"""Shared pieces of the compute module tests: a small world with a super node, two active master nodes,
+a registered application and funded accounts, plus helpers that drive a task through its steps.
+
+Params are small so that every number can be checked by hand: a price of 1000 uamio per megafuel,
+a fee of 10 uamio, deposits of 1000 uamio slashed 10% per fault, 10 s steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from abci_app.store import MemoryState, Overlay
+from chain_modules.apppool import state as apppool_state
+from chain_modules.apppool.types import App, AppPoolParams
+from chain_modules.bank.state import get_balance, set_balance, set_supply
+from chain_modules.common.context import BlockContext
+from chain_modules.compute import epoch, handlers
+from chain_modules.compute import state as st
+from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
+from chain_modules.compute.types import (
+    ComputeParams,
+    MsgAssignWorkers,
+    MsgCommitResult,
+    MsgRegisterWorker,
+    MsgRevealResult,
+    MsgSubmitTask,
+    ResourceClass,
+    Task,
+    commitment,
+)
+from chain_modules.staking import state as staking_state
+from chain_modules.staking.handlers import handle_create_master_node, handle_create_super_node
+from chain_modules.staking.types import MsgCreateMasterNode, StakingParams
+from tests.modules.staking.helpers import create_msg
+from tests.support import TestKey, make_key
+
+NOW = 1_800_000_000
+SUPPLY = 10**15
+
+CUSTOMER = make_key("alice")
+OTHER = make_key("bob")
+SUPER = make_key("carol")
+MASTER_A = make_key("master-a")
+MASTER_B = make_key("master-b")
+WORKERS = [make_key(f"worker-{i}") for i in range(6)]
+AUTHORITY = make_key("authority")
+APP_HASH = hashlib.sha256(b"the job module").digest()
+INPUT_HASH = hashlib.sha256(b"the input").digest()
+RESULT = hashlib.sha256(b"the right answer").digest()
+WRONG = hashlib.sha256(b"a wrong answer").digest()
+
+STAKING = StakingParams(epoch_blocks=5, max_super_nodes=3, unbonding_seconds=100, max_entries=3,
+                        min_super_self_bond=1_000, min_master_bond=1_000, power_reduction=100)
+PARAMS = ComputeParams(
+    max_fuel=10_000_000, max_input_bytes=1_000_000, protocol_fee=10, worker_min_deposit=1_000, worker_slash_bps=1_000,
+    heartbeat_timeout_seconds=30, assign_timeout_seconds=10, commit_timeout_seconds=10, reveal_timeout_seconds=10,
+    confirm_timeout_seconds=10, min_task_seconds=10, max_task_seconds=1_000, audit_probability_bps=0,
+    master_compensation_bps=1_000, price_epoch_blocks=5, min_price=10, max_price=100_000,
+    classes=(ResourceClass("small", 1, 0, 512, 1_024, 1_000), ResourceClass("big", 8, 0, 16_384, 1_024, 5_000)),
+)
+
+
+@dataclass
+class World:
+    state: Overlay
+    now: int = NOW
+    height: int = 10
+    salts: dict = field(default_factory=dict)
+
+    def ctx(self) -> BlockContext:
+        return BlockContext("amino-test", self.height, self.now * 1_000_000_000, seed=self.height.to_bytes(32, "big"))
+
+    def advance(self, seconds: int = 1, blocks: int = 1) -> None:
+        """End the current block (compute end_block) and move to the next one."""
+        epoch.end_block(self.state, self.ctx())
+        self.now += seconds
+        self.height += blocks
+
+    def task(self, task_id: int) -> Task:
+        task = st.get_task(self.state, task_id)
+        assert task is not None
+        return task
+
+    def balance(self, key_or_address) -> int:
+        address = key_or_address.address if isinstance(key_or_address, TestKey) else key_or_address
+        return get_balance(self.state, address)
+
+    def worker(self, key: TestKey):
+        return st.get_worker(self.state, key.address)
+
+
+def make_world(params: ComputeParams = PARAMS, verified: bool = True, workers: int = 4, any_app: bool = False,
+               masters: tuple[TestKey, ...] = (MASTER_A,)) -> World:
+    state = Overlay(MemoryState())
+    set_supply(state, SUPPLY)
+    for key in [CUSTOMER, OTHER, SUPER, MASTER_A, MASTER_B, AUTHORITY, *WORKERS]:
+        set_balance(state, key.address, 10**9)
+    staking_state.set_params(state, STAKING)
+    st.set_params(state, params)
+    apppool_state.set_params(state, AppPoolParams((AUTHORITY.address,)))
+    apppool_state.set_app(state, App(APP_HASH, OTHER.address, "job", "", 1000, (), verified))
+    world = World(state)
+    handle_create_super_node(state, world.ctx(), create_msg(SUPER, 10_000))
+    for master in (MASTER_A, MASTER_B):
+        handle_create_master_node(state, world.ctx(), MsgCreateMasterNode(
+            master.address, master.name, f"http://127.0.0.1:9{len(master.name)}/", "local", SUPER.address, 5_000))
+    for master in masters:
+        staking_state.set_active_master(state, master.address, True)
+    for index in range(workers):
+        register(world, WORKERS[index], MASTER_A if index < 4 else MASTER_B, any_app=any_app)
+    state.take_events()
+    return world
+
+
+def register(world: World, worker: TestKey, master: TestKey, slots: int = 1, cpu: int = 2, ram: int = 2_048,
+             any_app: bool = False, deposit: int = 1_000) -> None:
+    handlers.handle_register_worker(world.state, world.ctx(), MsgRegisterWorker(
+        worker.address, master.address, cpu, 0, ram, 2_048, slots, any_app, deposit))
+
+
+def submit(world: World, replicas: int = 2, max_fuel: int = 1_000_000, class_name: str = "small",
+           timeout: int = 500, customer: TestKey = CUSTOMER) -> int:
+    task_id = st.peek_next_task_id(world.state)
+    handlers.handle_submit_task(world.state, world.ctx(), MsgSubmitTask(
+        customer.address, APP_HASH, INPUT_HASH, 100, class_name, replicas, max_fuel, 10**6, timeout))
+    return task_id
+
+
+def assign(world: World, task_id: int, workers: list[TestKey], master: TestKey | None = None) -> None:
+    master_address = master.address if master else world.task(task_id).master
+    handlers.handle_assign_workers(world.state, world.ctx(), MsgAssignWorkers(
+        master_address, task_id, tuple(w.address for w in workers)))
+
+
+def commit(world: World, task_id: int, worker: TestKey, result: bytes = RESULT, fuel: int = 5_000) -> None:
+    salt = hashlib.sha256(worker.address + task_id.to_bytes(8, "big") + bytes([len(world.salts)])).digest()
+    world.salts[(task_id, worker.name)] = (result, fuel, salt)
+    handlers.handle_commit_result(world.state, world.ctx(), MsgCommitResult(
+        worker.address, task_id, commitment(result, fuel, salt, worker.address)))
+
+
+def reveal(world: World, task_id: int, worker: TestKey) -> None:
+    result, fuel, salt = world.salts[(task_id, worker.name)]
+    handlers.handle_reveal_result(world.state, world.ctx(), MsgRevealResult(worker.address, task_id, result, fuel, salt))
+
+
+def module_total(world: World) -> int:
+    return sum(world.balance(a) for a in (ESCROW, DEPOSITS, REVENUE_POOL))
+
+
+def open_escrow_sum(world: World) -> int:
+    return sum(t.escrow for t in st.iter_tasks(world.state) if t.state not in ("settled", "refunded", "cancelled"))

@@ -1,0 +1,161 @@
+"""A task from submission to settlement, and every deadline path, at the handler + end_block level."""
+
+from __future__ import annotations
+
+from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
+from chain_modules.compute.types import cost
+from tests.modules.compute.helpers import (
+    CUSTOMER,
+    MASTER_A,
+    MASTER_B,
+    PARAMS,
+    RESULT,
+    WORKERS,
+    WRONG,
+    assign,
+    commit,
+    make_world,
+    open_escrow_sum,
+    reveal,
+    submit,
+)
+from chain_modules.compute import handlers
+from chain_modules.compute.types import MsgConfirmTask
+
+W0, W1, W2, W3 = WORKERS[:4]
+
+
+def test_honest_two_replica_task_settles_and_pays_verified_fuel():
+    world = make_world()
+    before = world.balance(CUSTOMER)
+    task_id = submit(world, replicas=2, max_fuel=1_000_000)
+    escrow = cost(1_000, 2_000_000) + 10
+    assert world.balance(CUSTOMER) == before - escrow
+    assert world.balance(ESCROW) == escrow == open_escrow_sum(world)
+    world.advance()
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.master == MASTER_A.address and task.target == 2
+    assign(world, task_id, [W0, W1])
+    assert world.worker(W0).running == 1
+    commit(world, task_id, W0)
+    commit(world, task_id, W1)
+    assert world.task(task_id).state == "revealing"
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
+    task = world.task(task_id)
+    assert task.state == "delivered" and task.result_hash == RESULT and task.fuel_used == 5_000
+    assert world.worker(W0).running == 0 and world.worker(W0).completed == 1
+    handlers.handle_confirm_task(world.state, world.ctx(), MsgConfirmTask(CUSTOMER.address, task_id))
+    task = world.task(task_id)
+    payment = cost(1_000, 5_000 * 2) + 10
+    assert task.state == "settled" and task.paid == payment and task.refunded == escrow - payment
+    assert world.balance(CUSTOMER) == before - payment
+    assert world.balance(REVENUE_POOL) == payment
+    assert world.balance(ESCROW) == 0 == open_escrow_sum(world)
+
+
+def test_lying_worker_is_outvoted_and_slashed():
+    world = make_world()
+    task_id = submit(world, replicas=3)
+    world.advance()
+    assign(world, task_id, [W0, W1, W2])
+    commit(world, task_id, W0)
+    commit(world, task_id, W1, result=WRONG)
+    commit(world, task_id, W2)
+    for worker in (W0, W1, W2):
+        reveal(world, task_id, worker)
+    task = world.task(task_id)
+    assert task.state == "delivered" and task.result_hash == RESULT
+    liar = world.worker(W1)
+    assert liar.deposit == 900 and liar.slashed == 1 and liar.failed == 1
+    assert world.worker(W0).deposit == 1_000 and world.worker(W0).completed == 1
+    assert world.balance(REVENUE_POOL) == 100
+
+
+def test_no_majority_adds_a_tie_breaker_replica():
+    world = make_world()
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    commit(world, task_id, W1, result=WRONG)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.target == 3 and task.extra == 1 and task.needed() == 1
+    assign(world, task_id, [W2])
+    commit(world, task_id, W2)
+    reveal(world, task_id, W2)
+    task = world.task(task_id)
+    assert task.state == "delivered" and task.result_hash == RESULT
+    assert world.worker(W1).slashed == 1 and world.worker(W1).running == 0
+
+
+def test_missed_commit_is_slashed_and_replaced():
+    world = make_world()
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance()
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.needed() == 1 and W1.address in task.excluded_workers
+    assert world.worker(W1).deposit == 900 and world.worker(W1).running == 0
+    assign(world, task_id, [W2])
+    commit(world, task_id, W2)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W2)
+    assert world.task(task_id).state == "delivered"
+
+
+def test_master_that_never_assigns_loses_the_task_to_another_master():
+    world = make_world(workers=6, masters=(MASTER_A, MASTER_B))
+    task_id = submit(world, replicas=2)
+    world.advance()
+    first = world.task(task_id).master
+    world.advance(seconds=PARAMS.assign_timeout_seconds)
+    world.advance()
+    task = world.task(task_id)
+    assert task.reallocations == 1 and first in task.excluded_masters
+    assert task.state == "allocated" and task.master != first
+
+
+def test_final_deadline_refunds_in_full_and_compensates_from_the_master_bond():
+    world = make_world()
+    before = world.balance(CUSTOMER)
+    task_id = submit(world, replicas=2, timeout=20)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    for _ in range(25):
+        world.advance()
+    task = world.task(task_id)
+    assert task.state == "refunded" and task.refunded == cost(1_000, 2 * 1_000_000) + 10 and task.escrow == 0
+    assert task.compensation > 0
+    assert world.balance(CUSTOMER) == before + task.compensation
+    assert world.balance(ESCROW) == 0
+    assert world.worker(W0).running == 0
+
+
+def test_cancel_before_assignment_returns_everything():
+    world = make_world()
+    before = world.balance(CUSTOMER)
+    task_id = submit(world)
+    world.advance()
+    from chain_modules.compute.types import MsgCancelTask
+    handlers.handle_cancel_task(world.state, world.ctx(), MsgCancelTask(CUSTOMER.address, task_id))
+    assert world.task(task_id).state == "cancelled"
+    assert world.balance(CUSTOMER) == before
+    from chain_modules.compute import state as st
+    assert st.get_master_stats(world.state, MASTER_A.address)["pending"] == 0
+
+
+def test_worker_goes_offline_without_heartbeat_and_capacity_follows():
+    world = make_world()
+    from chain_modules.compute import state as st
+    assert st.get_capacity(world.state, PARAMS, MASTER_A.address)["small"] == [4, 4, 4]
+    for _ in range(PARAMS.heartbeat_timeout_seconds + 1):
+        world.advance()
+    assert not world.worker(W0).online
+    assert st.get_capacity(world.state, PARAMS, MASTER_A.address)["small"] == [0, 0, 0]
+    assert world.balance(DEPOSITS) == 4_000
