@@ -31,6 +31,9 @@ from pathlib import Path
 from client.rpc import CometRpc, RpcError
 from client.wallet.keyring import open_keyring
 from chain_modules.common.amount import UAMIO_PER_AMIO
+from chain_modules.apppool.types import AppPoolParams
+from chain_modules.common.address import decode_address
+from chain_modules.compute.types import ComputeParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
@@ -69,8 +72,87 @@ LOCALNET_SLASHING = SlashingParams(
 )
 
 
+# Short steps so that a task's whole life, and its deadline paths, can be watched on the localnet.
+LOCALNET_COMPUTE = ComputeParams(
+    heartbeat_timeout_seconds=30,
+    assign_timeout_seconds=20,
+    commit_timeout_seconds=30,
+    reveal_timeout_seconds=20,
+    confirm_timeout_seconds=30,
+    min_task_seconds=10,
+    max_task_seconds=3_600,
+    price_epoch_blocks=10,
+    worker_min_deposit=100 * UAMIO_PER_AMIO,
+)
+SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
+
+
 class LocalnetError(RuntimeError):
     pass
+
+
+# -- processes, each with a pid file and a log in its directory -------------------------------
+
+
+def pid_in(directory: Path, process: str) -> int | None:
+    """The pid of ``process`` started in ``directory``, if that process still runs from there."""
+    path = directory / f"{process}.pid"
+    if not path.exists():
+        return None
+    try:
+        pid = int(path.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (ValueError, OSError):
+        return None
+    # guard against a recycled pid: the process must be ours
+    if str(directory).encode() not in cmdline:
+        return None
+    return pid
+
+
+def running_in(directory: Path, process: str) -> bool:
+    pid = pid_in(directory, process)
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def spawn_in(directory: Path, process: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start ``argv`` in its own session, logging to directory/process.log; argv must mention ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{process}.log", "ab") as log_file:
+        child = subprocess.Popen(
+            argv,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=str(REPO_ROOT),
+            start_new_session=True,
+        )
+    (directory / f"{process}.pid").write_text(f"{child.pid}\n")
+    return child
+
+
+def stop_in(directory: Path, process: str, hard: bool = False, timeout: float = 15.0) -> None:
+    pid = pid_in(directory, process)
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + timeout
+    while running_in(directory, process):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    (directory / f"{process}.pid").unlink(missing_ok=True)
 
 
 def cometbft_binary() -> Path:
@@ -178,6 +260,8 @@ class Localnet:
             info, _mnemonic = keyring.add(f"node{index}")
             recipients["infrastructure"].append(info.address)
             super_nodes.append(SuperNodeSpec(info.address, validator, GENESIS_SELF_BOND))
+        for name in SERVICE_KEYS:  # funded from alice once the chain runs (localnet/services.py)
+            keyring.add(name)
         (self.wallet_home / "client.json").write_text(
             json.dumps({"chain_id": self.chain_id, "node": self.rpc_url(0), "keyring_backend": "test"}, indent=2) + "\n"
         )
@@ -185,6 +269,9 @@ class Localnet:
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
             staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
+            compute_params=LOCALNET_COMPUTE,
+            # the foundation key verifies applications on the localnet (governance takes this over later)
+            apppool_params=AppPoolParams((decode_address(recipients["foundation"][0]),)),
         )
         for index in range(self.nodes):
             cometbft_home = self.node_dir(index) / "cometbft"
@@ -259,44 +346,13 @@ class Localnet:
         return self.node_dir(index) / f"{process}.pid"
 
     def _pid(self, index: int, process: str) -> int | None:
-        path = self._pid_file(index, process)
-        if not path.exists():
-            return None
-        try:
-            pid = int(path.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (ValueError, OSError):
-            return None
-        # guard against a recycled pid: the process must be ours
-        if str(self.node_dir(index)).encode() not in cmdline:
-            return None
-        return pid
+        return pid_in(self.node_dir(index), process)
 
     def is_running(self, index: int, process: str) -> bool:
-        pid = self._pid(index, process)
-        if pid is None:
-            return False
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                state = stat.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return False
-        return state != "Z"
+        return running_in(self.node_dir(index), process)
 
     def _spawn(self, index: int, process: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log_path = self.node_dir(index) / f"{process}.log"
-        with open(log_path, "ab") as log_file:
-            child = subprocess.Popen(
-                argv,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=str(REPO_ROOT),
-                start_new_session=True,
-            )
-        self._pid_file(index, process).write_text(f"{child.pid}\n")
-        return child
+        return spawn_in(self.node_dir(index), process, argv, env)
 
     def start_app(self, index: int) -> None:
         if self.is_running(index, "app"):
@@ -333,19 +389,7 @@ class Localnet:
         self.start_cometbft(index)
 
     def stop_process(self, index: int, process: str, hard: bool = False, timeout: float = 15.0) -> None:
-        pid = self._pid(index, process)
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + timeout
-        while self.is_running(index, process):
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-            time.sleep(0.05)
-        self._pid_file(index, process).unlink(missing_ok=True)
+        stop_in(self.node_dir(index), process, hard, timeout)
 
     def stop_node(self, index: int, hard: bool = False) -> None:
         self.stop_process(index, "cometbft", hard)

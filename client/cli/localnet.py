@@ -9,6 +9,7 @@ import click
 
 from client.cli.output import emit
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
+from localnet.services import ComputeServices
 
 home_option = click.option("--localnet-home", "home", type=click.Path(path_type=Path), default=DEFAULT_HOME,
                            show_default=True, envvar="AMINO_LOCALNET_HOME")
@@ -23,14 +24,27 @@ def localnet() -> None:
 @home_option
 @click.option("--nodes", default=4, show_default=True, help="Validators (only when creating the localnet).")
 @click.option("--base-port", default=26656, show_default=True, help="p2p port of node0; node I uses base+10*I..+2.")
-def localnet_up(home: Path, nodes: int, base_port: int) -> None:
-    """Create (first time) and start the localnet, then print how to use it."""
+@click.option("--no-services", is_flag=True, help="Start the validators only (no master node, no workers).")
+def localnet_up(home: Path, nodes: int, base_port: int, no_services: bool) -> None:
+    """Create (first time) and start the localnet with its master node and workers, then print how to use it."""
     net = Localnet(home, nodes=nodes, base_port=base_port)
+    services = None
     try:
         net.up()
+        if not no_services:
+            services = ComputeServices(net)
+            services.up()
     except LocalnetError as exc:
         raise click.ClickException(str(exc)) from None
     _print_status(net, "text")
+    if services is not None:
+        emit("text", services.status(), title="compute services")
+        examples = net.home / "examples"
+        click.echo(
+            f"""
+Compute: master node {services.master_url} (active from the next staking epoch, ~10 blocks), 3 workers.
+  Run a job:     .venv/bin/amino task run {examples}/hash_chain.wasm --input {examples}/hash_chain.input --class small --replicas 2 --from alice
+  Logs:          {net.home}/master0/master.log, {net.home}/worker0/worker.log""")
     click.echo(
         f"""
 Localnet '{net.chain_id}' is running ({net.nodes} validators on 127.0.0.1).
@@ -125,8 +139,11 @@ then watch 'amino query staking validators' at the next epoch."""
 @localnet.command("down")
 @home_option
 def localnet_down(home: Path) -> None:
-    """Stop every node (state is kept)."""
-    Localnet(home).down()
+    """Stop the services and every node (state is kept)."""
+    net = Localnet(home)
+    if net.initialized:
+        ComputeServices(net).down()
+    net.down()
     click.echo("localnet stopped")
 
 
@@ -137,5 +154,8 @@ def localnet_reset(home: Path, yes: bool) -> None:
     """Stop every node and delete all localnet state and dev keys."""
     if not yes:
         click.confirm(f"Delete {home} (chain data and dev keys)?", abort=True)
-    Localnet(home).reset()
+    net = Localnet(home)
+    if net.initialized:
+        ComputeServices(net).down()
+    net.reset()
     click.echo(f"removed {home}")

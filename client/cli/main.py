@@ -444,6 +444,7 @@ def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesi
 
 # -- modules and localnet ------------------------------------------------------------------
 
+from client.cli import compute as compute_cli  # noqa: E402
 from client.cli import locks as locks_cli  # noqa: E402
 from client.cli import staking as staking_cli  # noqa: E402
 from client.cli.localnet import localnet  # noqa: E402
@@ -451,6 +452,7 @@ from client.wallet.tx import address_bytes  # noqa: E402
 
 staking_cli.register(tx, query, tx_options, _run_tx, _resolve_address, address_bytes)
 locks_cli.register(tx, query, tx_options, _run_tx, _resolve_address, address_bytes)
+compute_cli.register(cli, tx, query, tx_options, _run_tx, _resolve_address, address_bytes)
 cli.add_command(localnet)
 
 

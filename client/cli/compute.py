@@ -1,0 +1,473 @@
+"""amino task ..., amino tx apppool|compute ..., amino query compute|apppool ..., amino master|worker start."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
+from chain_modules.common.amount import format_amio, parse_amio
+from chain_modules.common.encoding import decode
+from chain_modules.compute.types import (
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgTopUpDeposit,
+    MsgUnregisterWorker,
+)
+from client.cli.context import CliContext, pass_ctx
+from client.cli.output import emit
+
+
+def _amount(text: str) -> int:
+    try:
+        value = parse_amio(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if value == 0:
+        raise click.BadParameter("amount must be positive")
+    return value
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def _chain(ctx: CliContext, key: str | None):
+    from client.chain import ChainClient
+
+    signing_key = ctx.keyring().signing_key(key) if key else None
+    return ChainClient(ctx.node_url, signing_key, ctx.resolved_chain_id())
+
+
+def _tasks(ctx: CliContext, key: str | None):
+    from client.tasks import TaskClient
+
+    return TaskClient(_chain(ctx, key))
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc)) from None
+
+
+def _task_text(task: dict) -> dict:
+    shown = {k: v for k, v in task.items() if k not in ("participants", "heights", "excluded_masters", "excluded_workers")}
+    shown["escrow"] = format_amio(task["escrow"])
+    shown["paid"] = format_amio(task["paid"])
+    shown["refunded"] = format_amio(task["refunded"])
+    shown["workers"] = ", ".join(f"{p['worker']} ({p['status']}{', fuel ' + str(p['fuel']) if p['fuel'] else ''})"
+                                 for p in task["participants"]) or "-"
+    shown["steps"] = ", ".join(f"{step}@{height}" for step, height in task["heights"])
+    return shown
+
+
+def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, tx_options, run_tx, resolve_address,
+             address_bytes) -> None:
+    # -- amino task ---------------------------------------------------------------------------
+
+    @cli.group("task")
+    def task() -> None:
+        """Run compute tasks: the whole flow (run) or step by step."""
+
+    task_options = [
+        click.option("--from", "key", required=True, help="Key that pays (the customer)."),
+        click.option("--class", "class_name", default="small", show_default=True, help="Resource class."),
+        click.option("--replicas", type=click.IntRange(1, 5), default=1, show_default=True,
+                     help="Workers that compute the task independently; the majority result wins."),
+        click.option("--max-fuel", type=click.IntRange(1), default=1_000_000_000, show_default=True,
+                     help="Fuel limit per replica; the escrow is price x max fuel x replicas + fee."),
+        click.option("--timeout", type=click.IntRange(1), default=600, show_default=True,
+                     help="Seconds until the final deadline; after it the task is refunded in full."),
+    ]
+
+    def with_task_options(function):
+        for option in reversed(task_options):
+            function = option(function)
+        return function
+
+    @task.command("run")
+    @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @with_task_options
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Where to write the verified output (default: MODULE name + .out).")
+    @click.option("--wait", is_flag=True, default=True, help="Wait for the result (the default).")
+    @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
+    @pass_ctx
+    def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
+                 wait, no_confirm):
+        """Run MODULE (a .wasm job) on --input and write the verified output file."""
+        from client.tasks import TaskError
+
+        tasks = _tasks(ctx, key)
+        module_bytes, data = _read(module, "module"), _read(input_path, "input")
+        try:
+            summary = tasks.run(module_bytes, data, class_name, replicas, max_fuel, timeout, name=module.stem,
+                                confirm=not no_confirm)
+        except Exception as exc:  # TaskError, ChainError, httpx errors: all user-facing
+            _fail(exc if isinstance(exc, TaskError) else click.ClickException(f"{type(exc).__name__}: {exc}"))
+        target = out or module.with_suffix(".out")
+        if summary.output:
+            target.write_bytes(summary.output)
+        report = summary.to_dict()
+        report["output_file"] = str(target) if summary.output else ""
+        if ctx.output == "json":
+            emit("json", report)
+        else:
+            report["escrow"] = format_amio(summary.escrow)
+            report["paid"] = format_amio(summary.paid)
+            report["refunded"] = format_amio(summary.refunded)
+            report["compensation"] = format_amio(summary.compensation)
+            report["workers"] = ", ".join(summary.workers)
+            report["heights"] = ", ".join(f"{step}@{height}" for step, height in summary.heights)
+            emit("text", report)
+        if summary.state not in ("settled", "delivered"):
+            raise SystemExit(1)
+
+    @task.command("submit")
+    @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @with_task_options
+    @pass_ctx
+    def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout):
+        """Escrow and submit a task for MODULE on --input (registers the app first if needed); prints the task id."""
+        tasks = _tasks(ctx, key)
+        module_bytes, data = _read(module, "module"), _read(input_path, "input")
+        module_hash = hashlib.sha256(module_bytes).digest()
+        try:
+            if tasks.app(module_hash) is None:
+                tasks.register_app(module_bytes, module.stem)
+            task_id = tasks.submit(module_hash, data, class_name, replicas, max_fuel, timeout)
+        except Exception as exc:
+            _fail(exc)
+        emit(ctx.output, {"task_id": task_id, "next": f"amino task upload {task_id} {module} {input_path} --from {key}"})
+
+    @task.command("status")
+    @click.argument("task_id", type=int)
+    @pass_ctx
+    def task_status(ctx: CliContext, task_id: int):
+        """Show a task: state, master node, workers, escrow, deadlines, heights of each step."""
+        try:
+            view = _tasks(ctx, None).status(task_id)
+        except Exception as exc:
+            _fail(exc)
+        emit(ctx.output, view if ctx.output == "json" else _task_text(view))
+
+    @task.command("upload")
+    @click.argument("task_id", type=int)
+    @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @pass_ctx
+    def task_upload(ctx: CliContext, task_id: int, module: Path, input_path: Path):
+        """Upload MODULE and INPUT to the master node the task is allocated to (hashes checked on both ends)."""
+        try:
+            view = _tasks(ctx, None).upload(task_id, _read(module, "module"), _read(input_path, "input"))
+        except Exception as exc:
+            _fail(exc)
+        emit(ctx.output, {"task_id": task_id, "uploaded_to": view["master_endpoint"]})
+
+    @task.command("result")
+    @click.argument("task_id", type=int)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @pass_ctx
+    def task_result(ctx: CliContext, task_id: int, out: Path):
+        """Download the accepted result (checked against the chain's result hash) to --out."""
+        try:
+            data = _tasks(ctx, None).result(task_id)
+        except Exception as exc:
+            _fail(exc)
+        out.write_bytes(data)
+        emit(ctx.output, {"task_id": task_id, "bytes": len(data), "file": str(out)})
+
+    @task.command("confirm")
+    @click.argument("task_id", type=int)
+    @click.option("--from", "key", required=True)
+    @pass_ctx
+    def task_confirm(ctx: CliContext, task_id: int, key: str):
+        """Accept the delivered result and settle: pay the verified fuel, get the rest of the escrow back."""
+        tasks = _tasks(ctx, key)
+        try:
+            tasks.confirm(task_id)
+            view = tasks.status(task_id)
+        except Exception as exc:
+            _fail(exc)
+        emit(ctx.output, {"task_id": task_id, "state": view["state"], "paid": view["paid"], "refunded": view["refunded"]})
+
+    @task.command("cancel")
+    @click.argument("task_id", type=int)
+    @click.option("--from", "key", required=True)
+    @pass_ctx
+    def task_cancel(ctx: CliContext, task_id: int, key: str):
+        """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
+        tasks = _tasks(ctx, key)
+        try:
+            tasks.cancel(task_id)
+            view = tasks.status(task_id)
+        except Exception as exc:
+            _fail(exc)
+        emit(ctx.output, {"task_id": task_id, "state": view["state"], "refunded": view["refunded"]})
+
+    @task.command("list")
+    @click.argument("address")
+    @click.option("--as", "role", type=click.Choice(["customer", "master", "worker"]), default="customer", show_default=True)
+    @pass_ctx
+    def task_list(ctx: CliContext, address: str, role: str):
+        """Open tasks of ADDRESS (a key name or address) as customer, master node or worker."""
+        value = _chain(ctx, None).query(f"/compute/tasks/{role}/{resolve_address(ctx, address)}")
+        emit(ctx.output, value if ctx.output == "json" else [_task_text(t) for t in value])
+
+    # -- amino tx apppool / compute ----------------------------------------------------------------
+
+    @tx_group.group("apppool")
+    def tx_apppool() -> None:
+        """The application pool: register job modules, mark them verified."""
+
+    @tx_apppool.command("register")
+    @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--name", required=True, help="Application name (1-64 printable characters).")
+    @click.option("--classes", default="", help="Comma-separated resource classes it runs on (default: any).")
+    @click.option("--description", default="")
+    @click.option("--from", "key", required=True)
+    @tx_options
+    @pass_ctx
+    def apppool_register(ctx: CliContext, module: Path, name, classes, description, key, **options):
+        """Register MODULE (.wasm) in the application pool by its sha256; it starts unverified."""
+        data = _read(module, "module")
+        classes_tuple = tuple(c.strip() for c in classes.split(",") if c.strip())
+        msg = MsgRegisterApp(address_bytes(resolve_address(ctx, key)), hashlib.sha256(data).digest(), len(data), name,
+                             description, classes_tuple)
+        click.echo(f"module hash {hashlib.sha256(data).hexdigest()}", err=True)
+        run_tx(ctx, key, [msg], **options)
+
+    @tx_apppool.command("verify")
+    @click.argument("module_hash")
+    @click.option("--unverify", is_flag=True, help="Take the verified mark back.")
+    @click.option("--from", "key", required=True, help="An apppool authority key.")
+    @tx_options
+    @pass_ctx
+    def apppool_verify(ctx: CliContext, module_hash: str, unverify: bool, key, **options):
+        """Mark the application MODULE_HASH (hex sha256) verified, so verified-only workers run it."""
+        try:
+            digest = bytes.fromhex(module_hash)
+        except ValueError:
+            digest = b""
+        if len(digest) != 32:
+            raise click.BadParameter("MODULE_HASH must be 64 hex digits")
+        run_tx(ctx, key, [MsgSetAppVerified(address_bytes(resolve_address(ctx, key)), digest, not unverify)], **options)
+
+    @tx_group.group("compute")
+    def tx_compute() -> None:
+        """Workers: register under a master node, heartbeat, deposits."""
+
+    @tx_compute.command("register-worker")
+    @click.argument("key")
+    @click.option("--master", required=True, help="Operator address of the master node whose pool to join.")
+    @click.option("--cpu", "cpu_cores", type=click.IntRange(1), default=1, show_default=True)
+    @click.option("--gpu", type=click.IntRange(0), default=0, show_default=True)
+    @click.option("--ram-mb", type=click.IntRange(1), default=1024, show_default=True)
+    @click.option("--storage-mb", type=click.IntRange(1), default=1024, show_default=True)
+    @click.option("--slots", type=click.IntRange(1, 255), default=1, show_default=True)
+    @click.option("--any-app", is_flag=True, help="Also run applications that are not verified.")
+    @click.option("--deposit", required=True, help="Deposit, e.g. 100amio.")
+    @tx_options
+    @pass_ctx
+    def register_worker(ctx: CliContext, key, master, cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, deposit, **options):
+        """Register KEY as a worker in --master's pool with its capabilities and a deposit."""
+        msg = MsgRegisterWorker(address_bytes(resolve_address(ctx, key)), address_bytes(resolve_address(ctx, master)),
+                                cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, _amount(deposit))
+        run_tx(ctx, key, [msg], **options)
+
+    @tx_compute.command("heartbeat")
+    @click.argument("key")
+    @tx_options
+    @pass_ctx
+    def heartbeat(ctx: CliContext, key, **options):
+        """Mark worker KEY online."""
+        run_tx(ctx, key, [MsgHeartbeat(address_bytes(resolve_address(ctx, key)))], **options)
+
+    @tx_compute.command("top-up")
+    @click.argument("key")
+    @click.argument("amount")
+    @tx_options
+    @pass_ctx
+    def top_up(ctx: CliContext, key, amount, **options):
+        """Add AMOUNT to worker KEY's deposit."""
+        run_tx(ctx, key, [MsgTopUpDeposit(address_bytes(resolve_address(ctx, key)), _amount(amount))], **options)
+
+    @tx_compute.command("unregister-worker")
+    @click.argument("key")
+    @tx_options
+    @pass_ctx
+    def unregister_worker(ctx: CliContext, key, **options):
+        """Leave the pool and take the deposit back (refused while tasks are running)."""
+        run_tx(ctx, key, [MsgUnregisterWorker(address_bytes(resolve_address(ctx, key)))], **options)
+
+    # -- amino query compute / apppool ---------------------------------------------------------------
+
+    def _query(ctx: CliContext, path: str):
+        result = ctx.rpc().abci_query(path)
+        if result.code:
+            raise click.ClickException(result.log)
+        value = decode(result.value) if result.value else None
+        emit(ctx.output if ctx.output == "json" else "text", value)
+
+    @query_group.group("compute")
+    def query_compute() -> None:
+        """Tasks, workers, master node capacity, resource classes and prices."""
+
+    @query_compute.command("classes")
+    @pass_ctx
+    def q_classes(ctx):
+        """Resource classes with their current price (uamio per megafuel) and online capacity."""
+        _query(ctx, "/compute/classes")
+
+    @query_compute.command("prices")
+    @click.argument("class_name")
+    @pass_ctx
+    def q_prices(ctx, class_name):
+        """Price history of CLASS_NAME, one entry per price epoch."""
+        _query(ctx, f"/compute/prices/{class_name}")
+
+    @query_compute.command("params")
+    @pass_ctx
+    def q_params(ctx):
+        _query(ctx, "/compute/params")
+
+    @query_compute.command("task")
+    @click.argument("task_id", type=int)
+    @pass_ctx
+    def q_task(ctx, task_id):
+        _query(ctx, f"/compute/task/{task_id}")
+
+    @query_compute.command("worker")
+    @click.argument("address")
+    @pass_ctx
+    def q_worker(ctx, address):
+        _query(ctx, f"/compute/worker/{resolve_address(ctx, address)}")
+
+    @query_compute.command("workers")
+    @click.argument("master")
+    @pass_ctx
+    def q_workers(ctx, master):
+        """Workers registered in MASTER's pool."""
+        _query(ctx, f"/compute/workers/{resolve_address(ctx, master)}")
+
+    @query_compute.command("master")
+    @click.argument("operator")
+    @pass_ctx
+    def q_master(ctx, operator):
+        """Reputation counters and free capacity per class of a master node."""
+        _query(ctx, f"/compute/master/{resolve_address(ctx, operator)}")
+
+    @query_group.group("apppool")
+    def query_apppool() -> None:
+        """Registered job applications."""
+
+    @query_apppool.command("apps")
+    @pass_ctx
+    def q_apps(ctx):
+        _query(ctx, "/apppool/apps")
+
+    @query_apppool.command("app")
+    @click.argument("module_hash")
+    @pass_ctx
+    def q_app(ctx, module_hash):
+        _query(ctx, f"/apppool/app/{module_hash}")
+
+    # -- services ---------------------------------------------------------------------------------
+
+    @cli.group("master")
+    def master() -> None:
+        """The master node service."""
+
+    @master.command("start")
+    @click.option("--from", "key", required=True, help="The master node's operator key.")
+    @click.option("--listen", default="127.0.0.1:8700", show_default=True, help="host:port of the HTTP API.")
+    @click.option("--endpoint", default="", help="Public URL registered on chain (default: http://LISTEN).")
+    @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+                  help="Directory of the content-addressed blob store (kept across restarts).")
+    @click.option("--max-blob-bytes", type=click.IntRange(1), default=64 * 1024 * 1024, show_default=True)
+    @click.option("--max-total-bytes", type=click.IntRange(1), default=4 * 1024**3, show_default=True)
+    @click.option("--sponsor", default="", help="Register as a master node candidate sponsored by this super node.")
+    @click.option("--bond", default="5000amio", show_default=True, help="Bond when registering.")
+    @click.option("--region", default="local", show_default=True)
+    @pass_ctx
+    def master_start(ctx: CliContext, key, listen, endpoint, store_dir, max_blob_bytes, max_total_bytes, sponsor, bond, region):
+        """Register (if needed) and serve: blob store, worker job protocol and task assignment."""
+        from masternode.node import MasterSettings, serve
+
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise click.BadParameter("--listen must be host:port")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        settings = MasterSettings(host, int(port), endpoint, str(store_dir), max_blob_bytes, max_total_bytes)
+        try:
+            serve(_chain(ctx, key), settings, _amount(bond), resolve_address(ctx, sponsor) if sponsor else "", region, key)
+        except Exception as exc:
+            _fail(exc)
+
+    @cli.group("worker")
+    def worker() -> None:
+        """The worker service."""
+
+    @worker.command("init")
+    @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--key", "key_name", required=True)
+    @click.option("--master-url", required=True)
+    @click.option("--overwrite", is_flag=True)
+    @pass_ctx
+    def worker_init(ctx: CliContext, config: Path, key_name, master_url, overwrite):
+        """Write a worker config file with the default limits."""
+        from worker.config import write_default_config
+
+        write_default_config(config, overwrite=overwrite, key_name=key_name, master_url=master_url, rpc_url=ctx.node_url,
+                             home=str(config.parent / key_name))
+        click.echo(f"wrote {config}")
+
+    @worker.command("start")
+    @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+    @click.option("--master", "master_address", required=True, help="Operator address of the master node to join.")
+    @click.option("--tui/--no-tui", default=None, help="Live status display (default: when stdout is a terminal).")
+    @pass_ctx
+    def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
+        """Register (if needed), heartbeat, and compute the jobs the master assigns."""
+        from client.chain import ChainClient
+        from worker.config import ConfigError, load_config
+        from worker.node import Worker
+        from worker.status import run_display
+
+        try:
+            config = load_config(config_path, {})
+        except ConfigError as exc:
+            _fail(exc)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        chain = ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id)
+        node = Worker(config, chain)
+        try:
+            node.ensure_registered(resolve_address(ctx, master_address))
+        except Exception as exc:
+            _fail(exc)
+        threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
+                   threading.Thread(target=node.run, daemon=True, name="jobs")]
+        for thread in threads:
+            thread.start()
+        try:
+            if tui if tui is not None else sys.stdout.isatty():
+                run_display(node)
+            else:
+                while True:
+                    time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            node.stop_event.set()
+            for thread in threads:
+                thread.join(timeout=10)

@@ -1,0 +1,200 @@
+"""The customer's side of a compute task, from Python: register an app, submit, upload, wait, download, confirm.
+
+    from client.chain import ChainClient
+    from client.tasks import TaskClient
+    tasks = TaskClient(ChainClient("http://127.0.0.1:26657", signing_key))
+    summary = tasks.run(module_bytes, input_bytes, class_name="small", replicas=2)
+    print(summary.output, summary.paid)
+
+Every download is checked against the hash the chain accepted; an upload
+goes to the master node the chain allocated the task to, which checks the
+hash again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from chain_modules.apppool.types import MsgRegisterApp
+from chain_modules.common.address import decode_address
+from chain_modules.compute.types import FINAL_STATES, MsgCancelTask, MsgConfirmTask, MsgSubmitTask
+from client.chain import ChainClient, ChainError, event_attributes
+
+DEFAULT_MAX_FUEL = 1_000_000_000
+DEFAULT_TIMEOUT = 600
+
+
+class TaskError(Exception):
+    """A task step that cannot go on; the message says what happened and what to do."""
+
+
+@dataclass
+class RunSummary:
+    task_id: int
+    state: str
+    master: str
+    workers: list[str]
+    fuel_used: int
+    price: int
+    escrow: int
+    paid: int
+    refunded: int
+    compensation: int
+    result_hash: str
+    heights: list
+    output: bytes = field(repr=False, default=b"")
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "output"}
+        data["output_bytes"] = len(self.output)
+        return data
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+class TaskClient:
+    def __init__(self, chain: ChainClient, http_timeout: float = 30.0) -> None:
+        self.chain = chain
+        self.http = httpx.Client(timeout=http_timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- application pool ----------------------------------------------------------------
+
+    def app(self, module_hash: bytes) -> dict | None:
+        return self.chain.query_or_none(f"/apppool/app/{module_hash.hex()}")
+
+    def register_app(self, module: bytes, name: str, classes: tuple[str, ...] = (), description: str = "") -> bytes:
+        """Register ``module`` in the application pool (it starts unverified); returns its hash."""
+        module_hash = sha256(module)
+        publisher = decode_address(self.chain.address)
+        self.chain.send([MsgRegisterApp(publisher, module_hash, len(module), name, description, tuple(classes))])
+        return module_hash
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def submit(self, module_hash: bytes, input_data: bytes, class_name: str = "small", replicas: int = 1,
+               max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, max_price: int | None = None) -> int:
+        """Escrow the task's maximum cost and return its id; the chain allocates it at the end of the block."""
+        if max_price is None:
+            classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
+            if class_name not in classes:
+                raise TaskError(f"no resource class {class_name!r}; classes are {sorted(classes)}")
+            max_price = classes[class_name]["price"]
+        customer = decode_address(self.chain.address)
+        result = self.chain.send([MsgSubmitTask(customer, module_hash, sha256(input_data), len(input_data), class_name,
+                                                replicas, max_fuel, max_price, timeout)])
+        submitted = event_attributes(result, "task_submitted")
+        if not submitted:
+            raise TaskError(f"tx {result.tx_hash} has no task_submitted event")
+        return int(submitted[0]["task_id"])
+
+    def status(self, task_id: int) -> dict:
+        task = self.chain.query_or_none(f"/compute/task/{task_id}")
+        if task is None:
+            raise TaskError(f"no task {task_id}")
+        return task
+
+    def wait(self, task_id: int, until: tuple[str, ...], timeout: float = 300.0, poll: float = 0.5) -> dict:
+        """Poll until the task is in one of ``until`` (or a final state); TaskError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.status(task_id)
+            if task["state"] in until or task["state"] in FINAL_STATES:
+                return task
+            if time.monotonic() > deadline:
+                raise TaskError(f"task {task_id} still {task['state']} after {timeout:.0f}s")
+            time.sleep(poll)
+
+    def upload(self, task_id: int, module: bytes, input_data: bytes) -> dict:
+        """Upload the module and the input to the master node the task is allocated to."""
+        task = self.status(task_id)
+        if not task["master_endpoint"]:
+            raise TaskError(f"task {task_id} is {task['state']} and has no master node yet")
+        if sha256(module).hex() != task["app_hash"]:
+            raise TaskError(f"the module's sha256 is not the task's app hash {task['app_hash']}")
+        if sha256(input_data).hex() != task["input_hash"]:
+            raise TaskError(f"the input's sha256 is not the task's input hash {task['input_hash']}")
+        for data in (module, input_data):
+            self._put(task["master_endpoint"], data)
+        return task
+
+    def _put(self, endpoint: str, data: bytes) -> None:
+        digest = sha256(data).hex()
+        try:
+            response = self.http.put(f"{endpoint.rstrip('/')}/v1/blobs/{digest}", content=data)
+        except httpx.HTTPError as exc:
+            raise TaskError(f"cannot reach the master node at {endpoint}: {exc}") from None
+        if response.status_code not in (200, 201):
+            raise TaskError(f"master node refused blob {digest[:16]}…: {response.status_code} {response.text}")
+
+    def result(self, task_id: int) -> bytes:
+        """Download the accepted result from the master node and check it against the chain's result hash."""
+        task = self.status(task_id)
+        if not task["result_hash"]:
+            raise TaskError(f"task {task_id} is {task['state']} and has no accepted result")
+        endpoint = task["master_endpoint"]
+        if not endpoint:
+            raise TaskError(f"task {task_id}: its master node has no endpoint")
+        deadline = time.monotonic() + 60
+        while True:  # the workers upload right after revealing; give them a moment
+            try:
+                response = self.http.get(f"{endpoint.rstrip('/')}/v1/blobs/{task['result_hash']}")
+            except httpx.HTTPError as exc:
+                raise TaskError(f"cannot reach the master node at {endpoint}: {exc}") from None
+            if response.status_code == 200:
+                break
+            if response.status_code != 404 or time.monotonic() > deadline:
+                raise TaskError(f"master node did not deliver the result: {response.status_code} {response.text}")
+            time.sleep(0.5)
+        if sha256(response.content).hex() != task["result_hash"]:
+            raise TaskError("the master node sent bytes whose hash is not the accepted result hash")
+        return response.content
+
+    def confirm(self, task_id: int) -> None:
+        self.chain.send([MsgConfirmTask(decode_address(self.chain.address), task_id)])
+
+    def cancel(self, task_id: int) -> None:
+        self.chain.send([MsgCancelTask(decode_address(self.chain.address), task_id)])
+
+    # -- the whole flow ----------------------------------------------------------------------
+
+    def run(self, module: bytes, input_data: bytes, class_name: str = "small", replicas: int = 1,
+            max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, name: str | None = None,
+            confirm: bool = True, wait_seconds: float | None = None) -> RunSummary:
+        """Register the app if needed, submit, upload, wait for a verified result, download and confirm it."""
+        module_hash = sha256(module)
+        if self.app(module_hash) is None:
+            self.register_app(module, name or f"app-{module_hash.hex()[:8]}")
+        task_id = self.submit(module_hash, input_data, class_name, replicas, max_fuel, timeout)
+        limit = wait_seconds if wait_seconds is not None else timeout + 30
+        task = self.wait(task_id, ("allocated",), limit)
+        if task["state"] in FINAL_STATES:
+            return self._summary(task, b"")
+        self.upload(task_id, module, input_data)
+        task = self.wait(task_id, ("delivered",), limit)
+        if task["state"] != "delivered":
+            return self._summary(task, b"")
+        output = self.result(task_id)
+        if confirm:
+            try:
+                self.confirm(task_id)
+            except ChainError:
+                pass  # auto-confirmed in the meantime
+            task = self.wait(task_id, FINAL_STATES, 60)
+        return self._summary(task, output)
+
+    @staticmethod
+    def _summary(task: dict, output: bytes) -> RunSummary:
+        return RunSummary(
+            task["id"], task["state"], task["master"], [p["worker"] for p in task["participants"]], task["fuel_used"],
+            task["price"], task["paid"] + task["refunded"] if task["state"] in FINAL_STATES else task["escrow"],
+            task["paid"], task["refunded"], task["compensation"], task["result_hash"], task["heights"], output,
+        )

@@ -1,0 +1,216 @@
+"""The master node service: its view of the chain, the assignment loop, and startup.
+
+The chain is the source of truth for tasks and workers; the service keeps
+nothing but blobs on disk (masternode.blobstore), so a restart loses no
+assignment: tasks allocated to this master are read back from the chain and
+the loop carries on where it stopped.
+
+Assignment: for every task of this master that waits for workers and whose
+module and input are stored here, pick the needed number of the pool's
+workers that the chain would accept (online, a free slot, resources of the
+class, deposit at the minimum, verified-app rule, not excluded), best
+reputation first, fewest running tasks next, and send one assign tx.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from chain_modules.common.address import decode_address
+from chain_modules.compute.types import ALLOCATED, COMMITTING, DELIVERED, REVEALING, MsgAssignWorkers
+from chain_modules.staking.types import MsgCreateMasterNode
+from client.chain import ChainClient, ChainError
+from masternode.blobstore import BlobStore
+
+log = logging.getLogger("amino.master")
+
+OPEN_WORK = (ALLOCATED, COMMITTING, REVEALING, DELIVERED)
+
+
+@dataclass
+class MasterSettings:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8700
+    endpoint: str = ""  # the public URL registered on chain (default: http://host:port)
+    store_dir: str = "master-store"
+    max_blob_bytes: int = 64 * 1024 * 1024
+    max_total_bytes: int = 4 * 1024 * 1024 * 1024
+    max_result_bytes: int = 16 * 1024 * 1024
+    poll_seconds: float = 1.0
+    cache_seconds: float = 1.0
+
+    @property
+    def public_endpoint(self) -> str:
+        return self.endpoint or f"http://{self.listen_host}:{self.listen_port}"
+
+
+class MasterChainView:
+    """What the HTTP API asks of the chain, cached for ``cache_seconds`` (the chain moves once per block)."""
+
+    def __init__(self, chain: ChainClient, operator: str, settings: MasterSettings) -> None:
+        self.chain = chain
+        self.operator = operator
+        self.settings = settings
+        self._tasks: list[dict] = []
+        self._tasks_at = 0.0
+        self._max_module = 0
+        self._lock = threading.Lock()
+
+    def open_tasks(self, fresh: bool = False) -> list[dict]:
+        with self._lock:
+            if fresh or time.monotonic() - self._tasks_at > self.settings.cache_seconds:
+                self._tasks = self.chain.query(f"/compute/tasks/master/{self.operator}") or []
+                self._tasks_at = time.monotonic()
+            return list(self._tasks)
+
+    def _max_module_bytes(self) -> int:
+        if not self._max_module:
+            self._max_module = self.chain.query("/apppool/params")["max_module_bytes"]
+        return self._max_module
+
+    def blob_allowed(self, digest: bytes) -> int | None:
+        """The size limit for a blob some open task of this master references, or None."""
+        wanted = digest.hex()
+        for fresh in (False, True):
+            for task in self.open_tasks(fresh):
+                if wanted == task["app_hash"]:
+                    return self._max_module_bytes()
+                if wanted == task["input_hash"]:
+                    return task["input_size"]
+                if wanted == task["result_hash"] or any(p["result_hash"] == wanted for p in task["participants"]):
+                    return self.settings.max_result_bytes
+        return None
+
+    def jobs_for_worker(self, worker: str) -> list[dict]:
+        jobs = []
+        for task in self.chain.query(f"/compute/tasks/worker/{worker}") or []:
+            if task["master"] != self.operator:
+                continue
+            mine = next((p for p in task["participants"] if p["worker"] == worker), None)
+            if mine is None:
+                continue
+            jobs.append({
+                "task_id": task["id"], "state": task["state"], "status": mine["status"], "app_hash": task["app_hash"],
+                "input_hash": task["input_hash"], "input_size": task["input_size"], "max_fuel": task["max_fuel"],
+                "class_name": task["class_name"], "step_deadline": task["step_deadline"],
+            })
+        return jobs
+
+    def task(self, task_id: int) -> dict | None:
+        task = self.chain.query_or_none(f"/compute/task/{task_id}")
+        if task is None or task["master"] != self.operator:
+            return None
+        return task
+
+
+class Assigner:
+    """The loop that turns allocated tasks with stored inputs into assign txs."""
+
+    def __init__(self, chain: ChainClient, view: MasterChainView, store: BlobStore, settings: MasterSettings) -> None:
+        self.chain = chain
+        self.view = view
+        self.store = store
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.assigned = 0
+        self.last_error = ""
+
+    def run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.step()
+            except Exception as exc:  # a flaky RPC must not kill the service
+                self.last_error = str(exc)
+                log.warning("assignment pass failed: %s", exc)
+            self.stop_event.wait(self.settings.poll_seconds)
+
+    def step(self) -> int:
+        """One pass over this master's tasks; returns how many assign txs were sent."""
+        sent = 0
+        waiting = [t for t in self.view.open_tasks(fresh=True) if t["state"] == ALLOCATED and t["needed"] > 0]
+        if not waiting:
+            return 0
+        workers = self.chain.query(f"/compute/workers/{self.view.operator}") or []
+        classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
+        min_deposit = self.chain.query("/compute/params")["worker_min_deposit"]
+        for task in waiting:
+            if not (self.store.has(task["app_hash"]) and self.store.has(task["input_hash"])):
+                continue  # the customer has not uploaded yet
+            app = self.chain.query_or_none(f"/apppool/app/{task['app_hash']}")
+            chosen = pick_workers(task, workers, classes[task["class_name"]], min_deposit, bool(app and app["verified"]))
+            if len(chosen) < task["needed"]:
+                log.info("task %s needs %d workers, %d eligible now", task["id"], task["needed"], len(chosen))
+                continue
+            msg = MsgAssignWorkers(decode_address(self.view.operator), task["id"],
+                                   tuple(decode_address(w["address"]) for w in chosen))
+            try:
+                self.chain.send([msg])
+            except ChainError as exc:
+                log.warning("assigning task %s failed: %s", task["id"], exc)
+                continue
+            for worker in chosen:
+                worker["running"] += 1
+            sent += 1
+            self.assigned += 1
+            log.info("task %s assigned to %s", task["id"], ", ".join(w["address"] for w in chosen))
+        return sent
+
+
+def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool) -> list[dict]:
+    """The workers the chain would accept for ``task``, best first, as many as it needs."""
+    taken = {p["worker"] for p in task["participants"]} | set(task["excluded_workers"])
+    eligible = [
+        w for w in workers
+        if w["online"] and w["running"] < w["slots"] and w["deposit"] >= min_deposit and w["address"] not in taken
+        and (verified or w["any_app"])
+        and w["cpu_cores"] >= resource_class["cpu_cores"] and w["gpu"] >= resource_class["gpu"]
+        and w["ram_mb"] >= resource_class["ram_mb"] and w["storage_mb"] >= resource_class["storage_mb"]
+    ]
+    eligible.sort(key=lambda w: (-(w["completed"] + 1) * 10_000 // (w["completed"] + w["failed"] + 2), w["running"], w["address"]))
+    return eligible[:task["needed"]]
+
+
+def ensure_registered(chain: ChainClient, settings: MasterSettings, bond: int, sponsor: str, region: str,
+                      moniker: str) -> dict:
+    """Register this master node candidate on chain unless it already is; returns the candidate view."""
+    operator = chain.address
+    candidate = chain.query_or_none(f"/staking/candidate/{operator}")
+    if candidate is None:
+        if not sponsor:
+            raise ChainError("this key is not a master node candidate; pass --sponsor (and --bond) to register it")
+        chain.send([MsgCreateMasterNode(decode_address(operator), moniker, settings.public_endpoint, region,
+                                        decode_address(sponsor), bond)])
+        candidate = chain.query(f"/staking/candidate/{operator}")
+        log.info("registered master node %s at %s", operator, settings.public_endpoint)
+    elif candidate["kind"] != "master":
+        raise ChainError(f"{operator} is a super node candidate, not a master node")
+    return candidate
+
+
+def serve(chain: ChainClient, settings: MasterSettings, bond: int = 0, sponsor: str = "", region: str = "local",
+          moniker: str = "master") -> None:
+    """Register if needed, then run the HTTP API and the assignment loop until interrupted."""
+    from pathlib import Path
+
+    import uvicorn
+
+    from masternode.api import create_app
+
+    candidate = ensure_registered(chain, settings, bond, sponsor, region, moniker)
+    store = BlobStore(Path(settings.store_dir), settings.max_blob_bytes, settings.max_total_bytes)
+    view = MasterChainView(chain, chain.address, settings)
+    assigner = Assigner(chain, view, store, settings)
+    info = {"operator": chain.address, "endpoint": candidate["endpoint"], "status": candidate["status"]}
+    app = create_app(store, view, info)
+    thread = threading.Thread(target=assigner.run, name="assigner", daemon=True)
+    thread.start()
+    log.info("master node %s serving on %s:%d (%d blobs stored)", chain.address, settings.listen_host,
+             settings.listen_port, store.count)
+    try:
+        uvicorn.run(app, host=settings.listen_host, port=settings.listen_port, log_level="warning")
+    finally:
+        assigner.stop_event.set()
+        thread.join(timeout=5)

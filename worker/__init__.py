@@ -1,0 +1,1 @@
+"""Worker-side local state: configuration and the crash-safe commit/reveal journal."""

@@ -1,0 +1,192 @@
+"""Worker configuration: a flat TOML file, defaults for what it leaves out, command-line overrides on top.
+
+Every key is checked for type and range, and an error names the key and where
+the value came from (the file, or "overrides"). Unknown keys are errors: a
+misspelt ``max_fule`` silently falling back to a default is how a worker ends
+up accepting jobs it cannot run. A relative ``home`` is taken relative to the
+config file's directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOME = Path(os.environ.get("AMINO_HOME", Path.home() / ".amino"))
+
+# wasm32 linear memory cannot grow past 4 GiB.
+WASM32_MAX_MEMORY_MB = 4096
+
+
+class ConfigError(ValueError):
+    """The worker configuration is invalid; the message names the key and its source."""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    key_name: str = "worker"
+    master_url: str = "http://127.0.0.1:8000"
+    rpc_url: str = "http://127.0.0.1:26657"
+    chain_id: str = "amino-localnet"
+    home: Path = DEFAULT_HOME
+    slots: int = 1
+    # Capabilities announced on chain.
+    cpu_cores: int = 1
+    gpu: int = 0
+    ram_mb: int = 1024
+    storage_mb: int = 1024
+    # Limits on the jobs this worker accepts and runs.
+    max_fuel: int = 10_000_000_000
+    max_memory_mb: int = 256
+    wall_timeout_seconds: float = 60.0
+    max_blob_bytes: int = 64 * 1024 * 1024
+    any_app: bool = False
+    heartbeat_seconds: float = 20.0
+    poll_seconds: float = 2.0
+    lie: bool = False
+    deposit: int = 100_000_000
+
+
+# key -> (kind, minimum, maximum); kind is str, url, path, int, seconds or bool.
+_SCHEMA: dict[str, tuple[str, float | None, float | None]] = {
+    "key_name": ("str", None, None),
+    "master_url": ("url", None, None),
+    "rpc_url": ("url", None, None),
+    "chain_id": ("str", None, None),
+    "home": ("path", None, None),
+    "slots": ("int", 1, 16),
+    "cpu_cores": ("int", 1, 4096),
+    "gpu": ("int", 0, 1024),
+    "ram_mb": ("int", 1, None),
+    "storage_mb": ("int", 1, None),
+    "max_fuel": ("int", 1, 2**63 - 1),
+    "max_memory_mb": ("int", 1, WASM32_MAX_MEMORY_MB),
+    "wall_timeout_seconds": ("seconds", None, None),
+    "max_blob_bytes": ("int", 1, None),
+    "any_app": ("bool", None, None),
+    "heartbeat_seconds": ("seconds", None, None),
+    "poll_seconds": ("seconds", None, None),
+    "lie": ("bool", None, None),
+    "deposit": ("int", 0, None),
+}
+assert set(_SCHEMA) == {field.name for field in dataclasses.fields(WorkerConfig)}
+
+
+def _check_value(key: str, value: Any, source: str, base: Path | None) -> Any:
+    """The value converted to its field type. Raises ConfigError naming key and source."""
+    kind, minimum, maximum = _SCHEMA[key]
+    where = f"{key!r} in {source}"
+    if kind in ("str", "url"):
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
+        if kind == "url" and not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{where} must be an http:// or https:// URL, got {value!r}")
+        return value
+    if kind == "path":
+        if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+            raise ConfigError(f"{where} must be a non-empty path, got {value!r}")
+        path = Path(value).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        return path
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+    else:  # seconds: an int or a float, positive and finite
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number of seconds, got {value!r}")
+        if not 0 < value < float("inf"):
+            raise ConfigError(f"{where} must be positive and finite, got {value!r}")
+        return float(value)
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{where} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{where} must be at most {maximum}, got {value}")
+    return value
+
+
+def _apply(values: dict[str, Any], changes: dict[str, Any], source: str, base: Path | None) -> None:
+    unknown = sorted(set(changes) - set(_SCHEMA))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(map(repr, unknown))} in {source}; known keys: {', '.join(_SCHEMA)}")
+    for key, value in changes.items():
+        values[key] = _check_value(key, value, source, base)
+
+
+def _warn_if_lying(config: WorkerConfig, source: str) -> None:
+    if config.lie:
+        banner = "!" * 78
+        print(
+            f"{banner}\n"
+            f"WARNING: 'lie' is set ({source}): this worker will return WRONG results on purpose.\n"
+            f"It exists to test slashing and will lose its deposit. Never use it on a real network.\n"
+            f"{banner}",
+            file=sys.stderr,
+        )
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> WorkerConfig:
+    """Defaults, then the TOML file at path (if given), then overrides; None overrides are ignored.
+
+    Raises: ConfigError
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            with open(path, "rb") as file:
+                document = tomllib.load(file)
+        except FileNotFoundError:
+            raise ConfigError(f"worker config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"worker config file {path} is not valid TOML: {exc}") from None
+        _apply(values, document, f"{path}", path.parent.resolve())
+    changes = {key: value for key, value in (overrides or {}).items() if value is not None}
+    _apply(values, changes, "overrides", None)
+    config = WorkerConfig(**values)
+    _warn_if_lying(config, "overrides" if "lie" in changes else str(path))
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    # JSON string escapes are TOML basic-string escapes, except that TOML wants DEL escaped
+    # and rejects \u surrogate pairs (hence ensure_ascii=False).
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def write_default_config(path: Path, *, overwrite: bool = False, **values: Any) -> WorkerConfig:
+    """Write a complete config file (defaults, with values replacing some) and return what it holds.
+
+    Raises: ConfigError (bad values, or the file exists and overwrite is False)
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ConfigError(f"worker config file {path} already exists")
+    checked: dict[str, Any] = {}
+    _apply(checked, values, "write_default_config arguments", None)
+    config = WorkerConfig(**checked)
+    lines = ["# Amino worker configuration (every key is shown; remove one to use its default).", ""]
+    for field in dataclasses.fields(config):
+        lines.append(f"{field.name} = {_toml_value(getattr(config, field.name))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    return config

@@ -1,0 +1,259 @@
+"""The worker service: register, heartbeat, pull jobs from the master node, run them, commit, reveal, upload.
+
+Restart safety comes from the journal (worker.journal): the salt, result
+hash and fuel of every computed job are written (fsync) before the commit
+is sent, so after a crash the worker reveals exactly what it committed and
+never computes a second, differently salted commitment. Each chain step is
+also re-checked against the chain before it is sent: a commit or reveal
+the chain already has is not sent again.
+
+A job whose run hits the wall-clock timeout or crashes the sandbox has no
+deterministic result; the worker does not commit to it (the chain will
+replace it at the commit deadline and slash part of its deposit, which is
+the price of advertising resources it does not have).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from chain_modules.common.address import decode_address
+from chain_modules.compute.types import (
+    COMMITTING,
+    REVEALING,
+    MsgCommitResult,
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgRevealResult,
+    commitment,
+)
+from client.chain import ChainClient, ChainError
+from wasm_jobs.runner import canonical_result
+from wasm_jobs.sandbox import run_sandboxed
+from worker.config import WorkerConfig
+from worker.journal import Journal
+
+log = logging.getLogger("amino.worker")
+ROUND = 0  # a worker takes part in a task at most once (the chain excludes it after a miss)
+LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
+
+
+@dataclass
+class Status:
+    """What the live display shows; updated by the worker thread, read by the display."""
+
+    address: str = ""
+    master: str = ""
+    online: bool = False
+    deposit: int = 0
+    slots: int = 0
+    completed: int = 0
+    failed: int = 0
+    slashed: int = 0
+    current_task: int | None = None
+    phase: str = "idle"
+    phase_started: float = field(default_factory=time.monotonic)
+    last_fuel: int = 0
+    last_result: str = ""
+    results: int = 0
+    errors: list[str] = field(default_factory=list)
+    history: list[tuple[int, str, int, str]] = field(default_factory=list)  # (task, status, fuel, result hash)
+
+    def set_phase(self, task: int | None, phase: str) -> None:
+        self.current_task, self.phase, self.phase_started = task, phase, time.monotonic()
+
+    def error(self, text: str) -> None:
+        self.errors = (self.errors + [f"{time.strftime('%H:%M:%S')} {text}"])[-5:]
+
+
+class Worker:
+    def __init__(self, config: WorkerConfig, chain: ChainClient) -> None:
+        self.config = config
+        self.chain = chain
+        self.address = chain.address
+        self.home = Path(config.home)
+        (self.home / "results").mkdir(parents=True, exist_ok=True)
+        self.journal = Journal(self.home / "journal.jsonl")
+        self.http = httpx.Client(timeout=30.0)
+        self.status = Status(address=self.address)
+        self.stop_event = threading.Event()
+
+    # -- registration and heartbeats --------------------------------------------------------
+
+    def ensure_registered(self, master: str) -> dict:
+        record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+        if record is None:
+            config = self.config
+            self.chain.send([MsgRegisterWorker(
+                decode_address(self.address), decode_address(master), config.cpu_cores, config.gpu, config.ram_mb,
+                config.storage_mb, config.slots, config.any_app, config.deposit,
+            )])
+            record = self.chain.query(f"/compute/worker/{self.address}")
+            log.info("registered worker %s under master %s", self.address, master)
+        elif record["master"] != master:
+            raise ChainError(f"this worker is registered under {record['master']}, not {master}; unregister it first")
+        self._update_status(record)
+        return record
+
+    def _update_status(self, record: dict) -> None:
+        status = self.status
+        status.master, status.online, status.deposit = record["master"], record["online"], record["deposit"]
+        status.slots, status.completed, status.failed, status.slashed = (
+            record["slots"], record["completed"], record["failed"], record["slashed"])
+
+    def heartbeat(self) -> None:
+        self.chain.send([MsgHeartbeat(decode_address(self.address))])
+        record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+        if record is not None:
+            self._update_status(record)
+
+    def heartbeat_loop(self) -> None:
+        while not self.stop_event.wait(self.config.heartbeat_seconds):
+            try:
+                self.heartbeat()
+            except Exception as exc:
+                self.status.error(f"heartbeat failed: {exc}")
+                log.warning("heartbeat failed: %s", exc)
+
+    # -- jobs --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Poll and process jobs until stopped."""
+        while not self.stop_event.is_set():
+            try:
+                self.step()
+            except Exception as exc:  # a flaky master or RPC must not end the worker
+                self.status.error(str(exc))
+                log.warning("worker pass failed: %s", exc)
+            self.stop_event.wait(self.config.poll_seconds)
+
+    def fetch_jobs(self) -> list[dict]:
+        response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/jobs/{self.address}")
+        response.raise_for_status()
+        return response.json()["jobs"]
+
+    def step(self) -> None:
+        """One pass: commit to new jobs, reveal committed ones, upload revealed results, close finished entries."""
+        jobs = self.fetch_jobs()
+        live = {job["task_id"] for job in jobs}
+        for job in jobs:
+            if self.stop_event.is_set():
+                return
+            self.process(job)
+        for entry in self.journal.open_entries():
+            if entry["task"] not in live:
+                self.finish(entry)
+        self.status.set_phase(None, "idle")
+
+    def process(self, job: dict) -> None:
+        task_id = job["task_id"]
+        entry = self.journal.get(task_id, ROUND)
+        if job["state"] == COMMITTING and job["status"] == "assigned":
+            if entry is None or "result_hash" not in entry["data"]:
+                entry = self.compute(job)
+                if entry is None:
+                    return
+            self.send_commit(task_id, entry)
+        elif job["state"] == REVEALING and job["status"] == "committed":
+            if entry is None or "salt" not in entry["data"]:
+                self.status.error(f"task {task_id}: committed on chain but not in the journal; cannot reveal")
+                return
+            self.send_reveal(task_id, entry)
+
+    def compute(self, job: dict) -> dict | None:
+        """Fetch, check and run the job; journal the outcome before anything is sent."""
+        task_id = job["task_id"]
+        if job["max_fuel"] > self.config.max_fuel:
+            self.status.error(f"task {task_id}: max_fuel {job['max_fuel']} above this worker's limit {self.config.max_fuel}")
+            return None
+        self.status.set_phase(task_id, "fetching")
+        module = self.download(job["app_hash"])
+        data = self.download(job["input_hash"])
+        self.status.set_phase(task_id, "running")
+        outcome = run_sandboxed(module, data, job["max_fuel"], self.config.max_memory_mb * 1024 * 1024,
+                                self.config.wall_timeout_seconds)
+        try:
+            result = canonical_result(outcome)
+        except ValueError:
+            self.status.error(f"task {task_id}: {outcome.status} ({outcome.detail}); not committing")
+            log.warning("task %s: %s: %s", task_id, outcome.status, outcome.detail)
+            return None
+        if self.config.lie:
+            result = result + LIE_SUFFIX
+        result_hash = hashlib.sha256(result).digest()
+        output_path = self.home / "results" / f"{task_id}.bin"
+        output_path.write_bytes(result)
+        salt = os.urandom(32)
+        self.journal.record(task_id, ROUND, "computed", salt=salt.hex(), result_hash=result_hash.hex(),
+                            fuel=outcome.fuel_used, status=outcome.status, output_path=str(output_path))
+        self.status.last_fuel = outcome.fuel_used
+        self.status.last_result = outcome.status
+        return self.journal.get(task_id, ROUND)
+
+    def download(self, digest: str) -> bytes:
+        response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/blobs/{digest}")
+        response.raise_for_status()
+        if len(response.content) > self.config.max_blob_bytes:
+            raise ValueError(f"blob {digest[:16]}… is larger than max_blob_bytes")
+        if hashlib.sha256(response.content).hexdigest() != digest:
+            raise ValueError(f"blob {digest[:16]}… from the master does not match its hash")
+        return response.content
+
+    def send_commit(self, task_id: int, entry: dict) -> None:
+        data = entry["data"]
+        self.status.set_phase(task_id, "committing")
+        value = commitment(bytes.fromhex(data["result_hash"]), data["fuel"], bytes.fromhex(data["salt"]),
+                           decode_address(self.address))
+        result = self.chain.send([MsgCommitResult(decode_address(self.address), task_id, value)])
+        self.journal.record(task_id, ROUND, "committed", height=result.height, txhash=result.tx_hash)
+
+    def send_reveal(self, task_id: int, entry: dict) -> None:
+        data = entry["data"]
+        self.status.set_phase(task_id, "revealing")
+        result = self.chain.send([MsgRevealResult(decode_address(self.address), task_id, bytes.fromhex(data["result_hash"]),
+                                                  data["fuel"], bytes.fromhex(data["salt"]))])
+        self.journal.record(task_id, ROUND, "revealed", height=result.height, txhash=result.tx_hash)
+        self.upload(task_id, entry)
+
+    def upload(self, task_id: int, entry: dict) -> None:
+        """Push the revealed result to the master (it accepts only results revealed for its tasks)."""
+        data = entry["data"]
+        path = Path(data["output_path"])
+        self.status.set_phase(task_id, "uploading")
+        for _attempt in range(10):
+            response = self.http.put(f"{self.config.master_url.rstrip('/')}/v1/blobs/{data['result_hash']}",
+                                     content=path.read_bytes())
+            if response.status_code in (200, 201):
+                self.journal.record(task_id, ROUND, "uploaded")
+                return
+            time.sleep(0.5)  # the master's chain view may lag one block behind the reveal
+        self.status.error(f"task {task_id}: master refused the result: {response.status_code} {response.text[:100]}")
+
+    def finish(self, entry: dict) -> None:
+        """The chain no longer lists the task for this worker: record how it ended and free the disk."""
+        task_id = entry["task"]
+        task = self.chain.query_or_none(f"/compute/task/{task_id}")
+        outcome = "gone"
+        if task is not None:
+            mine = next((p for p in task["participants"] if p["worker"] == self.address), None)
+            if entry["step"] in ("revealed", "uploaded") and entry["step"] != "uploaded" and task["result_hash"]:
+                self.upload(task_id, entry)
+            if mine is not None and task["result_hash"]:
+                outcome = "accepted" if mine["result_hash"] == task["result_hash"] else "outvoted"
+            else:
+                outcome = task["state"]
+        self.status.history = (self.status.history + [
+            (task_id, outcome, entry["data"].get("fuel", 0), entry["data"].get("result_hash", "")[:16])])[-8:]
+        self.status.results += 1
+        self.journal.record(task_id, ROUND, "done", outcome=outcome)
+        output = entry["data"].get("output_path")
+        if output:
+            Path(output).unlink(missing_ok=True)
