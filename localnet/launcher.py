@@ -83,6 +83,7 @@ LOCALNET_COMPUTE = ComputeParams(
     max_task_seconds=3_600,
     price_epoch_blocks=10,
     worker_min_deposit=100 * UAMIO_PER_AMIO,
+    max_fuel=10**12,
 )
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 

@@ -43,13 +43,11 @@ class ComputeServices:
 
     # -- addresses and ports ------------------------------------------------------------------
 
-    @property
-    def master_port(self) -> int:
-        return self.net.base_port + 90
+    def master_port(self, name: str = MASTER) -> int:
+        return self.net.base_port + 90 + int(name.removeprefix("master") or 0)
 
-    @property
-    def master_url(self) -> str:
-        return f"http://127.0.0.1:{self.master_port}"
+    def master_url(self, name: str = MASTER) -> str:
+        return f"http://127.0.0.1:{self.master_port(name)}"
 
     def address(self, name: str) -> str:
         return self.keyring.show(name).address
@@ -62,19 +60,24 @@ class ComputeServices:
 
     # -- setup ----------------------------------------------------------------------------------
 
-    def setup(self) -> None:
-        """Fund the service keys and register + verify the example applications (each only once)."""
+    def fund(self, wanted: dict[str, int]) -> None:
+        """Create the keys that are missing and send each key with an empty balance its amount from alice."""
         alice = self.client("alice")
         try:
-            wanted = {MASTER: MASTER_FUNDS, **{w: WORKER_FUNDS for w in WORKERS}}
             outputs = []
             for name, amount in wanted.items():
+                if name not in {info.name for info in self.keyring.list()}:
+                    self.keyring.add(name)
                 if not alice.rpc.abci_query(f"/bank/balance/{self.address(name)}").value:
                     outputs.append(Output(decode_address(self.address(name)), amount))
             if outputs:
                 alice.send([MsgMultiSend(decode_address(alice.address), tuple(outputs))])
         finally:
             alice.close()
+
+    def setup(self) -> None:
+        """Fund the service keys and register + verify the example applications (each only once)."""
+        self.fund({MASTER: MASTER_FUNDS, **{w: WORKER_FUNDS for w in WORKERS}})
         foundation = self.client("foundation")
         examples = self.net.home / "examples"
         examples.mkdir(exist_ok=True)
@@ -99,46 +102,50 @@ class ComputeServices:
     def _amino(self) -> list[str]:
         return [sys.executable, "-m", "client.cli.main", "--home", str(self.net.wallet_home), "--node", self.net.rpc_url(0)]
 
-    def start_master(self, timeout: float = 60.0) -> None:
-        directory = self.directory(MASTER)
+    def start_master(self, name: str = MASTER, sponsor: str = "node0", timeout: float = 60.0) -> None:
+        """Start the master node service ``name``; it registers itself on first start (sponsored by ``sponsor``)."""
+        directory = self.directory(name)
         if running_in(directory, "master"):
             return
         argv = self._amino() + [
-            "master", "start", "--from", MASTER, "--listen", f"127.0.0.1:{self.master_port}",
-            "--store", str(directory / "store"), "--sponsor", "node0", "--bond", f"{MASTER_BOND // UAMIO_PER_AMIO}amio",
+            "master", "start", "--from", name, "--listen", f"127.0.0.1:{self.master_port(name)}",
+            "--store", str(directory / "store"), "--sponsor", sponsor, "--bond", f"{MASTER_BOND // UAMIO_PER_AMIO}amio",
         ]
         spawn_in(directory, "master", argv, dict(os.environ))
-        self._wait(lambda: self._candidate_ready(), timeout, f"master node did not register; see {directory / 'master.log'}",
+        self._wait(lambda: self._master_ready(name), timeout, f"{name} did not start; see {directory / 'master.log'}",
                    directory, "master")
 
-    def _candidate_ready(self) -> bool:
+    def _master_ready(self, name: str) -> bool:
         import httpx
 
         try:
-            return httpx.get(f"{self.master_url}/v1/status", timeout=2).status_code == 200
+            return httpx.get(f"{self.master_url(name)}/v1/status", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
-    def write_worker_config(self, name: str, node: int, lie: bool = False, any_app: bool = False) -> Path:
+    def write_worker_config(self, name: str, node: int, lie: bool = False, any_app: bool = False,
+                            master: str = MASTER) -> Path:
         directory = self.directory(name)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "worker.toml"
         path.write_text(
-            f'key_name = "{name}"\nmaster_url = "{self.master_url}"\nrpc_url = "{self.net.rpc_url(node)}"\n'
+            f'key_name = "{name}"\nmaster_url = "{self.master_url(master)}"\nrpc_url = "{self.net.rpc_url(node)}"\n'
             f'chain_id = "{self.net.chain_id}"\nhome = "{directory}"\nslots = 1\ncpu_cores = 2\ngpu = 0\n'
-            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 256\nwall_timeout_seconds = 30\n"
+            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 256\nmax_fuel = {10**12}\nwall_timeout_seconds = 30\n"
             f"heartbeat_seconds = 5\npoll_seconds = 1\ndeposit = {100 * UAMIO_PER_AMIO}\n"
             f"any_app = {'true' if any_app else 'false'}\nlie = {'true' if lie else 'false'}\n"
         )
         return path
 
-    def start_worker(self, name: str, lie: bool = False, any_app: bool = False, timeout: float = 60.0) -> None:
+    def start_worker(self, name: str, lie: bool = False, any_app: bool = False, master: str = MASTER,
+                     timeout: float = 60.0) -> None:
+        """Start worker ``name`` in ``master``'s pool; it registers itself with a deposit on first start."""
         directory = self.directory(name)
         if running_in(directory, "worker"):
             return
-        node = WORKERS.index(name) % self.net.nodes if name in WORKERS else 0
-        config = self.write_worker_config(name, node, lie, any_app)
-        argv = self._amino() + ["worker", "start", "--config", str(config), "--master", self.address(MASTER), "--no-tui"]
+        node = int(name.removeprefix("worker") or 0) % self.net.nodes
+        config = self.write_worker_config(name, node, lie, any_app, master)
+        argv = self._amino() + ["worker", "start", "--config", str(config), "--master", self.address(master), "--no-tui"]
         spawn_in(directory, "worker", argv, dict(os.environ))
         probe = self.client(name)
         try:
@@ -176,19 +183,19 @@ class ComputeServices:
             self.stop_worker(name)
         self.stop_master()
 
-    def wait_master_active(self, timeout: float = 120.0) -> None:
+    def wait_master_active(self, name: str = MASTER, timeout: float = 120.0) -> None:
         """Until the staking epoch elects the master node (only active master nodes receive tasks)."""
-        probe = self.client(MASTER)
+        probe = self.client(name)
         try:
             deadline = time.monotonic() + timeout
             while not probe.query(f"/compute/master/{probe.address}")["active"]:
                 if time.monotonic() > deadline:
-                    raise LocalnetError("master0 was not elected an active master node in time")
+                    raise LocalnetError(f"{name} was not elected an active master node in time")
                 time.sleep(0.5)
         finally:
             probe.close()
 
     def status(self) -> list[dict]:
-        rows = [{"service": MASTER, "running": running_in(self.directory(MASTER), "master"), "url": self.master_url}]
+        rows = [{"service": MASTER, "running": running_in(self.directory(MASTER), "master"), "url": self.master_url()}]
         rows += [{"service": name, "running": running_in(self.directory(name), "worker"), "url": ""} for name in WORKERS]
         return rows

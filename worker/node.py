@@ -33,6 +33,7 @@ from chain_modules.compute.types import (
     MsgHeartbeat,
     MsgRegisterWorker,
     MsgRevealResult,
+    MsgTopUpDeposit,
     commitment,
 )
 from client.chain import ChainClient, ChainError
@@ -110,7 +111,14 @@ class Worker:
             record["slots"], record["completed"], record["failed"], record["slashed"])
 
     def heartbeat(self) -> None:
-        self.chain.send([MsgHeartbeat(decode_address(self.address))])
+        """Stay online; top the deposit back up to the configured amount after a slash."""
+        msgs: list = [MsgHeartbeat(decode_address(self.address))]
+        record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+        if record is not None and record["deposit"] < self.config.deposit:
+            shortfall = self.config.deposit - record["deposit"]
+            msgs.append(MsgTopUpDeposit(decode_address(self.address), shortfall))
+            log.info("deposit %d below the configured %d: topping up %d", record["deposit"], self.config.deposit, shortfall)
+        self.chain.send(msgs)
         record = self.chain.query_or_none(f"/compute/worker/{self.address}")
         if record is not None:
             self._update_status(record)

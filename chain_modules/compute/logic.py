@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+from chain_modules.apppool import state as apppool_state
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
 from chain_modules.common.context import BlockContext
@@ -89,13 +90,15 @@ def _release_all(state: StateWrite, params: ComputeParams, task: Task) -> None:
 
 def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, target: int,
                   masters: list[bytes]) -> bytes | None:
-    """The active master with room for ``target`` workers of the task's class: most free slots x reputation,
-    ties broken by a seeded hash of (task, master)."""
+    """The active master with room for ``target`` workers of the task's class that may run its app: most free
+    slots x reputation, ties broken by a seeded hash of (task, master)."""
+    app = apppool_state.get_app(state, task.app_hash)
+    verified = app is not None and app.verified
     best: tuple | None = None
     for master in masters:
         if master in task.excluded_masters:
             continue
-        capacity = st.get_capacity(state, params, master)[task.class_name]
+        capacity = st.get_capacity(state, params, master, any_app=not verified)[task.class_name]
         stats = st.get_master_stats(state, master)
         free = capacity[2] - stats["pending"]
         if capacity[0] < target or free < target:
@@ -107,7 +110,10 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
 
 
 def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
-    """Give queued tasks, oldest first, to active master nodes; at most max_allocations_per_block tries."""
+    """Give queued tasks, front first, to active master nodes; at most max_allocations_per_block tries.
+
+    A task no master can take now goes to the back of the queue, so tasks that wait for capacity never
+    keep the ones behind them from being tried."""
     queue = []
     for task_id in st.iter_queue(state):
         queue.append(task_id)
@@ -126,9 +132,10 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
             if task.replicas == 1 and _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
                 audit, target = True, 2
         master = choose_master(state, ctx, params, task, target, masters)
-        if master is None:
-            continue
         st.dequeue(state, task.id)
+        if master is None:
+            st.enqueue(state, task.id)
+            continue
         updated = task.with_(state=ALLOCATED, master=master, target=target, audit=audit,
                              step_deadline=ctx.time + params.assign_timeout_seconds).mark(ALLOCATED, ctx.height)
         st.bump_master(state, master, pending=updated.needed())

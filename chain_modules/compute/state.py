@@ -31,7 +31,11 @@ def get_params(state: StateRead) -> ComputeParams:
 
 
 def set_params(state: StateWrite, params: ComputeParams) -> None:
+    """Store the params; a change of classes or of the minimum deposit recounts the capacity counters."""
+    old = None if state.get(keys.PARAMS_KEY) is None else get_params(state)
     state.set(keys.PARAMS_KEY, encode(params.to_dict()))
+    if old is not None and (old.classes != params.classes or old.worker_min_deposit != params.worker_min_deposit):
+        rebuild_capacity(state, params)
 
 
 # -- prices ----------------------------------------------------------------------------------
@@ -60,9 +64,12 @@ def set_price_epoch(state: StateWrite, epoch: int) -> None:
 
 
 def add_price_history(state: StateWrite, class_name: str, epoch: int, entry: list, keep: int) -> None:
+    """Record an epoch's price and drop every entry older than the last ``keep`` epochs."""
     state.set(keys.price_history_key(class_name, epoch), encode(entry))
-    if epoch >= keep:
-        state.delete(keys.price_history_key(class_name, epoch - keep))
+    for old_epoch, _entry in list(iter_price_history(state, class_name)):
+        if old_epoch > epoch - keep:
+            break
+        state.delete(keys.price_history_key(class_name, old_epoch))
 
 
 def iter_price_history(state: StateRead, class_name: str) -> Iterator[tuple[int, list]]:
@@ -139,15 +146,25 @@ def iter_open_task_ids(state: StateRead, index: str, address: bytes) -> Iterator
 
 
 def enqueue(state: StateWrite, task_id: int) -> None:
-    state.set(keys.QUEUE_PREFIX + keys.u64(task_id), b"")
+    """Put a task at the back of the allocation queue."""
+    raw = state.get(keys.QUEUE_NEXT_KEY)
+    position = 0 if raw is None else int.from_bytes(raw, "big")
+    state.set(keys.QUEUE_NEXT_KEY, keys.u64(position + 1))
+    state.set(keys.QUEUE_PREFIX + keys.u64(position), keys.u64(task_id))
+    state.set(keys.QUEUE_POSITION_PREFIX + keys.u64(task_id), keys.u64(position))
 
 
 def dequeue(state: StateWrite, task_id: int) -> None:
-    state.delete(keys.QUEUE_PREFIX + keys.u64(task_id))
+    raw = state.get(keys.QUEUE_POSITION_PREFIX + keys.u64(task_id))
+    assert raw is not None, f"task {task_id} is not queued"
+    state.delete(keys.QUEUE_PREFIX + raw)
+    state.delete(keys.QUEUE_POSITION_PREFIX + keys.u64(task_id))
 
 
 def iter_queue(state: StateRead) -> Iterator[int]:
-    return _iter_ids(state, keys.QUEUE_PREFIX)
+    """Queued task ids, front first."""
+    for _key, raw in state.iter_prefix(keys.QUEUE_PREFIX):
+        yield int.from_bytes(raw, "big")
 
 
 def iter_due_deadlines(state: StateRead, now: int) -> Iterator[tuple[int, int, bytes]]:
@@ -184,9 +201,16 @@ def _empty_capacity(params: ComputeParams) -> dict:
     return {c.name: [0, 0, 0] for c in params.classes}
 
 
-def get_capacity(state: StateRead, params: ComputeParams, master: bytes | None) -> dict:
-    """{class: [online workers that fit it, their slots, their free slots]} of a master (None: the network)."""
-    raw = state.get(keys.CAPACITY_TOTAL_KEY if master is None else keys.CAPACITY_PREFIX + master)
+def _capacity_key(master: bytes | None, any_app: bool) -> bytes:
+    if master is None:
+        return keys.CAPACITY_TOTAL_KEY
+    return (keys.CAPACITY_ANY_PREFIX if any_app else keys.CAPACITY_PREFIX) + master
+
+
+def get_capacity(state: StateRead, params: ComputeParams, master: bytes | None, any_app: bool = False) -> dict:
+    """{class: [workers, slots, free slots]} over the online workers with at least the minimum deposit that
+    fit the class, of a master (None: the whole network); ``any_app`` counts only workers that run unverified apps."""
+    raw = state.get(_capacity_key(master, any_app))
     capacity = _empty_capacity(params)
     if raw is not None:
         for name, counts in decode(raw).items():
@@ -195,16 +219,17 @@ def get_capacity(state: StateRead, params: ComputeParams, master: bytes | None) 
     return capacity
 
 
-def _set_capacity(state: StateWrite, master: bytes | None, capacity: dict) -> None:
-    key = keys.CAPACITY_TOTAL_KEY if master is None else keys.CAPACITY_PREFIX + master
+def _set_capacity(state: StateWrite, master: bytes | None, capacity: dict, any_app: bool = False) -> None:
+    key = _capacity_key(master, any_app)
     if all(counts == [0, 0, 0] for counts in capacity.values()):
         state.delete(key)
     else:
         state.set(key, encode(capacity))
 
 
-def _contribution(worker: Worker | None) -> tuple[int, int, int]:
-    if worker is None or not worker.online:
+def _contribution(worker: Worker | None, min_deposit: int) -> tuple[int, int, int]:
+    """What a worker adds to the capacity counters: only online workers that may be assigned count."""
+    if worker is None or not worker.online or worker.deposit < min_deposit:
         return 0, 0, 0
     return 1, worker.slots, max(0, worker.slots - worker.running)
 
@@ -231,25 +256,43 @@ def delete_worker(state: StateWrite, params: ComputeParams, worker: Worker, hear
 
 
 def _adjust_capacity(state: StateWrite, params: ComputeParams, old: Worker | None, new: Worker | None) -> None:
-    before, after = _contribution(old), _contribution(new)
-    if before == after and (old is None or new is None or old.master == new.master):
+    was_online = old is not None and old.online
+    is_online = new is not None and new.online
+    if was_online != is_online:
+        set_online_workers(state, get_online_workers(state) + (1 if is_online else -1))
+    before, after = _contribution(old, params.worker_min_deposit), _contribution(new, params.worker_min_deposit)
+    if before == after and (old is None or new is None or old.any_app == new.any_app):
         return
     any_worker = new if new is not None else old
     assert any_worker is not None
-    master_capacity = get_capacity(state, params, any_worker.master)
-    total = get_capacity(state, params, None)
-    for resource_class in params.classes:
-        for worker, sign in ((old, -1), (new, 1)):
-            if worker is None or not worker.fits(resource_class):
+    master = any_worker.master
+    counters = {(master, False): get_capacity(state, params, master), (None, False): get_capacity(state, params, None),
+                (master, True): get_capacity(state, params, master, any_app=True)}
+    for worker, sign, contribution in ((old, -1, before), (new, 1, after)):
+        if worker is None or contribution == (0, 0, 0):
+            continue
+        targets = [(master, False), (None, False)] + ([(master, True)] if worker.any_app else [])
+        for resource_class in params.classes:
+            if not worker.fits(resource_class):
                 continue
-            contribution = before if sign < 0 else after
-            for index in range(3):
-                master_capacity[resource_class.name][index] += sign * contribution[index]
-                total[resource_class.name][index] += sign * contribution[index]
-    _set_capacity(state, any_worker.master, master_capacity)
-    _set_capacity(state, None, total)
-    if before[0] != after[0]:
-        set_online_workers(state, get_online_workers(state) + after[0] - before[0])
+            for target in targets:
+                row = counters[target][resource_class.name]
+                for index in range(3):
+                    row[index] += sign * contribution[index]
+                    assert row[index] >= 0, "capacity counter went negative"
+    for (owner, any_app), capacity in counters.items():
+        _set_capacity(state, owner, capacity, any_app)
+
+
+def rebuild_capacity(state: StateWrite, params: ComputeParams) -> None:
+    """Recount every capacity counter from the worker records (after a change of classes or minimum deposit)."""
+    for prefix in (keys.CAPACITY_PREFIX, keys.CAPACITY_ANY_PREFIX):
+        for key, _ in list(state.iter_prefix(prefix)):
+            state.delete(key)
+    state.delete(keys.CAPACITY_TOTAL_KEY)
+    state.delete(keys.ONLINE_WORKERS_KEY)
+    for worker in list(iter_workers(state)):
+        _adjust_capacity(state, params, None, worker)
 
 
 def get_online_workers(state: StateRead) -> int:

@@ -66,7 +66,7 @@ class ResourceClass:
         if not isinstance(data, dict) or set(data) != {f.name for f in fields(cls)}:
             raise ValueError(f"a resource class must have exactly the fields {sorted(f.name for f in fields(cls))}")
         name = data["name"]
-        if not isinstance(name, str) or not CLASS_NAME.match(name):
+        if not isinstance(name, str) or not CLASS_NAME.fullmatch(name):
             raise ValueError(f"resource class name {name!r} must match {CLASS_NAME.pattern}")
         for key in ("cpu_cores", "gpu", "ram_mb", "storage_mb", "price"):
             value = data[key]
@@ -333,7 +333,7 @@ def bool_field(body: dict, name: str) -> bool:
 
 def class_field(body: dict, name: str) -> str:
     value = body.get(name)
-    if not isinstance(value, str) or not CLASS_NAME.match(value):
+    if not isinstance(value, str) or not CLASS_NAME.fullmatch(value):
         raise ErrInvalidMessage(f"field {name!r} must be a resource class name matching {CLASS_NAME.pattern}")
     return value
 

@@ -42,7 +42,7 @@ def localnet_up(home: Path, nodes: int, base_port: int, no_services: bool) -> No
         examples = net.home / "examples"
         click.echo(
             f"""
-Compute: master node {services.master_url} (active from the next staking epoch, ~10 blocks), 3 workers.
+Compute: master node {services.master_url()} (active from the next staking epoch, ~10 blocks), 3 workers.
   Run a job:     .venv/bin/amino task run {examples}/hash_chain.wasm --input {examples}/hash_chain.input --class small --replicas 2 --from alice
   Logs:          {net.home}/master0/master.log, {net.home}/worker0/worker.log""")
     click.echo(

@@ -151,3 +151,65 @@ def module_total(world: World) -> int:
 
 def open_escrow_sum(world: World) -> int:
     return sum(t.escrow for t in st.iter_tasks(world.state) if t.state not in ("settled", "refunded", "cancelled"))
+
+
+# -- appended: snapshots, the remaining message helpers and invariant checks ------------------------------
+
+
+def snapshot(world: World) -> tuple[dict, list, dict]:
+    """Everything a handler could change: pending writes, events and every visible key/value."""
+    return dict(world.state.writes), list(world.state.events), dict(world.state.iter_prefix(b""))
+
+
+def confirm(world: World, task_id: int, customer: TestKey = CUSTOMER) -> None:
+    from chain_modules.compute.types import MsgConfirmTask
+
+    handlers.handle_confirm_task(world.state, world.ctx(), MsgConfirmTask(customer.address, task_id))
+
+
+def cancel(world: World, task_id: int, customer: TestKey = CUSTOMER) -> None:
+    from chain_modules.compute.types import MsgCancelTask
+
+    handlers.handle_cancel_task(world.state, world.ctx(), MsgCancelTask(customer.address, task_id))
+
+
+def heartbeat(world: World, *workers: TestKey) -> None:
+    from chain_modules.compute.types import MsgHeartbeat
+
+    for worker in workers:
+        handlers.handle_heartbeat(world.state, world.ctx(), MsgHeartbeat(worker.address))
+
+
+def check(world: World) -> None:
+    """The compute invariants, and the escrow account against the open tasks."""
+    from chain_modules.compute import invariants
+
+    invariants.check(world.state)
+    assert world.balance(ESCROW) == open_escrow_sum(world)
+
+
+def total_balances(world: World) -> int:
+    """The sum of every stored balance: accounts, module accounts and staking pools."""
+    from chain_modules.bank.state import iter_balances
+
+    return sum(amount for _address, amount in iter_balances(world.state))
+
+
+def candidate_tokens(world: World, key: TestKey) -> int:
+    candidate = staking_state.get_candidate(world.state, key.address)
+    assert candidate is not None
+    return candidate.tokens
+
+
+def deliver(world: World, task_id: int, workers: list[TestKey], results: list[bytes] | None = None) -> None:
+    """Assign ``workers`` to an allocated task, then commit and reveal ``results`` (all RESULT by default)."""
+    assign(world, task_id, workers)
+    results = results or [RESULT] * len(workers)
+    for worker, result in zip(workers, results):
+        commit(world, task_id, worker, result=result)
+    for worker in workers:
+        reveal(world, task_id, worker)
+
+
+def events_of(world: World, event_type: str) -> list[dict[str, str]]:
+    return [dict(event.attributes) for event in world.state.events if event.type == event_type]

@@ -1,0 +1,253 @@
+"""Compute tasks end to end on a real localnet: 4 validators, master node services and worker processes.
+
+The tests run in order on one localnet and each leaves the services as it
+found them (all honest workers running, master0 up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import wasmtime
+
+from client.chain import ChainError
+from client.tasks import TaskClient, TaskError
+from chain_modules.compute.types import cost
+from localnet.services import MASTER, ComputeServices
+from wasm_jobs.examples import EXAMPLES, build, reference
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+TRAP_WAT = """(module (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) i32.const 16)
+  (func (export "run") (param i32 i32) (result i64) unreachable))"""
+LOOP_WAT = """(module (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) i32.const 16)
+  (func (export "run") (param i32 i32) (result i64) (loop $forever br $forever) i64.const 0))"""
+
+
+@pytest.fixture(scope="module")
+def services(localnet):
+    compute = ComputeServices(localnet)
+    try:
+        compute.up()
+        compute.wait_master_active()
+        yield compute
+    finally:
+        for name in ("worker3", "worker4"):
+            compute.stop_worker(name)
+        compute.stop_master("master1")
+        compute.down()
+
+
+def tasks_for(services: ComputeServices, key: str = "alice") -> TaskClient:
+    return TaskClient(services.client(key))
+
+
+def query(services: ComputeServices, path: str):
+    client = services.client("alice")
+    try:
+        return client.query(path)
+    finally:
+        client.close()
+
+
+def wait_for(predicate, timeout: float, what: str, poll: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(poll)
+
+
+def register_verified(services: ComputeServices, module: bytes, name: str) -> None:
+    """Publish and verify a module with the localnet's apppool authority (the foundation key)."""
+    from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
+    from chain_modules.common.address import decode_address
+
+    foundation = services.client("foundation")
+    digest = hashlib.sha256(module).digest()
+    if foundation.query_or_none(f"/apppool/app/{digest.hex()}") is None:
+        authority = decode_address(foundation.address)
+        foundation.send([MsgRegisterApp(authority, digest, len(module), name, "", ()),
+                         MsgSetAppVerified(authority, digest, True)])
+    foundation.close()
+
+
+def test_two_honest_replicas_return_the_right_answer(services):
+    _wat, expected_fn, sample = EXAMPLES["hash_chain"]
+    tasks = tasks_for(services)
+    summary = tasks.run(build("hash_chain"), sample, class_name="small", replicas=2, timeout=300)
+    assert summary.state == "settled"
+    assert summary.output == expected_fn(sample)
+    assert len(set(summary.workers)) == 2
+    assert summary.paid == cost(summary.price, summary.fuel_used * 2) + query(services, "/compute/params")["protocol_fee"]
+    assert summary.refunded == summary.escrow - summary.paid
+    steps = [step for step, _height in summary.heights]
+    assert steps == ["submitted", "allocated", "assigned", "committed", "delivered", "settled"]
+    workers = {w["address"]: w for w in query(services, f"/compute/workers/{services.address(MASTER)}")}
+    assert all(workers[w]["completed"] >= 1 for w in summary.workers)
+
+
+def test_the_cli_runs_a_matrix_product(services, tmp_path):
+    _wat, expected_fn, sample = EXAMPLES["matmul"]
+    module, data, out = tmp_path / "matmul.wasm", tmp_path / "matmul.input", tmp_path / "product.bin"
+    module.write_bytes(build("matmul"))
+    data.write_bytes(sample)
+    command = [sys.executable, "-m", "client.cli.main", "--home", str(services.net.wallet_home), "--node",
+               services.net.rpc_url(1), "-o", "json", "task", "run", str(module), "--input", str(data), "--class", "small",
+               "--replicas", "2", "--from", "alice", "--out", str(out), "--timeout", "300"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert out.read_bytes() == expected_fn(sample)
+    assert '"state": "settled"' in completed.stdout
+
+
+def test_a_lying_worker_is_outvoted_and_slashed(services):
+    services.stop_worker("worker2")
+    services.start_worker("worker2", lie=True)
+    try:
+        liar = services.address("worker2")
+        before = query(services, f"/compute/worker/{liar}")
+        _wat, expected_fn, sample = EXAMPLES["image_blur"]
+        summary = tasks_for(services).run(build("image_blur"), sample, replicas=3, timeout=300)
+        assert summary.state == "settled" and summary.output == expected_fn(sample)
+        assert liar in summary.workers
+        after = query(services, f"/compute/worker/{liar}")
+        slash_bps = query(services, "/compute/params")["worker_slash_bps"]
+        assert after["slashed"] == before["slashed"] + 1
+        assert after["deposit"] == before["deposit"] - before["deposit"] * slash_bps // 10_000
+        task = tasks_for(services).status(summary.task_id)
+        mine = next(p for p in task["participants"] if p["worker"] == liar)
+        assert mine["result_hash"] != task["result_hash"]
+    finally:
+        services.stop_worker("worker2")
+        services.start_worker("worker2")
+
+
+def test_a_worker_killed_mid_task_is_replaced(services):
+    """A ~5 s job; one assigned worker is killed while computing, misses the commit deadline and is replaced."""
+    sample = reference.hash_chain_input(500_000_000, b"slow")
+    module = build("hash_chain")
+    tasks = tasks_for(services)
+    module_hash = hashlib.sha256(module).digest()
+    task_id = tasks.submit(module_hash, sample, "small", replicas=2, max_fuel=200_000_000_000, timeout=600)
+    tasks.wait(task_id, ("allocated",), 60)
+    tasks.upload(task_id, module, sample)
+    task = tasks.wait(task_id, ("committing",), 60)
+    victim_address = task["participants"][0]["worker"]
+    victim = next(name for name in ("worker0", "worker1", "worker2") if services.address(name) == victim_address)
+    services.stop_worker(victim, hard=True)
+    try:
+        task = tasks.wait(task_id, ("delivered",), 240)
+        assert task["state"] == "delivered", task
+        assert victim_address in task["excluded_workers"]
+        assert task["reassignments"] == 1
+        assert victim_address not in [p["worker"] for p in task["participants"]]
+        assert tasks.result(task_id) == reference.hash_chain(sample)
+        assert query(services, f"/compute/worker/{victim_address}")["slashed"] >= 1
+    finally:
+        services.start_worker(victim)
+    if tasks.status(task_id)["state"] == "delivered":
+        try:
+            tasks.confirm(task_id)
+        except ChainError:
+            pass  # the confirm deadline passed while we checked: auto-confirmed
+    assert tasks.wait(task_id, ("settled",), 60)["state"] == "settled"
+
+
+def test_a_master_that_never_assigns_loses_the_task(services):
+    services.fund({"master1": 20_000_000_000, "worker3": 1_000_000_000, "worker4": 1_000_000_000})
+    services.start_master("master1", sponsor="node1")
+    services.start_worker("worker3", master="master1")
+    services.start_worker("worker4", master="master1")
+    services.wait_master_active("master1")
+    master0, master1 = services.address(MASTER), services.address("master1")
+    services.stop_master()  # master0 stays active on chain, with online workers, but never assigns
+    try:
+        _wat, expected_fn, sample = EXAMPLES["hash_chain"]
+        module = build("hash_chain")
+        tasks = tasks_for(services)
+        task_id = tasks.submit(hashlib.sha256(module).digest(), sample, "small", replicas=2, timeout=600)
+        task = tasks.wait(task_id, ("allocated",), 60)
+        assert task["master"] == master0  # more free slots and the better reputation
+        task = wait_for(lambda: (t := tasks.status(task_id))["master"] == master1 and t, 90, "reallocation to master1")
+        assert task["reallocations"] == 1 and master0 in task["excluded_masters"]
+        tasks.upload(task_id, module, sample)
+        task = tasks.wait(task_id, ("delivered",), 120)
+        assert task["state"] == "delivered"
+        assert tasks.result(task_id) == expected_fn(sample)
+        assert query(services, f"/compute/master/{master0}")["failed"] >= 1
+    finally:
+        services.start_master()
+
+
+def test_a_task_past_its_final_deadline_is_refunded_in_full(services):
+    services.stop_master()
+    services.stop_master("master1")
+    try:
+        tasks = tasks_for(services)
+        alice = tasks.chain.address
+        balance = lambda: int.from_bytes(tasks.chain.rpc.abci_query(f"/bank/balance/{alice}").value, "big")
+        before = balance()
+        module = build("hash_chain")
+        task_id = tasks.submit(hashlib.sha256(module).digest(), b"\x00" * 16, "small", replicas=2, timeout=10)
+        after_submit = balance()
+        task = tasks.wait(task_id, ("refunded",), 90)
+        assert task["state"] == "refunded", task
+        escrow = task["refunded"]
+        assert escrow > 0 and task["paid"] == 0
+        assert task["compensation"] > 0  # the allocated master's bond (and its sponsor's) paid it
+        fee = before - after_submit - escrow
+        assert fee > 0
+        assert balance() == before - fee + task["compensation"]
+    finally:
+        services.start_master()
+        services.start_master("master1", sponsor="node1")
+
+
+def test_bad_jobs_and_bad_uploads_end_cleanly(services):
+    tasks = tasks_for(services)
+    trap = bytes(wasmtime.wat2wasm(TRAP_WAT))
+    loop = bytes(wasmtime.wat2wasm(LOOP_WAT))
+    register_verified(services, trap, "trap")
+    register_verified(services, loop, "loop")
+
+    summary = tasks.run(trap, b"anything", replicas=2, timeout=300)
+    assert summary.state == "settled" and summary.output == b"AMINO-JOB-ERROR\x00trap"
+
+    summary = tasks.run(loop, b"anything", replicas=2, max_fuel=5_000_000, timeout=300)
+    assert summary.state == "settled" and summary.output == b"AMINO-JOB-ERROR\x00out_of_fuel"
+    assert summary.fuel_used == 5_000_000  # the customer pays the whole fuel limit, no more
+
+    # uploads the master must refuse: wrong bytes for a hash, a blob no task references, an oversized input
+    module = build("hash_chain")
+    task_id = tasks.submit(hashlib.sha256(module).digest(), b"0123456789abcdef", replicas=1, timeout=300)
+    task = tasks.wait(task_id, ("allocated",), 60)
+    endpoint = task["master_endpoint"].rstrip("/")
+    wrong = httpx.put(f"{endpoint}/v1/blobs/{task['input_hash']}", content=b"not the input!!!")
+    assert wrong.status_code == 422
+    stray = httpx.put(f"{endpoint}/v1/blobs/{hashlib.sha256(b'stray').hexdigest()}", content=b"stray")
+    assert stray.status_code == 403
+    oversized = httpx.put(f"{endpoint}/v1/blobs/{task['input_hash']}", content=b"0123456789abcdef" * 4)
+    assert oversized.status_code == 413
+    with pytest.raises(TaskError):
+        tasks.upload(task_id, module, b"another input")
+    tasks.cancel(task_id)
+    assert tasks.status(task_id)["state"] == "cancelled"
+
+    # a garbage transaction is refused at CheckTx and the chain goes on
+    result = tasks.chain.rpc.broadcast_tx_sync(os.urandom(200))
+    assert int(result["code"]) != 0
+    height = tasks.chain.height()
+    tasks.chain.rpc.wait_for_height(height + 2)
+    assert not services.net.app_hash_splits()
