@@ -83,6 +83,7 @@ class Worker:
         self.home = Path(config.home)
         (self.home / "results").mkdir(parents=True, exist_ok=True)
         self.journal = Journal(self.home / "journal.jsonl")
+        self.journal.compact()  # finished entries are history; keep the file small across restarts
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
@@ -164,6 +165,8 @@ class Worker:
     def process(self, job: dict) -> None:
         task_id = job["task_id"]
         entry = self.journal.get(task_id, ROUND)
+        if entry is not None and entry["step"] in ("abandoned", "done"):
+            return  # decided before: never recompute a job this worker gave up on
         if job["state"] == COMMITTING and job["status"] == "assigned":
             if entry is None or "result_hash" not in entry["data"]:
                 entry = self.compute(job)
@@ -180,7 +183,9 @@ class Worker:
         """Fetch, check and run the job; journal the outcome before anything is sent."""
         task_id = job["task_id"]
         if job["max_fuel"] > self.config.max_fuel:
-            self.status.error(f"task {task_id}: max_fuel {job['max_fuel']} above this worker's limit {self.config.max_fuel}")
+            reason = f"max_fuel {job['max_fuel']} above this worker's limit {self.config.max_fuel}"
+            self.status.error(f"task {task_id}: {reason}")
+            self.journal.record(task_id, ROUND, "abandoned", reason=reason)
             return None
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"])
@@ -193,6 +198,7 @@ class Worker:
         except ValueError:
             self.status.error(f"task {task_id}: {outcome.status} ({outcome.detail}); not committing")
             log.warning("task %s: %s: %s", task_id, outcome.status, outcome.detail)
+            self.journal.record(task_id, ROUND, "abandoned", reason=f"{outcome.status}: {outcome.detail}")
             return None
         if self.config.lie:
             result = result + LIE_SUFFIX
@@ -252,8 +258,8 @@ class Worker:
         outcome = "gone"
         if task is not None:
             mine = next((p for p in task["participants"] if p["worker"] == self.address), None)
-            if entry["step"] in ("revealed", "uploaded") and entry["step"] != "uploaded" and task["result_hash"]:
-                self.upload(task_id, entry)
+            if entry["step"] == "revealed" and task["result_hash"]:
+                self.upload(task_id, entry)  # revealed but the upload did not get through before a restart
             if mine is not None and task["result_hash"]:
                 outcome = "accepted" if mine["result_hash"] == task["result_hash"] else "outvoted"
             else:

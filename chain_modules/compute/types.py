@@ -339,15 +339,49 @@ def class_field(body: dict, name: str) -> str:
 
 
 # -- messages ----------------------------------------------------------------------------
+#
+# Every compute message is a flat map whose fields are exactly the dataclass fields; PARSERS names the
+# parser of each field, SIGNER the field that must have signed, GAS its gas.
+
+
+def _task_id(body: dict, name: str) -> int:
+    return uint_field(body, name)
+
+
+def _bounded(maximum: int):
+    return lambda body, name: uint_field(body, name, maximum)
+
+
+def _workers(body: dict, name: str) -> tuple[bytes, ...]:
+    workers = body[name]
+    if not isinstance(workers, list) or not 1 <= len(workers) <= 16:
+        raise ErrInvalidMessage(f"field {name!r} must be a list of 1 to 16 addresses")
+    return tuple(address_field({"worker": w}, "worker") for w in workers)
 
 
 class _Msg:
-    """Shared to_body for the flat messages below: the dataclass fields, by name."""
+    """from_body, to_body, signer and gas of a flat message, from its PARSERS, SIGNER and GAS."""
 
     __slots__ = ()
+    PARSERS: dict = {}
+    SIGNER = ""
+    GAS = GAS_TASK_STEP
+
+    @classmethod
+    def from_body(cls, body: object):
+        body = exact_fields(body, set(cls.PARSERS))
+        return cls(**{name: parse(body, name) for name, parse in cls.PARSERS.items()})
 
     def to_body(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in ((f.name, getattr(self, f.name)) for f in fields(self))}  # type: ignore[arg-type]
+
+    @property
+    def signer(self) -> bytes:
+        return getattr(self, self.SIGNER)
+
+    def gas(self) -> int:
+        return self.GAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +392,11 @@ class MsgSubmitTask(_Msg):
     """
 
     TYPE = "compute/submit_task"
+    PARSERS = {"customer": address_field, "app_hash": hash_field, "input_hash": hash_field, "input_size": uint_field,
+               "class_name": class_field, "replicas": _bounded(255), "max_fuel": uint_field, "max_price": uint_field,
+               "timeout": _bounded(2**40)}
+    SIGNER = "customer"
+    GAS = GAS_SUBMIT
     customer: bytes
     app_hash: bytes
     input_hash: bytes
@@ -368,46 +407,16 @@ class MsgSubmitTask(_Msg):
     max_price: int
     timeout: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgSubmitTask":
-        body = exact_fields(body, {f.name for f in fields(cls)})
-        return cls(
-            address_field(body, "customer"), hash_field(body, "app_hash"), hash_field(body, "input_hash"),
-            uint_field(body, "input_size"), class_field(body, "class_name"), uint_field(body, "replicas", 255),
-            uint_field(body, "max_fuel"), uint_field(body, "max_price"), uint_field(body, "timeout", 2**40),
-        )
-
-    @property
-    def signer(self) -> bytes:
-        return self.customer
-
-    def gas(self) -> int:
-        return GAS_SUBMIT
-
-
-def _task_id(body: dict) -> int:
-    return uint_field(body, "task_id")
-
 
 @dataclass(frozen=True, slots=True)
 class MsgCancelTask(_Msg):
     """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
 
     TYPE = "compute/cancel_task"
+    PARSERS = {"customer": address_field, "task_id": _task_id}
+    SIGNER = "customer"
     customer: bytes
     task_id: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgCancelTask":
-        body = exact_fields(body, {"customer", "task_id"})
-        return cls(address_field(body, "customer"), _task_id(body))
-
-    @property
-    def signer(self) -> bytes:
-        return self.customer
-
-    def gas(self) -> int:
-        return GAS_TASK_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,20 +424,10 @@ class MsgConfirmTask(_Msg):
     """The customer accepts the delivered result: settle now instead of at the confirm deadline."""
 
     TYPE = "compute/confirm_task"
+    PARSERS = {"customer": address_field, "task_id": _task_id}
+    SIGNER = "customer"
     customer: bytes
     task_id: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgConfirmTask":
-        body = exact_fields(body, {"customer", "task_id"})
-        return cls(address_field(body, "customer"), _task_id(body))
-
-    @property
-    def signer(self) -> bytes:
-        return self.customer
-
-    def gas(self) -> int:
-        return GAS_TASK_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,25 +435,11 @@ class MsgAssignWorkers(_Msg):
     """The task's master node names the workers of its pool that will compute it."""
 
     TYPE = "compute/assign_workers"
+    PARSERS = {"master": address_field, "task_id": _task_id, "workers": _workers}
+    SIGNER = "master"
     master: bytes
     task_id: int
     workers: tuple[bytes, ...]
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgAssignWorkers":
-        body = exact_fields(body, {"master", "task_id", "workers"})
-        workers = body["workers"]
-        if not isinstance(workers, list) or not 1 <= len(workers) <= 16:
-            raise ErrInvalidMessage("field 'workers' must be a list of 1 to 16 addresses")
-        parsed = tuple(address_field({"worker": w}, "worker") for w in workers)
-        return cls(address_field(body, "master"), _task_id(body), parsed)
-
-    def to_body(self) -> dict:
-        return {"master": self.master, "task_id": self.task_id, "workers": list(self.workers)}
-
-    @property
-    def signer(self) -> bytes:
-        return self.master
 
     def gas(self) -> int:
         return GAS_TASK_STEP + 2_000 * len(self.workers)
@@ -465,21 +450,11 @@ class MsgCommitResult(_Msg):
     """A worker's commitment H(result hash, fuel, salt, worker) to the result it computed."""
 
     TYPE = "compute/commit_result"
+    PARSERS = {"worker": address_field, "task_id": _task_id, "commitment": hash_field}
+    SIGNER = "worker"
     worker: bytes
     task_id: int
     commitment: bytes
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgCommitResult":
-        body = exact_fields(body, {"worker", "task_id", "commitment"})
-        return cls(address_field(body, "worker"), _task_id(body), hash_field(body, "commitment"))
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_TASK_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,26 +462,14 @@ class MsgRevealResult(_Msg):
     """Open the commitment: the result hash, the fuel it took and the salt."""
 
     TYPE = "compute/reveal_result"
+    PARSERS = {"worker": address_field, "task_id": _task_id, "result_hash": hash_field, "fuel": uint_field,
+               "salt": hash_field}
+    SIGNER = "worker"
     worker: bytes
     task_id: int
     result_hash: bytes
     fuel: int
     salt: bytes
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgRevealResult":
-        body = exact_fields(body, {"worker", "task_id", "result_hash", "fuel", "salt"})
-        return cls(
-            address_field(body, "worker"), _task_id(body), hash_field(body, "result_hash"),
-            uint_field(body, "fuel"), hash_field(body, "salt"),
-        )
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_TASK_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +477,11 @@ class MsgRegisterWorker(_Msg):
     """Register the signer as a worker in ``master``'s pool, with its capabilities and a deposit."""
 
     TYPE = "compute/register_worker"
+    PARSERS = {"worker": address_field, "master": address_field, "cpu_cores": _bounded(2**32), "gpu": _bounded(2**32),
+               "ram_mb": _bounded(2**40), "storage_mb": _bounded(2**40), "slots": _bounded(255), "any_app": bool_field,
+               "deposit": amount_field}
+    SIGNER = "worker"
+    GAS = GAS_WORKER
     worker: bytes
     master: bytes
     cpu_cores: int
@@ -524,41 +492,16 @@ class MsgRegisterWorker(_Msg):
     any_app: bool
     deposit: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgRegisterWorker":
-        body = exact_fields(body, {f.name for f in fields(cls)})
-        return cls(
-            address_field(body, "worker"), address_field(body, "master"), uint_field(body, "cpu_cores", 2**32),
-            uint_field(body, "gpu", 2**32), uint_field(body, "ram_mb", 2**40), uint_field(body, "storage_mb", 2**40),
-            uint_field(body, "slots", 255), bool_field(body, "any_app"), amount_field(body, "deposit"),
-        )
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_WORKER
-
 
 @dataclass(frozen=True, slots=True)
 class MsgHeartbeat(_Msg):
     """The worker is online; it stays online for heartbeat_timeout_seconds."""
 
     TYPE = "compute/heartbeat"
+    PARSERS = {"worker": address_field}
+    SIGNER = "worker"
+    GAS = GAS_HEARTBEAT
     worker: bytes
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgHeartbeat":
-        body = exact_fields(body, {"worker"})
-        return cls(address_field(body, "worker"))
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_HEARTBEAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,20 +509,11 @@ class MsgTopUpDeposit(_Msg):
     """Add to the worker's deposit (after a slash brought it below the minimum, say)."""
 
     TYPE = "compute/top_up_deposit"
+    PARSERS = {"worker": address_field, "amount": amount_field}
+    SIGNER = "worker"
+    GAS = GAS_WORKER
     worker: bytes
     amount: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgTopUpDeposit":
-        body = exact_fields(body, {"worker", "amount"})
-        return cls(address_field(body, "worker"), amount_field(body, "amount"))
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_WORKER
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,16 +521,7 @@ class MsgUnregisterWorker(_Msg):
     """Leave the pool and take the deposit back; refused while the worker has running tasks."""
 
     TYPE = "compute/unregister_worker"
+    PARSERS = {"worker": address_field}
+    SIGNER = "worker"
+    GAS = GAS_WORKER
     worker: bytes
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgUnregisterWorker":
-        body = exact_fields(body, {"worker"})
-        return cls(address_field(body, "worker"))
-
-    @property
-    def signer(self) -> bytes:
-        return self.worker
-
-    def gas(self) -> int:
-        return GAS_WORKER

@@ -312,75 +312,47 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
 
     # -- amino query compute / apppool ---------------------------------------------------------------
 
-    def _query(ctx: CliContext, path: str):
-        result = ctx.rpc().abci_query(path)
-        if result.code:
-            raise click.ClickException(result.log)
-        value = decode(result.value) if result.value else None
-        emit(ctx.output if ctx.output == "json" else "text", value)
-
     @query_group.group("compute")
     def query_compute() -> None:
         """Tasks, workers, master node capacity, resource classes and prices."""
-
-    @query_compute.command("classes")
-    @pass_ctx
-    def q_classes(ctx):
-        """Resource classes with their current price (uamio per megafuel) and online capacity."""
-        _query(ctx, "/compute/classes")
-
-    @query_compute.command("prices")
-    @click.argument("class_name")
-    @pass_ctx
-    def q_prices(ctx, class_name):
-        """Price history of CLASS_NAME, one entry per price epoch."""
-        _query(ctx, f"/compute/prices/{class_name}")
-
-    @query_compute.command("params")
-    @pass_ctx
-    def q_params(ctx):
-        _query(ctx, "/compute/params")
-
-    @query_compute.command("task")
-    @click.argument("task_id", type=int)
-    @pass_ctx
-    def q_task(ctx, task_id):
-        _query(ctx, f"/compute/task/{task_id}")
-
-    @query_compute.command("worker")
-    @click.argument("address")
-    @pass_ctx
-    def q_worker(ctx, address):
-        _query(ctx, f"/compute/worker/{resolve_address(ctx, address)}")
-
-    @query_compute.command("workers")
-    @click.argument("master")
-    @pass_ctx
-    def q_workers(ctx, master):
-        """Workers registered in MASTER's pool."""
-        _query(ctx, f"/compute/workers/{resolve_address(ctx, master)}")
-
-    @query_compute.command("master")
-    @click.argument("operator")
-    @pass_ctx
-    def q_master(ctx, operator):
-        """Reputation counters and free capacity per class of a master node."""
-        _query(ctx, f"/compute/master/{resolve_address(ctx, operator)}")
 
     @query_group.group("apppool")
     def query_apppool() -> None:
         """Registered job applications."""
 
-    @query_apppool.command("apps")
-    @pass_ctx
-    def q_apps(ctx):
-        _query(ctx, "/apppool/apps")
+    # (group, command, path with {arg}, argument name or None, whether the argument is an address, help)
+    queries = [
+        (query_compute, "classes", "/compute/classes", None, False,
+         "Resource classes with their current price (uamio per megafuel) and online capacity."),
+        (query_compute, "prices", "/compute/prices/{arg}", "class_name", False, "Price history of a class, one entry per epoch."),
+        (query_compute, "params", "/compute/params", None, False, "The compute params."),
+        (query_compute, "task", "/compute/task/{arg}", "task_id", False, "One task, whatever its state."),
+        (query_compute, "worker", "/compute/worker/{arg}", "address", True, "A worker: capabilities, deposit, counters."),
+        (query_compute, "workers", "/compute/workers/{arg}", "master", True, "Workers registered in a master node's pool."),
+        (query_compute, "master", "/compute/master/{arg}", "operator", True,
+         "Reputation counters and free capacity per class of a master node."),
+        (query_apppool, "apps", "/apppool/apps", None, False, "Registered applications."),
+        (query_apppool, "app", "/apppool/app/{arg}", "module_hash", False, "One application by module hash (hex)."),
+    ]
 
-    @query_apppool.command("app")
-    @click.argument("module_hash")
-    @pass_ctx
-    def q_app(ctx, module_hash):
-        _query(ctx, f"/apppool/app/{module_hash}")
+    def add_query(group, name, path, argument, is_address, help_text) -> None:
+        def command(ctx: CliContext, **kwargs):
+            value = kwargs.get(argument) if argument else None
+            if is_address:
+                value = resolve_address(ctx, value)
+            result = ctx.rpc().abci_query(path.format(arg=value))
+            if result.code:
+                raise click.ClickException(result.log)
+            emit(ctx.output if ctx.output == "json" else "text", decode(result.value) if result.value else None)
+
+        command.__doc__ = help_text
+        command = pass_ctx(command)
+        if argument:
+            command = click.argument(argument)(command)
+        group.command(name)(command)
+
+    for spec in queries:
+        add_query(*spec)
 
     # -- services ---------------------------------------------------------------------------------
 
