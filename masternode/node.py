@@ -139,8 +139,12 @@ class Assigner:
         for task in waiting:
             if not (self.store.has(task["app_hash"]) and self.store.has(task["input_hash"])):
                 continue  # the customer has not uploaded yet
+            resource_class = classes.get(task["class_name"])
+            if resource_class is None:
+                log.warning("task %s asks for class %r, which the params no longer have", task["id"], task["class_name"])
+                continue
             app = self.chain.query_or_none(f"/apppool/app/{task['app_hash']}")
-            chosen = pick_workers(task, workers, classes[task["class_name"]], min_deposit, bool(app and app["verified"]))
+            chosen = pick_workers(task, workers, resource_class, min_deposit, bool(app and app["verified"]))
             if len(chosen) < task["needed"]:
                 log.info("task %s needs %d workers, %d eligible now", task["id"], task["needed"], len(chosen))
                 continue

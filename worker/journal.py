@@ -158,14 +158,16 @@ class Journal:
             self._entries[key] = entry
             return copy.deepcopy(entry)
 
-    def compact(self) -> None:
-        """Rewrite the file with one record per open entry; finished entries are forgotten.
+    def compact(self, keep: frozenset[int] | set[int] = frozenset()) -> None:
+        """Rewrite the file with one record per open entry, and per finished entry of a task in ``keep``;
+        the other finished entries are forgotten (get() returns None for them, as after a restart).
 
-        Call it when finished tasks are settled on chain: afterwards get()
-        returns None for them, exactly as after a restart.
+        Pass the tasks the chain still lists for this worker as ``keep``, so that a job given up on is
+        not taken up again.
         """
         with self._lock:
-            kept = {key: entry for key, entry in sorted(self._entries.items()) if entry["step"] not in FINAL_STEPS}
+            kept = {key: entry for key, entry in sorted(self._entries.items())
+                    if entry["step"] not in FINAL_STEPS or key[0] in keep}
             content = b"".join(_encode(entry) for entry in kept.values())
             with open(self._compact_path, "wb") as replacement:
                 replacement.write(content)

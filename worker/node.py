@@ -43,6 +43,7 @@ from worker.config import WorkerConfig
 from worker.journal import Journal
 
 log = logging.getLogger("amino.worker")
+COMPACT_EVERY = 500  # passes between journal compactions
 ROUND = 0  # a worker takes part in a task at most once (the chain excludes it after a miss)
 LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
 
@@ -83,7 +84,7 @@ class Worker:
         self.home = Path(config.home)
         (self.home / "results").mkdir(parents=True, exist_ok=True)
         self.journal = Journal(self.home / "journal.jsonl")
-        self.journal.compact()  # finished entries are history; keep the file small across restarts
+        self.passes = 0
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
@@ -156,10 +157,17 @@ class Worker:
         for job in jobs:
             if self.stop_event.is_set():
                 return
-            self.process(job)
+            try:
+                self.process(job)
+            except Exception as exc:  # one bad job (a refused tx, a bad blob) must not starve the others
+                self.status.error(f"task {job['task_id']}: {exc}")
+                log.warning("task %s: %s", job["task_id"], exc)
         for entry in self.journal.open_entries():
             if entry["task"] not in live:
                 self.finish(entry)
+        self.passes += 1
+        if self.passes % COMPACT_EVERY == 0:
+            self.journal.compact(keep=live)  # forget finished jobs, but not ones given up on that are still live
         self.status.set_phase(None, "idle")
 
     def process(self, job: dict) -> None:
@@ -258,8 +266,11 @@ class Worker:
         outcome = "gone"
         if task is not None:
             mine = next((p for p in task["participants"] if p["worker"] == self.address), None)
-            if entry["step"] == "revealed" and task["result_hash"]:
-                self.upload(task_id, entry)  # revealed but the upload did not get through before a restart
+            revealed = mine is not None and mine["status"] == "revealed" and \
+                mine["result_hash"] == entry["data"].get("result_hash")
+            if entry["step"] != "uploaded" and revealed and task["result_hash"]:
+                # revealed on chain (maybe in a tx whose inclusion we never saw) but not uploaded yet
+                self.upload(task_id, entry)
             if mine is not None and task["result_hash"]:
                 outcome = "accepted" if mine["result_hash"] == task["result_hash"] else "outvoted"
             else:

@@ -1,0 +1,472 @@
+"""The worker service without CometBFT: a job from fetch to upload, restarts at every step, and the status display.
+
+The chain is a FakeChain (the compute views, simple handler effects); the
+master node is a FakeMaster behind httpx.MockTransport whose job list comes
+from the real MasterChainView. Jobs run for real: the hash_chain example
+module in the sandbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+from chain_modules.common.address import decode_address
+from chain_modules.compute.types import (
+    COMMITTING,
+    DELIVERED,
+    REVEALING,
+    MsgCommitResult,
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgRevealResult,
+    MsgTopUpDeposit,
+    commitment,
+)
+from client.chain import ChainError
+from wasm_jobs import abi
+from wasm_jobs.examples import EXAMPLES, build
+from wasm_jobs.runner import JobOutcome
+from worker import node as worker_node
+from worker.config import WorkerConfig, load_config
+from worker.node import LIE_SUFFIX, Worker
+from worker.status import render
+from tests.services.fakes import Crash, FakeChain, FakeMaster, participant
+from tests.support import make_key
+
+MASTER = make_key("services-master").bech32
+WORKER = make_key("services-worker").bech32
+OTHER_WORKER = make_key("services-other-worker").bech32
+MASTER_URL = "http://master.test"
+MODULE = build("hash_chain")
+_, REFERENCE, SAMPLE_INPUT = EXAMPLES["hash_chain"]
+EXPECTED_OUTPUT = REFERENCE(SAMPLE_INPUT)
+EXPECTED_HASH = hashlib.sha256(EXPECTED_OUTPUT).digest()
+TASK_MAX_FUEL = 10_000_000
+
+
+@dataclass
+class Setup:
+    chain: FakeChain  # the master's client; the worker signs with chain.as_signer(WORKER)
+    master: FakeMaster
+    config: WorkerConfig
+    app_hash: str
+    input_hash: str
+
+    def new_task(self, *others: str, state: str = COMMITTING, max_fuel: int = TASK_MAX_FUEL) -> int:
+        """A task assigned to this worker (and ``others``), waiting for commitments."""
+        for address in (WORKER, *others):
+            self.chain.update_worker(address, running=self.chain.get_worker(address).running + 1)
+        return self.chain.add_task(MASTER, self.app_hash, self.input_hash, input_size=len(SAMPLE_INPUT), state=state,
+                                   replicas=1 + len(others), max_fuel=max_fuel,
+                                   participants=tuple(participant(a) for a in (WORKER, *others)))
+
+    def new_worker(self, **config_changes) -> Worker:
+        """A worker process on the same home directory (a restart, when one ran before)."""
+        worker = Worker(dataclasses.replace(self.config, **config_changes), self.chain.as_signer(WORKER))
+        worker.http = self.master.client()
+        return worker
+
+    def journal_records(self) -> list[dict]:
+        path = self.config.home / "journal.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Setup:
+    chain = FakeChain(MASTER)
+    master = FakeMaster(chain)
+    chain.add_worker(WORKER, MASTER, slots=4, deposit=5_000)
+    chain.add_worker(OTHER_WORKER, MASTER, slots=4, deposit=5_000)
+    config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, max_fuel=TASK_MAX_FUEL, max_memory_mb=64,
+                          wall_timeout_seconds=20.0, deposit=5_000, poll_seconds=0.01)
+    return Setup(chain, master, config, master.add_blob(MODULE), master.add_blob(SAMPLE_INPUT))
+
+
+class OnePass(threading.Event):
+    """A stop event that stops Worker.run after its first pass (run waits on it between passes)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def run_one_pass(worker: Worker) -> None:
+    """One pass of the worker's own loop, with its error handling."""
+    worker.stop_event = OnePass()
+    worker.run()
+
+
+def crash_on(msg_type: type):
+    def hook(signer: str, msgs: list) -> None:
+        if any(isinstance(m, msg_type) for m in msgs):
+            raise Crash(msg_type.__name__)
+    return hook
+
+
+def opens(reveal: MsgRevealResult, committed: MsgCommitResult) -> bool:
+    return commitment(reveal.result_hash, reveal.fuel, reveal.salt, reveal.worker) == committed.commitment
+
+
+def blob_requests(master: FakeMaster) -> list[str]:
+    return [path for method, path in master.requests if method == "GET" and path.startswith("/v1/blobs/")]
+
+
+# -- a job from start to end --------------------------------------------------------------------------
+
+
+def test_a_job_is_computed_journaled_committed_revealed_and_uploaded(setup: Setup) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+    journal_at_commit: list[list[dict]] = []
+    setup.chain.world.before_send.append(
+        lambda signer, msgs: journal_at_commit.append(setup.journal_records())
+        if any(isinstance(m, MsgCommitResult) for m in msgs) else None)
+
+    worker.step()  # fetch, run, journal, commit
+
+    [computed] = journal_at_commit[0]  # the journal held exactly the computed record when the commit went out
+    assert computed["task"] == task_id and computed["step"] == "computed"
+    data = computed["data"]
+    assert data["result_hash"] == EXPECTED_HASH.hex() and data["status"] == abi.STATUS_OK and data["fuel"] > 0
+    assert Path(data["output_path"]).read_bytes() == EXPECTED_OUTPUT
+    [commit] = setup.chain.sent_msgs(MsgCommitResult)
+    expected = commitment(EXPECTED_HASH, data["fuel"], bytes.fromhex(data["salt"]), decode_address(WORKER))
+    assert commit == MsgCommitResult(decode_address(WORKER), task_id, expected)
+    assert setup.chain.get_task(task_id).state == REVEALING
+    assert worker.journal.get(task_id, 0)["step"] == "committed"
+
+    worker.step()  # reveal and upload
+
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert reveal == MsgRevealResult(decode_address(WORKER), task_id, EXPECTED_HASH, data["fuel"], bytes.fromhex(data["salt"]))
+    assert setup.master.uploads == [(EXPECTED_HASH.hex(), EXPECTED_OUTPUT)]
+    assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}
+    assert setup.chain.get_task(task_id).state == DELIVERED
+    assert worker.journal.get(task_id, 0)["step"] == "uploaded"
+
+    worker.step()  # the task left the worker's list: close the entry and free the disk
+
+    assert worker.journal.get(task_id, 0)["step"] == "done"
+    assert worker.status.history == [(task_id, "accepted", data["fuel"], EXPECTED_HASH.hex()[:16])]
+    assert not Path(data["output_path"]).exists()
+    assert len(setup.chain.sent) == 2  # one commit, one reveal, nothing else
+
+
+def test_a_lying_worker_commits_and_uploads_a_different_result(setup: Setup) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker(lie=True)
+
+    worker.step()
+    worker.step()
+
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert reveal.task_id == task_id
+    assert reveal.result_hash != EXPECTED_HASH
+    assert reveal.result_hash == hashlib.sha256(EXPECTED_OUTPUT + LIE_SUFFIX).digest()
+    assert setup.master.uploads == [(reveal.result_hash.hex(), EXPECTED_OUTPUT + LIE_SUFFIX)]
+
+
+def test_a_worker_waits_for_the_other_commitments_before_revealing(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER)
+    worker = setup.new_worker()
+
+    worker.step()
+    worker.step()
+    assert setup.chain.get_task(task_id).state == COMMITTING
+    assert len(setup.chain.sent_msgs(MsgCommitResult)) == 1 and setup.chain.sent_msgs(MsgRevealResult) == []
+
+    setup.chain.as_signer(OTHER_WORKER).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+    worker.step()
+
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert reveal.result_hash == EXPECTED_HASH
+    assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}  # a revealed hash is accepted before delivery
+
+    worker.step()  # still revealing, waiting for the other worker: nothing more to send
+    assert len(setup.chain.attempted_msgs(MsgRevealResult)) == 1 and len(setup.master.uploads) == 1
+
+
+# -- restarts ------------------------------------------------------------------------------------------
+
+
+def test_after_a_crash_before_the_commit_the_restarted_worker_commits_the_journaled_result(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id = setup.new_task()
+    first = setup.new_worker()
+    setup.chain.world.before_send.append(crash_on(MsgCommitResult))
+    with pytest.raises(Crash):
+        first.step()
+    first.journal.close()
+    data = first.journal.get(task_id, 0)["data"]
+    assert setup.chain.sent_msgs() == []
+    setup.chain.world.before_send.clear()
+    runs: list[int] = []
+    real_run = worker_node.run_sandboxed
+    monkeypatch.setattr(worker_node, "run_sandboxed", lambda *args: runs.append(1) or real_run(*args))
+
+    second = setup.new_worker()
+    second.step()
+
+    assert runs == []  # not computed again, so no second salt
+    [commit] = setup.chain.sent_msgs(MsgCommitResult)
+    assert commit.commitment == commitment(EXPECTED_HASH, data["fuel"], bytes.fromhex(data["salt"]), decode_address(WORKER))
+
+
+def test_after_a_crash_after_the_commit_the_restarted_worker_reveals_with_the_journaled_salt(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER)
+    first = setup.new_worker()
+    setup.chain.world.after_send.append(crash_on(MsgCommitResult))  # the chain has the commit, the journal does not
+    with pytest.raises(Crash):
+        first.step()
+    first.journal.close()
+    setup.chain.world.after_send.clear()
+    assert first.journal.get(task_id, 0)["step"] == "computed"
+
+    second = setup.new_worker()
+    second.step()  # the chain shows the commit: nothing to send while the other worker commits
+    assert len(setup.chain.attempted_msgs(MsgCommitResult)) == 1
+
+    setup.chain.as_signer(OTHER_WORKER).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+    second.step()
+
+    assert len(setup.chain.attempted_msgs(MsgCommitResult)) == 2  # the first worker's, then the other worker's
+    [commit] = [m for m in setup.chain.sent_msgs(MsgCommitResult) if m.worker == decode_address(WORKER)]
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert opens(reveal, commit)
+    assert reveal.salt.hex() == first.journal.get(task_id, 0)["data"]["salt"]
+    assert setup.chain.get_task(task_id).participant(decode_address(WORKER)).status == "revealed"
+
+
+def test_after_a_crash_between_reveal_and_upload_the_restarted_worker_uploads_when_the_task_leaves_its_list(
+    setup: Setup,
+) -> None:
+    task_id = setup.new_task()
+    first = setup.new_worker()
+
+    def crash_on_upload(request: httpx.Request) -> None:
+        if request.method == "PUT":
+            raise Crash("upload")
+
+    setup.master.before_request.append(crash_on_upload)
+    first.step()
+    with pytest.raises(Crash):
+        first.step()
+    first.journal.close()
+    setup.master.before_request.clear()
+    assert first.journal.get(task_id, 0)["step"] == "revealed"
+    assert setup.master.stored == {}
+    assert setup.chain.get_task(task_id).state == DELIVERED
+
+    second = setup.new_worker()
+    second.step()
+
+    assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}
+    assert second.journal.get(task_id, 0)["step"] == "done"
+    assert second.status.history[-1][:2] == (task_id, "accepted")
+    assert len(setup.chain.sent_msgs(MsgRevealResult)) == 1
+
+
+
+def test_after_a_crash_while_the_reveal_was_being_included_the_restarted_worker_still_uploads(setup: Setup) -> None:
+    task_id = setup.new_task()
+    first = setup.new_worker()
+    first.step()
+    setup.chain.world.after_send.append(crash_on(MsgRevealResult))
+    with pytest.raises(Crash):
+        first.step()
+    first.journal.close()
+    setup.chain.world.after_send.clear()
+    assert setup.chain.get_task(task_id).state == DELIVERED  # the chain counted the reveal
+
+    second = setup.new_worker()
+    second.step()
+
+    assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}
+
+
+# -- jobs the worker refuses or cannot run -----------------------------------------------------------
+
+
+def timed_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    runs: list[int] = []
+
+    def run_sandboxed(*args) -> JobOutcome:
+        runs.append(1)
+        return JobOutcome(abi.STATUS_TIMEOUT, b"", 0, "wall clock limit of 20s")
+
+    monkeypatch.setattr(worker_node, "run_sandboxed", run_sandboxed)
+    return runs
+
+
+def test_a_job_that_times_out_is_abandoned_and_not_run_again(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = timed_out(monkeypatch)
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+
+    worker.step()
+    worker.step()
+
+    assert runs == [1]
+    entry = worker.journal.get(task_id, 0)
+    assert entry["step"] == "abandoned" and "timeout" in entry["data"]["reason"]
+    assert setup.chain.world.attempts == []
+    assert any("timeout" in error for error in worker.status.errors)
+
+
+
+def test_a_job_that_timed_out_is_not_run_again_after_a_restart(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = timed_out(monkeypatch)
+    setup.new_task()
+    first = setup.new_worker()
+    first.step()
+    first.journal.close()
+
+    setup.new_worker().step()
+
+    assert runs == [1]
+
+
+def test_a_job_above_the_fuel_limit_is_abandoned_without_downloading(setup: Setup) -> None:
+    task_id = setup.new_task(max_fuel=TASK_MAX_FUEL + 1)
+    worker = setup.new_worker()
+
+    worker.step()
+    worker.step()
+
+    assert worker.journal.get(task_id, 0)["step"] == "abandoned"
+    assert blob_requests(setup.master) == []
+    assert setup.chain.world.attempts == []
+    assert len(worker.status.errors) == 1 and "max_fuel" in worker.status.errors[0]
+
+
+def test_a_blob_that_does_not_match_its_hash_is_not_run_or_committed(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    task_id = setup.new_task()
+    setup.master.blobs[setup.input_hash] = SAMPLE_INPUT + b"tampered"
+    runs = timed_out(monkeypatch)
+    worker = setup.new_worker()
+
+    run_one_pass(worker)
+
+    assert runs == []
+    assert setup.chain.world.attempts == []
+    assert worker.journal.get(task_id, 0) is None
+    assert any("does not match its hash" in error for error in worker.status.errors)
+
+
+
+def test_a_failing_job_does_not_keep_the_worker_from_revealing_another(setup: Setup) -> None:
+    bad_input = b"an input the master serves corrupted"
+    bad_hash = hashlib.sha256(bad_input).hexdigest()
+    setup.master.blobs[bad_hash] = b"corrupted"
+    setup.chain.update_worker(WORKER, running=2)
+    broken = setup.chain.add_task(MASTER, setup.app_hash, bad_hash, input_size=len(bad_input), state="allocated")
+    good = setup.new_task()
+    worker = setup.new_worker()
+    worker.step()  # commits the good task; it moves to revealing
+    assert setup.chain.get_task(good).state == REVEALING
+    setup.chain.update_task(broken, state=COMMITTING, participants=(participant(WORKER),))  # ordered first by id
+
+    run_one_pass(worker)
+
+    assert [m.task_id for m in setup.chain.sent_msgs(MsgRevealResult)] == [good]
+
+
+# -- registration and heartbeats ------------------------------------------------------------------------
+
+
+def test_ensure_registered_registers_with_the_configured_capabilities(setup: Setup, tmp_path: Path) -> None:
+    newcomer = make_key("services-newcomer").bech32
+    config = dataclasses.replace(setup.config, home=tmp_path / "newcomer", cpu_cores=4, gpu=1, ram_mb=8_192,
+                                 storage_mb=20_000, slots=3, any_app=True, deposit=7_000)
+    worker = Worker(config, setup.chain.as_signer(newcomer))
+
+    record = worker.ensure_registered(MASTER)
+
+    assert setup.chain.sent_msgs() == [MsgRegisterWorker(decode_address(newcomer), decode_address(MASTER), 4, 1, 8_192,
+                                                         20_000, 3, True, 7_000)]
+    assert record["address"] == newcomer and record["deposit"] == 7_000
+    assert (worker.status.master, worker.status.slots, worker.status.deposit) == (MASTER, 3, 7_000)
+
+
+def test_ensure_registered_keeps_a_registration_and_refuses_another_masters_pool(setup: Setup) -> None:
+    worker = setup.new_worker()
+    assert worker.ensure_registered(MASTER)["master"] == MASTER
+    with pytest.raises(ChainError, match="unregister it first"):
+        worker.ensure_registered(OTHER_WORKER)
+    assert setup.chain.world.attempts == []
+
+
+def test_heartbeat_tops_the_deposit_up_to_the_configured_amount(setup: Setup) -> None:
+    setup.chain.update_worker(WORKER, deposit=3_500, online=False)
+    worker = setup.new_worker()
+
+    worker.heartbeat()
+
+    assert [attempt.msgs for attempt in setup.chain.sent] == [
+        [MsgHeartbeat(decode_address(WORKER)), MsgTopUpDeposit(decode_address(WORKER), 1_500)]]
+    assert setup.chain.get_worker(WORKER).deposit == 5_000
+    assert worker.status.deposit == 5_000 and worker.status.online
+
+
+@pytest.mark.parametrize("deposit", [5_000, 9_000])
+def test_heartbeat_sends_no_top_up_at_or_above_the_configured_deposit(setup: Setup, deposit: int) -> None:
+    setup.chain.update_worker(WORKER, deposit=deposit)
+    worker = setup.new_worker()
+
+    worker.heartbeat()
+
+    assert [attempt.msgs for attempt in setup.chain.sent] == [[MsgHeartbeat(decode_address(WORKER))]]
+    assert worker.status.deposit == deposit
+
+
+# -- configuration and the status display ----------------------------------------------------------------
+
+
+def test_a_worker_runs_from_a_loaded_config_file(setup: Setup, tmp_path: Path) -> None:
+    path = tmp_path / "worker.toml"
+    path.write_text(f'home = "node"\nmaster_url = "{MASTER_URL}"\nmax_fuel = {TASK_MAX_FUEL}\nwall_timeout_seconds = 20\n')
+    config = load_config(path)
+    assert config.home == tmp_path / "node"
+    task_id = setup.new_task()
+    worker = Worker(config, setup.chain.as_signer(WORKER))
+    worker.http = setup.master.client()
+
+    worker.step()
+
+    assert (tmp_path / "node" / "journal.jsonl").exists()
+    assert [m.task_id for m in setup.chain.sent_msgs(MsgCommitResult)] == [task_id]
+
+
+def rendered(worker: Worker) -> str:
+    console = Console(record=True, width=200)
+    console.print(render(worker))
+    return console.export_text()
+
+
+def test_render_shows_the_address_the_phase_and_the_current_task(setup: Setup) -> None:
+    worker = setup.new_worker()
+    worker.ensure_registered(MASTER)
+    worker.status.set_phase(42, "running")
+
+    text = rendered(worker)
+
+    assert WORKER in text and MASTER in text
+    assert "running" in text and "42" in text
+    assert "LYING" not in text
+
+
+def test_render_shows_the_lying_banner_when_lie_is_set(setup: Setup) -> None:
+    text = rendered(setup.new_worker(lie=True))
+
+    assert "LYING" in text and "wrong results" in text
+    assert WORKER in text and "idle" in text
