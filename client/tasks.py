@@ -166,6 +166,18 @@ class TaskClient:
 
     # -- the whole flow ----------------------------------------------------------------------
 
+    def start(self, module: bytes, input_data: bytes, class_name: str = "small", replicas: int = 1,
+              max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, name: str | None = None) -> dict:
+        """Register the app if needed, submit, wait for allocation and upload; returns the task view."""
+        module_hash = sha256(module)
+        if self.app(module_hash) is None:
+            self.register_app(module, name or f"app-{module_hash.hex()[:8]}")
+        task_id = self.submit(module_hash, input_data, class_name, replicas, max_fuel, timeout)
+        task = self.wait(task_id, ("allocated",), timeout + 30)
+        if task["state"] == "allocated":
+            self.upload(task_id, module, input_data)
+        return task
+
     def run(self, module: bytes, input_data: bytes, class_name: str = "small", replicas: int = 1,
             max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, name: str | None = None,
             confirm: bool = True, wait_seconds: float | None = None) -> RunSummary:
@@ -179,7 +191,16 @@ class TaskClient:
         if task["state"] in FINAL_STATES:
             return self._summary(task, b"")
         self.upload(task_id, module, input_data)
-        task = self.wait(task_id, ("delivered",), limit)
+        uploaded_to = task["master"]
+        deadline = time.monotonic() + limit
+        while True:  # a master that misses its assign deadline loses the task: upload again to the next one
+            task = self.wait(task_id, ("delivered", "allocated"), max(1.0, deadline - time.monotonic()))
+            if task["state"] == "allocated" and task["master"] != uploaded_to and task["master"]:
+                self.upload(task_id, module, input_data)
+                uploaded_to = task["master"]
+            elif task["state"] != "allocated" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if task["state"] != "delivered":
             return self._summary(task, b"")
         output = self.result(task_id)

@@ -44,7 +44,8 @@ class ComputeServices:
     # -- addresses and ports ------------------------------------------------------------------
 
     def master_port(self, name: str = MASTER) -> int:
-        return self.net.base_port + 90 + int(name.removeprefix("master") or 0)
+        """base+95 for master0, +96 for master1...: above the ports of the first nine nodes (base+10*I..+3)."""
+        return self.net.base_port + 95 + int(name.removeprefix("master") or 0)
 
     def master_url(self, name: str = MASTER) -> str:
         return f"http://127.0.0.1:{self.master_port(name)}"
@@ -131,7 +132,7 @@ class ComputeServices:
         path.write_text(
             f'key_name = "{name}"\nmaster_url = "{self.master_url(master)}"\nrpc_url = "{self.net.rpc_url(node)}"\n'
             f'chain_id = "{self.net.chain_id}"\nhome = "{directory}"\nslots = 1\ncpu_cores = 2\ngpu = 0\n'
-            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 256\nmax_fuel = {10**12}\nwall_timeout_seconds = 30\n"
+            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 2048\nmax_fuel = {10**12}\nwall_timeout_seconds = 30\n"
             f"heartbeat_seconds = 5\npoll_seconds = 1\ndeposit = {100 * UAMIO_PER_AMIO}\n"
             f"any_app = {'true' if any_app else 'false'}\nlie = {'true' if lie else 'false'}\n"
         )
@@ -166,8 +167,8 @@ class ComputeServices:
     def stop_worker(self, name: str, hard: bool = False) -> None:
         stop_in(self.directory(name), "worker", hard)
 
-    def stop_master(self, hard: bool = False) -> None:
-        stop_in(self.directory(MASTER), "master", hard)
+    def stop_master(self, name: str = MASTER, hard: bool = False) -> None:
+        stop_in(self.directory(name), "master", hard)
 
     def up(self, workers: list[str] | None = None) -> None:
         try:
@@ -179,9 +180,11 @@ class ComputeServices:
             self.start_worker(name)
 
     def down(self) -> None:
-        for name in WORKERS:
-            self.stop_worker(name)
-        self.stop_master()
+        """Stop every worker and master node service of this localnet, the extra ones included."""
+        for directory in sorted(self.net.home.glob("worker*")):
+            self.stop_worker(directory.name)
+        for directory in sorted(self.net.home.glob("master*")):
+            self.stop_master(directory.name)
 
     def wait_master_active(self, name: str = MASTER, timeout: float = 120.0) -> None:
         """Until the staking epoch elects the master node (only active master nodes receive tasks)."""

@@ -51,7 +51,7 @@ from masternode.blobstore import (
     check_digest,
 )
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = 8700
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,8 @@ class MasterChainView:
         for fresh in (False, True):
             for task in self.open_tasks(fresh):
                 if wanted == task["app_hash"]:
-                    return self._max_module_bytes()
+                    app = self.chain.query_or_none(f"/apppool/app/{wanted}")
+                    return app["module_size"] if app else self._max_module_bytes()
                 if wanted == task["input_hash"]:
                     return task["input_size"]
                 if wanted == task["result_hash"] or any(p["result_hash"] == wanted for p in task["participants"]):

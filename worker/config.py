@@ -31,7 +31,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class WorkerConfig:
     key_name: str = "worker"
-    master_url: str = "http://127.0.0.1:8000"
+    master_url: str = "http://127.0.0.1:8700"
     rpc_url: str = "http://127.0.0.1:26657"
     chain_id: str = "amino-localnet"
     home: Path = DEFAULT_HOME
@@ -43,7 +43,7 @@ class WorkerConfig:
     storage_mb: int = 1024
     # Limits on the jobs this worker accepts and runs.
     max_fuel: int = 10_000_000_000
-    max_memory_mb: int = 256
+    max_memory_mb: int = 4096  # the largest class memory this worker accepts (the class sets the limit)
     wall_timeout_seconds: float = 60.0
     max_blob_bytes: int = 64 * 1024 * 1024
     any_app: bool = False

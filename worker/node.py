@@ -43,6 +43,7 @@ from worker.config import WorkerConfig
 from worker.journal import Journal
 
 log = logging.getLogger("amino.worker")
+WASM32_MAX_MB = 4096  # a 32-bit WebAssembly memory cannot grow past 4 GiB
 COMPACT_EVERY = 500  # passes between journal compactions
 ROUND = 0  # a worker takes part in a task at most once (the chain excludes it after a miss)
 LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
@@ -85,6 +86,7 @@ class Worker:
         (self.home / "results").mkdir(parents=True, exist_ok=True)
         self.journal = Journal(self.home / "journal.jsonl")
         self.passes = 0
+        self._classes: dict[str, dict] = {}
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
@@ -195,12 +197,18 @@ class Worker:
             self.status.error(f"task {task_id}: {reason}")
             self.journal.record(task_id, ROUND, "abandoned", reason=reason)
             return None
+        memory_mb = min(self.class_ram_mb(job["class_name"]), WASM32_MAX_MB)
+        if memory_mb > self.config.max_memory_mb:
+            reason = f"class {job['class_name']} needs {memory_mb} MiB, above this worker's max_memory_mb"
+            self.status.error(f"task {task_id}: {reason}")
+            self.journal.record(task_id, ROUND, "abandoned", reason=reason)
+            return None
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"])
         data = self.download(job["input_hash"])
         self.status.set_phase(task_id, "running")
-        outcome = run_sandboxed(module, data, job["max_fuel"], self.config.max_memory_mb * 1024 * 1024,
-                                self.config.wall_timeout_seconds)
+        # the memory limit comes from the task's class, not from this worker, so honest workers agree on traps
+        outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, self.config.wall_timeout_seconds)
         try:
             result = canonical_result(outcome)
         except ValueError:
@@ -219,6 +227,11 @@ class Worker:
         self.status.last_fuel = outcome.fuel_used
         self.status.last_result = outcome.status
         return self.journal.get(task_id, ROUND)
+
+    def class_ram_mb(self, class_name: str) -> int:
+        if class_name not in self._classes:
+            self._classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
+        return self._classes[class_name]["ram_mb"]
 
     def download(self, digest: str) -> bytes:
         response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/blobs/{digest}")

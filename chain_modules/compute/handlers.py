@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.apppool import state as apppool_state
+from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
 from chain_modules.common.context import BlockContext
@@ -97,7 +97,7 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
         raise ErrInputTooLarge(f"input_size must be between 1 and {params.max_input_bytes} bytes, got {msg.input_size}")
     if not params.min_task_seconds <= msg.timeout <= params.max_task_seconds:
         raise ErrInvalidTimeout(f"timeout must be between {params.min_task_seconds}s and {params.max_task_seconds}s, got {msg.timeout}s")
-    app = apppool_state.get_app(state, msg.app_hash)
+    app = apppool_api.get_app(state, msg.app_hash)
     if app is None:
         raise ErrUnknownApp(f"module {msg.app_hash.hex()} is not registered in the application pool")
     if app.classes and msg.class_name not in app.classes:
@@ -187,7 +187,7 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
         raise ErrInvalidAssignment("the same worker appears twice")
     if len(msg.workers) != task.needed():
         raise ErrInvalidAssignment(f"task {task.id} needs {task.needed()} workers, got {len(msg.workers)}")
-    app = apppool_state.get_app(state, task.app_hash)
+    app = apppool_api.get_app(state, task.app_hash)
     verified = app is not None and app.verified
     for address in msg.workers:
         _check_eligible(state, ctx, params, task, address, verified)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from chain_modules.apppool import state as apppool_state
+from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
 from chain_modules.common.context import BlockContext
@@ -38,7 +38,6 @@ from chain_modules.compute.types import (
     cost,
 )
 from chain_modules.staking import api as staking_api
-from chain_modules.staking import state as staking_state
 
 
 def _seeded(ctx: BlockContext, *parts: bytes) -> int:
@@ -92,7 +91,7 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
                   masters: list[bytes]) -> bytes | None:
     """The active master with room for ``target`` workers of the task's class that may run its app: most free
     slots x reputation, ties broken by a seeded hash of (task, master)."""
-    app = apppool_state.get_app(state, task.app_hash)
+    app = apppool_api.get_app(state, task.app_hash)
     verified = app is not None and app.verified
     best: tuple | None = None
     for master in masters:
@@ -121,7 +120,7 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
             break
     if not queue:
         return
-    masters = [m for m in staking_state.iter_active_masters(state)]
+    masters = [m for m in staking_api.iter_active_masters(state)]
     for task_id in queue:
         task = st.get_task(state, task_id)
         assert task is not None and task.state == SUBMITTED
@@ -217,19 +216,34 @@ def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str
                           fuel=task.fuel_used))
 
 
+def responsible_master(task: Task) -> bytes:
+    """The master whose pool holds the task: it assigned workers that are still on it. A master that has not
+    assigned may never have received the module and input (the chain cannot see uploads), so it is not charged;
+    missing its assign deadline costs it the task and reputation instead."""
+    return task.master if task.master and task.participants else b""
+
+
+def compensation_bps(state: StateWrite, params: ComputeParams, master: bytes, escrow: int) -> int:
+    """master_compensation_bps of the master's stake, but never more than the task's escrow: the compensation
+    must not be worth more than the task, or failing tasks on purpose would pay."""
+    candidate = staking_api.get_candidate(state, master)
+    if candidate is None or candidate.tokens == 0:
+        return 0
+    return min(params.master_compensation_bps, escrow * BPS // candidate.tokens)
+
+
 def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str) -> None:
     """Refund the escrow in full; the responsible master's bond (and its sponsor's) pays a compensation."""
+    responsible = responsible_master(task)
     _release_all(state, params, task)
     if task.state == SUBMITTED:
         st.dequeue(state, task.id)
     if task.state == ALLOCATED and task.master:
         st.bump_master(state, task.master, pending=-task.needed())
-    responsible = task.master or (task.excluded_masters[-1] if task.excluded_masters else b"")
     compensation = 0
     if responsible:
-        master_cut, sponsor_cut = staking_api.slash_master_node(
-            state, ctx, responsible, params.master_compensation_bps, task.customer
-        )
+        fraction = compensation_bps(state, params, responsible, task.escrow)
+        master_cut, sponsor_cut = staking_api.slash_master_node(state, ctx, responsible, fraction, task.customer)
         compensation = master_cut + sponsor_cut
         st.bump_master(state, responsible, failed=1, compensations=1)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
@@ -271,10 +285,11 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
 
 def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
     """The master did not assign in time: count its failure and queue the task for another master."""
+    st.bump_master(state, task.master, failed=1)
     if task.reallocations >= params.max_reallocations:
         fail(state, ctx, params, task, task, "no master node assigned workers in time")
         return
-    st.bump_master(state, task.master, pending=-task.needed(), failed=1)
+    st.bump_master(state, task.master, pending=-task.needed())
     _release_all(state, params, task)
     base = task.replicas + (1 if task.audit else 0)
     updated = task.with_(state=SUBMITTED, master=b"", participants=(), target=base, extra=0, step_deadline=0,

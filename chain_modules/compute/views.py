@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.apppool import state as apppool_state
+from chain_modules.apppool import api as apppool_api
 from chain_modules.apppool.types import App
 from chain_modules.common.address import encode_address
 from chain_modules.common.state import StateRead
@@ -92,11 +92,14 @@ def worker_view(worker: Worker, now: int) -> dict:
 
 
 def workers_of(state: StateRead, master: bytes, now: int) -> list[dict]:
+    """The first MAX_LIST workers of a master's pool, by address."""
     views = []
     for address in st.iter_worker_addresses_of(state, master):
         worker = st.get_worker(state, address)
         assert worker is not None
         views.append(worker_view(worker, now))
+        if len(views) >= MAX_LIST:
+            break
     return views
 
 
@@ -147,4 +150,4 @@ def app_view(app: App) -> dict:
 
 
 def apps_view(state: StateRead) -> list[dict]:
-    return [app_view(app) for app in apppool_state.iter_apps(state)][:MAX_LIST]
+    return [app_view(app) for app in apppool_api.iter_apps(state)][:MAX_LIST]

@@ -47,6 +47,7 @@ __all__ = [
     "min_master_bond",
     "set_active_workers",
     "is_active_master",
+    "iter_active_masters",
 ]
 
 
@@ -69,6 +70,11 @@ def set_active_workers(state: StateWrite, count: int) -> None:
 
 def is_active_master(state: StateRead, operator: bytes) -> bool:
     return st.is_active_master(state, operator)
+
+
+def iter_active_masters(state: StateRead):
+    """Operators of the active master nodes, in address order."""
+    return st.iter_active_masters(state)
 
 
 def delegation_tokens(state: StateRead, delegator: bytes, operator: bytes) -> int:

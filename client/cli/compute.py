@@ -99,7 +99,8 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @with_task_options
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write the verified output (default: MODULE name + .out).")
-    @click.option("--wait", is_flag=True, default=True, help="Wait for the result (the default).")
+    @click.option("--wait/--no-wait", default=True, show_default=True,
+                  help="Wait for the verified result; --no-wait returns once the job is uploaded to the master node.")
     @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
     @pass_ctx
     def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
@@ -109,6 +110,14 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
 
         tasks = _tasks(ctx, key)
         module_bytes, data = _read(module, "module"), _read(input_path, "input")
+        if not wait:
+            try:
+                view = tasks.start(module_bytes, data, class_name, replicas, max_fuel, timeout, name=module.stem)
+            except Exception as exc:
+                _fail(exc)
+            emit(ctx.output, {"task_id": view["id"], "state": view["state"], "master": view["master"],
+                              "next": f"amino task status {view['id']}; amino task result {view['id']} --out FILE"})
+            return
         try:
             summary = tasks.run(module_bytes, data, class_name, replicas, max_fuel, timeout, name=module.stem,
                                 confirm=not no_confirm)
@@ -148,7 +157,7 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
             task_id = tasks.submit(module_hash, data, class_name, replicas, max_fuel, timeout)
         except Exception as exc:
             _fail(exc)
-        emit(ctx.output, {"task_id": task_id, "next": f"amino task upload {task_id} {module} {input_path} --from {key}"})
+        emit(ctx.output, {"task_id": task_id, "next": f"amino task upload {task_id} {module} {input_path}"})
 
     @task.command("status")
     @click.argument("task_id", type=int)
@@ -401,7 +410,7 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
         from worker.config import write_default_config
 
         write_default_config(config, overwrite=overwrite, key_name=key_name, master_url=master_url, rpc_url=ctx.node_url,
-                             home=str(config.parent / key_name))
+                             chain_id=ctx.resolved_chain_id(), home=str(config.parent / key_name))
         click.echo(f"wrote {config}")
 
     @worker.command("start")

@@ -41,9 +41,6 @@ def services(localnet):
         compute.wait_master_active()
         yield compute
     finally:
-        for name in ("worker3", "worker4"):
-            compute.stop_worker(name)
-        compute.stop_master("master1")
         compute.down()
 
 

@@ -86,7 +86,7 @@ def setup(tmp_path: Path) -> Setup:
     master = FakeMaster(chain)
     chain.add_worker(WORKER, MASTER, slots=4, deposit=5_000)
     chain.add_worker(OTHER_WORKER, MASTER, slots=4, deposit=5_000)
-    config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, max_fuel=TASK_MAX_FUEL, max_memory_mb=64,
+    config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, max_fuel=TASK_MAX_FUEL, max_memory_mb=1024,
                           wall_timeout_seconds=20.0, deposit=5_000, poll_seconds=0.01)
     return Setup(chain, master, config, master.add_blob(MODULE), master.add_blob(SAMPLE_INPUT))
 

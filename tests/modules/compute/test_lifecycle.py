@@ -127,6 +127,7 @@ def test_final_deadline_refunds_in_full_and_compensates_from_the_master_bond():
     task_id = submit(world, replicas=2, timeout=20)
     world.advance()
     assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)  # W1 never commits; the master's replacement round is still open at the deadline
     for _ in range(25):
         world.advance()
     task = world.task(task_id)
