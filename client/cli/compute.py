@@ -24,6 +24,9 @@ from client.cli.context import CliContext, pass_ctx
 from client.cli.output import emit
 
 
+REGISTER_ATTEMPTS = 10
+
+
 def _amount(text: str) -> int:
     try:
         value = parse_amio(text)
@@ -432,10 +435,16 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         chain = ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id)
         node = Worker(config, chain)
-        try:
-            node.ensure_registered(resolve_address(ctx, master_address))
-        except Exception as exc:
-            _fail(exc)
+        master = resolve_address(ctx, master_address)
+        for attempt in range(REGISTER_ATTEMPTS):  # the node we talk to may be a block behind the master's registration
+            try:
+                node.ensure_registered(master)
+                break
+            except Exception as exc:
+                if attempt == REGISTER_ATTEMPTS - 1:
+                    _fail(exc)
+                logging.getLogger("amino.worker").warning("registration failed (%s); retrying", exc)
+                time.sleep(2)
         threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
                    threading.Thread(target=node.run, daemon=True, name="jobs")]
         for thread in threads:
