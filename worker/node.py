@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,9 @@ class Worker:
         self.journal = Journal(self.home / "journal.jsonl")
         self.passes = 0
         self._classes: dict[str, dict] = {}
+        # with several slots, one thread per slot: jobs run in sandbox child processes, threads only wait on them
+        self.pool = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="job")
+        self.running: dict[int, Future] = {}
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
@@ -153,9 +157,11 @@ class Worker:
         return response.json()["jobs"]
 
     def step(self) -> None:
-        """One pass: commit to new jobs, reveal committed ones, upload revealed results, close finished entries."""
+        """One pass: start computing new jobs (up to ``slots`` at once), commit finished ones, reveal committed
+        ones, upload revealed results, close finished entries."""
         jobs = self.fetch_jobs()
         live = {job["task_id"] for job in jobs}
+        self.running = {task: future for task, future in self.running.items() if not future.done()}
         for job in jobs:
             if self.stop_event.is_set():
                 return
@@ -165,29 +171,57 @@ class Worker:
                 self.status.error(f"task {job['task_id']}: {exc}")
                 log.warning("task %s: %s", job["task_id"], exc)
         for entry in self.journal.open_entries():
-            if entry["task"] not in live:
+            if entry["task"] not in live and entry["task"] not in self.running:
                 self.finish(entry)
         self.passes += 1
         if self.passes % COMPACT_EVERY == 0:
-            self.journal.compact(keep=live)  # forget finished jobs, but not ones given up on that are still live
-        self.status.set_phase(None, "idle")
+            self.journal.compact(keep=live | set(self.running))  # keep abandoned jobs that are still live
+        if not self.running:
+            self.status.set_phase(None, "idle")
 
     def process(self, job: dict) -> None:
         task_id = job["task_id"]
+        if task_id in self.running:
+            return  # being computed (and committed) by a job thread
         entry = self.journal.get(task_id, ROUND)
-        if entry is not None and entry["step"] in ("abandoned", "done"):
+        step = entry["step"] if entry is not None else None
+        if step in ("abandoned", "done"):
             return  # decided before: never recompute a job this worker gave up on
         if job["state"] == COMMITTING and job["status"] == "assigned":
+            if step in ("committed", "revealed", "uploaded"):
+                return  # the commit is in; the master's view is a block behind
             if entry is None or "result_hash" not in entry["data"]:
-                entry = self.compute(job)
-                if entry is None:
+                if self.config.slots == 1:  # one slot: compute in the loop itself
+                    entry = self.compute(job)
+                    if entry is None:
+                        return
+                else:
+                    self.running[task_id] = self.pool.submit(self._compute_and_commit, job)
                     return
-            self.send_commit(task_id, entry)
+            self.send_commit(task_id, entry)  # computed now, or before a restart: commit what was journaled
         elif job["state"] == REVEALING and job["status"] == "committed":
+            if step in ("revealed", "uploaded"):
+                return
             if entry is None or "salt" not in entry["data"]:
                 self.status.error(f"task {task_id}: committed on chain but not in the journal; cannot reveal")
                 return
             self.send_reveal(task_id, entry)
+
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait for the job threads in flight (tests, and a clean stop)."""
+        for future in list(self.running.values()):
+            future.exception(timeout)
+
+    def _compute_and_commit(self, job: dict) -> None:
+        """A job thread: run the job in the sandbox, journal the outcome, send the commitment."""
+        task_id = job["task_id"]
+        try:
+            entry = self.compute(job)
+            if entry is not None:
+                self.send_commit(task_id, entry)
+        except Exception as exc:  # reported; the main loop retries the commit from the journal
+            self.status.error(f"task {task_id}: {exc}")
+            log.warning("task %s: %s", task_id, exc)
 
     def compute(self, job: dict) -> dict | None:
         """Fetch, check and run the job; journal the outcome before anything is sent."""

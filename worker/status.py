@@ -29,6 +29,8 @@ def render(node) -> Group:
     current = Table.grid(padding=(0, 2))
     task = "-" if status.current_task is None else str(status.current_task)
     current.add_row("task", task, "phase", f"{status.phase} ({elapsed:.0f}s)")
+    in_flight = sorted(getattr(node, "running", {}))
+    current.add_row("in job threads", ", ".join(map(str, in_flight)) or "-", "slots", str(config.slots))
     current.add_row("last run", status.last_result or "-", "fuel", f"{status.last_fuel:,}")
     history = Table("task", "outcome", "fuel", "result hash", title="recent results", expand=True)
     for task_id, outcome, fuel, result in reversed(status.history):

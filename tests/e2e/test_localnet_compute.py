@@ -192,25 +192,47 @@ def test_a_master_that_never_assigns_loses_the_task(services):
         services.start_master()
 
 
-def test_a_task_past_its_final_deadline_is_refunded_in_full(services):
+def _balance(tasks: TaskClient) -> int:
+    return int.from_bytes(tasks.chain.rpc.abci_query(f"/bank/balance/{tasks.chain.address}").value, "big")
+
+
+def test_a_task_past_its_final_deadline_is_refunded_in_full_and_compensated(services):
+    """Workers are still on a ~25 s job when the 10 s final deadline passes: the master that assigned them pays."""
+    tasks = tasks_for(services)
+    module = build("hash_chain")
+    sample = reference.hash_chain_input(2_000_000_000, b"too slow")
+    before = _balance(tasks)
+    task_id = tasks.submit(hashlib.sha256(module).digest(), sample, "small", replicas=2, max_fuel=400_000_000_000, timeout=10)
+    after_submit = _balance(tasks)
+    tasks.wait(task_id, ("allocated",), 30)
+    tasks.upload(task_id, module, sample)
+    task = tasks.wait(task_id, ("refunded",), 90)
+    assert task["state"] == "refunded", task
+    escrow = task["refunded"]
+    assert escrow > 0 and task["paid"] == 0
+    assert [step for step, _h in task["heights"]][:3] == ["submitted", "allocated", "assigned"]
+    assert 0 < task["compensation"] <= escrow * 12 // 10  # master cut <= escrow, plus the sponsor's share of it
+    fee = before - after_submit - escrow
+    assert fee > 0
+    assert _balance(tasks) == before - fee + task["compensation"]
+    assert query(services, f"/compute/master/{services.address(MASTER)}")["compensations"] >= 1
+
+
+def test_a_task_no_master_assigned_is_refunded_in_full_without_compensation(services):
+    """With the master services down, the allocated master never assigns (it may never have had the inputs)."""
     services.stop_master()
     services.stop_master("master1")
     try:
         tasks = tasks_for(services)
-        alice = tasks.chain.address
-        balance = lambda: int.from_bytes(tasks.chain.rpc.abci_query(f"/bank/balance/{alice}").value, "big")
-        before = balance()
+        before = _balance(tasks)
         module = build("hash_chain")
         task_id = tasks.submit(hashlib.sha256(module).digest(), b"\x00" * 16, "small", replicas=2, timeout=10)
-        after_submit = balance()
+        after_submit = _balance(tasks)
         task = tasks.wait(task_id, ("refunded",), 90)
         assert task["state"] == "refunded", task
-        escrow = task["refunded"]
-        assert escrow > 0 and task["paid"] == 0
-        assert task["compensation"] > 0  # the allocated master's bond (and its sponsor's) paid it
-        fee = before - after_submit - escrow
-        assert fee > 0
-        assert balance() == before - fee + task["compensation"]
+        assert task["compensation"] == 0 and task["paid"] == 0
+        fee = before - after_submit - task["refunded"]
+        assert fee > 0 and _balance(tasks) == before - fee
     finally:
         services.start_master()
         services.start_master("master1", sponsor="node1")

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -470,3 +471,50 @@ def test_render_shows_the_lying_banner_when_lie_is_set(setup: Setup) -> None:
 
     assert "LYING" in text and "wrong results" in text
     assert WORKER in text and "idle" in text
+
+
+def test_a_worker_with_two_slots_computes_two_jobs_at_once(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_run = worker_node.run_sandboxed
+    spans: list[tuple[float, float]] = []
+
+    def slow_run(*args):
+        started = time.monotonic()
+        time.sleep(0.5)
+        outcome = real_run(*args)
+        spans.append((started, time.monotonic()))
+        return outcome
+
+    monkeypatch.setattr(worker_node, "run_sandboxed", slow_run)
+    first, second = setup.new_task(), setup.new_task()
+    worker = setup.new_worker(slots=2)
+
+    worker.step()  # both jobs start in job threads
+    worker.drain(timeout=30)
+
+    assert len(spans) == 2
+    (start_a, end_a), (start_b, end_b) = sorted(spans)
+    assert start_b < end_a, "the second job waited for the first"
+    assert sorted(m.task_id for m in setup.chain.sent_msgs(MsgCommitResult)) == [first, second]
+    assert [worker.journal.get(t, 0)["step"] for t in (first, second)] == ["committed", "committed"]
+
+    worker.step()  # no second commit for either job: both are in the journal as committed
+    assert len(setup.chain.sent_msgs(MsgCommitResult)) == 2
+
+
+def test_the_class_sets_the_memory_limit_and_a_worker_below_it_gives_the_job_up(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    limits: list[int] = []
+    real_run = worker_node.run_sandboxed
+    monkeypatch.setattr(worker_node, "run_sandboxed",
+                        lambda module, data, fuel, memory, wall: limits.append(memory) or real_run(module, data, fuel, memory, wall))
+    ram_mb = {c["name"]: c["ram_mb"] for c in setup.chain.query("/compute/classes")}["small"]
+    generous = setup.new_task()
+    setup.new_worker(max_memory_mb=ram_mb).step()
+    assert limits == [ram_mb * 1024 * 1024]  # the class's RAM, not the worker's setting
+    assert [m.task_id for m in setup.chain.sent_msgs(MsgCommitResult)] == [generous]
+
+    stingy = setup.new_task()
+    worker = setup.new_worker(max_memory_mb=ram_mb - 1)
+    worker.step()
+    entry = worker.journal.get(stingy, 0)
+    assert entry["step"] == "abandoned" and f"needs {ram_mb} MiB" in entry["data"]["reason"]
+    assert len(limits) == 1 and len(setup.chain.sent_msgs(MsgCommitResult)) == 1
