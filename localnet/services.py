@@ -199,6 +199,9 @@ class ComputeServices:
             probe.close()
 
     def status(self) -> list[dict]:
-        rows = [{"service": MASTER, "running": running_in(self.directory(MASTER), "master"), "url": self.master_url()}]
-        rows += [{"service": name, "running": running_in(self.directory(name), "worker"), "url": ""} for name in WORKERS]
+        """Every master node and worker service of this localnet home, running or not."""
+        rows = [{"service": d.name, "running": running_in(d, "master"), "url": self.master_url(d.name), "log": str(d / "master.log")}
+                for d in sorted(self.net.home.glob("master*"))]
+        rows += [{"service": d.name, "running": running_in(d, "worker"), "url": "", "log": str(d / "worker.log")}
+                 for d in sorted(self.net.home.glob("worker*"))]
         return rows

@@ -41,6 +41,8 @@ class MasterSettings:
     max_result_bytes: int = 16 * 1024 * 1024
     poll_seconds: float = 1.0
     cache_seconds: float = 1.0
+    retention_seconds: float = 3_600.0  # unreferenced blobs (settled tasks' inputs and results) live this long
+    gc_seconds: float = 60.0
 
     @property
     def public_endpoint(self) -> str:
@@ -118,15 +120,49 @@ class Assigner:
         self.stop_event = threading.Event()
         self.assigned = 0
         self.last_error = ""
+        self.info: dict = {}  # shared with the HTTP API's /v1/status
 
     def run(self) -> None:
+        last_gc = time.monotonic()
         while not self.stop_event.is_set():
             try:
                 self.step()
+                if time.monotonic() - last_gc > self.settings.gc_seconds:
+                    last_gc = time.monotonic()
+                    self.collect_garbage()
+                    self.refresh_info()
             except Exception as exc:  # a flaky RPC must not kill the service
                 self.last_error = str(exc)
                 log.warning("assignment pass failed: %s", exc)
             self.stop_event.wait(self.settings.poll_seconds)
+
+    def refresh_info(self) -> None:
+        """Keep the status page's chain facts (elected or not, reputation) current."""
+        view = self.chain.query(f"/compute/master/{self.view.operator}")
+        self.info.update(active=view["active"], reputation_bps=view["reputation_bps"], completed=view["completed"],
+                         failed=view["failed"], assigned_since_start=self.assigned)
+
+    def collect_garbage(self, now: float | None = None) -> int:
+        """Delete blobs no open task of this master references and nobody wrote for retention_seconds
+        (customers download results while the task is delivered, and for that long after); returns the count."""
+        referenced: set[str] = set()
+        for task in self.view.open_tasks(fresh=True):
+            referenced.update({task["app_hash"], task["input_hash"], task["result_hash"]})
+            referenced.update(p["result_hash"] for p in task["participants"])
+        now = time.time() if now is None else now
+        deleted = 0
+        for digest in list(self.store.iter_digests()):
+            if digest in referenced:
+                continue
+            try:
+                age = now - self.store.path(digest).stat().st_mtime
+            except OSError:
+                continue
+            if age > self.settings.retention_seconds and self.store.delete(digest):
+                deleted += 1
+        if deleted:
+            log.info("deleted %d unreferenced blobs older than %.0fs", deleted, self.settings.retention_seconds)
+        return deleted
 
     def step(self) -> int:
         """One pass over this master's tasks; returns how many assign txs were sent."""
@@ -209,6 +245,11 @@ def serve(chain: ChainClient, settings: MasterSettings, bond: int = 0, sponsor: 
     view = MasterChainView(chain, chain.address, settings)
     assigner = Assigner(chain, view, store, settings)
     info = {"operator": chain.address, "endpoint": candidate["endpoint"], "status": candidate["status"]}
+    assigner.info = info
+    try:
+        assigner.refresh_info()
+    except ChainError as exc:
+        log.warning("cannot read this master's stats yet: %s", exc)
     app = create_app(store, view, info)
     thread = threading.Thread(target=assigner.run, name="assigner", daemon=True)
     thread.start()

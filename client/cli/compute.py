@@ -383,8 +383,11 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @click.option("--sponsor", default="", help="Register as a master node candidate sponsored by this super node.")
     @click.option("--bond", default="5000amio", show_default=True, help="Bond when registering.")
     @click.option("--region", default="local", show_default=True)
+    @click.option("--retention", type=click.FloatRange(0), default=3600, show_default=True,
+                  help="Seconds an unreferenced blob (of a settled task) is kept before it is deleted.")
     @pass_ctx
-    def master_start(ctx: CliContext, key, listen, endpoint, store_dir, max_blob_bytes, max_total_bytes, sponsor, bond, region):
+    def master_start(ctx: CliContext, key, listen, endpoint, store_dir, max_blob_bytes, max_total_bytes, sponsor, bond, region,
+                     retention):
         """Register (if needed) and serve: blob store, worker job protocol and task assignment."""
         from masternode.node import MasterSettings, serve
 
@@ -392,7 +395,8 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
         if not host or not port.isdigit():
             raise click.BadParameter("--listen must be host:port")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        settings = MasterSettings(host, int(port), endpoint, str(store_dir), max_blob_bytes, max_total_bytes)
+        settings = MasterSettings(host, int(port), endpoint, str(store_dir), max_blob_bytes, max_total_bytes,
+                                  retention_seconds=retention)
         try:
             serve(_chain(ctx, key), settings, _amount(bond), resolve_address(ctx, sponsor) if sponsor else "", region, key)
         except Exception as exc:

@@ -83,6 +83,7 @@ def localnet_status(home: Path, output: str) -> None:
     if not net.initialized:
         raise click.ClickException(f"no localnet in {home}: run 'amino localnet up'")
     _print_status(net, output)
+    emit(output, ComputeServices(net).status(), title="compute services")
     splits = net.app_hash_splits()
     if splits:
         for height, groups in splits.items():

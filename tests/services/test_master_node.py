@@ -408,3 +408,29 @@ def test_ensure_registered_refuses_without_a_sponsor_or_for_a_super_node(chain: 
     with pytest.raises(ChainError, match="super node"):
         ensure_registered(chain, MasterSettings(), bond=0, sponsor=SPONSOR, region="eu", moniker="m")
     assert chain.world.attempts == []
+
+
+# -- blob garbage collection ----------------------------------------------------------------------
+
+
+def test_garbage_collection_deletes_only_old_blobs_no_open_task_references(
+    chain: FakeChain, store: BlobStore, assigner: Assigner, settings: MasterSettings
+) -> None:
+    import os
+    import time as time_module
+
+    stored_task(chain, store, "open")  # its module and input stay, however old
+    old_stray, young_stray = b"a settled task's result", b"a result uploaded a minute ago"
+    store.put(sha(old_stray), old_stray)
+    store.put(sha(young_stray), young_stray)
+    now = time_module.time()
+    ancient = now - settings.retention_seconds - 10
+    for digest in [*store.iter_digests()]:
+        if digest != sha(young_stray):
+            os.utime(store.path(digest), (ancient, ancient))
+
+    assert assigner.collect_garbage(now) == 1
+    assert not store.has(sha(old_stray))
+    assert store.has(sha(young_stray))
+    module_hash, input_hash = new_blobs("open")
+    assert store.has(module_hash) and store.has(input_hash)
