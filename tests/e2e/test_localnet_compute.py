@@ -28,6 +28,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 TRAP_WAT = """(module (memory (export "memory") 1)
   (func (export "alloc") (param i32) (result i32) i32.const 16)
   (func (export "run") (param i32 i32) (result i64) unreachable))"""
+MEMORY_WAT = """(module (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) i32.const 16)
+  (func (export "run") (param i32 i32) (result i64)
+    (if (i32.eq (memory.grow (i32.const 16384)) (i32.const -1)) (then unreachable))
+    i64.const 0))"""
 LOOP_WAT = """(module (memory (export "memory") 1)
   (func (export "alloc") (param i32) (result i32) i32.const 16)
   (func (export "run") (param i32 i32) (result i64) (loop $forever br $forever) i64.const 0))"""
@@ -246,6 +251,12 @@ def test_bad_jobs_and_bad_uploads_end_cleanly(services):
     register_verified(services, loop, "loop")
 
     summary = tasks.run(trap, b"anything", replicas=2, timeout=300)
+    assert summary.state == "settled" and summary.output == b"AMINO-JOB-ERROR\x00trap"
+
+    # 1 GiB asked for, 512 MiB allowed by the small class: memory.grow fails, the module traps, the workers agree
+    hog = bytes(wasmtime.wat2wasm(MEMORY_WAT))
+    register_verified(services, hog, "memory-hog")
+    summary = tasks.run(hog, b"anything", replicas=2, timeout=300)
     assert summary.state == "settled" and summary.output == b"AMINO-JOB-ERROR\x00trap"
 
     summary = tasks.run(loop, b"anything", replicas=2, max_fuel=5_000_000, timeout=300)
