@@ -196,7 +196,9 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
         grown = task.with_(target=task.target + 1, extra=task.extra + 1)
         await_assignment(state, ctx, params, grown, old, replacement=False)
     else:
-        fail(state, ctx, params, task, old, "no majority result")
+        # every reveal disagrees: someone lied but nobody can tell who, and a customer who ran the workers
+        # could split the vote on purpose, so nobody is compensated (the master's reputation still counts it)
+        fail(state, ctx, params, task, old, "no majority result", compensate=False)
 
 
 # -- endings -----------------------------------------------------------------------------
@@ -223,18 +225,11 @@ def responsible_master(task: Task) -> bytes:
     return task.master if task.master and task.participants else b""
 
 
-def compensation_bps(state: StateWrite, params: ComputeParams, master: bytes, escrow: int) -> int:
-    """master_compensation_bps of the master's stake, but never more than the task's escrow: the compensation
-    must not be worth more than the task, or failing tasks on purpose would pay."""
-    candidate = staking_api.get_candidate(state, master)
-    if candidate is None or candidate.tokens == 0:
-        return 0
-    return min(params.master_compensation_bps, escrow * BPS // candidate.tokens)
-
-
-def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str) -> None:
-    """Refund the escrow in full; the responsible master's bond (and its sponsor's) pays a compensation."""
-    responsible = responsible_master(task)
+def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str,
+         compensate: bool = True) -> None:
+    """Refund the escrow in full; the responsible master's bond pays master_compensation_bps of the escrow
+    on top (its sponsor a share of that too), so a compensation is worth a fixed part of the task's value."""
+    responsible = responsible_master(task) if compensate else b""
     _release_all(state, params, task)
     if task.state == SUBMITTED:
         st.dequeue(state, task.id)
@@ -242,10 +237,12 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
         st.bump_master(state, task.master, pending=-task.needed())
     compensation = 0
     if responsible:
-        fraction = compensation_bps(state, params, responsible, task.escrow)
-        master_cut, sponsor_cut = staking_api.slash_master_node(state, ctx, responsible, fraction, task.customer)
+        amount = task.escrow * params.master_compensation_bps // BPS
+        master_cut, sponsor_cut = staking_api.take_from_master_node(state, ctx, responsible, amount, task.customer)
         compensation = master_cut + sponsor_cut
         st.bump_master(state, responsible, failed=1, compensations=1)
+    elif task.master and not compensate:
+        st.bump_master(state, task.master, failed=1)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
     updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, compensation=compensation,
                          step_deadline=0).mark(REFUNDED, ctx.height)

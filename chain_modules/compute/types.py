@@ -113,7 +113,7 @@ class ComputeParams(IntParams):
     min_task_seconds: int = 60
     max_task_seconds: int = 86_400
     audit_probability_bps: int = 2_000
-    master_compensation_bps: int = 100
+    master_compensation_bps: int = 1_000  # of the escrow, paid from the responsible master's stake
     max_allocations_per_block: int = 100
     max_deadlines_per_block: int = 1_000
     price_epoch_blocks: int = 100

@@ -43,6 +43,7 @@ __all__ = [
     "unjail",
     "slash",
     "slash_master_node",
+    "take_from_master_node",
     "min_super_self_bond",
     "min_master_bond",
     "set_active_workers",
@@ -188,14 +189,24 @@ def _cut_tokens(state: StateWrite, ctx: BlockContext, operator: bytes, amount: i
 
 
 def slash_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, fraction_bps: int, destination: bytes) -> tuple[int, int]:
-    """The hook for master-node faults (called by the compute module): slash ``fraction_bps`` of the
-    master node's stake, and its sponsoring super node ``sponsor_share_bps`` of that amount (the
-    bonding responsibility of the whitepaper). Returns (master amount, sponsor amount)."""
+    """The hook for master-node faults: slash ``fraction_bps`` of the master node's stake, and its sponsoring
+    super node ``sponsor_share_bps`` of that amount (the bonding responsibility of the whitepaper).
+    Returns (master amount, sponsor amount)."""
+    candidate = get_candidate(state, operator)
+    if candidate is None or candidate.kind != "master":
+        return 0, 0
+    return take_from_master_node(state, ctx, operator, candidate.tokens * fraction_bps // BPS_, destination)
+
+
+def take_from_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, amount: int, destination: bytes) -> tuple[int, int]:
+    """The compute module's compensation hook: take up to ``amount`` from the master node's stake, and
+    ``sponsor_share_bps`` of what was taken from its sponsoring super node, both to ``destination``.
+    Returns (master amount, sponsor amount)."""
     candidate = get_candidate(state, operator)
     if candidate is None or candidate.kind != "master":
         return 0, 0
     params = get_params(state)
-    master_cut = _cut_tokens(state, ctx, operator, candidate.tokens * fraction_bps // BPS_, destination)
+    master_cut = _cut_tokens(state, ctx, operator, amount, destination)
     sponsor_cut = 0
     if candidate.sponsor and get_candidate(state, candidate.sponsor) is not None:
         sponsor_cut = _cut_tokens(state, ctx, candidate.sponsor, master_cut * params.sponsor_share_bps // BPS_, destination)
