@@ -15,6 +15,7 @@ reputation first, fewest running tasks next, and send one assign tx.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -143,8 +144,8 @@ class Assigner:
                          failed=view["failed"], assigned_since_start=self.assigned)
 
     def collect_garbage(self, now: float | None = None) -> int:
-        """Delete blobs no open task of this master references and nobody wrote for retention_seconds
-        (customers download results while the task is delivered, and for that long after); returns the count."""
+        """Delete blobs that no open task of this master has referenced for retention_seconds (customers
+        download results while the task is delivered, and for that long after it settles); returns the count."""
         referenced: set[str] = set()
         for task in self.view.open_tasks(fresh=True):
             referenced.update({task["app_hash"], task["input_hash"], task["result_hash"]})
@@ -153,6 +154,10 @@ class Assigner:
         deleted = 0
         for digest in list(self.store.iter_digests()):
             if digest in referenced:
+                try:  # retention counts from the last pass that saw the blob referenced, not from its upload
+                    os.utime(self.store.path(digest), (now, now))
+                except OSError:
+                    pass
                 continue
             try:
                 age = now - self.store.path(digest).stat().st_mtime
