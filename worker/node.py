@@ -172,7 +172,11 @@ class Worker:
                 log.warning("task %s: %s", job["task_id"], exc)
         for entry in self.journal.open_entries():
             if entry["task"] not in live and entry["task"] not in self.running:
-                self.finish(entry)
+                try:
+                    self.finish(entry)
+                except Exception as exc:  # the chain or the master is unreachable: try again next pass
+                    self.status.error(f"task {entry['task']}: {exc}")
+                    log.warning("closing task %s: %s", entry["task"], exc)
         self.passes += 1
         if self.passes % COMPACT_EVERY == 0:
             self.journal.compact(keep=live | set(self.running))  # keep abandoned jobs that are still live
@@ -292,8 +296,8 @@ class Worker:
         self.journal.record(task_id, ROUND, "revealed", height=result.height, txhash=result.tx_hash)
         self.upload(task_id, entry)
 
-    def upload(self, task_id: int, entry: dict) -> None:
-        """Push the revealed result to the master (it accepts only results revealed for its tasks)."""
+    def upload(self, task_id: int, entry: dict) -> bool:
+        """Push the revealed result to the master (it accepts only results revealed for its tasks); True when stored."""
         data = entry["data"]
         path = Path(data["output_path"])
         self.status.set_phase(task_id, "uploading")
@@ -302,9 +306,10 @@ class Worker:
                                      content=path.read_bytes())
             if response.status_code in (200, 201):
                 self.journal.record(task_id, ROUND, "uploaded")
-                return
+                return True
             time.sleep(0.5)  # the master's chain view may lag one block behind the reveal
         self.status.error(f"task {task_id}: master refused the result: {response.status_code} {response.text[:100]}")
+        return False
 
     def finish(self, entry: dict) -> None:
         """The chain no longer lists the task for this worker: record how it ended and free the disk."""
@@ -317,7 +322,8 @@ class Worker:
                 mine["result_hash"] == entry["data"].get("result_hash")
             if entry["step"] != "uploaded" and revealed and task["result_hash"]:
                 # revealed on chain (maybe in a tx whose inclusion we never saw) but not uploaded yet
-                self.upload(task_id, entry)
+                if not self.upload(task_id, entry) and task["state"] == "delivered":
+                    return  # the customer may still download it: try again next pass
             if mine is not None and task["result_hash"]:
                 outcome = "accepted" if mine["result_hash"] == task["result_hash"] else "outvoted"
             else:

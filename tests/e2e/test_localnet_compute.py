@@ -115,6 +115,43 @@ def test_the_cli_runs_a_matrix_product(services, tmp_path):
     assert '"state": "settled"' in completed.stdout
 
 
+def amino(services: ComputeServices, *args: str) -> str:
+    """Run the CLI against the localnet with JSON output; returns stdout, fails the test on a non-zero exit."""
+    command = [sys.executable, "-m", "client.cli.main", "--home", str(services.net.wallet_home), "--node",
+               services.net.rpc_url(2), "-o", "json", *args]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, f"amino {' '.join(args)}: {completed.stderr}"
+    return completed.stdout
+
+
+def test_the_cli_publishes_verifies_and_runs_a_task_step_by_step(services, tmp_path):
+    import json
+
+    _wat, expected_fn, sample = EXAMPLES["image_blur"]
+    module_bytes = build("image_blur") + b"\x00\x08\x05aminov2"  # a custom section: a new hash, the same program
+    module, data, out = tmp_path / "blur.wasm", tmp_path / "blur.input", tmp_path / "blurred.bin"
+    module.write_bytes(module_bytes)
+    data.write_bytes(sample)
+    digest = hashlib.sha256(module_bytes).hexdigest()
+
+    amino(services, "tx", "apppool", "register", str(module), "--name", "blur", "--classes", "small", "--from", "alice", "--yes")
+    assert json.loads(amino(services, "query", "apppool", "app", digest))["verified"] is False
+    amino(services, "tx", "apppool", "verify", digest, "--from", "foundation", "--yes")
+    assert json.loads(amino(services, "query", "apppool", "app", digest))["verified"] is True
+
+    task_id = json.loads(amino(services, "task", "submit", str(module), "--input", str(data), "--replicas", "2",
+                               "--from", "alice", "--timeout", "300"))["task_id"]
+    wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 60, "allocation")
+    amino(services, "task", "upload", str(task_id), str(module), str(data))
+    wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "delivered", 120, "delivery")
+    amino(services, "task", "result", str(task_id), "--out", str(out))
+    assert out.read_bytes() == expected_fn(sample)
+    confirmed = json.loads(amino(services, "task", "confirm", str(task_id), "--from", "alice"))
+    assert confirmed["state"] == "settled" and confirmed["paid"] > 0
+    mine = json.loads(amino(services, "task", "list", "alice"))
+    assert task_id not in [t["id"] for t in mine]  # only open tasks are listed
+
+
 def test_a_lying_worker_is_outvoted_and_slashed(services):
     services.stop_worker("worker2")
     services.start_worker("worker2", lie=True)
