@@ -30,3 +30,8 @@ class ErrTooManyOutputs(BankError):
 class ErrLockedByVesting(BankError):
     code = 6
     description = "funds are locked by a vesting schedule"
+
+
+class ErrModuleAccountRecipient(BankError):
+    code = 7
+    description = "module accounts do not accept transfers"

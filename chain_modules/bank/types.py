@@ -18,9 +18,22 @@ GAS_MULTI_SEND_BASE = 2_000
 GAS_PER_OUTPUT = 1_000
 
 
+# Every module account, by name. Sends to them are refused (bank ErrModuleAccountRecipient): their balances
+# are accounted for by their modules (the escrow holds exactly the open tasks' escrow, and so on), so a
+# token sent there by mistake would be stuck for ever.
+MODULE_ACCOUNT_NAMES = (
+    "fee_collector", "staking_bonded", "staking_unbonding", "distribution", "locks",
+    "compute_escrow", "compute_deposits", "revenue_pool",
+)
+
+
 def module_address(name: str) -> bytes:
     """The account address of a module (fee collector, pools): no key can sign for it."""
+    assert name in MODULE_ACCOUNT_NAMES, f"module account {name!r} must be listed in MODULE_ACCOUNT_NAMES"
     return hashlib.sha256(b"module/" + name.encode()).digest()[:ADDRESS_LENGTH]
+
+
+MODULE_ACCOUNTS = frozenset(module_address(name) for name in MODULE_ACCOUNT_NAMES)
 
 
 FEE_COLLECTOR = module_address("fee_collector")

@@ -192,3 +192,33 @@ def test_from_body_rejects_a_sender_address_of_the_wrong_length(length):
 def test_from_body_rejects_an_output_amount_that_is_not_a_positive_integer(amount):
     with pytest.raises(ErrInvalidAmount):
         MsgMultiSend.from_body(body([{"to": BOB.address, "amount": 5}, {"to": CAROL.address, "amount": amount}]))
+
+
+def test_invalid_multi_send_with_a_module_account_among_the_outputs():
+    from chain_modules.bank.errors import ErrModuleAccountRecipient
+    from chain_modules.bank.types import Output, module_address
+    from chain_modules.bank.handlers import handle_multi_send
+    from chain_modules.bank.types import MsgMultiSend
+    from tests.modules.bank.helpers import ALICE, BOB, context, pre_state, snapshot
+
+    state = pre_state({ALICE.address: 1_000})
+    before = snapshot(state)
+    msg = MsgMultiSend(ALICE.address, (Output(BOB.address, 5), Output(module_address("compute_deposits"), 5)))
+    with pytest.raises(ErrModuleAccountRecipient):
+        handle_multi_send(state, context(), msg)
+    assert snapshot(state) == before
+
+
+def test_every_module_account_is_listed_and_refused():
+    from chain_modules.bank.types import MODULE_ACCOUNTS, MODULE_ACCOUNT_NAMES
+    from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
+    from chain_modules.distribution.api import DISTRIBUTION_POOL
+    from chain_modules.locks.api import LOCKS_POOL
+    from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL
+
+    assert {DEPOSITS, ESCROW, REVENUE_POOL, DISTRIBUTION_POOL, LOCKS_POOL, BONDED_POOL, UNBONDING_POOL} <= MODULE_ACCOUNTS
+    assert len(MODULE_ACCOUNTS) == len(MODULE_ACCOUNT_NAMES)
+    with pytest.raises(AssertionError):
+        from chain_modules.bank.types import module_address
+
+        module_address("not_registered")

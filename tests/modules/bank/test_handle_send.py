@@ -199,3 +199,15 @@ def test_from_body_rejects_a_bool_amount_although_bool_is_an_int(amount):
 
 def test_from_body_accepts_the_largest_amount():
     assert MsgSend.from_body(body(amount=MAX_AMOUNT)).amount == 2**63 - 1
+
+
+@pytest.mark.parametrize("name", ["compute_escrow", "revenue_pool", "staking_bonded", "fee_collector"])
+def test_invalid_send_to_a_module_account(name):
+    from chain_modules.bank.errors import ErrModuleAccountRecipient
+    from chain_modules.bank.types import module_address
+
+    state = pre_state({ALICE.address: 1_000})
+    before = snapshot(state)
+    with pytest.raises(ErrModuleAccountRecipient, match="module account"):
+        handle_send(state, context(), MsgSend(ALICE.address, module_address(name), 10))
+    assert snapshot(state) == before
