@@ -287,7 +287,10 @@ def handle_heartbeat(state: StateWrite, ctx: BlockContext, msg: MsgHeartbeat) ->
     """
     params = st.get_params(state)
     worker = _worker(state, msg.worker)
-    st.set_worker(state, params, worker.with_(online=True, last_heartbeat=ctx.time), worker, params.heartbeat_timeout_seconds)
+    # a heartbeat that arrives while the worker is still online adds the time since the previous one
+    uptime = worker.uptime + (ctx.time - worker.last_heartbeat if worker.online else 0)
+    st.set_worker(state, params, worker.with_(online=True, last_heartbeat=ctx.time, uptime=uptime), worker,
+                  params.heartbeat_timeout_seconds)
     if not worker.online:
         state.emit(event_worker("online", worker))
 

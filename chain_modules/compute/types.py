@@ -202,6 +202,7 @@ class Worker:
     failed: int = 0
     slashed: int = 0
     registered_at: int = 0
+    uptime: int = 0  # seconds between heartbeats that kept the worker online (a reputation counter)
 
     def to_list(self) -> list:
         return [getattr(self, f.name) for f in fields(self)][1:]

@@ -88,6 +88,7 @@ def worker_view(worker: Worker, now: int) -> dict:
         "failed": worker.failed,
         "slashed": worker.slashed,
         "registered_at": worker.registered_at,
+        "uptime_seconds": worker.uptime,
     }
 
 

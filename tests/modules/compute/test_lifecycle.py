@@ -160,3 +160,22 @@ def test_worker_goes_offline_without_heartbeat_and_capacity_follows():
     assert not world.worker(W0).online
     assert st.get_capacity(world.state, PARAMS, MASTER_A.address)["small"] == [0, 0, 0]
     assert world.balance(DEPOSITS) == 4_000
+
+
+def test_uptime_counts_the_time_between_heartbeats_while_online():
+    from chain_modules.compute.types import MsgHeartbeat
+
+    world = make_world()
+    beat = lambda: handlers.handle_heartbeat(world.state, world.ctx(), MsgHeartbeat(W0.address))  # noqa: E731
+    for _ in range(10):
+        world.advance()
+    beat()
+    assert world.worker(W0).uptime == 10
+    for _ in range(PARAMS.heartbeat_timeout_seconds + 5):  # silent past the timeout: offline, no uptime
+        world.advance()
+    assert not world.worker(W0).online
+    beat()
+    assert world.worker(W0).uptime == 10 and world.worker(W0).online
+    world.advance(seconds=3)
+    beat()
+    assert world.worker(W0).uptime == 13
