@@ -198,7 +198,7 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
     else:
         # every reveal disagrees: someone lied but nobody can tell who, and a customer who ran the workers
         # could split the vote on purpose, so nobody is compensated (the master's reputation still counts it)
-        fail(state, ctx, params, task, old, "no majority result", compensate=False)
+        fail(state, ctx, params, task, old, "no majority result", compensate=False, count_failure=True)
 
 
 # -- endings -----------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def responsible_master(task: Task) -> bytes:
 
 
 def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str,
-         compensate: bool = True) -> None:
+         compensate: bool = True, count_failure: bool = False) -> None:
     """Refund the escrow in full; the responsible master's bond pays master_compensation_bps of the escrow
     on top (its sponsor a share of that too), so a compensation is worth a fixed part of the task's value."""
     responsible = responsible_master(task) if compensate else b""
@@ -241,7 +241,7 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
         master_cut, sponsor_cut = staking_api.take_from_master_node(state, ctx, responsible, amount, task.customer)
         compensation = master_cut + sponsor_cut
         st.bump_master(state, responsible, failed=1, compensations=1)
-    elif task.master and not compensate:
+    elif task.master and count_failure:
         st.bump_master(state, task.master, failed=1)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
     updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, compensation=compensation,
@@ -298,7 +298,10 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
 
 
 def final_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """The customer's deadline: a delivered task settles, any other is refunded in full. No compensation here:
+    the customer chooses this deadline and when to upload, so it could otherwise time an assignment just before
+    it and collect from an honest master. Masters pay when their pool fails its steps (see fail's callers)."""
     if task.state == DELIVERED:
         settle(state, ctx, task, task, "auto-confirmed at the final deadline")
     else:
-        fail(state, ctx, params, task, task, "final deadline passed")
+        fail(state, ctx, params, task, task, "final deadline passed", compensate=False)

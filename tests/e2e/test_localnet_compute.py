@@ -238,8 +238,9 @@ def _balance(tasks: TaskClient) -> int:
     return int.from_bytes(tasks.chain.rpc.abci_query(f"/bank/balance/{tasks.chain.address}").value, "big")
 
 
-def test_a_task_past_its_final_deadline_is_refunded_in_full_and_compensated(services):
-    """Workers are still on a ~25 s job when the 10 s final deadline passes: the master that assigned them pays."""
+def test_a_task_past_its_final_deadline_is_refunded_in_full(services):
+    """Workers are still on a ~25 s job when the customer's 10 s deadline passes: everything comes back.
+    (No compensation at the customer's own deadline; masters pay when their pool fails its steps.)"""
     tasks = tasks_for(services)
     module = build("hash_chain")
     sample = reference.hash_chain_input(2_000_000_000, b"too slow")
@@ -251,13 +252,13 @@ def test_a_task_past_its_final_deadline_is_refunded_in_full_and_compensated(serv
     task = tasks.wait(task_id, ("refunded",), 90)
     assert task["state"] == "refunded", task
     escrow = task["refunded"]
-    assert escrow > 0 and task["paid"] == 0
+    assert escrow > 0 and task["paid"] == 0 and task["compensation"] == 0
     assert [step for step, _h in task["heights"]][:3] == ["submitted", "allocated", "assigned"]
-    assert 0 < task["compensation"] <= escrow * 12 // 10  # master cut <= escrow, plus the sponsor's share of it
     fee = before - after_submit - escrow
     assert fee > 0
-    assert _balance(tasks) == before - fee + task["compensation"]
-    assert query(services, f"/compute/master/{services.address(MASTER)}")["compensations"] >= 1
+    assert _balance(tasks) == before - fee
+    workers = query(services, f"/compute/workers/{services.address(MASTER)}")
+    assert all(w["running"] == 0 for w in workers)  # the refund freed the slots
 
 
 def test_a_task_no_master_assigned_is_refunded_in_full_without_compensation(services):

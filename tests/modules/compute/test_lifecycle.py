@@ -121,7 +121,7 @@ def test_master_that_never_assigns_loses_the_task_to_another_master():
     assert task.state == "allocated" and task.master != first
 
 
-def test_final_deadline_refunds_in_full_and_compensates_from_the_master_bond():
+def test_final_deadline_refunds_in_full():
     world = make_world()
     before = world.balance(CUSTOMER)
     task_id = submit(world, replicas=2, timeout=20)
@@ -132,10 +132,30 @@ def test_final_deadline_refunds_in_full_and_compensates_from_the_master_bond():
         world.advance()
     task = world.task(task_id)
     assert task.state == "refunded" and task.refunded == cost(1_000, 2 * 1_000_000) + 10 and task.escrow == 0
-    assert task.compensation > 0
-    assert world.balance(CUSTOMER) == before + task.compensation
+    assert task.compensation == 0  # the customer's deadline: see test_deadlines for when a master pays
+    assert world.balance(CUSTOMER) == before
     assert world.balance(ESCROW) == 0
     assert world.worker(W0).running == 0
+
+
+def test_a_master_whose_pool_uses_up_its_replacement_rounds_compensates_the_customer():
+    from dataclasses import replace as _replace
+
+    world = make_world(_replace(PARAMS, max_reassignments=1))
+    before = world.balance(CUSTOMER)
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    for _ in range(PARAMS.commit_timeout_seconds + 1):
+        world.advance()
+    assign(world, task_id, [W2])
+    for _ in range(PARAMS.commit_timeout_seconds + 1):
+        world.advance()
+    task = world.task(task_id)
+    escrow = cost(1_000, 2 * 1_000_000) + 10
+    assert task.state == "refunded" and task.compensation == escrow // 10 + escrow // 10 // 5
+    assert world.balance(CUSTOMER) == before + task.compensation
 
 
 def test_cancel_before_assignment_returns_everything():
