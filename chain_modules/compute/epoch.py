@@ -27,7 +27,13 @@ def end_block(state: StateWrite, ctx: BlockContext) -> None:
 
 
 def expire_heartbeats(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
-    for address in list(st.iter_due_heartbeats(state, ctx.time)):
+    """Take workers whose heartbeat expired offline, earliest first, at most max_deadlines_per_block per block."""
+    due = []
+    for address in st.iter_due_heartbeats(state, ctx.time):
+        due.append(address)
+        if len(due) >= params.max_deadlines_per_block:
+            break
+    for address in due:
         worker = st.get_worker(state, address)
         assert worker is not None and worker.online
         st.set_worker(state, params, worker.with_(online=False), worker, params.heartbeat_timeout_seconds)

@@ -125,3 +125,8 @@ class ErrInvalidCapabilities(ComputeError):
 class ErrClassNotAllowed(ComputeError):
     code = 25
     description = "the application does not run on that resource class"
+
+
+class ErrTooManyOpenTasks(ComputeError):
+    code = 26
+    description = "the customer has the maximum number of open tasks"

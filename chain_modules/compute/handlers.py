@@ -26,6 +26,7 @@ from chain_modules.compute.errors import (
     ErrNotParticipant,
     ErrNotTaskMaster,
     ErrPriceAboveLimit,
+    ErrTooManyOpenTasks,
     ErrUnknownApp,
     ErrUnknownClass,
     ErrUnknownMaster,
@@ -84,7 +85,7 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
     """Escrow price x max_fuel x replicas + fee from the customer and queue the task for allocation at block end.
 
     Raises: ErrUnknownClass, ErrInvalidReplicas, ErrInvalidFuel, ErrInputTooLarge, ErrInvalidTimeout,
-    ErrUnknownApp, ErrClassNotAllowed, ErrPriceAboveLimit, bank.ErrInsufficientFunds, bank.ErrLockedByVesting
+    ErrUnknownApp, ErrClassNotAllowed, ErrTooManyOpenTasks, ErrPriceAboveLimit, bank.ErrInsufficientFunds, bank.ErrLockedByVesting
     """
     params = st.get_params(state)
     if params.resource_class(msg.class_name) is None:
@@ -102,6 +103,9 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
         raise ErrUnknownApp(f"module {msg.app_hash.hex()} is not registered in the application pool")
     if app.classes and msg.class_name not in app.classes:
         raise ErrClassNotAllowed(f"application {app.name!r} runs on classes {list(app.classes)}, not {msg.class_name!r}")
+    open_tasks = st.get_open_count(state, msg.customer)
+    if open_tasks >= params.max_open_tasks_per_customer:
+        raise ErrTooManyOpenTasks(f"the customer has {open_tasks} open tasks, the maximum is {params.max_open_tasks_per_customer}")
     price = st.get_price(state, params, msg.class_name)
     if price > msg.max_price:
         raise ErrPriceAboveLimit(f"class {msg.class_name!r} costs {price}uamio per megafuel, above your limit of {msg.max_price}")

@@ -228,6 +228,17 @@ def check_open_indexes(state: StateRead, tasks: list[Task]) -> None:
         )
 
 
+def check_open_counts(state: StateRead, tasks: list[Task]) -> None:
+    """Each customer's open-task counter equals its open tasks, and no counter is kept for zero."""
+    expected: dict[bytes, int] = {}
+    for task in tasks:
+        if task.state not in FINAL_STATES:
+            expected[task.customer] = expected.get(task.customer, 0) + 1
+    stored = {key[len(keys.OPEN_COUNT_PREFIX):]: int.from_bytes(raw, "big")
+              for key, raw in state.iter_prefix(keys.OPEN_COUNT_PREFIX)}
+    assert stored == expected, "open-task counters differ from the open tasks"
+
+
 def check(state: StateRead) -> None:
     """All compute invariants; raises AssertionError naming the first that fails."""
     params = st.get_params(state)
@@ -243,3 +254,4 @@ def check(state: StateRead) -> None:
     check_queue(state, tasks)
     check_deadlines(state, tasks)
     check_open_indexes(state, tasks)
+    check_open_counts(state, tasks)

@@ -4,6 +4,7 @@ PARAMS_KEY = b"compute/params"
 NEXT_TASK_KEY = b"compute/next_task"
 TASK_PREFIX = b"compute/task/"
 OPEN_BY_CUSTOMER_PREFIX = b"compute/open_by_customer/"
+OPEN_COUNT_PREFIX = b"compute/open_count/"
 OPEN_BY_MASTER_PREFIX = b"compute/open_by_master/"
 OPEN_BY_WORKER_PREFIX = b"compute/open_by_worker/"
 QUEUE_PREFIX = b"compute/queue/"  # queue position -> task id

@@ -103,6 +103,8 @@ def set_task(state: StateWrite, task: Task, old: Task | None) -> None:
     state.set(keys.task_key(task.id), encode(task.to_list()))
     old_open = old is not None and old.state not in FINAL_STATES
     new_open = task.state not in FINAL_STATES
+    if old_open != new_open:
+        _set_open_count(state, task.customer, get_open_count(state, task.customer) + (1 if new_open else -1))
     if old_open:
         state.delete(keys.OPEN_BY_CUSTOMER_PREFIX + old.customer + keys.u64(old.id))
         if old.master:
@@ -125,6 +127,20 @@ def set_task(state: StateWrite, task: Task, old: Task | None) -> None:
         if task.step_deadline:
             state.set(keys.deadline_key(task.step_deadline, task.id, keys.STEP), b"")
         state.set(keys.deadline_key(task.deadline, task.id, keys.FINAL), b"")
+
+
+def get_open_count(state: StateRead, customer: bytes) -> int:
+    """Open tasks of a customer (for the max_open_tasks_per_customer limit)."""
+    raw = state.get(keys.OPEN_COUNT_PREFIX + customer)
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _set_open_count(state: StateWrite, customer: bytes, count: int) -> None:
+    assert count >= 0, "open task count went negative"
+    if count:
+        state.set(keys.OPEN_COUNT_PREFIX + customer, keys.u64(count))
+    else:
+        state.delete(keys.OPEN_COUNT_PREFIX + customer)
 
 
 def iter_tasks(state: StateRead) -> Iterator[Task]:

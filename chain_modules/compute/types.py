@@ -115,6 +115,7 @@ class ComputeParams(IntParams):
     audit_probability_bps: int = 2_000
     master_compensation_bps: int = 1_000  # of the escrow, paid from the responsible master's stake
     max_allocations_per_block: int = 100
+    max_open_tasks_per_customer: int = 100
     max_deadlines_per_block: int = 1_000
     price_epoch_blocks: int = 100
     target_utilisation_bps: int = 7_000
@@ -160,7 +161,8 @@ class ComputeParams(IntParams):
             raise ValueError("compute params: 0 < min_task_seconds <= max_task_seconds is required")
         for name in ("max_fuel", "max_input_bytes", "max_worker_slots", "heartbeat_timeout_seconds", "assign_timeout_seconds",
                      "commit_timeout_seconds", "reveal_timeout_seconds", "confirm_timeout_seconds", "price_epoch_blocks",
-                     "max_allocations_per_block", "max_deadlines_per_block", "price_history_length", "worker_min_deposit"):
+                     "max_allocations_per_block", "max_deadlines_per_block", "price_history_length", "worker_min_deposit",
+                     "max_open_tasks_per_customer"):
             if getattr(self, name) == 0:
                 raise ValueError(f"compute param {name!r} must be positive")
 

@@ -151,4 +151,10 @@ def app_view(app: App) -> dict:
 
 
 def apps_view(state: StateRead) -> list[dict]:
-    return [app_view(app) for app in apppool_api.iter_apps(state)][:MAX_LIST]
+    """The first MAX_LIST applications by module hash (the scan stops there)."""
+    views = []
+    for app in apppool_api.iter_apps(state):
+        views.append(app_view(app))
+        if len(views) >= MAX_LIST:
+            break
+    return views

@@ -158,6 +158,22 @@ def test_invalid_price_above_limit():
     rejected(world, errors.ErrPriceAboveLimit, try_submit(world, max_price=999))
 
 
+def test_invalid_too_many_open_tasks():
+    world = make_world(replace(PARAMS, max_open_tasks_per_customer=2))
+    for _ in range(2):
+        handlers.handle_submit_task(world.state, world.ctx(), submit_msg())
+    rejected(world, errors.ErrTooManyOpenTasks, try_submit(world))
+    handlers.handle_submit_task(world.state, world.ctx(), submit_msg(customer=OTHER.address))  # others are not limited
+
+
+def test_a_finished_task_frees_its_place_under_the_open_task_limit():
+    world = make_world(replace(PARAMS, max_open_tasks_per_customer=1))
+    handlers.handle_submit_task(world.state, world.ctx(), submit_msg())
+    cancel(world, 1)
+    handlers.handle_submit_task(world.state, world.ctx(), submit_msg())
+    check(world)
+
+
 def test_price_limit_equal_to_the_price_is_accepted():
     world = make_world()
     handlers.handle_submit_task(world.state, world.ctx(), submit_msg(max_price=1_000))
@@ -550,5 +566,5 @@ def test_error_codes_are_the_registered_ones():
     apppool = sorted(c.code for c in vars(apppool_errors).values()
                      if isinstance(c, type) and issubclass(c, apppool_errors.AppPoolError)
                      and c is not apppool_errors.AppPoolError)
-    assert compute == list(range(2, 26))
+    assert compute == list(range(2, 27))
     assert apppool == list(range(2, 8))

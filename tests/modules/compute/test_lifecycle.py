@@ -199,3 +199,15 @@ def test_uptime_counts_the_time_between_heartbeats_while_online():
     world.advance(seconds=3)
     beat()
     assert world.worker(W0).uptime == 13
+
+
+def test_heartbeat_expiry_is_bounded_per_block():
+    from dataclasses import replace as _replace
+
+    world = make_world(_replace(PARAMS, max_deadlines_per_block=3))
+    for _ in range(PARAMS.heartbeat_timeout_seconds):
+        world.advance()
+    world.advance()  # all four expire now, but only three per block
+    assert sum(1 for w in WORKERS[:4] if not world.worker(w).online) == 3
+    world.advance()
+    assert all(not world.worker(w).online for w in WORKERS[:4])
