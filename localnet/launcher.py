@@ -84,6 +84,7 @@ LOCALNET_COMPUTE = ComputeParams(
     price_epoch_blocks=10,
     worker_min_deposit=100 * UAMIO_PER_AMIO,
     max_fuel=10**12,
+    worker_unbonding_seconds=120,
 )
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 

@@ -8,9 +8,13 @@ by the number of workers or tasks.
 
 from __future__ import annotations
 
+from chain_modules.bank import api as bank_api
+from chain_modules.bank.events import bech32
 from chain_modules.common.context import BlockContext
+from chain_modules.common.events import make_event
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import keys, logic
+from chain_modules.compute.api import DEPOSITS
 from chain_modules.compute import state as st
 from chain_modules.compute.events import event_price_updated, event_worker
 from chain_modules.compute.types import BPS, FINAL_STATES, ComputeParams
@@ -20,10 +24,38 @@ from chain_modules.staking import api as staking_api
 def end_block(state: StateWrite, ctx: BlockContext) -> None:
     params = st.get_params(state)
     expire_heartbeats(state, ctx, params)
+    release_deposits(state, ctx, params)
     process_deadlines(state, ctx, params)
     logic.allocate_queue(state, ctx, params)
+    sample(state, params)
     if ctx.height % params.price_epoch_blocks == 0:
         update_prices(state, ctx, params)
+
+
+def release_deposits(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    """Pay back the deposits of unregistered workers whose unbonding time has come (bounded per block)."""
+    due = []
+    for entry in st.iter_deposit_releases(state, ctx.time):
+        due.append(entry)
+        if len(due) >= params.max_deadlines_per_block:
+            break
+    for time, worker, amount in due:
+        st.delete_deposit_release(state, time, worker)
+        bank_api.transfer_module(state, DEPOSITS, worker, amount)
+        state.emit(make_event("worker_deposit_released", worker=bech32(worker), amount=f"{amount}uamio"))
+
+
+def sample(state: StateWrite, params: ComputeParams) -> None:
+    """Add this block's online workers and busy/total slots per class to the epoch sums, so that prices and
+    the network size follow the whole epoch, not one block anybody could stage."""
+    samples = st.get_epoch_samples(state)
+    total = st.get_capacity(state, params, None)
+    samples["blocks"] += 1
+    samples["online"] += st.get_online_workers(state)
+    for name, (_workers, slots, free) in total.items():
+        busy_sum, slots_sum = samples["classes"].get(name, [0, 0])
+        samples["classes"][name] = [busy_sum + slots - free, slots_sum + slots]
+    st.set_epoch_samples(state, samples)
 
 
 def expire_heartbeats(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
@@ -72,17 +104,21 @@ def next_price(params: ComputeParams, price: int, utilisation_bps: int) -> int:
 
 
 def update_prices(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
-    """Utilisation of a class = busy slots / online slots of the workers that fit it; no online slot: no move."""
+    """Utilisation of a class over the epoch = sum of busy slots / sum of online slots (of the workers that fit
+    it) over its blocks; no online slot in the whole epoch: no move. The network size handed to staking for
+    the minimum bonds is the epoch's average number of online workers."""
     epoch = st.get_price_epoch(state) + 1
     st.set_price_epoch(state, epoch)
-    total = st.get_capacity(state, params, None)
+    samples = st.get_epoch_samples(state)
     for resource_class in params.classes:
-        _workers, slots, free = total[resource_class.name]
+        busy, slots = samples["classes"].get(resource_class.name, [0, 0])
         price = st.get_price(state, params, resource_class.name)
-        utilisation = (slots - free) * BPS // slots if slots else 0
+        utilisation = busy * BPS // slots if slots else 0
         new_price = next_price(params, price, utilisation) if slots else price
         st.set_price(state, resource_class.name, new_price)
-        st.add_price_history(state, resource_class.name, epoch, [ctx.height, new_price, utilisation, slots],
+        average_slots = slots // samples["blocks"] if samples["blocks"] else 0
+        st.add_price_history(state, resource_class.name, epoch, [ctx.height, new_price, utilisation, average_slots],
                              params.price_history_length)
         state.emit(event_price_updated(resource_class.name, epoch, new_price, price, utilisation))
-    staking_api.set_active_workers(state, st.get_online_workers(state))
+    staking_api.set_active_workers(state, samples["online"] // samples["blocks"] if samples["blocks"] else 0)
+    st.set_epoch_samples(state, {"blocks": 0, "online": 0, "classes": {}})

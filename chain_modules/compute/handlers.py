@@ -313,7 +313,8 @@ def handle_top_up_deposit(state: StateWrite, ctx: BlockContext, msg: MsgTopUpDep
 
 
 def handle_unregister_worker(state: StateWrite, ctx: BlockContext, msg: MsgUnregisterWorker) -> None:
-    """Leave the pool: the deposit comes back and the record is deleted.
+    """Leave the pool: the record is deleted and the deposit comes back worker_unbonding_seconds later (a
+    deposit that could leave at once would let borrowed tokens pose as workers for an epoch's measurements).
 
     Raises: ErrUnknownWorker, ErrWorkerBusy
     """
@@ -321,7 +322,8 @@ def handle_unregister_worker(state: StateWrite, ctx: BlockContext, msg: MsgUnreg
     worker = _worker(state, msg.worker)
     if worker.running:
         raise ErrWorkerBusy(f"the worker still holds {worker.running} running tasks")
+    release = ctx.time + params.worker_unbonding_seconds
     if worker.deposit:
-        bank_api.transfer_module(state, DEPOSITS, worker.address, worker.deposit)
+        st.add_deposit_release(state, release, worker.address, worker.deposit)
     st.delete_worker(state, params, worker, params.heartbeat_timeout_seconds)
-    state.emit(event_worker("unregistered", worker, refund=f"{worker.deposit}uamio"))
+    state.emit(event_worker("unregistered", worker, deposit=f"{worker.deposit}uamio", release_time=release))

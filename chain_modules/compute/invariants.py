@@ -86,9 +86,9 @@ def check_escrow(state: StateRead, tasks: list[Task]) -> None:
 
 
 def check_deposits(state: StateRead, workers: list[Worker]) -> None:
-    """The deposit account holds exactly the deposits of the registered workers."""
+    """The deposit account holds exactly the deposits of the registered workers and those waiting for release."""
     held = get_balance(state, DEPOSITS)
-    owed = sum(worker.deposit for worker in workers)
+    owed = sum(worker.deposit for worker in workers) + sum(amount for _t, _w, amount in st.iter_deposit_releases(state))
     assert held == owed, f"deposit account holds {held}uamio, workers' deposits add up to {owed}uamio"
 
 

@@ -22,6 +22,8 @@ MASTER_STATS_PREFIX = b"compute/master_stats/"
 PRICE_PREFIX = b"compute/price/"
 PRICE_HISTORY_PREFIX = b"compute/price_history/"
 PRICE_EPOCH_KEY = b"compute/price_epoch"
+EPOCH_SAMPLES_KEY = b"compute/epoch_samples"  # per-block sums over the current price epoch
+DEPOSIT_RELEASE_PREFIX = b"compute/deposit_release/"  # time + worker -> amount
 
 STEP = b"s"  # deadline kinds: the current step's deadline, the task's final deadline
 FINAL = b"f"

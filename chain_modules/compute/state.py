@@ -78,6 +78,39 @@ def iter_price_history(state: StateRead, class_name: str) -> Iterator[tuple[int,
         yield int.from_bytes(key[len(prefix):], "big"), decode(raw)
 
 
+def get_epoch_samples(state: StateRead) -> dict:
+    """Sums over the blocks of the current price epoch: {"blocks", "online", "classes": {class: [busy, slots]}}."""
+    raw = state.get(keys.EPOCH_SAMPLES_KEY)
+    return {"blocks": 0, "online": 0, "classes": {}} if raw is None else decode(raw)
+
+
+def set_epoch_samples(state: StateWrite, samples: dict) -> None:
+    state.set(keys.EPOCH_SAMPLES_KEY, encode(samples))
+
+
+# -- deposits waiting to be released ---------------------------------------------------------
+
+
+def add_deposit_release(state: StateWrite, time: int, worker: bytes, amount: int) -> None:
+    key = keys.DEPOSIT_RELEASE_PREFIX + keys.u64(time) + worker
+    previous = state.get(key)
+    state.set(key, keys.u64(amount + (0 if previous is None else int.from_bytes(previous, "big"))))
+
+
+def iter_deposit_releases(state: StateRead, until: int | None = None) -> Iterator[tuple[int, bytes, int]]:
+    """(release time, worker, amount), earliest first; stops after ``until`` when given."""
+    strip = len(keys.DEPOSIT_RELEASE_PREFIX)
+    for key, raw in state.iter_prefix(keys.DEPOSIT_RELEASE_PREFIX):
+        time = int.from_bytes(key[strip:strip + 8], "big")
+        if until is not None and time > until:
+            break
+        yield time, key[strip + 8:], int.from_bytes(raw, "big")
+
+
+def delete_deposit_release(state: StateWrite, time: int, worker: bytes) -> None:
+    state.delete(keys.DEPOSIT_RELEASE_PREFIX + keys.u64(time) + worker)
+
+
 # -- tasks ---------------------------------------------------------------------------------
 
 

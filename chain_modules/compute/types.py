@@ -116,6 +116,7 @@ class ComputeParams(IntParams):
     master_compensation_bps: int = 1_000  # of the escrow, paid from the responsible master's stake
     max_allocations_per_block: int = 100
     max_open_tasks_per_customer: int = 100
+    worker_unbonding_seconds: int = 3 * 86_400  # an unregistered worker's deposit comes back after this
     max_deadlines_per_block: int = 1_000
     price_epoch_blocks: int = 100
     target_utilisation_bps: int = 7_000

@@ -211,3 +211,36 @@ def test_heartbeat_expiry_is_bounded_per_block():
     assert sum(1 for w in WORKERS[:4] if not world.worker(w).online) == 3
     world.advance()
     assert all(not world.worker(w).online for w in WORKERS[:4])
+
+
+def test_an_unregistered_worker_gets_its_deposit_back_after_the_unbonding_time():
+    from chain_modules.compute.types import MsgUnregisterWorker
+
+    world = make_world()
+    before = world.balance(W0)
+    handlers.handle_unregister_worker(world.state, world.ctx(), MsgUnregisterWorker(W0.address))
+    assert world.worker(W0) is None and world.balance(W0) == before
+    assert world.balance(DEPOSITS) == 4_000  # still held, and counted by the invariants
+    release = world.now + PARAMS.worker_unbonding_seconds
+    while world.now < release:
+        world.advance(seconds=min(3_600, release - world.now))
+    assert world.balance(W0) == before
+    world.advance()
+    assert world.balance(W0) == before + 1_000 and world.balance(DEPOSITS) == 3_000
+
+
+def test_the_network_size_given_to_staking_is_the_epochs_average_not_one_block():
+    from chain_modules.staking import state as staking_state
+    from tests.modules.compute.helpers import register
+
+    world = make_world(workers=0)
+    world.advance()  # make_world starts on an epoch height: go to the last block of the next whole epoch
+    while world.height % PARAMS.price_epoch_blocks:
+        world.advance()
+    for worker in WORKERS[:4]:  # a burst of registrations in the epoch's last block
+        register(world, worker, MASTER_A)
+    world.advance()
+    assert staking_state.get_active_workers(world.state) == 4 // PARAMS.price_epoch_blocks  # 4 online in 1 of 5 blocks
+    for _ in range(PARAMS.price_epoch_blocks):
+        world.advance()
+    assert staking_state.get_active_workers(world.state) == 4
