@@ -47,11 +47,14 @@ def release_deposits(state: StateWrite, ctx: BlockContext, params: ComputeParams
 
 def sample(state: StateWrite, params: ComputeParams) -> None:
     """Add this block's online workers and busy/total slots per class to the epoch sums, so that prices and
-    the network size follow the whole epoch, not one block anybody could stage."""
-    samples = st.get_epoch_samples(state)
+    the network size follow the whole epoch, not one block anybody could stage. A block with no online
+    worker adds nothing and writes nothing."""
+    online = st.get_online_workers(state)
     total = st.get_capacity(state, params, None)
-    samples["blocks"] += 1
-    samples["online"] += st.get_online_workers(state)
+    if online == 0 and all(slots == 0 for _workers, slots, _free in total.values()):
+        return
+    samples = st.get_epoch_samples(state)
+    samples["online"] += online
     for name, (_workers, slots, free) in total.items():
         busy_sum, slots_sum = samples["classes"].get(name, [0, 0])
         samples["classes"][name] = [busy_sum + slots - free, slots_sum + slots]
@@ -116,9 +119,9 @@ def update_prices(state: StateWrite, ctx: BlockContext, params: ComputeParams) -
         utilisation = busy * BPS // slots if slots else 0
         new_price = next_price(params, price, utilisation) if slots else price
         st.set_price(state, resource_class.name, new_price)
-        average_slots = slots // samples["blocks"] if samples["blocks"] else 0
+        average_slots = slots // params.price_epoch_blocks
         st.add_price_history(state, resource_class.name, epoch, [ctx.height, new_price, utilisation, average_slots],
                              params.price_history_length)
         state.emit(event_price_updated(resource_class.name, epoch, new_price, price, utilisation))
-    staking_api.set_active_workers(state, samples["online"] // samples["blocks"] if samples["blocks"] else 0)
-    st.set_epoch_samples(state, {"blocks": 0, "online": 0, "classes": {}})
+    staking_api.set_active_workers(state, samples["online"] // params.price_epoch_blocks)
+    st.delete_epoch_samples(state)

@@ -79,9 +79,13 @@ def iter_price_history(state: StateRead, class_name: str) -> Iterator[tuple[int,
 
 
 def get_epoch_samples(state: StateRead) -> dict:
-    """Sums over the blocks of the current price epoch: {"blocks", "online", "classes": {class: [busy, slots]}}."""
+    """Sums over the blocks of the current price epoch: {"online", "classes": {class: [busy, slots]}}."""
     raw = state.get(keys.EPOCH_SAMPLES_KEY)
-    return {"blocks": 0, "online": 0, "classes": {}} if raw is None else decode(raw)
+    return {"online": 0, "classes": {}} if raw is None else decode(raw)
+
+
+def delete_epoch_samples(state: StateWrite) -> None:
+    state.delete(keys.EPOCH_SAMPLES_KEY)
 
 
 def set_epoch_samples(state: StateWrite, samples: dict) -> None:
