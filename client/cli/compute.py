@@ -199,33 +199,26 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
         out.write_bytes(data)
         emit(ctx.output, {"task_id": task_id, "bytes": len(data), "file": str(out)})
 
-    @task.command("confirm")
-    @click.argument("task_id", type=int)
-    @click.option("--from", "key", required=True)
-    @pass_ctx
-    def task_confirm(ctx: CliContext, task_id: int, key: str):
-        """Accept the delivered result and settle: pay the verified fuel, get the rest of the escrow back."""
-        tasks = _tasks(ctx, key)
-        try:
-            tasks.confirm(task_id)
-            view = tasks.status(task_id)
-        except Exception as exc:
-            _fail(exc)
-        emit(ctx.output, {"task_id": task_id, "state": view["state"], "paid": view["paid"], "refunded": view["refunded"]})
+    def customer_step(name: str, action: str, fields: tuple[str, ...], help_text: str) -> None:
+        """A task command signed by the customer: run TaskClient.<action>, then show the task's new state."""
 
-    @task.command("cancel")
-    @click.argument("task_id", type=int)
-    @click.option("--from", "key", required=True)
-    @pass_ctx
-    def task_cancel(ctx: CliContext, task_id: int, key: str):
-        """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
-        tasks = _tasks(ctx, key)
-        try:
-            tasks.cancel(task_id)
-            view = tasks.status(task_id)
-        except Exception as exc:
-            _fail(exc)
-        emit(ctx.output, {"task_id": task_id, "state": view["state"], "refunded": view["refunded"]})
+        @task.command(name, help=help_text)
+        @click.argument("task_id", type=int)
+        @click.option("--from", "key", required=True)
+        @pass_ctx
+        def command(ctx: CliContext, task_id: int, key: str):
+            tasks = _tasks(ctx, key)
+            try:
+                getattr(tasks, action)(task_id)
+                view = tasks.status(task_id)
+            except Exception as exc:
+                _fail(exc)
+            emit(ctx.output, {"task_id": task_id, **{field: view[field] for field in fields}})
+
+    customer_step("confirm", "confirm", ("state", "paid", "refunded"),
+                  "Accept the delivered result and settle: pay the verified fuel, get the rest of the escrow back.")
+    customer_step("cancel", "cancel", ("state", "refunded"),
+                  "Cancel a task no worker was assigned to yet; the whole escrow comes back.")
 
     @task.command("list")
     @click.argument("address")
