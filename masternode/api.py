@@ -274,7 +274,7 @@ def serve(
     """Start app under uvicorn in a daemon thread and return once it accepts connections.
 
     port=0 picks a free port (read it from the result). Loopback by default:
-    exposing a master node is a deliberate choice of host="0.0.0.0".
+    exposing a master node on every interface is a deliberate choice of host.
     """
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level)
     server = uvicorn.Server(config)
