@@ -131,10 +131,11 @@ def check_capacity(state: StateRead, params: ComputeParams, workers: list[Worker
                 buckets = [counts[resource_class.name], total[resource_class.name]]
                 if worker.any_app:
                     buckets.append(any_counts[resource_class.name])
+                free = max(0, worker.slots - worker.running)
                 for bucket in buckets:
-                    bucket[0] += 1
+                    bucket[0] += 1 if free else 0
                     bucket[1] += worker.slots
-                    bucket[2] += max(0, worker.slots - worker.running)
+                    bucket[2] += free
     for prefix, expected_of, any_app in ((keys.CAPACITY_PREFIX, per_master, False), (keys.CAPACITY_ANY_PREFIX, per_master_any, True)):
         stored_masters = {key[len(prefix):] for key, _ in state.iter_prefix(prefix)}
         for master in sorted(stored_masters | set(expected_of)):

@@ -99,8 +99,9 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
             continue
         capacity = st.get_capacity(state, params, master, any_app=not verified)[task.class_name]
         stats = st.get_master_stats(state, master)
+        # reserved replicas may each take the last free slot of a distinct worker: count them against both
         free = capacity[2] - stats["pending"]
-        if capacity[0] < target or free < target:
+        if capacity[0] - stats["pending"] < target or free < target:
             continue
         key = (-free * reputation_bps(stats), _seeded(ctx, b"alloc", task.id.to_bytes(8, "big"), master))
         if best is None or key < best[0]:

@@ -261,8 +261,9 @@ def _capacity_key(master: bytes | None, any_app: bool) -> bytes:
 
 
 def get_capacity(state: StateRead, params: ComputeParams, master: bytes | None, any_app: bool = False) -> dict:
-    """{class: [workers, slots, free slots]} over the online workers with at least the minimum deposit that
-    fit the class, of a master (None: the whole network); ``any_app`` counts only workers that run unverified apps."""
+    """{class: [workers with a free slot, slots, free slots]} over the online workers with at least the minimum
+    deposit that fit the class, of a master (None: the whole network); ``any_app`` counts only workers that run
+    unverified apps."""
     raw = state.get(_capacity_key(master, any_app))
     capacity = _empty_capacity(params)
     if raw is not None:
@@ -281,10 +282,12 @@ def _set_capacity(state: StateWrite, master: bytes | None, capacity: dict, any_a
 
 
 def _contribution(worker: Worker | None, min_deposit: int) -> tuple[int, int, int]:
-    """What a worker adds to the capacity counters: only online workers that may be assigned count."""
+    """What a worker adds to the capacity counters (workers with a free slot, slots, free slots): only online
+    workers that may be assigned count."""
     if worker is None or not worker.online or worker.deposit < min_deposit:
         return 0, 0, 0
-    return 1, worker.slots, max(0, worker.slots - worker.running)
+    free = max(0, worker.slots - worker.running)
+    return (1 if free else 0), worker.slots, free
 
 
 def set_worker(state: StateWrite, params: ComputeParams, worker: Worker, old: Worker | None,

@@ -116,7 +116,7 @@ def master_view(state: StateRead, master: bytes) -> dict:
         "compensations": stats["compensations"],
         "pending_replicas": stats["pending"],
         "reputation_bps": logic.reputation_bps(stats),
-        "capacity": {name: {"workers": c[0], "slots": c[1], "free": c[2]} for name, c in capacity.items()},
+        "capacity": {name: {"workers_free": c[0], "slots": c[1], "free": c[2]} for name, c in capacity.items()},
     }
 
 
@@ -125,7 +125,7 @@ def classes_view(state: StateRead) -> list[dict]:
     total = st.get_capacity(state, params, None)
     return [
         {**c.to_dict(), "genesis_price": c.price, "price": st.get_price(state, params, c.name),
-         "online_workers": total[c.name][0], "slots": total[c.name][1], "free_slots": total[c.name][2]}
+         "workers_free": total[c.name][0], "slots": total[c.name][1], "free_slots": total[c.name][2]}
         for c in params.classes
     ]
 

@@ -244,3 +244,20 @@ def test_the_network_size_given_to_staking_is_the_epochs_average_not_one_block()
     for _ in range(PARAMS.price_epoch_blocks):
         world.advance()
     assert staking_state.get_active_workers(world.state) == 4
+
+
+def test_allocation_needs_as_many_distinct_workers_with_a_free_slot_as_the_task_has_replicas():
+    from tests.modules.compute.helpers import register
+
+    world = make_world(workers=0)
+    register(world, W0, MASTER_A, slots=4)
+    register(world, W1, MASTER_A, slots=1)
+    first = submit(world, replicas=1)
+    world.advance()
+    assign(world, first, [W1])  # W1 is full; W0 alone has four free slots
+    second = submit(world, replicas=2)
+    world.advance()
+    assert world.task(second).state == "submitted"  # one worker cannot hold two replicas of one task
+    third = submit(world, replicas=1)
+    world.advance()
+    assert world.task(third).state == "allocated"
