@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 from chain_modules.common.address import decode_address
-from chain_modules.compute.types import ALLOCATED, COMMITTING, DELIVERED, REVEALING, MsgAssignWorkers
+from chain_modules.compute.types import ALLOCATED, COMMITTING, DELIVERED, REVEALING, MsgAssignWorkers, MsgReleaseTask
 from chain_modules.staking.types import MsgCreateMasterNode
 from client.chain import ChainClient, ChainError
 from masternode.blobstore import BlobStore
@@ -42,6 +42,7 @@ class MasterSettings:
     max_result_bytes: int = 16 * 1024 * 1024
     poll_seconds: float = 1.0
     cache_seconds: float = 1.0
+    release_margin_seconds: float = 5.0  # hand back a never-uploaded task this long before its assign deadline
     retention_seconds: float = 3_600.0  # unreferenced blobs (settled tasks' inputs and results) live this long
     gc_seconds: float = 60.0
 
@@ -180,6 +181,7 @@ class Assigner:
         min_deposit = self.chain.query("/compute/params")["worker_min_deposit"]
         for task in waiting:
             if not (self.store.has(task["app_hash"]) and self.store.has(task["input_hash"])):
+                self._release_if_never_uploaded(task)
                 continue  # the customer has not uploaded yet
             resource_class = classes.get(task["class_name"])
             if resource_class is None:
@@ -203,6 +205,21 @@ class Assigner:
             self.assigned += 1
             log.info("task %s assigned to %s", task["id"], ", ".join(w["address"] for w in chosen))
         return sent
+
+
+    def _release_if_never_uploaded(self, task: dict, now: float | None = None) -> bool:
+        """Hand back a task whose job never arrived, just before its assign deadline: missing that deadline
+        would count as this master's failure, and the customer's silence is not its fault."""
+        now = time.time() if now is None else now
+        if task["participants"] or task["step_deadline"] - now > self.settings.release_margin_seconds:
+            return False
+        try:
+            self.chain.send([MsgReleaseTask(decode_address(self.view.operator), task["id"])])
+        except ChainError as exc:
+            log.warning("releasing task %s failed: %s", task["id"], exc)
+            return False
+        log.info("task %s released: its module or input never arrived", task["id"])
+        return True
 
 
 def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool) -> list[dict]:

@@ -54,6 +54,7 @@ from chain_modules.compute.types import (
     MsgConfirmTask,
     MsgHeartbeat,
     MsgRegisterWorker,
+    MsgReleaseTask,
     MsgRevealResult,
     MsgSubmitTask,
     MsgTopUpDeposit,
@@ -206,6 +207,21 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
     st.set_task(state, updated, task)
     state.emit(event_task("assigned", updated, workers=",".join(bech32(w) for w in msg.workers),
                           commit_deadline=updated.step_deadline))
+
+
+def handle_release_task(state: StateWrite, ctx: BlockContext, msg: MsgReleaseTask) -> None:
+    """The task's master returns a task none of its workers hold (the customer never uploaded the job to it).
+
+    Raises: ErrUnknownTask, ErrNotTaskMaster, ErrWrongState
+    """
+    params = st.get_params(state)
+    task = _task(state, msg.task_id)
+    if task.master != msg.master:
+        raise ErrNotTaskMaster(f"task {task.id} is not allocated to the signer")
+    if task.state != ALLOCATED or task.participants:
+        raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
+                            "a master can only return a task none of its workers hold")
+    logic.release(state, ctx, params, task)
 
 
 def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitResult) -> None:

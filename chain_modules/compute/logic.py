@@ -281,9 +281,10 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
         settle(state, ctx, task, task, "auto-confirmed")
 
 
-def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
-    """The master did not assign in time: count its failure and queue the task for another master."""
-    st.bump_master(state, task.master, failed=1)
+def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, released: bool = False) -> None:
+    """Queue the task for another master: the master missed its assign deadline (a failure), or returned a task
+    it never received the job for (``released``: counted apart, not a failure)."""
+    st.bump_master(state, task.master, **({"released": 1} if released else {"failed": 1}))
     if task.reallocations >= params.max_reallocations:
         fail(state, ctx, params, task, task, "no master node assigned workers in time")
         return
@@ -295,7 +296,12 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
                          excluded_masters=task.excluded_masters + (task.master,)).mark("reallocated", ctx.height)
     st.set_task(state, updated, task)
     st.enqueue(state, task.id)
-    state.emit(event_task("reallocated", updated, previous_master=bech32(task.master)))
+    state.emit(event_task("reallocated", updated, previous_master=bech32(task.master), released=str(released).lower()))
+
+
+def release(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """The master hands back a task it never received the module and input for."""
+    _reallocate(state, ctx, params, task, released=True)
 
 
 def final_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:

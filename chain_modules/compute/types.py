@@ -435,6 +435,18 @@ class MsgConfirmTask(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
+class MsgReleaseTask(_Msg):
+    """The task's master hands it back because the customer never uploaded the module and input:
+    the task goes to another master, and this master is not counted as failing."""
+
+    TYPE = "compute/release_task"
+    PARSERS = {"master": address_field, "task_id": _task_id}
+    SIGNER = "master"
+    master: bytes
+    task_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class MsgAssignWorkers(_Msg):
     """The task's master node names the workers of its pool that will compute it."""
 

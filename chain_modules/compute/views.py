@@ -114,6 +114,7 @@ def master_view(state: StateRead, master: bytes) -> dict:
         "completed": stats["completed"],
         "failed": stats["failed"],
         "compensations": stats["compensations"],
+        "released": stats["released"],
         "pending_replicas": stats["pending"],
         "reputation_bps": logic.reputation_bps(stats),
         "capacity": {name: {"workers_free": c[0], "slots": c[1], "free": c[2]} for name, c in capacity.items()},

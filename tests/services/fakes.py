@@ -45,8 +45,10 @@ from chain_modules.compute.types import (
     P_COMMITTED,
     P_REVEALED,
     REVEALING,
+    SUBMITTED,
     ComputeParams,
     MsgAssignWorkers,
+    MsgReleaseTask,
     MsgCommitResult,
     MsgHeartbeat,
     MsgRegisterWorker,
@@ -214,6 +216,11 @@ class FakeChain:
                     self._set_worker(state, address, lambda w: w.with_(running=w.running + 1))
                 updated = task.with_(state=COMMITTING, participants=task.participants + tuple(Participant(w) for w in msg.workers))
                 compute_state.set_task(state, updated, task)
+            case MsgReleaseTask():
+                task = self._task_in(state, msg.task_id, ALLOCATED)
+                if task.master != msg.master or task.participants:
+                    raise refuse(compute_errors.ErrWrongState, f"task {task.id} cannot be released")
+                compute_state.set_task(state, task.with_(state=SUBMITTED, master=b""), task)
             case MsgCommitResult():
                 task = self._task_in(state, msg.task_id, COMMITTING)
                 mine = self._participant(task, msg.worker)

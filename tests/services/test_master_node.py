@@ -434,3 +434,31 @@ def test_garbage_collection_deletes_only_old_blobs_no_open_task_references(
     assert store.has(sha(young_stray))
     module_hash, input_hash = new_blobs("open")
     assert store.has(module_hash) and store.has(input_hash)
+
+
+# -- releasing tasks whose job never arrived ---------------------------------------------------------------
+
+
+def test_a_task_whose_job_never_arrived_is_released_just_before_its_assign_deadline(
+    chain: FakeChain, store: BlobStore, view: MasterChainView, assigner: Assigner, settings: MasterSettings
+) -> None:
+    from chain_modules.compute.types import MsgReleaseTask
+
+    app_hash, input_hash = new_blobs("never uploaded")  # nothing stored
+    task_id = chain.add_task(MASTER, app_hash, input_hash, replicas=2)
+    task = view.task(task_id)
+    assert not assigner._release_if_never_uploaded(task, now=task["step_deadline"] - settings.release_margin_seconds - 1)
+    assert chain.sent_msgs(MsgReleaseTask) == []
+    assert assigner._release_if_never_uploaded(task, now=task["step_deadline"] - 1)
+    assert chain.sent_msgs(MsgReleaseTask) == [MsgReleaseTask(decode_address(MASTER), task_id)]
+    assert view.task(task_id) is None  # no longer this master's
+
+
+def test_a_task_with_workers_on_it_is_never_released(chain: FakeChain, store: BlobStore, view: MasterChainView,
+                                                     assigner: Assigner) -> None:
+    from chain_modules.compute.types import MsgReleaseTask
+
+    task_id = stored_task(chain, store, "replacement round", replicas=2, participants=(participant(WORKERS[0]),), target=2)
+    task = view.task(task_id)
+    assert not assigner._release_if_never_uploaded(task, now=task["step_deadline"])
+    assert chain.sent_msgs(MsgReleaseTask) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
 from chain_modules.compute.types import cost
 from tests.modules.compute.helpers import (
@@ -261,3 +263,28 @@ def test_allocation_needs_as_many_distinct_workers_with_a_free_slot_as_the_task_
     third = submit(world, replicas=1)
     world.advance()
     assert world.task(third).state == "allocated"
+
+
+def test_a_master_that_never_got_the_job_releases_the_task_without_a_failure():
+    from chain_modules.compute import state as st
+    from chain_modules.compute.errors import ErrNotTaskMaster, ErrWrongState
+    from chain_modules.compute.types import MsgReleaseTask
+
+    world = make_world(workers=6, masters=(MASTER_A, MASTER_B))
+    task_id = submit(world, replicas=2)
+    world.advance()
+    first = world.task(task_id).master
+    other = MASTER_B.address if first == MASTER_A.address else MASTER_A.address
+    with pytest.raises(ErrNotTaskMaster):
+        handlers.handle_release_task(world.state, world.ctx(), MsgReleaseTask(other, task_id))
+    handlers.handle_release_task(world.state, world.ctx(), MsgReleaseTask(first, task_id))
+    task = world.task(task_id)
+    assert task.state == "submitted" and task.reallocations == 1 and first in task.excluded_masters
+    stats = st.get_master_stats(world.state, first)
+    assert (stats["failed"], stats["released"], stats["pending"]) == (0, 1, 0)
+    world.advance()
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.master == other
+    assign(world, task_id, [w for w in WORKERS if st.get_worker(world.state, w.address).master == other][:2])
+    with pytest.raises(ErrWrongState):  # its workers hold it now
+        handlers.handle_release_task(world.state, world.ctx(), MsgReleaseTask(other, task_id))
