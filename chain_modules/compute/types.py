@@ -534,7 +534,7 @@ class MsgTopUpDeposit(_Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgUnregisterWorker(_Msg):
-    """Leave the pool and take the deposit back; refused while the worker has running tasks."""
+    """Leave the pool; refused while the worker has running tasks. The deposit comes back worker_unbonding_seconds later."""
 
     TYPE = "compute/unregister_worker"
     PARSERS = {"worker": address_field}

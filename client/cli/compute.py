@@ -290,13 +290,20 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
                                 cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, _amount(deposit))
         run_tx(ctx, key, [msg], **options)
 
-    @tx_compute.command("heartbeat")
-    @click.argument("key")
-    @tx_options
-    @pass_ctx
-    def heartbeat(ctx: CliContext, key, **options):
-        """Mark worker KEY online."""
-        run_tx(ctx, key, [MsgHeartbeat(address_bytes(resolve_address(ctx, key)))], **options)
+    def worker_command(name: str, msg_class, help_text: str) -> None:
+        """A tx whose only field is the signing worker."""
+
+        @tx_compute.command(name, help=help_text)
+        @click.argument("key")
+        @tx_options
+        @pass_ctx
+        def command(ctx: CliContext, key, **options):
+            run_tx(ctx, key, [msg_class(address_bytes(resolve_address(ctx, key)))], **options)
+
+    worker_command("heartbeat", MsgHeartbeat, "Mark worker KEY online.")
+    worker_command("unregister-worker", MsgUnregisterWorker,
+                   "Leave the pool (refused while tasks are running); the deposit comes back after the "
+                   "compute param worker_unbonding_seconds.")
 
     @tx_compute.command("top-up")
     @click.argument("key")
@@ -306,14 +313,6 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     def top_up(ctx: CliContext, key, amount, **options):
         """Add AMOUNT to worker KEY's deposit."""
         run_tx(ctx, key, [MsgTopUpDeposit(address_bytes(resolve_address(ctx, key)), _amount(amount))], **options)
-
-    @tx_compute.command("unregister-worker")
-    @click.argument("key")
-    @tx_options
-    @pass_ctx
-    def unregister_worker(ctx: CliContext, key, **options):
-        """Leave the pool and take the deposit back (refused while tasks are running)."""
-        run_tx(ctx, key, [MsgUnregisterWorker(address_bytes(resolve_address(ctx, key)))], **options)
 
     # -- amino query compute / apppool ---------------------------------------------------------------
 
