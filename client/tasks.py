@@ -8,7 +8,9 @@
 
 Every download is checked against the hash the chain accepted; an upload
 goes to the master node the chain allocated the task to, which checks the
-hash again.
+hash again. Uploads and downloads are signed with the customer's key (the
+one that signs its transactions, client.httpsig): the master serves and
+takes a task's blobs only from its customer and its assigned workers.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from chain_modules.apppool.types import MsgRegisterApp
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import FINAL_STATES, MsgCancelTask, MsgConfirmTask, MsgSubmitTask
 from client.chain import ChainClient, ChainError, event_attributes
+from client.httpsig import retry_after_seconds, sign_headers
 
 DEFAULT_MAX_FUEL = 1_000_000_000
 DEFAULT_TIMEOUT = 600
+BUSY_WAIT_SECONDS = 60.0  # how long an upload waits for the master's "busy" (another upload of the blob) to clear
 
 
 class TaskError(Exception):
@@ -52,6 +56,15 @@ class RunSummary:
         data = {k: v for k, v in self.__dict__.items() if k != "output"}
         data["output_bytes"] = len(self.output)
         return data
+
+
+def _error_code(response: httpx.Response) -> str:
+    """The master's ``error`` field, or "" for an answer that is not one of its JSON errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return body.get("error", "") if isinstance(body, dict) else ""
 
 
 def sha256(data: bytes) -> bytes:
@@ -113,6 +126,26 @@ class TaskClient:
                 raise TaskError(f"task {task_id} still {task['state']} after {timeout:.0f}s")
             time.sleep(poll)
 
+    def _customer_key(self, task: dict):
+        """The signing key, once it is known to be the task's customer's (the master checks it too)."""
+        key = self.chain.signing_key
+        if key is None:
+            raise TaskError(f"task {task['id']}: moving its blobs needs the customer's key (--from)")
+        if self.chain.address != task["customer"]:
+            raise TaskError(f"task {task['id']} belongs to {task['customer']}; this key is {self.chain.address}")
+        return key
+
+    def _blob_request(self, task: dict, method: str, digest: str, content: bytes | None = None) -> httpx.Response:
+        endpoint = task["master_endpoint"]
+        path = f"/v1/blobs/{digest}"
+        headers = sign_headers(self._customer_key(task), self.chain.chain_id, method, path, digest=digest,
+                               task_id=task["id"])
+        try:
+            return self.http.request(method, f"{endpoint.rstrip('/')}{path}", params={"task": task["id"]},
+                                     headers=headers, content=content)
+        except httpx.HTTPError as exc:
+            raise TaskError(f"cannot reach the master node at {endpoint}: {exc}") from None
+
     def upload(self, task_id: int, module: bytes, input_data: bytes) -> dict:
         """Upload the module and the input to the master node the task is allocated to."""
         task = self.status(task_id)
@@ -122,33 +155,34 @@ class TaskClient:
             raise TaskError(f"the module's sha256 is not the task's app hash {task['app_hash']}")
         if sha256(input_data).hex() != task["input_hash"]:
             raise TaskError(f"the input's sha256 is not the task's input hash {task['input_hash']}")
+        self._customer_key(task)
         for data in (module, input_data):
-            self._put(task["master_endpoint"], data)
+            self._put(task, data)
         return task
 
-    def _put(self, endpoint: str, data: bytes) -> None:
+    def _put(self, task: dict, data: bytes) -> None:
+        """One signed upload; a 409 busy (the same blob arriving on another connection) or 429 is retried as
+        the master's Retry-After says, for up to BUSY_WAIT_SECONDS."""
         digest = sha256(data).hex()
-        try:
-            response = self.http.put(f"{endpoint.rstrip('/')}/v1/blobs/{digest}", content=data)
-        except httpx.HTTPError as exc:
-            raise TaskError(f"cannot reach the master node at {endpoint}: {exc}") from None
-        if response.status_code not in (200, 201):
-            raise TaskError(f"master node refused blob {digest[:16]}…: {response.status_code} {response.text}")
+        deadline = time.monotonic() + BUSY_WAIT_SECONDS
+        while True:
+            response = self._blob_request(task, "PUT", digest, data)
+            if response.status_code in (200, 201):
+                return
+            if _error_code(response) not in ("busy", "too_many_uploads") or time.monotonic() > deadline:
+                raise TaskError(f"master node refused blob {digest[:16]}…: {response.status_code} {response.text}")
+            time.sleep(retry_after_seconds(response.headers.get("retry-after"), 1.0))
 
     def result(self, task_id: int) -> bytes:
         """Download the accepted result from the master node and check it against the chain's result hash."""
         task = self.status(task_id)
         if not task["result_hash"]:
             raise TaskError(f"task {task_id} is {task['state']} and has no accepted result")
-        endpoint = task["master_endpoint"]
-        if not endpoint:
+        if not task["master_endpoint"]:
             raise TaskError(f"task {task_id}: its master node has no endpoint")
         deadline = time.monotonic() + 60
         while True:  # the workers upload right after revealing; give them a moment
-            try:
-                response = self.http.get(f"{endpoint.rstrip('/')}/v1/blobs/{task['result_hash']}")
-            except httpx.HTTPError as exc:
-                raise TaskError(f"cannot reach the master node at {endpoint}: {exc}") from None
+            response = self._blob_request(task, "GET", task["result_hash"])
             if response.status_code == 200:
                 break
             if response.status_code != 404 or time.monotonic() > deadline:

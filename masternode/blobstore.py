@@ -156,6 +156,11 @@ class BlobStore:
     def count(self) -> int:
         return self._count
 
+    @property
+    def reserved_bytes(self) -> int:
+        """Bytes held for uploads still streaming; an upload that ends in any way gives its share back."""
+        return self._reserved
+
     def path(self, digest: str) -> Path:
         check_digest(digest)
         return self.root / digest[:2] / digest[2:]

@@ -21,14 +21,15 @@ import time
 from dataclasses import dataclass
 
 from chain_modules.common.address import decode_address
-from chain_modules.compute.types import ALLOCATED, COMMITTING, DELIVERED, REVEALING, MsgAssignWorkers, MsgReleaseTask
+from chain_modules.compute.types import ALLOCATED, MsgAssignWorkers, MsgReleaseTask
 from chain_modules.staking.types import MsgCreateMasterNode
 from client.chain import ChainClient, ChainError
+from masternode.access import INPUT, MODULE, RESULT
 from masternode.blobstore import BlobStore
 
 log = logging.getLogger("amino.master")
 
-OPEN_WORK = (ALLOCATED, COMMITTING, REVEALING, DELIVERED)
+TASK_CACHE_ENTRIES = 4_096
 
 
 @dataclass
@@ -45,6 +46,14 @@ class MasterSettings:
     release_margin_seconds: float = 5.0  # hand back a never-uploaded task this long before its assign deadline
     retention_seconds: float = 3_600.0  # unreferenced blobs (settled tasks' inputs and results) live this long
     gc_seconds: float = 60.0
+    fresh_seconds: float = 0.25  # a "fresh" task view may be this old: bounds the chain queries refusals cause
+    # uploads and signed requests (masternode.api.ApiSettings)
+    upload_min_seconds: float = 30.0
+    upload_min_bytes_per_second: int = 64 * 1024
+    upload_idle_seconds: float = 15.0
+    max_uploads_per_client: int = 4
+    signature_window_seconds: int = 60
+    admit: str = "open"  # "open", or the path of a file of admitted worker addresses
 
     @property
     def public_endpoint(self) -> str:
@@ -62,6 +71,8 @@ class MasterChainView:
         self._tasks_at = 0.0
         self._max_module = 0
         self._lock = threading.Lock()
+        self._task_cache: dict[int, tuple[float, dict | None]] = {}
+        self._task_lock = threading.Lock()
 
     def open_tasks(self, fresh: bool = False) -> list[dict]:
         with self._lock:
@@ -75,19 +86,38 @@ class MasterChainView:
             self._max_module = self.chain.query("/apppool/params")["max_module_bytes"]
         return self._max_module
 
-    def blob_allowed(self, digest: bytes) -> int | None:
-        """The size limit for a blob some open task of this master references, or None."""
-        wanted = digest.hex()
-        for fresh in (False, True):
-            for task in self.open_tasks(fresh):
-                if wanted == task["app_hash"]:
-                    app = self.chain.query_or_none(f"/apppool/app/{wanted}")
-                    return app["module_size"] if app else self._max_module_bytes()
-                if wanted == task["input_hash"]:
-                    return task["input_size"]
-                if wanted == task["result_hash"] or any(p["result_hash"] == wanted for p in task["participants"]):
-                    return self.settings.max_result_bytes
-        return None
+    def task(self, task_id: int, fresh: bool = False) -> dict | None:
+        """The chain view of a task of this master, or None (unknown, or another master's).
+
+        Cached per task for ``cache_seconds``; ``fresh`` asks the chain again unless the cached answer is
+        younger than ``fresh_seconds``, so a flood of refused requests costs a bounded number of queries.
+        """
+        now = time.monotonic()
+        with self._task_lock:
+            cached = self._task_cache.get(task_id)
+        if cached is not None and now - cached[0] <= (self.settings.fresh_seconds if fresh else self.settings.cache_seconds):
+            return cached[1]
+        task = self.chain.query_or_none(f"/compute/task/{task_id}")
+        if task is not None and task["master"] != self.operator:
+            task = None
+        with self._task_lock:
+            if len(self._task_cache) >= TASK_CACHE_ENTRIES:
+                oldest = sorted(self._task_cache.items(), key=lambda item: item[1][0])[:TASK_CACHE_ENTRIES // 4]
+                for stale, _entry in oldest:
+                    del self._task_cache[stale]
+            self._task_cache[task_id] = (time.monotonic(), task)
+        return task
+
+    def upload_limit(self, task: dict, kind: str) -> int:
+        """The size limit of the task's module (the app's declared size), input (its declared size) or result."""
+        if kind == MODULE:
+            app = self.chain.query_or_none(f"/apppool/app/{task['app_hash']}")
+            return app["module_size"] if app else self._max_module_bytes()
+        if kind == INPUT:
+            return task["input_size"]
+        if kind == RESULT:
+            return self.settings.max_result_bytes
+        raise ValueError(f"unknown blob kind {kind!r}")
 
     def jobs_for_worker(self, worker: str) -> list[dict]:
         jobs = []
@@ -103,12 +133,6 @@ class MasterChainView:
                 "class_name": task["class_name"], "step_deadline": task["step_deadline"],
             })
         return jobs
-
-    def task(self, task_id: int) -> dict | None:
-        task = self.chain.query_or_none(f"/compute/task/{task_id}")
-        if task is None or task["master"] != self.operator:
-            return None
-        return task
 
 
 class Assigner:
@@ -260,23 +284,31 @@ def serve(chain: ChainClient, settings: MasterSettings, bond: int = 0, sponsor: 
 
     import uvicorn
 
-    from masternode.api import create_app
+    from masternode.admission import AdmissionPolicy, Admitter, reload_on_sighup
+    from masternode.api import ApiSettings, create_app
 
+    policy = AdmissionPolicy.from_option(settings.admit)  # a bad allow-list stops the start, before any tx
+    api_settings = ApiSettings(
+        chain.chain_id, settings.signature_window_seconds, settings.upload_min_seconds,
+        settings.upload_min_bytes_per_second, settings.upload_idle_seconds, settings.max_uploads_per_client)
     candidate = ensure_registered(chain, settings, bond, sponsor, region, moniker)
     store = BlobStore(Path(settings.store_dir), settings.max_blob_bytes, settings.max_total_bytes)
     view = MasterChainView(chain, chain.address, settings)
     assigner = Assigner(chain, view, store, settings)
-    info = {"operator": chain.address, "endpoint": candidate["endpoint"], "status": candidate["status"]}
+    info = {"operator": chain.address, "endpoint": candidate["endpoint"], "status": candidate["status"],
+            "chain_id": api_settings.chain_id, "admission": "open" if policy.is_open else "allow-list"}
     assigner.info = info
     try:
         assigner.refresh_info()
     except ChainError as exc:
         log.warning("cannot read this master's stats yet: %s", exc)
-    app = create_app(store, view, info)
+    app = create_app(store, view, info, api_settings, Admitter(chain.signing_key, api_settings.chain_id, policy))
+    if not policy.is_open:
+        reload_on_sighup(policy)
     thread = threading.Thread(target=assigner.run, name="assigner", daemon=True)
     thread.start()
-    log.info("master node %s serving on %s:%d (%d blobs stored)", chain.address, settings.listen_host,
-             settings.listen_port, store.count)
+    log.info("master node %s serving on %s:%d (%d blobs stored, admission %s)", chain.address, settings.listen_host,
+             settings.listen_port, store.count, policy.describe())
     try:
         uvicorn.run(app, host=settings.listen_host, port=settings.listen_port, log_level="warning")
     finally:

@@ -38,8 +38,10 @@ from chain_modules.compute.types import (
     commitment,
 )
 from client.chain import ChainClient, ChainError
+from client.httpsig import retry_after_seconds, sign_headers
 from wasm_jobs.runner import canonical_result
 from wasm_jobs.sandbox import run_sandboxed
+from worker.admission import fetch_admission
 from worker.config import WorkerConfig
 from worker.journal import Journal
 
@@ -48,6 +50,8 @@ WASM32_MAX_MB = 4096  # a 32-bit WebAssembly memory cannot grow past 4 GiB
 COMPACT_EVERY = 500  # passes between journal compactions
 ROUND = 0  # a worker takes part in a task at most once (the chain excludes it after a miss)
 LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
+UPLOAD_ATTEMPTS = 10
+MAX_RETRY_AFTER_SECONDS = 10.0
 
 
 @dataclass
@@ -96,6 +100,14 @@ class Worker:
         self.stop_event = threading.Event()
 
     # -- registration and heartbeats --------------------------------------------------------
+
+    def fetch_admission(self, master: str) -> dict:
+        """The master's signed admission of this worker into its pool, checked ({"pubkey", "signature"}).
+
+        Raises: worker.admission.AdmissionError
+        """
+        return fetch_admission(self.config.master_url, self.chain.signing_key, self.config.chain_id, master,
+                               http=self.http)
 
     def ensure_registered(self, master: str) -> dict:
         record = self.chain.query_or_none(f"/compute/worker/{self.address}")
@@ -242,8 +254,8 @@ class Worker:
             self.journal.record(task_id, ROUND, "abandoned", reason=reason)
             return None
         self.status.set_phase(task_id, "fetching")
-        module = self.download(job["app_hash"])
-        data = self.download(job["input_hash"])
+        module = self.download(job["app_hash"], task_id)
+        data = self.download(job["input_hash"], task_id)
         self.status.set_phase(task_id, "running")
         # the memory limit comes from the task's class, not from this worker, so honest workers agree on traps
         outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, self.config.wall_timeout_seconds)
@@ -271,8 +283,17 @@ class Worker:
             self._classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
         return self._classes[class_name]["ram_mb"]
 
-    def download(self, digest: str) -> bytes:
-        response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/blobs/{digest}")
+    def _blob_request(self, method: str, digest: str, task_id: int, content: bytes | None = None) -> httpx.Response:
+        """A blob request signed with this worker's key (the master serves and takes a task's blobs only from
+        its parties)."""
+        path = f"/v1/blobs/{digest}"
+        headers = sign_headers(self.chain.signing_key, self.config.chain_id, method, path, digest=digest,
+                               task_id=task_id)
+        return self.http.request(method, f"{self.config.master_url.rstrip('/')}{path}", params={"task": task_id},
+                                 headers=headers, content=content)
+
+    def download(self, digest: str, task_id: int) -> bytes:
+        response = self._blob_request("GET", digest, task_id)
         response.raise_for_status()
         if len(response.content) > self.config.max_blob_bytes:
             raise ValueError(f"blob {digest[:16]}… is larger than max_blob_bytes")
@@ -301,13 +322,15 @@ class Worker:
         data = entry["data"]
         path = Path(data["output_path"])
         self.status.set_phase(task_id, "uploading")
-        for _attempt in range(10):
-            response = self.http.put(f"{self.config.master_url.rstrip('/')}/v1/blobs/{data['result_hash']}",
-                                     content=path.read_bytes())
+        content = path.read_bytes()
+        for _attempt in range(UPLOAD_ATTEMPTS):
+            response = self._blob_request("PUT", data["result_hash"], task_id, content)
             if response.status_code in (200, 201):
                 self.journal.record(task_id, ROUND, "uploaded")
                 return True
-            time.sleep(0.5)  # the master's chain view may lag one block behind the reveal
+            # 409 busy: another worker is uploading the same result; otherwise the master's chain view may lag
+            # one block behind the reveal
+            time.sleep(_retry_after(response, 0.5))
         self.status.error(f"task {task_id}: master refused the result: {response.status_code} {response.text[:100]}")
         return False
 
@@ -335,3 +358,10 @@ class Worker:
         output = entry["data"].get("output_path")
         if output:
             Path(output).unlink(missing_ok=True)
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    """The wait a 409 busy or a 429 asks for (Retry-After, capped), else ``default``."""
+    if response.status_code in (409, 429):
+        return retry_after_seconds(response.headers.get("retry-after"), default, MAX_RETRY_AFTER_SECONDS)
+    return default

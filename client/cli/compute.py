@@ -25,6 +25,7 @@ from client.cli.output import emit
 
 
 REGISTER_ATTEMPTS = 10
+LOCALNET_CHAIN_ID = "amino-localnet"  # the localnet launcher's chain id; `master start` admits any worker there
 
 
 def _amount(text: str) -> int:
@@ -119,7 +120,7 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
             except Exception as exc:
                 _fail(exc)
             emit(ctx.output, {"task_id": view["id"], "state": view["state"], "master": view["master"],
-                              "next": f"amino task status {view['id']}; amino task result {view['id']} --out FILE"})
+                              "next": f"amino task status {view['id']}; amino task result {view['id']} --out FILE --from {key}"})
             return
         try:
             summary = tasks.run(module_bytes, data, class_name, replicas, max_fuel, timeout, name=module.stem,
@@ -160,7 +161,7 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
             task_id = tasks.submit(module_hash, data, class_name, replicas, max_fuel, timeout)
         except Exception as exc:
             _fail(exc)
-        emit(ctx.output, {"task_id": task_id, "next": f"amino task upload {task_id} {module} {input_path}"})
+        emit(ctx.output, {"task_id": task_id, "next": f"amino task upload {task_id} {module} {input_path} --from {key}"})
 
     @task.command("status")
     @click.argument("task_id", type=int)
@@ -177,11 +178,12 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @click.argument("task_id", type=int)
     @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--from", "key", required=True, help="The customer's key: it signs the upload.")
     @pass_ctx
-    def task_upload(ctx: CliContext, task_id: int, module: Path, input_path: Path):
+    def task_upload(ctx: CliContext, task_id: int, module: Path, input_path: Path, key: str):
         """Upload MODULE and INPUT to the master node the task is allocated to (hashes checked on both ends)."""
         try:
-            view = _tasks(ctx, None).upload(task_id, _read(module, "module"), _read(input_path, "input"))
+            view = _tasks(ctx, key).upload(task_id, _read(module, "module"), _read(input_path, "input"))
         except Exception as exc:
             _fail(exc)
         emit(ctx.output, {"task_id": task_id, "uploaded_to": view["master_endpoint"]})
@@ -189,11 +191,12 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @task.command("result")
     @click.argument("task_id", type=int)
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--from", "key", required=True, help="The customer's key: it signs the download.")
     @pass_ctx
-    def task_result(ctx: CliContext, task_id: int, out: Path):
+    def task_result(ctx: CliContext, task_id: int, out: Path, key: str):
         """Download the accepted result (checked against the chain's result hash) to --out."""
         try:
-            data = _tasks(ctx, None).result(task_id)
+            data = _tasks(ctx, key).result(task_id)
         except Exception as exc:
             _fail(exc)
         out.write_bytes(data)
@@ -377,20 +380,47 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @click.option("--region", default="local", show_default=True)
     @click.option("--retention", type=click.FloatRange(0), default=3600, show_default=True,
                   help="Seconds an unreferenced blob (of a settled task) is kept before it is deleted.")
+    @click.option("--admit", default=None, metavar="open|FILE",
+                  help="Which workers this master admits into its pool: 'open' (any worker that asks), or FILE, "
+                       "one worker address per line, re-read when it changes and on SIGHUP. "
+                       f"Default: open on the localnet chain ({LOCALNET_CHAIN_ID}); required on any other chain.")
+    @click.option("--upload-min-seconds", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
+                  help="Every upload may take at least this long (its deadline is the larger of this and "
+                       "size / --upload-min-rate).")
+    @click.option("--upload-min-rate", type=click.IntRange(1), default=64 * 1024, show_default=True,
+                  help="Bytes per second an upload must average past --upload-min-seconds.")
+    @click.option("--upload-idle-seconds", type=click.FloatRange(0, min_open=True), default=15.0, show_default=True,
+                  help="An upload whose next chunk takes longer is dropped and its reserved room freed.")
+    @click.option("--max-uploads-per-client", type=click.IntRange(1), default=4, show_default=True,
+                  help="Uploads one signing account may have in flight at once.")
     @pass_ctx
     def master_start(ctx: CliContext, key, listen, endpoint, store_dir, max_blob_bytes, max_total_bytes, sponsor, bond, region,
-                     retention):
-        """Register (if needed) and serve: blob store, worker job protocol and task assignment."""
+                     retention, admit, upload_min_seconds, upload_min_rate, upload_idle_seconds, max_uploads_per_client):
+        """Register (if needed) and serve: blob store, worker job protocol, admissions and task assignment."""
+        from masternode.admission import AdmissionPolicy, AdmissionPolicyError
         from masternode.node import MasterSettings, serve
 
         host, _, port = listen.rpartition(":")
         if not host or not port.isdigit():
             raise click.BadParameter("--listen must be host:port")
+        chain = _chain(ctx, key)
+        if admit is None:
+            chain_id = chain.chain_id
+            if chain_id != LOCALNET_CHAIN_ID:
+                raise click.UsageError(f"on chain {chain_id!r}, choose whom this master admits: --admit open "
+                                       "(any worker) or --admit FILE (one worker address per line)")
+            admit = "open"
+        try:
+            AdmissionPolicy.from_option(admit)
+        except AdmissionPolicyError as exc:
+            raise click.BadParameter(str(exc), param_hint="--admit") from None
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         settings = MasterSettings(host, int(port), endpoint, str(store_dir), max_blob_bytes, max_total_bytes,
-                                  retention_seconds=retention)
+                                  retention_seconds=retention, upload_min_seconds=upload_min_seconds,
+                                  upload_min_bytes_per_second=upload_min_rate, upload_idle_seconds=upload_idle_seconds,
+                                  max_uploads_per_client=max_uploads_per_client, admit=admit)
         try:
-            serve(_chain(ctx, key), settings, _amount(bond), resolve_address(ctx, sponsor) if sponsor else "", region, key)
+            serve(chain, settings, _amount(bond), resolve_address(ctx, sponsor) if sponsor else "", region, key)
         except Exception as exc:
             _fail(exc)
 

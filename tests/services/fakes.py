@@ -16,8 +16,8 @@ everyone has revealed. A tx applies all of its messages or none. Tests hook
 ``after_send`` (crash after the chain accepted it).
 
 FakeMaster serves /v1/jobs/<worker> from the real MasterChainView over a
-FakeChain, /v1/blobs/<hash> from a dict, and accepts result uploads only
-for blobs the view allows, as the real API does.
+FakeChain and /v1/blobs/<hash> from a dict, to signed requests only, and
+lets a signer move only the blobs the master's own access rules allow.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import httpx
+from nacl.signing import SigningKey
 
 from abci_app.store import MemoryState, Overlay
 from chain_modules.apppool import state as apppool_state
@@ -63,13 +64,18 @@ from chain_modules.compute.types import (
 from chain_modules.staking.types import MsgCreateMasterNode
 from client.chain import ChainError
 from client.wallet.tx import BroadcastResult
+from client.httpsig import SignatureError, verify_headers
+from masternode.access import Refused, download_kind, upload_kind
+from masternode.api import parse_task_id
 from masternode.node import MasterChainView, MasterSettings
 from tests.support import make_key
 
 NOW = 1_800_000_000
 NOT_FOUND = 5
 UNKNOWN_PATH = 2
-CUSTOMER = make_key("services-customer").bech32
+CHAIN_ID = "amino-services-test"
+CUSTOMER_KEY = make_key("services-customer")
+CUSTOMER = CUSTOMER_KEY.bech32
 
 PARAMS = ComputeParams(
     max_fuel=50_000_000, worker_min_deposit=1_000, heartbeat_timeout_seconds=60,
@@ -114,20 +120,24 @@ class _World:
 
 
 class FakeChain:
-    """A ChainClient for ``address`` (query, query_or_none, send, address) over an in-memory chain."""
+    """A ChainClient for ``address`` (query, query_or_none, send, address, chain_id, signing_key) over an
+    in-memory chain. ``signing_key`` (the key of ``address``) is what signs requests to a master node."""
+
+    chain_id = CHAIN_ID
 
     def __init__(self, address: str, params: ComputeParams = PARAMS, max_module_bytes: int = 1_000_000,
-                 _world: _World | None = None) -> None:
+                 _world: _World | None = None, signing_key: SigningKey | None = None) -> None:
         self._address = address
+        self.signing_key = signing_key
         if _world is None:
             _world = _World(Overlay(MemoryState()))
             compute_state.set_params(_world.state, params)
             apppool_state.set_params(_world.state, AppPoolParams(max_module_bytes=max_module_bytes))
         self.world = _world
 
-    def as_signer(self, address: str) -> FakeChain:
+    def as_signer(self, address: str, signing_key: SigningKey | None = None) -> FakeChain:
         """A client of the same chain holding another key."""
-        return FakeChain(address, _world=self.world)
+        return FakeChain(address, _world=self.world, signing_key=signing_key)
 
     # -- the ChainClient surface -------------------------------------------------------------
 
@@ -354,15 +364,22 @@ class FakeChain:
 
 
 class FakeMaster:
-    """The master node's HTTP API as an httpx.MockTransport, answering from a real MasterChainView."""
+    """The master node's HTTP API as an httpx.MockTransport, answering from a real MasterChainView.
+
+    Blob requests must be signed and name their task, and are allowed by the
+    master's own access rules (masternode.access), as the real API does.
+    """
 
     def __init__(self, chain: FakeChain) -> None:
-        self.view = MasterChainView(chain, chain.address, MasterSettings(cache_seconds=0.0))
+        self.view = MasterChainView(chain, chain.address, MasterSettings(cache_seconds=0.0, fresh_seconds=0.0))
+        self.chain_id = chain.chain_id
         self.blobs: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path)
-        self.uploads: list[tuple[str, bytes]] = []  # (digest, content) of every PUT, accepted or not
+        self.signers: list[tuple[str, str, int, str]] = []  # (method, digest, task id, signer) of allowed blob requests
+        self.uploads: list[tuple[str, bytes]] = []  # (digest, content) of every allowed PUT, stored or not
         self.stored: dict[str, bytes] = {}  # results the master accepted
         self.before_request: list[Callable[[httpx.Request], None]] = []
+        self.busy: list[str] = []  # digests whose next PUT is answered 409 busy (once each)
 
     def add_blob(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
@@ -372,6 +389,27 @@ class FakeMaster:
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self._handle), timeout=5.0)
 
+    def _refusal(self, request: httpx.Request, digest: str, decide: Callable[[dict, str, str], str]) -> httpx.Response | None:
+        """None when the request is signed by a party allowed to move ``digest``, else the API's error answer."""
+        try:
+            task_id = parse_task_id(request.url.params.get("task"))
+        except ValueError as exc:
+            return httpx.Response(400, json={"error": "invalid_request", "detail": str(exc)})
+        try:
+            signed = verify_headers(request.headers, self.chain_id, request.method, f"/v1/blobs/{digest}",
+                                    digest=digest, task_id=task_id)
+        except SignatureError as exc:
+            return httpx.Response(401, json={"error": "unauthenticated", "detail": str(exc)})
+        task = self.view.task(task_id, fresh=True)
+        if task is None:
+            return httpx.Response(404, json={"error": "not_found", "detail": f"task {task_id}"})
+        try:
+            decide(task, signed.address, digest)
+        except Refused as exc:
+            return httpx.Response(403, json={"error": exc.error, "detail": str(exc)})
+        self.signers.append((request.method, digest, task_id, signed.address))
+        return None
+
     def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
         for hook in list(self.before_request):
@@ -380,14 +418,19 @@ class FakeMaster:
             case "GET", ["v1", "jobs", worker]:
                 return httpx.Response(200, json={"worker": worker, "jobs": self.view.jobs_for_worker(worker)})
             case "GET", ["v1", "blobs", digest]:
+                if (refusal := self._refusal(request, digest, download_kind)) is not None:
+                    return refusal
                 if digest not in self.blobs:
                     return httpx.Response(404, json={"error": "not_found", "detail": digest})
                 return httpx.Response(200, content=self.blobs[digest])
             case "PUT", ["v1", "blobs", digest]:
                 content = request.read()
+                if (refusal := self._refusal(request, digest, upload_kind)) is not None:
+                    return refusal
                 self.uploads.append((digest, content))
-                if self.view.blob_allowed(bytes.fromhex(digest)) is None:
-                    return httpx.Response(403, json={"error": "not_expected", "detail": digest})
+                if digest in self.busy:
+                    self.busy.remove(digest)
+                    return httpx.Response(409, json={"error": "busy", "detail": digest}, headers={"retry-after": "0"})
                 if hashlib.sha256(content).hexdigest() != digest:
                     return httpx.Response(422, json={"error": "hash_mismatch", "detail": digest})
                 status = 200 if digest in self.stored else 201

@@ -23,6 +23,7 @@ from chain_modules.compute.types import (
 )
 from chain_modules.staking.types import MsgCreateMasterNode
 from client.chain import ChainError
+from masternode.access import INPUT, MODULE, RESULT
 from masternode.blobstore import BlobStore
 from masternode.node import Assigner, MasterChainView, MasterSettings, ensure_registered
 from tests.services.fakes import PARAMS, FakeChain, participant
@@ -91,55 +92,61 @@ def raw(*addresses: str) -> list[bytes]:
 # -- MasterChainView ------------------------------------------------------------------------------
 
 
-def test_blob_allowed_gives_the_apppool_module_limit_for_a_task_module(chain: FakeChain, view: MasterChainView) -> None:
-    app_hash, _ = new_blobs("t")
-    chain.add_task(MASTER, app_hash, sha(b"input"))
-
-    assert view.blob_allowed(bytes.fromhex(app_hash)) == MODULE_LIMIT
-
-
-def test_blob_allowed_gives_the_exact_input_size_for_a_task_input(chain: FakeChain, view: MasterChainView) -> None:
-    _, input_hash = new_blobs("t")
-    chain.add_task(MASTER, sha(b"module"), input_hash, input_size=1_234)
-
-    assert view.blob_allowed(bytes.fromhex(input_hash)) == 1_234
-
-
-def test_blob_allowed_gives_the_result_limit_for_revealed_and_accepted_result_hashes(
+def test_upload_limit_of_a_module_is_the_apps_declared_size_or_the_apppool_maximum(
     chain: FakeChain, view: MasterChainView
 ) -> None:
-    outvoted, accepted = hashlib.sha256(b"wrong").digest(), hashlib.sha256(b"right").digest()
-    chain.add_task(MASTER, sha(b"m1"), sha(b"i1"), state=REVEALING, replicas=2, participants=(
-        participant(WORKERS[0], P_REVEALED, b"c" * 32, outvoted, 10), participant(WORKERS[1], P_COMMITTED, b"d" * 32)))
-    chain.add_task(MASTER, sha(b"m2"), sha(b"i2"), state=DELIVERED)
-    chain.update_task(2, result_hash=accepted)
+    registered, unknown = sha(b"registered module"), sha(b"unknown module")
+    chain.add_app(registered, verified=True)  # declared module_size 100
+    first = view.task(chain.add_task(MASTER, registered, sha(b"input")))
+    second = view.task(chain.add_task(MASTER, unknown, sha(b"input 2")))
 
-    assert view.blob_allowed(outvoted) == RESULT_LIMIT
-    assert view.blob_allowed(accepted) == RESULT_LIMIT
+    assert view.upload_limit(first, MODULE) == 100
+    assert view.upload_limit(second, MODULE) == MODULE_LIMIT
 
 
-def test_blob_allowed_is_none_for_an_unknown_digest_after_asking_the_chain_again(
+def test_upload_limit_of_an_input_is_its_declared_size_and_of_a_result_max_result_bytes(
     chain: FakeChain, view: MasterChainView
 ) -> None:
-    chain.add_task(MASTER, sha(b"module"), sha(b"input"))
-    chain.add_task(OTHER_MASTER, sha(b"other module"), sha(b"other input"))
-    assert view.blob_allowed(bytes.fromhex(sha(b"module"))) is not None  # fills the cache
-    chain.world.queries.clear()
+    task = view.task(chain.add_task(MASTER, sha(b"module"), sha(b"input"), input_size=1_234))
 
-    assert view.blob_allowed(hashlib.sha256(b"nobody asked for this").digest()) is None
-    assert view.blob_allowed(bytes.fromhex(sha(b"other module"))) is None  # another master's task
-
-    # Each miss looked at the cache, then refreshed it once.
-    assert chain.world.queries == [f"/compute/tasks/master/{MASTER}"] * 2
+    assert view.upload_limit(task, INPUT) == 1_234
+    assert view.upload_limit(task, RESULT) == RESULT_LIMIT
+    with pytest.raises(ValueError, match="unknown blob kind"):
+        view.upload_limit(task, "secret")
 
 
-def test_blob_allowed_finds_a_task_allocated_after_the_cache_was_filled(chain: FakeChain, view: MasterChainView) -> None:
-    chain.add_task(MASTER, sha(b"first module"), sha(b"first input"))
-    assert view.blob_allowed(bytes.fromhex(sha(b"first module"))) == MODULE_LIMIT
+def test_task_is_none_for_another_masters_task_and_an_unknown_id(chain: FakeChain, view: MasterChainView) -> None:
+    mine = chain.add_task(MASTER, sha(b"module"), sha(b"input"))
+    theirs = chain.add_task(OTHER_MASTER, sha(b"other module"), sha(b"other input"))
 
-    chain.add_task(MASTER, sha(b"new module"), sha(b"new input"), input_size=55)
+    assert view.task(mine)["id"] == mine
+    assert view.task(theirs) is None
+    assert view.task(999) is None
 
-    assert view.blob_allowed(bytes.fromhex(sha(b"new input"))) == 55
+
+def test_task_is_cached_for_cache_seconds_and_fresh_asks_again_at_most_every_fresh_seconds(
+    chain: FakeChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1_000.0]
+    monkeypatch.setattr("masternode.node.time.monotonic", lambda: clock[0])
+    view = MasterChainView(chain, MASTER, MasterSettings(cache_seconds=5.0, fresh_seconds=0.5))
+    task_id = chain.add_task(MASTER, sha(b"module"), sha(b"input"))
+    path = f"/compute/task/{task_id}"
+
+    view.task(task_id)
+    view.task(task_id)
+    view.task(task_id, fresh=True)  # the cached answer is younger than fresh_seconds: a flood costs no query
+    assert chain.world.queries.count(path) == 1
+
+    clock[0] += 1.0
+    chain.update_task(task_id, state=COMMITTING)
+    assert view.task(task_id)["state"] == ALLOCATED  # within cache_seconds
+    assert view.task(task_id, fresh=True)["state"] == COMMITTING
+    assert chain.world.queries.count(path) == 2
+
+    clock[0] += 6.0
+    view.task(task_id)
+    assert chain.world.queries.count(path) == 3
 
 
 def test_open_tasks_are_asked_once_within_cache_seconds_and_again_when_fresh(
@@ -451,7 +458,7 @@ def test_a_task_whose_job_never_arrived_is_released_just_before_its_assign_deadl
     assert chain.sent_msgs(MsgReleaseTask) == []
     assert assigner._release_if_never_uploaded(task, now=task["step_deadline"] - 1)
     assert chain.sent_msgs(MsgReleaseTask) == [MsgReleaseTask(decode_address(MASTER), task_id)]
-    assert view.task(task_id) is None  # no longer this master's
+    assert MasterChainView(chain, MASTER, settings).task(task_id) is None  # no longer this master's
 
 
 def test_a_task_with_workers_on_it_is_never_released(chain: FakeChain, store: BlobStore, view: MasterChainView,

@@ -44,7 +44,8 @@ from tests.services.fakes import Crash, FakeChain, FakeMaster, participant
 from tests.support import make_key
 
 MASTER = make_key("services-master").bech32
-WORKER = make_key("services-worker").bech32
+WORKER_KEY = make_key("services-worker")
+WORKER = WORKER_KEY.bech32
 OTHER_WORKER = make_key("services-other-worker").bech32
 MASTER_URL = "http://master.test"
 MODULE = build("hash_chain")
@@ -72,7 +73,8 @@ class Setup:
 
     def new_worker(self, **config_changes) -> Worker:
         """A worker process on the same home directory (a restart, when one ran before)."""
-        worker = Worker(dataclasses.replace(self.config, **config_changes), self.chain.as_signer(WORKER))
+        worker = Worker(dataclasses.replace(self.config, **config_changes),
+                        self.chain.as_signer(WORKER, WORKER_KEY.signing_key))
         worker.http = self.master.client()
         return worker
 
@@ -87,7 +89,8 @@ def setup(tmp_path: Path) -> Setup:
     master = FakeMaster(chain)
     chain.add_worker(WORKER, MASTER, slots=4, deposit=5_000)
     chain.add_worker(OTHER_WORKER, MASTER, slots=4, deposit=5_000)
-    config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, max_fuel=TASK_MAX_FUEL, max_memory_mb=1024,
+    config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, chain_id=chain.chain_id,
+                          max_fuel=TASK_MAX_FUEL, max_memory_mb=1024,
                           wall_timeout_seconds=20.0, deposit=5_000, poll_seconds=0.01)
     return Setup(chain, master, config, master.add_blob(MODULE), master.add_blob(SAMPLE_INPUT))
 
@@ -160,6 +163,50 @@ def test_a_job_is_computed_journaled_committed_revealed_and_uploaded(setup: Setu
     assert worker.status.history == [(task_id, "accepted", data["fuel"], EXPECTED_HASH.hex()[:16])]
     assert not Path(data["output_path"]).exists()
     assert len(setup.chain.sent) == 2  # one commit, one reveal, nothing else
+
+
+def test_the_worker_signs_its_downloads_and_its_upload_with_its_own_key_naming_the_task(setup: Setup) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+
+    worker.step()
+    worker.step()
+
+    assert setup.master.signers == [
+        ("GET", setup.app_hash, task_id, WORKER),
+        ("GET", setup.input_hash, task_id, WORKER),
+        ("PUT", EXPECTED_HASH.hex(), task_id, WORKER),
+    ]
+
+
+def test_a_worker_not_assigned_to_the_task_is_refused_its_blobs(setup: Setup) -> None:
+    task_id = setup.new_task()
+    intruder = Worker(dataclasses.replace(setup.config, home=setup.config.home.parent / "intruder"),
+                      setup.chain.as_signer(OTHER_WORKER, make_key("services-other-worker").signing_key))
+    intruder.http = setup.master.client()
+
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        intruder.download(setup.app_hash, task_id)
+
+    assert refused.value.response.status_code == 403
+    assert refused.value.response.json()["error"] == "forbidden"
+    assert setup.master.signers == []
+
+
+def test_an_upload_answered_busy_is_sent_again_after_retry_after(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+    setup.master.busy.append(EXPECTED_HASH.hex())  # another replica is uploading the same result right now
+    waits: list[float] = []
+    monkeypatch.setattr(worker_node.time, "sleep", waits.append)
+
+    worker.step()
+    worker.step()
+
+    assert [digest for digest, _content in setup.master.uploads] == [EXPECTED_HASH.hex()] * 2
+    assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}
+    assert waits == [0.0]  # the master's Retry-After, not the default pause
+    assert worker.journal.get(task_id, 0)["step"] == "uploaded"
 
 
 def test_a_lying_worker_commits_and_uploads_a_different_result(setup: Setup) -> None:
@@ -435,11 +482,12 @@ def test_heartbeat_sends_no_top_up_at_or_above_the_configured_deposit(setup: Set
 
 def test_a_worker_runs_from_a_loaded_config_file(setup: Setup, tmp_path: Path) -> None:
     path = tmp_path / "worker.toml"
-    path.write_text(f'home = "node"\nmaster_url = "{MASTER_URL}"\nmax_fuel = {TASK_MAX_FUEL}\nwall_timeout_seconds = 20\n')
+    path.write_text(f'home = "node"\nmaster_url = "{MASTER_URL}"\nmax_fuel = {TASK_MAX_FUEL}\nwall_timeout_seconds = 20\n'
+                    f'chain_id = "{setup.chain.chain_id}"\n')
     config = load_config(path)
     assert config.home == tmp_path / "node"
     task_id = setup.new_task()
-    worker = Worker(config, setup.chain.as_signer(WORKER))
+    worker = Worker(config, setup.chain.as_signer(WORKER, WORKER_KEY.signing_key))
     worker.http = setup.master.client()
 
     worker.step()
