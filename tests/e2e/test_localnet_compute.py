@@ -17,6 +17,7 @@ import pytest
 import wasmtime
 
 from client.chain import ChainError
+from client.httpsig import sign_headers
 from client.tasks import TaskClient, TaskError
 from chain_modules.compute.types import cost
 from localnet.services import MASTER, ComputeServices
@@ -101,6 +102,16 @@ def test_two_honest_replicas_return_the_right_answer(services):
     assert all(workers[w]["completed"] >= 1 for w in summary.workers)
 
 
+def test_the_master_hands_a_worker_its_signed_admission(services):
+    from worker.admission import fetch_admission, verify_admission
+
+    worker = services.client("worker0")
+    master = services.address(MASTER)
+    admission = fetch_admission(services.master_url(), worker.signing_key, services.net.chain_id, master)
+    assert verify_admission(admission, services.net.chain_id, master, worker.address) == admission
+    worker.close()
+
+
 def test_the_cli_runs_a_matrix_product(services, tmp_path):
     _wat, expected_fn, sample = EXAMPLES["matmul"]
     module, data, out = tmp_path / "matmul.wasm", tmp_path / "matmul.input", tmp_path / "product.bin"
@@ -142,9 +153,9 @@ def test_the_cli_publishes_verifies_and_runs_a_task_step_by_step(services, tmp_p
     task_id = json.loads(amino(services, "task", "submit", str(module), "--input", str(data), "--replicas", "2",
                                "--from", "alice", "--timeout", "300"))["task_id"]
     wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 60, "allocation")
-    amino(services, "task", "upload", str(task_id), str(module), str(data))
+    amino(services, "task", "upload", str(task_id), str(module), str(data), "--from", "alice")
     wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "delivered", 120, "delivery")
-    amino(services, "task", "result", str(task_id), "--out", str(out))
+    amino(services, "task", "result", str(task_id), "--out", str(out), "--from", "alice")
     assert out.read_bytes() == expected_fn(sample)
     confirmed = json.loads(amino(services, "task", "confirm", str(task_id), "--from", "alice"))
     assert confirmed["state"] == "settled" and confirmed["paid"] > 0
@@ -306,12 +317,20 @@ def test_bad_jobs_and_bad_uploads_end_cleanly(services):
     task_id = tasks.submit(hashlib.sha256(module).digest(), b"0123456789abcdef", replicas=1, timeout=300)
     task = tasks.wait(task_id, ("allocated",), 60)
     endpoint = task["master_endpoint"].rstrip("/")
-    wrong = httpx.put(f"{endpoint}/v1/blobs/{task['input_hash']}", content=b"not the input!!!")
-    assert wrong.status_code == 422
-    stray = httpx.put(f"{endpoint}/v1/blobs/{hashlib.sha256(b'stray').hexdigest()}", content=b"stray")
-    assert stray.status_code == 403
-    oversized = httpx.put(f"{endpoint}/v1/blobs/{task['input_hash']}", content=b"0123456789abcdef" * 4)
-    assert oversized.status_code == 413
+
+    def put(digest: str, content: bytes, key=tasks.chain.signing_key) -> httpx.Response:
+        headers = sign_headers(key, tasks.chain.chain_id, "PUT", f"/v1/blobs/{digest}", digest=digest, task_id=task_id)
+        return httpx.put(f"{endpoint}/v1/blobs/{digest}", params={"task": task_id}, content=content, headers=headers)
+
+    assert put(task["input_hash"], b"not the input!!!").status_code == 422
+    assert put(hashlib.sha256(b"stray").hexdigest(), b"stray").status_code == 403
+    assert put(task["input_hash"], b"0123456789abcdef" * 4).status_code == 413
+    # only the customer may upload a task's input, and only with a signed request
+    stranger = services.client("bob")
+    assert put(task["input_hash"], b"0123456789abcdef", stranger.signing_key).status_code == 403
+    stranger.close()
+    unsigned = httpx.put(f"{endpoint}/v1/blobs/{task['input_hash']}", params={"task": task_id}, content=b"0123456789abcdef")
+    assert unsigned.status_code == 401
     with pytest.raises(TaskError):
         tasks.upload(task_id, module, b"another input")
     tasks.cancel(task_id)

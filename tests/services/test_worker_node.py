@@ -197,11 +197,11 @@ def test_an_upload_answered_busy_is_sent_again_after_retry_after(setup: Setup, m
     task_id = setup.new_task()
     worker = setup.new_worker()
     setup.master.busy.append(EXPECTED_HASH.hex())  # another replica is uploading the same result right now
+    worker.step()  # compute and commit
     waits: list[float] = []
     monkeypatch.setattr(worker_node.time, "sleep", waits.append)
 
-    worker.step()
-    worker.step()
+    worker.step()  # reveal and upload
 
     assert [digest for digest, _content in setup.master.uploads] == [EXPECTED_HASH.hex()] * 2
     assert setup.master.stored == {EXPECTED_HASH.hex(): EXPECTED_OUTPUT}
