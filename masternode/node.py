@@ -1,5 +1,9 @@
 """The master node service: its view of the chain, the assignment loop, and startup.
 
+The HTTP API (masternode.api) serves and takes a task's blobs only for its
+customer and assigned workers, and signs admissions into the pool for the
+workers the operator's policy admits (masternode.admission).
+
 The chain is the source of truth for tasks and workers; the service keeps
 nothing but blobs on disk (masternode.blobstore), so a restart loses no
 assignment: tasks allocated to this master are read back from the chain and

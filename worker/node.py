@@ -7,6 +7,11 @@ never computes a second, differently salted commitment. Each chain step is
 also re-checked against the chain before it is sent: a commit or reveal
 the chain already has is not sent again.
 
+Every request for a task's blobs (the module and input it downloads, the
+result it uploads) is signed with the worker's key and names the task
+(client.httpsig): the master moves a task's blobs only for its parties.
+Joining a pool takes the master's signed admission (worker.admission).
+
 A job whose run hits the wall-clock timeout or crashes the sandbox has no
 deterministic result; the worker does not commit to it (the chain will
 replace it at the commit deadline and slash part of its deposit, which is

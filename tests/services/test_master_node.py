@@ -15,9 +15,7 @@ from chain_modules.common.address import decode_address
 from chain_modules.compute.types import (
     ALLOCATED,
     COMMITTING,
-    DELIVERED,
     P_COMMITTED,
-    P_REVEALED,
     REVEALING,
     MsgAssignWorkers,
 )
