@@ -126,7 +126,8 @@ def slash(
     state: StateWrite, ctx: BlockContext, operator: bytes, infraction_height: int, power: int, fraction_bps: int,
     destination: bytes,
 ) -> int:
-    """Slash ``fraction_bps`` of the stake the candidate had at ``infraction_height`` (``power`` then).
+    """Slash ``fraction_bps`` of the stake the candidate had at ``infraction_height`` (``power`` then; a power
+    lowered by the power cap is scaled back to the stake behind it).
 
     Unbonding entries and redelegations that started at or after the
     infraction pay their share first (they were bonded when the fault
@@ -134,6 +135,10 @@ def slash(
     ``destination`` (never destroyed: the supply is fixed). Returns the total.
     """
     params = get_params(state)
+    powers = st.get_validator_powers(state, operator)
+    if powers is not None and powers[0] != powers[1] and powers[0] > 0:
+        # the power cap lowered this validator's voting power: the slash follows its stake
+        power = power * powers[1] // powers[0]
     target = power * params.power_reduction * fraction_bps // BPS_
     total = 0
 

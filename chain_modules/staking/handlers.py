@@ -15,6 +15,8 @@ from chain_modules.staking.errors import (
     ErrConsensusKeyInUse,
     ErrInsufficientDelegation,
     ErrInvalidCommission,
+    ErrInvalidConsensusKey,
+    ErrInvalidProofOfPossession,
     ErrRedelegateToSame,
     ErrSelfBondTooLow,
     ErrTooManyEntries,
@@ -44,6 +46,8 @@ from chain_modules.staking.types import (
     MsgUndelegate,
     RedelegationEntry,
     UnbondingEntry,
+    is_valid_consensus_key,
+    verify_proof_of_possession,
 )
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
@@ -52,12 +56,28 @@ from chain_modules.bank.errors import ErrInvalidAmount
 
 
 def handle_create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateSuperNode) -> None:
-    """Register a candidate for msg.operator and bond msg.self_bond from it.
+    """Register a candidate for msg.operator and bond msg.self_bond from it, once the consensus key proved
+    that its holder registers it for this operator on this chain.
 
-    Raises: ErrCandidateExists, ErrConsensusKeyInUse, ErrInvalidCommission, ErrSelfBondTooLow,
+    Raises: ErrInvalidConsensusKey, ErrInvalidProofOfPossession, ErrCandidateExists, ErrConsensusKeyInUse,
+    ErrInvalidCommission, ErrSelfBondTooLow, bank.ErrInsufficientFunds
+    """
+    if not is_valid_consensus_key(msg.consensus_pubkey):
+        raise ErrInvalidConsensusKey()
+    if not verify_proof_of_possession(msg.consensus_pubkey, ctx.chain_id, msg.operator, msg.proof_of_possession):
+        raise ErrInvalidProofOfPossession()
+    create_super_node(state, ctx, msg)
+
+
+def create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateSuperNode) -> None:
+    """The registration itself, shared with genesis (whose keys are checked by the genesis validation and
+    agreed by every operator who starts from that file, so it carries no proofs of possession).
+
+    Raises: ErrInvalidConsensusKey, ErrCandidateExists, ErrConsensusKeyInUse, ErrInvalidCommission, ErrSelfBondTooLow,
     bank.ErrInsufficientFunds
     """
-    params = st.get_params(state)
+    if not is_valid_consensus_key(msg.consensus_pubkey):
+        raise ErrInvalidConsensusKey()
     if st.get_candidate(state, msg.operator) is not None:
         raise ErrCandidateExists()
     if st.get_operator_by_consensus_key(state, msg.consensus_pubkey) is not None:

@@ -13,7 +13,7 @@ from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawR
 from chain_modules.staking.invariants import check_pools
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgUndelegate, StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_app_state
-from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, make_key, send, signed
+from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, create_super_node_msg, make_key, send, signed
 
 AMIO = 1_000_000
 PARAMS = StakingParams(epoch_blocks=3, max_super_nodes=2, unbonding_seconds=30, max_entries=3,
@@ -74,7 +74,7 @@ def test_init_chain_returns_the_elected_super_nodes(tmp_path):
 
 def test_a_new_candidate_with_more_stake_replaces_the_weakest_at_the_epoch(driver):
     driver.block([])
-    create = MsgCreateSuperNode(OPERATORS[2].address, CONSENSUS[2].pubkey, "node2", 500, 100, 1_000 * AMIO)
+    create = create_super_node_msg(OPERATORS[2].address, CONSENSUS[2], "node2", 500, 100, 1_000 * AMIO)
     vote = MsgDelegate(alice.address, OPERATORS[2].address, 1_000_000 * AMIO)
     results = driver.block([signed(OPERATORS[2], [(create.TYPE, create.to_body())], 0, fee=2_000, gas=200_000),
                             signed(alice, [(vote.TYPE, vote.to_body())], 0, fee=2_000, gas=200_000)])
