@@ -120,6 +120,11 @@ def handle_query(store: AppStore, req) -> object:
             value = encode(_candidate_views(store, [candidate])[0])
         case ["staking", "delegations", address]:
             value = encode(_delegations_view(store, _address(address)))
+        case ["staking", "sponsor_consent", master]:
+            sponsor = staking_state.get_sponsor_consent(store.committed, _address(master))
+            if sponsor is None:
+                raise QueryError(ERR_NOT_FOUND, f"no super node consents to sponsor {master}")
+            value = encode(encode_address(sponsor))
         case ["staking", "validators"]:
             value = encode([
                 {"operator": encode_address(operator), "consensus_pubkey": pubkey.hex(), "power": power}
@@ -152,8 +157,9 @@ def handle_query(store: AppStore, req) -> object:
             info = slashing_state.get_signing_info(store.committed, _hex20(address))
             if info is None:
                 raise QueryError(ERR_NOT_FOUND, f"no signing info for consensus address {address!r} (40 hex digits)")
-            start_height, seen, missed, _bitmap = info
-            value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed})
+            start_height, seen, missed, _bitmap, missing_since = info
+            value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed,
+                            "missing_since": missing_since})
         case ["compute", *rest]:
             value = encode(_compute_query(store, rest, req.path))
         case ["apppool", "params"]:

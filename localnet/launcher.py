@@ -69,6 +69,8 @@ LOCALNET_SLASHING = SlashingParams(
     downtime_jail_seconds=20,
     slash_fraction_downtime_bps=10,
     slash_fraction_double_sign_bps=500,
+    min_downtime_seconds=40,  # a restart takes 5-20 s here: it must not jail
+    min_validators_after_jail=4,
 )
 
 

@@ -105,3 +105,13 @@ class ErrWrongCandidateKind(StakingError):
 class ErrInvalidProofOfPossession(StakingError):
     code = 21
     description = "the proof of possession is not the consensus key's signature over this operator and chain id"
+
+
+class ErrNoSponsorConsent(StakingError):
+    code = 22
+    description = "the sponsor has not consented (staking/consent_sponsorship) to sponsor this master node"
+
+
+class ErrNotSponsor(StakingError):
+    code = 23
+    description = "the signer is not the super node that consented to sponsor this master node"

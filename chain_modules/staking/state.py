@@ -252,3 +252,15 @@ def get_validator_powers(state: StateRead, operator: bytes) -> tuple[int, int] |
 
 def _fields(entry) -> tuple:
     return tuple(getattr(entry, name) for name in entry.__dataclass_fields__)
+
+
+def get_sponsor_consent(state: StateRead, master: bytes) -> bytes | None:
+    """The super node operator that consents to sponsor ``master`` (registered or not yet), or None."""
+    return state.get(keys.sponsor_consent_key(master))
+
+
+def set_sponsor_consent(state: StateWrite, master: bytes, sponsor: bytes | None) -> None:
+    if sponsor is None:
+        state.delete(keys.sponsor_consent_key(master))
+    else:
+        state.set(keys.sponsor_consent_key(master), sponsor)

@@ -163,6 +163,46 @@ class MsgCreateMasterNode:
 
 
 @dataclass(frozen=True, slots=True)
+class _SponsorshipChange:
+    """The shape shared by consenting to and withdrawing a sponsorship: which super node, which master node."""
+
+    TYPE: ClassVar[str] = ""
+    sponsor: bytes
+    master: bytes
+
+    @classmethod
+    def from_body(cls, body: object):
+        body = exact_fields(body, {"sponsor", "master"})
+        return cls(address_field(body, "sponsor"), address_field(body, "master"))
+
+    def to_body(self) -> dict:
+        return {"master": self.master, "sponsor": self.sponsor}
+
+    @property
+    def signer(self) -> bytes:
+        return self.sponsor
+
+    def gas(self) -> int:
+        return 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgConsentSponsorship(_SponsorshipChange):
+    """A super node consents to sponsor ``master``: to lose sponsor_share_bps of the master's slashes for the
+    tasks it is allocated while the consent stands. Required before create_master_node names it."""
+
+    TYPE = "staking/consent_sponsorship"
+
+
+@dataclass(frozen=True, slots=True)
+class MsgWithdrawSponsorship(_SponsorshipChange):
+    """The sponsor withdraws its consent: the master gets no new tasks, and the sponsor answers only for the
+    tasks allocated before."""
+
+    TYPE = "staking/withdraw_sponsorship"
+
+
+@dataclass(frozen=True, slots=True)
 class MsgEditMasterNode:
     """Change a master node's endpoint and region."""
 
@@ -400,7 +440,7 @@ class MsgRedelegate:
 
 
 __all__ = [
-    "BPS", "Candidate", "MsgCreateMasterNode", "MsgCreateSuperNode", "MsgEditMasterNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
+    "BPS", "Candidate", "MsgConsentSponsorship", "MsgWithdrawSponsorship", "MsgCreateMasterNode", "MsgCreateSuperNode", "MsgEditMasterNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
     "RedelegationEntry", "StakingParams", "UnbondingEntry", "ErrInvalidMessage", "is_valid_consensus_key",
     "proof_of_possession_bytes", "verify_proof_of_possession",
 ]

@@ -14,6 +14,8 @@ from chain_modules.common.encoding import decode
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.slashing.types import MsgUnjail
 from chain_modules.staking.types import (
+    MsgConsentSponsorship,
+    MsgWithdrawSponsorship,
     MsgCreateMasterNode,
     MsgCreateSuperNode,
     MsgDelegate,
@@ -176,6 +178,24 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
         msg = MsgCreateMasterNode(address_bytes(resolve_address(ctx, operator)), moniker, endpoint, region,
                                   address_bytes(resolve_address(ctx, sponsor)), _amount(bond))
         run_tx(ctx, operator, [msg], **options)
+
+    def _sponsorship(message):
+        @tx_options
+        @pass_ctx
+        def command(ctx: CliContext, sponsor, master, **options):
+            msg = message(address_bytes(resolve_address(ctx, sponsor)), address_bytes(resolve_address(ctx, master)))
+            run_tx(ctx, sponsor, [msg], **options)
+
+        return command
+
+    tx_staking.command("consent-sponsorship", help=(
+        "Key SPONSOR (a super node's operator) consents to sponsor master node MASTER: it will lose its share of "
+        "that master's slashes for the tasks the master is allocated while the consent stands."))(
+        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgConsentSponsorship))))
+    tx_staking.command("withdraw-sponsorship", help=(
+        "Key SPONSOR withdraws its consent to sponsor MASTER: the master gets no new tasks; the sponsor still answers "
+        "for the tasks allocated before."))(
+        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgWithdrawSponsorship))))
 
     @tx_staking.command("edit-master-node")
     @click.argument("operator")

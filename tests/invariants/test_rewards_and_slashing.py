@@ -49,7 +49,7 @@ PARAMS = StakingParams(
 )
 SLASHING = SlashingParams(
     signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60, slash_fraction_downtime_bps=100,
-    slash_fraction_double_sign_bps=500,
+    slash_fraction_double_sign_bps=500, min_downtime_seconds=0, min_validators_after_jail=1,
 )
 HOOKS = (DistributionHooks(),)
 START = 1_800_000_000
