@@ -31,9 +31,7 @@ from __future__ import annotations
 from abci_app.proto import abci, crypto_proof
 from abci_app.store import META_BLOCK_TIME, AppStore
 from chain_modules.auth import api as auth_api
-from chain_modules.auth.keys import account_key
 from chain_modules.bank import api as bank_api
-from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.common.address import AddressError, decode_address, encode_address
 from chain_modules.distribution import api as distribution_api
 from chain_modules.distribution import state as distribution_state
@@ -45,6 +43,7 @@ from chain_modules.slashing import state as slashing_state
 from chain_modules.staking import api as staking_api
 from chain_modules.staking import state as staking_state
 from chain_modules.common.encoding import encode
+from chain_modules.provable import provable_key, query_path_parts
 
 PROOF_OP_TYPE = "amino/smt16"
 
@@ -82,17 +81,19 @@ def handle_query(store: AppStore, req) -> object:
     height = store.last_height
     if req.height not in (0, height):
         raise QueryError(ERR_HEIGHT_UNAVAILABLE, f"only the last committed height {height} can be queried, not {req.height}")
-    parts = req.path.strip("/").split("/")
+    parts = query_path_parts(req.path)
     prove = bool(req.prove)
     key = b""
     proof_ops = None
+    # a provable path's key comes from chain_modules.provable, the same function the wallet checks proofs with
+    try:
+        proven = provable_key(req.path)
+    except AddressError as exc:
+        raise QueryError(ERR_INVALID_ARGUMENT, str(exc)) from None
+    if proven is not None:
+        key, value, proof_ops = _raw(store, proven, prove)
+        return abci.ResponseQuery(code=0, key=key, value=value, proof_ops=proof_ops, height=height)
     match parts:
-        case ["bank", "balance", address]:
-            key, value, proof_ops = _raw(store, balance_key(_address(address)), prove)
-        case ["bank", "supply"]:
-            key, value, proof_ops = _raw(store, SUPPLY_KEY, prove)
-        case ["auth", "account", address]:
-            key, value, proof_ops = _raw(store, account_key(_address(address)), prove)
         case ["bank", "spendable", address]:
             now = _last_block_time(store)
             addr = _address(address)
