@@ -9,7 +9,6 @@ keeps is what ProcessProposal accepts.
 import pytest
 
 from abci_app.proto import abci
-from chain_modules.bank.types import MsgSend
 from chain_modules.common.context import BlockContext
 from tests.support import KEYS, AppDriver, send, signed, timestamp
 
