@@ -28,6 +28,8 @@ With prove=true a provable path also returns a proof (ProofOp type
 
 from __future__ import annotations
 
+import re
+
 from abci_app.proto import abci, crypto_proof
 from abci_app.store import META_BLOCK_TIME, AppStore
 from chain_modules.auth import api as auth_api
@@ -59,6 +61,11 @@ ERR_UNKNOWN_PATH = 2
 ERR_INVALID_ARGUMENT = 3
 ERR_HEIGHT_UNAVAILABLE = 4
 ERR_NOT_FOUND = 5
+
+UINT64_MAX = 2**64 - 1
+# re.ASCII: without it \d would match any Unicode decimal digit; fullmatch, so a trailing newline fails too
+_DECIMAL = re.compile(r"[0-9]+", re.ASCII)
+_HEX = re.compile(r"[0-9a-fA-F]+", re.ASCII)
 
 
 def _address(text: str) -> bytes:
@@ -192,9 +199,7 @@ def _compute_query(store: AppStore, parts: list[str], path: str) -> object:
                 raise QueryError(ERR_NOT_FOUND, f"no resource class {class_name!r}")
             return compute_views.price_history(state, class_name)
         case ["task", task_id]:
-            if not task_id.isdigit() or len(task_id) > 19:
-                raise QueryError(ERR_INVALID_ARGUMENT, f"{task_id!r} is not a task id")
-            task = compute_state.get_task(state, int(task_id))
+            task = compute_state.get_task(state, _uint64(task_id, "task id"))
             if task is None:
                 raise QueryError(ERR_NOT_FOUND, f"no task with id {task_id}")
             return compute_views.task_view(state, task)
@@ -212,14 +217,22 @@ def _compute_query(store: AppStore, parts: list[str], path: str) -> object:
     raise QueryError(ERR_UNKNOWN_PATH, f"unknown query path {path!r}")
 
 
+def _uint64(text: str, what: str) -> int:
+    """A path parameter that must be a plain decimal integer: ASCII digits only, within uint64.
+
+    str.isdigit() and int() also take Unicode digits ('²', '١٢'), '1_000',
+    ' 12 ' and '+5'; none of those is a well-formed id.
+    """
+    if _DECIMAL.fullmatch(text) is None or len(text) > 20 or int(text) > UINT64_MAX:
+        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a {what} (decimal digits 0-9, at most {UINT64_MAX})")
+    return int(text)
+
+
 def _hex_bytes(text: str, size: int, what: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != size:
+    """Exactly ``2 * size`` ASCII hex digits (bytes.fromhex alone would also take spaces between them)."""
+    if _HEX.fullmatch(text) is None or len(text) != 2 * size:
         raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a {what} ({2 * size} hex digits)")
-    return raw
+    return bytes.fromhex(text)
 
 
 def _candidate_views(store: AppStore, candidates: list) -> list[dict]:
@@ -299,10 +312,4 @@ def _missed_blocks(state, candidate) -> int:
 
 
 def _hex20(text: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != 20:
-        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a consensus address (40 hex digits)")
-    return raw
+    return _hex_bytes(text, 20, "consensus address")
