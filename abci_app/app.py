@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from abci_app import metrics
+from abci_app.codec import tx_hash
 from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
-from abci_app.router import Router
+from abci_app.router import ProposalCheck, Router
 from abci_app.routes import ROUTES, STAKING_HOOKS
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
 from chain_modules.auth import api as auth_api
@@ -153,31 +154,55 @@ class AminoApp:
 
     # -- proposals ---------------------------------------------------------------
 
+    def _proposal_check(self, req) -> ProposalCheck:
+        """A ProposalCheck over the state the proposed block starts from, at its height and time.
+
+        Also verifies the proposal's signatures on all cores first (filling the verified cache).
+        """
+        # before block 1 is committed the genesis writes are still in the pending block overlay
+        base = self.block if self.block is not None else self.store.committed
+        self.router.preverify(req.txs, auth_api.get_params(base).max_tx_bytes)
+        time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=STAKING_HOOKS)
+        return ProposalCheck(self.router, base, ctx)
+
     def prepare_proposal(self, req) -> object:
-        """Keep, in mempool order, the txs that pass the stateless checks and fit in max_tx_bytes."""
-        params = auth_api.get_params(self.store.committed)
+        """Keep, in mempool order and within max_tx_bytes, the txs that ProcessProposal will accept.
+
+        A tx is dropped when it repeats earlier bytes or fails the ante checks
+        against the running state of the txs kept before it (docs/modules/auth.md,
+        "Proposals"); a dropped tx stays in CometBFT's mempool until rechecked.
+        """
+        check = self._proposal_check(req)
         chosen = []
         total = 0
+        dropped = 0
         for raw in req.txs:
             if total + len(raw) > req.max_tx_bytes:
                 break
-            try:
-                self.router.precheck(raw, self.chain_id, params)
-            except Exception:
+            if check.admit(raw) is not None:
+                dropped += 1
                 continue
             chosen.append(raw)
             total += len(raw)
+        if dropped:
+            log.info("proposal at height %s: dropped %d of %d mempool txs failing the ante checks", req.height, dropped, len(req.txs))
         return abci.ResponsePrepareProposal(txs=chosen)
 
     def process_proposal(self, req) -> object:
-        """Reject a proposal holding a tx that no honest proposer would include (oversized, malformed, badly signed)."""
-        params = auth_api.get_params(self.store.committed)
-        self.router.preverify(req.txs, params.max_tx_bytes)
-        for raw in req.txs:
-            try:
-                self.router.precheck(raw, self.chain_id, params)
-            except Exception as exc:
-                log.warning("rejecting proposal at height %s: %s", req.height, exc)
+        """Reject a proposal holding a tx that no honest proposer would include.
+
+        Every tx must be new in the proposal and pass the ante checks (size,
+        decoding, counts, memo, chain id, signature, gas and fee, sequence, fee
+        funds) against the running state of the txs before it, so a proposer
+        cannot fill a block with txs that would run for free.
+        """
+        check = self._proposal_check(req)
+        for index, raw in enumerate(req.txs):
+            reason = check.admit(raw)
+            if reason is not None:
+                log.warning("rejecting proposal at height %s: tx %d of %d (%s): %s",
+                            req.height, index, len(req.txs), tx_hash(raw).hex().upper(), reason)
                 return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
         return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
 

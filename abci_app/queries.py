@@ -28,12 +28,12 @@ With prove=true a provable path also returns a proof (ProofOp type
 
 from __future__ import annotations
 
+import re
+
 from abci_app.proto import abci, crypto_proof
 from abci_app.store import META_BLOCK_TIME, AppStore
 from chain_modules.auth import api as auth_api
-from chain_modules.auth.keys import account_key
 from chain_modules.bank import api as bank_api
-from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.common.address import AddressError, decode_address, encode_address
 from chain_modules.distribution import api as distribution_api
 from chain_modules.distribution import state as distribution_state
@@ -45,6 +45,7 @@ from chain_modules.slashing import state as slashing_state
 from chain_modules.staking import api as staking_api
 from chain_modules.staking import state as staking_state
 from chain_modules.common.encoding import encode
+from chain_modules.provable import provable_key, query_path_parts
 
 PROOF_OP_TYPE = "amino/smt16"
 
@@ -60,6 +61,11 @@ ERR_UNKNOWN_PATH = 2
 ERR_INVALID_ARGUMENT = 3
 ERR_HEIGHT_UNAVAILABLE = 4
 ERR_NOT_FOUND = 5
+
+UINT64_MAX = 2**64 - 1
+# re.ASCII: without it \d would match any Unicode decimal digit; fullmatch, so a trailing newline fails too
+_DECIMAL = re.compile(r"[0-9]+", re.ASCII)
+_HEX = re.compile(r"[0-9a-fA-F]+", re.ASCII)
 
 
 def _address(text: str) -> bytes:
@@ -82,17 +88,19 @@ def handle_query(store: AppStore, req) -> object:
     height = store.last_height
     if req.height not in (0, height):
         raise QueryError(ERR_HEIGHT_UNAVAILABLE, f"only the last committed height {height} can be queried, not {req.height}")
-    parts = req.path.strip("/").split("/")
+    parts = query_path_parts(req.path)
     prove = bool(req.prove)
     key = b""
     proof_ops = None
+    # a provable path's key comes from chain_modules.provable, the same function the wallet checks proofs with
+    try:
+        proven = provable_key(req.path)
+    except AddressError as exc:
+        raise QueryError(ERR_INVALID_ARGUMENT, str(exc)) from None
+    if proven is not None:
+        key, value, proof_ops = _raw(store, proven, prove)
+        return abci.ResponseQuery(code=0, key=key, value=value, proof_ops=proof_ops, height=height)
     match parts:
-        case ["bank", "balance", address]:
-            key, value, proof_ops = _raw(store, balance_key(_address(address)), prove)
-        case ["bank", "supply"]:
-            key, value, proof_ops = _raw(store, SUPPLY_KEY, prove)
-        case ["auth", "account", address]:
-            key, value, proof_ops = _raw(store, account_key(_address(address)), prove)
         case ["bank", "spendable", address]:
             now = _last_block_time(store)
             addr = _address(address)
@@ -120,6 +128,11 @@ def handle_query(store: AppStore, req) -> object:
             value = encode(_candidate_views(store, [candidate])[0])
         case ["staking", "delegations", address]:
             value = encode(_delegations_view(store, _address(address)))
+        case ["staking", "sponsor_consent", master]:
+            sponsor = staking_state.get_sponsor_consent(store.committed, _address(master))
+            if sponsor is None:
+                raise QueryError(ERR_NOT_FOUND, f"no super node consents to sponsor {master}")
+            value = encode(encode_address(sponsor))
         case ["staking", "validators"]:
             value = encode([
                 {"operator": encode_address(operator), "consensus_pubkey": pubkey.hex(), "power": power}
@@ -152,8 +165,9 @@ def handle_query(store: AppStore, req) -> object:
             info = slashing_state.get_signing_info(store.committed, _hex20(address))
             if info is None:
                 raise QueryError(ERR_NOT_FOUND, f"no signing info for consensus address {address!r} (40 hex digits)")
-            start_height, seen, missed, _bitmap = info
-            value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed})
+            start_height, seen, missed, _bitmap, missing_since = info
+            value = encode({"start_height": start_height, "blocks_seen": seen, "missed_in_window": missed,
+                            "missing_since": missing_since})
         case ["compute", *rest]:
             value = encode(_compute_query(store, rest, req.path))
         case ["apppool", "params"]:
@@ -185,9 +199,7 @@ def _compute_query(store: AppStore, parts: list[str], path: str) -> object:
                 raise QueryError(ERR_NOT_FOUND, f"no resource class {class_name!r}")
             return compute_views.price_history(state, class_name)
         case ["task", task_id]:
-            if not task_id.isdigit() or len(task_id) > 19:
-                raise QueryError(ERR_INVALID_ARGUMENT, f"{task_id!r} is not a task id")
-            task = compute_state.get_task(state, int(task_id))
+            task = compute_state.get_task(state, _uint64(task_id, "task id"))
             if task is None:
                 raise QueryError(ERR_NOT_FOUND, f"no task with id {task_id}")
             return compute_views.task_view(state, task)
@@ -205,14 +217,22 @@ def _compute_query(store: AppStore, parts: list[str], path: str) -> object:
     raise QueryError(ERR_UNKNOWN_PATH, f"unknown query path {path!r}")
 
 
+def _uint64(text: str, what: str) -> int:
+    """A path parameter that must be a plain decimal integer: ASCII digits only, within uint64.
+
+    str.isdigit() and int() also take Unicode digits ('²', '١٢'), '1_000',
+    ' 12 ' and '+5'; none of those is a well-formed id.
+    """
+    if _DECIMAL.fullmatch(text) is None or len(text) > 20 or int(text) > UINT64_MAX:
+        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a {what} (decimal digits 0-9, at most {UINT64_MAX})")
+    return int(text)
+
+
 def _hex_bytes(text: str, size: int, what: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != size:
+    """Exactly ``2 * size`` ASCII hex digits (bytes.fromhex alone would also take spaces between them)."""
+    if _HEX.fullmatch(text) is None or len(text) != 2 * size:
         raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a {what} ({2 * size} hex digits)")
-    return raw
+    return bytes.fromhex(text)
 
 
 def _candidate_views(store: AppStore, candidates: list) -> list[dict]:
@@ -292,10 +312,4 @@ def _missed_blocks(state, candidate) -> int:
 
 
 def _hex20(text: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != 20:
-        raise QueryError(ERR_INVALID_ARGUMENT, f"{text!r} is not a consensus address (40 hex digits)")
-    return raw
+    return _hex_bytes(text, 20, "consensus address")

@@ -11,6 +11,8 @@ from chain_modules.bank.handlers import handle_multi_send, handle_send
 from chain_modules.bank.types import MsgMultiSend, MsgSend
 from chain_modules.staking import handlers as staking
 from chain_modules.staking.types import (
+    MsgConsentSponsorship,
+    MsgWithdrawSponsorship,
     MsgCreateMasterNode,
     MsgCreateSuperNode,
     MsgDelegate,
@@ -47,6 +49,8 @@ ROUTES: list[Route] = [
     Route("staking", MsgRedelegate, staking.handle_redelegate),
     Route("staking", MsgCreateMasterNode, staking.handle_create_master_node),
     Route("staking", MsgEditMasterNode, staking.handle_edit_master_node),
+    Route("staking", MsgConsentSponsorship, staking.handle_consent_sponsorship),
+    Route("staking", MsgWithdrawSponsorship, staking.handle_withdraw_sponsorship),
     Route("distribution", MsgWithdrawRewards, distribution.handle_withdraw_rewards),
     Route("distribution", MsgWithdrawCommission, distribution.handle_withdraw_commission),
     Route("slashing", MsgUnjail, handle_unjail),

@@ -21,8 +21,11 @@ import os
 import signal
 from pathlib import Path
 
+from google.protobuf.message import DecodeError
+
 from abci_app.app import AminoApp
 from abci_app.proto import abci
+from abci_app.queries import ERR_INVALID_ARGUMENT
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,27 @@ def decode_uvarint(buf: bytearray | bytes, pos: int) -> tuple[int, int] | None:
     return None
 
 
+# A Request holds exactly one field of its oneof; a query is that field with length-delimited wire type.
+_QUERY_FIELD_TAG = (abci.Request.DESCRIPTOR.fields_by_name["query"].number << 3) | 2
+
+
+def _answer_undecodable(frame: bytes, height: int) -> abci.Response:
+    """The answer to a frame that protobuf refuses to decode, or FramingError if it cannot be answered.
+
+    CometBFT passes an RPC user's abci_query path through unchecked (``path=0xff``
+    arrives as the byte 0xff), and protobuf refuses a string that is not
+    UTF-8. Closing the connection would make CometBFT stop the whole node, so
+    a query is answered as an invalid argument; any other undecodable request
+    came from CometBFT itself and is a protocol error.
+    """
+    header = decode_uvarint(frame, 0)
+    if header is None or header[0] != _QUERY_FIELD_TAG:
+        raise FramingError("undecodable request")
+    return abci.Response(query=abci.ResponseQuery(
+        code=ERR_INVALID_ARGUMENT, codespace="query", log="the query cannot be decoded: its path is not valid UTF-8", height=height,
+    ))
+
+
 class AbciServer:
     def __init__(self, app: AminoApp, on_fatal=None) -> None:
         self.app = app
@@ -142,11 +166,15 @@ class AbciServer:
                     end = start + length
                     if end > len(buf):
                         break
-                    requests.append(abci.Request.FromString(bytes(buf[start:end])))
+                    frame = bytes(buf[start:end])
+                    try:
+                        requests.append(abci.Request.FromString(frame))
+                    except DecodeError:
+                        requests.append(_answer_undecodable(frame, self.app.store.last_height))
                     pos = end
                 if pos:
                     del buf[:pos]
-                check_txs = [r.check_tx.tx for r in requests if r.WhichOneof("value") == "check_tx"]
+                check_txs = [r.check_tx.tx for r in requests if type(r) is abci.Request and r.WhichOneof("value") == "check_tx"]
                 if len(check_txs) > 1:
                     try:
                         self.app.preverify_check_txs(check_txs)
@@ -154,7 +182,8 @@ class AbciServer:
                         log.exception("parallel signature pre-check failed")
                 out: list[bytes] = []
                 for request in requests:
-                    payload = self.handle(request).SerializeToString()
+                    response = request if type(request) is abci.Response else self.handle(request)
+                    payload = response.SerializeToString()
                     out.append(encode_uvarint(len(payload)))
                     out.append(payload)
                     if self.fatal is not None:

@@ -20,7 +20,7 @@ from chain_modules.compute.types import ComputeParams
 from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.genesis import GenesisSuperNode
-from chain_modules.staking.types import BPS as STAKING_BPS, StakingParams
+from chain_modules.staking.types import BPS as STAKING_BPS, StakingParams, is_valid_consensus_key
 from genesis.allocation import BPS, DEFAULT_ALLOCATIONS, allocation_amount
 
 
@@ -202,8 +202,9 @@ def _parse_staking(raw: object, accounts: dict) -> tuple[StakingParams, list[Gen
             pubkey = base64.b64decode(node["consensus_pubkey"], validate=True) if isinstance(node["consensus_pubkey"], str) else b""
         except ValueError:
             pubkey = b""
-        if len(pubkey) != 32:
-            raise GenesisError(f"{path}.consensus_pubkey: must be a base64 32-byte ed25519 key")
+        if not is_valid_consensus_key(pubkey):
+            raise GenesisError(f"{path}.consensus_pubkey: must be the base64 of a valid ed25519 key "
+                               "(32 bytes, a point of prime order, not small order)")
         if pubkey in seen_keys:
             raise GenesisError(f"{path}.consensus_pubkey: used twice")
         seen_keys.add(pubkey)

@@ -38,6 +38,7 @@ from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
 from localnet.config import configure_node
+from localnet.health import ChainHealth, assess_chain, default_halt_after
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = REPO_ROOT / ".localnet"
@@ -69,6 +70,8 @@ LOCALNET_SLASHING = SlashingParams(
     downtime_jail_seconds=20,
     slash_fraction_downtime_bps=10,
     slash_fraction_double_sign_bps=500,
+    min_downtime_seconds=40,  # a restart takes 5-20 s here: it must not jail
+    min_validators_after_jail=4,
 )
 
 
@@ -453,6 +456,18 @@ class Localnet:
             statuses.append(NodeStatus(index, running_app, running_cometbft, height, app_hash, peers, catching_up, error))
         return statuses
 
+    def chain_health(self, interval: float = 1.0, halt_after: float | None = None) -> ChainHealth:
+        """Whether the chain still makes blocks and which validators sign (localnet/health.py)."""
+        if halt_after is None:
+            halt_after = default_halt_after(self.timeout_commit)
+        with _RpcSource(self) as source:
+            return assess_chain(source, halt_after, interval)
+
+    def validator_address(self, index: int) -> str:
+        """The consensus address (upper-case hex) of node ``index``'s validator key."""
+        key = json.loads((self.node_dir(index) / "cometbft" / "config" / "priv_validator_key.json").read_text())
+        return key["address"].upper()
+
     def app_hash_splits(self, height: int | None = None) -> dict[int, dict[str, list[int]]]:
         """Heights (default: the lowest latest height of the running nodes) where nodes disagree on the app hash."""
         hashes: dict[int, str] = {}
@@ -471,3 +486,38 @@ class Localnet:
         for index, value in sorted(hashes.items()):
             groups.setdefault(value, []).append(index)
         return {check_height: groups} if len(groups) > 1 else {}
+
+
+class _RpcSource:
+    """The ChainSource of a running localnet: its nodes' RPC, pid files and validator keys."""
+
+    def __init__(self, net: Localnet) -> None:
+        self.net = net
+        self.nodes = net.nodes
+        self._clients: dict[int, CometRpc] = {}
+
+    def __enter__(self) -> "_RpcSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for client in self._clients.values():
+            client.close()
+
+    def call(self, index: int, method: str, **params: str) -> dict:
+        if not self.net.is_running(index, "cometbft"):
+            raise RpcError(f"node{index} cometbft is not running")
+        if index not in self._clients:
+            self._clients[index] = CometRpc(self.net.rpc_url(index), timeout=2)
+        return self._clients[index].call(method, **params)
+
+    def node_running(self, index: int) -> bool:
+        return self.net.is_running(index, "app") and self.net.is_running(index, "cometbft")
+
+    def validator_addresses(self) -> dict[str, int]:
+        addresses = {}
+        for index in range(self.nodes):
+            try:
+                addresses[self.net.validator_address(index)] = index
+            except (OSError, ValueError, KeyError):
+                continue
+        return addresses

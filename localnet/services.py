@@ -24,6 +24,7 @@ from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
 from chain_modules.bank.types import MsgMultiSend, Output
 from chain_modules.common.address import decode_address
 from chain_modules.common.amount import UAMIO_PER_AMIO
+from chain_modules.staking.types import MsgConsentSponsorship
 from client.chain import ChainClient, ChainError
 from client.wallet.keyring import open_keyring
 from localnet.launcher import Localnet, LocalnetError, running_in, spawn_in, stop_in
@@ -103,11 +104,22 @@ class ComputeServices:
     def _amino(self) -> list[str]:
         return [sys.executable, "-m", "client.cli.main", "--home", str(self.net.wallet_home), "--node", self.net.rpc_url(0)]
 
+    def consent(self, sponsor: str, master: str) -> None:
+        """The sponsoring super node's operator consents to sponsor ``master`` (once: the chain keeps it)."""
+        client = self.client(sponsor)
+        try:
+            master_address = decode_address(self.address(master))
+            if client.query_or_none(f"/staking/sponsor_consent/{self.address(master)}") != self.address(sponsor):
+                client.send([MsgConsentSponsorship(decode_address(client.address), master_address)])
+        finally:
+            client.close()
+
     def start_master(self, name: str = MASTER, sponsor: str = "node0", timeout: float = 60.0) -> None:
         """Start the master node service ``name``; it registers itself on first start (sponsored by ``sponsor``)."""
         directory = self.directory(name)
         if running_in(directory, "master"):
             return
+        self.consent(sponsor, name)
         argv = self._amino() + [
             "master", "start", "--from", name, "--listen", f"127.0.0.1:{self.master_port(name)}",
             "--store", str(directory / "store"), "--sponsor", sponsor, "--bond", f"{MASTER_BOND // UAMIO_PER_AMIO}amio",

@@ -145,3 +145,19 @@ class AppDriver:
 
     def close(self) -> None:
         self.app.close()
+
+
+def proof_of_possession(consensus: TestKey, operator: bytes, chain_id: str = CHAIN_ID) -> bytes:
+    """The consensus key's signature that registers it for ``operator`` on ``chain_id``."""
+    from chain_modules.staking.types import proof_of_possession_bytes
+
+    return consensus.signing_key.sign(proof_of_possession_bytes(chain_id, operator)).signature
+
+
+def create_super_node_msg(operator: bytes, consensus: TestKey, moniker: str, commission_bps: int, max_change_bps: int,
+                          self_bond: int, chain_id: str = CHAIN_ID):
+    """A staking/create_super_node message with a valid proof of possession by ``consensus``."""
+    from chain_modules.staking.types import MsgCreateSuperNode
+
+    return MsgCreateSuperNode(operator, consensus.pubkey, moniker, commission_bps, max_change_bps, self_bond,
+                              proof_of_possession(consensus, operator, chain_id))

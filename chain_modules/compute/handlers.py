@@ -135,7 +135,7 @@ def handle_cancel_task(state: StateWrite, ctx: BlockContext, msg: MsgCancelTask)
     if task.state not in (SUBMITTED, ALLOCATED) or task.participants:
         raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
                             "only a task no worker was assigned to can be cancelled")
-    logic.cancel(state, ctx, task)
+    logic.cancel(state, ctx, st.get_params(state), task)
 
 
 def handle_confirm_task(state: StateWrite, ctx: BlockContext, msg: MsgConfirmTask) -> None:

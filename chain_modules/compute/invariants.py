@@ -56,6 +56,7 @@ def check_tasks(state: StateRead, tasks: list[Task]) -> None:
             assert participant.worker not in task.excluded_workers, f"{label}: excluded worker is still a participant"
         if task.state in FINAL_STATES:
             assert task.escrow == 0, f"{label} is {task.state} but still holds {task.escrow}uamio of escrow"
+            assert task.forfeits == 0, f"{label} is {task.state} but still holds {task.forfeits}uamio of forfeits"
             assert task.step_deadline == 0, f"{label} is {task.state} but has a step deadline"
             settled_total = task.paid + task.refunded
             assert settled_total == _initial_escrow(task), (
@@ -79,9 +80,9 @@ def check_tasks(state: StateRead, tasks: list[Task]) -> None:
 
 
 def check_escrow(state: StateRead, tasks: list[Task]) -> None:
-    """The escrow account holds exactly the escrow of the open tasks."""
+    """The escrow account holds exactly the escrow and the forfeits of the open tasks."""
     held = get_balance(state, ESCROW)
-    owed = sum(task.escrow for task in tasks if task.state not in FINAL_STATES)
+    owed = sum(task.escrow + task.forfeits for task in tasks if task.state not in FINAL_STATES)
     assert held == owed, f"escrow account holds {held}uamio, open tasks escrow {owed}uamio"
 
 

@@ -20,6 +20,7 @@ from chain_modules.common.state import StateWrite
 from chain_modules.compute import state as st
 from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
 from chain_modules.compute.events import event_task, event_task_allocated, event_worker
+from chain_modules.distribution import api as distribution_api
 from chain_modules.compute.types import (
     ALLOCATED,
     BPS,
@@ -60,16 +61,18 @@ def occupy(state: StateWrite, params: ComputeParams, worker_address: bytes, delt
     st.set_worker(state, params, worker.with_(running=worker.running + delta), worker, params.heartbeat_timeout_seconds)
 
 
-def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, worker_address: bytes, reason: str) -> None:
-    """Slash worker_slash_bps of a worker's deposit into the revenue pool and count the failure."""
+def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, worker_address: bytes, reason: str) -> int:
+    """Slash worker_slash_bps of a worker's deposit into the escrow account, as the task's forfeits, and count
+    the failure. Returns the amount: the caller adds it to the task's ``forfeits``."""
     worker = st.get_worker(state, worker_address)
     assert worker is not None
     amount = worker.deposit * params.worker_slash_bps // BPS
     if amount:
-        bank_api.transfer_module(state, DEPOSITS, REVENUE_POOL, amount)
+        bank_api.transfer_module(state, DEPOSITS, ESCROW, amount)
     updated = worker.with_(deposit=worker.deposit - amount, failed=worker.failed + 1, slashed=worker.slashed + 1)
     st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
     state.emit(event_worker("slashed", updated, task_id=task.id, reason=reason, amount=f"{amount}uamio"))
+    return amount
 
 
 def _credit(state: StateWrite, params: ComputeParams, worker_address: bytes) -> None:
@@ -94,7 +97,7 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
     app = apppool_api.get_app(state, task.app_hash)
     verified = app is not None and app.verified
     best: tuple | None = None
-    for master in masters:
+    for master, _sponsor in masters:
         if master in task.excluded_masters:
             continue
         capacity = st.get_capacity(state, params, master, any_app=not verified)[task.class_name]
@@ -121,7 +124,10 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
             break
     if not queue:
         return
-    masters = [m for m in staking_api.iter_active_masters(state)]
+    # only masters whose sponsor consents now take new tasks (a withdrawn consent stops new allocations)
+    masters = [(m, sponsor) for m in staking_api.iter_active_masters(state)
+               if (sponsor := staking_api.consenting_sponsor(state, m)) is not None]
+    sponsors = dict(masters)
     for task_id in queue:
         task = st.get_task(state, task_id)
         assert task is not None and task.state == SUBMITTED
@@ -136,7 +142,8 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
         if master is None:
             st.enqueue(state, task.id)
             continue
-        updated = task.with_(state=ALLOCATED, master=master, target=target, audit=audit,
+        updated = task.with_(state=ALLOCATED, master=master, target=target, audit=audit, sponsor=sponsors[master],
+                             allocated_height=ctx.height,
                              step_deadline=ctx.time + params.assign_timeout_seconds).mark(ALLOCATED, ctx.height)
         st.bump_master(state, master, pending=updated.needed())
         st.set_task(state, updated, task)
@@ -163,11 +170,12 @@ def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams
 def drop(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, status: str, reason: str) -> Task:
     """Remove the participants still in ``status`` at a deadline: penalise them, free their slots, exclude them."""
     late = [p.worker for p in task.participants if p.status == status]
+    forfeited = 0
     for worker in late:
-        penalise(state, ctx, params, task, worker, reason)
+        forfeited += penalise(state, ctx, params, task, worker, reason)
         occupy(state, params, worker, -1)
     return task.with_(participants=tuple(p for p in task.participants if p.status != status),
-                      excluded_workers=task.excluded_workers + tuple(late))
+                      excluded_workers=task.excluded_workers + tuple(late), forfeits=task.forfeits + forfeited)
 
 
 def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task) -> None:
@@ -178,13 +186,14 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
     winner = next(((result, fuel) for (result, fuel), count in sorted(groups.items()) if count >= quorum), None)
     if winner is not None:
         result_hash, fuel = winner
+        forfeited = 0
         for participant in revealed:
             if (participant.result_hash, participant.fuel) == winner:
                 _credit(state, params, participant.worker)
             else:
-                penalise(state, ctx, params, task, participant.worker, "minority result")
+                forfeited += penalise(state, ctx, params, task, participant.worker, "minority result")
         _release_all(state, params, task)
-        updated = task.with_(state=DELIVERED, result_hash=result_hash, fuel_used=fuel,
+        updated = task.with_(state=DELIVERED, forfeits=task.forfeits + forfeited, result_hash=result_hash, fuel_used=fuel,
                              step_deadline=ctx.time + params.confirm_timeout_seconds).mark(DELIVERED, ctx.height)
         st.bump_master(state, task.master, completed=1)
         st.set_task(state, updated, old)
@@ -199,66 +208,73 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
     else:
         # every reveal disagrees: someone lied but nobody can tell who, and a customer who ran the workers
         # could split the vote on purpose, so nobody is compensated (the master's reputation still counts it)
-        fail(state, ctx, params, task, old, "no majority result", compensate=False, count_failure=True)
+        fail(state, ctx, params, task, old, "no majority result", count_failure=True)
 
 
 # -- endings -----------------------------------------------------------------------------
 
 
 def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str) -> None:
-    """The customer pays the verified fuel of its replicas plus the fee to the revenue pool; the rest comes back."""
+    """The customer pays the verified fuel of its replicas plus the fee to the revenue pool; the rest comes back.
+    The forfeits of workers that failed on the way go to the revenue pool: the customer got its result."""
     payment = cost(task.price, task.fuel_used * task.replicas) + task.fee
     assert payment <= task.escrow, "payment exceeds escrow"
     refund = task.escrow - payment
-    bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment)
+    bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment + task.forfeits)
     if refund:
         bank_api.transfer_module(state, ESCROW, task.customer, refund)
-    updated = task.with_(state=SETTLED, escrow=0, paid=payment, refunded=refund, step_deadline=0).mark(SETTLED, ctx.height)
+    updated = task.with_(state=SETTLED, escrow=0, forfeits=0, paid=payment, refunded=refund,
+                         step_deadline=0).mark(SETTLED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("settled", updated, how=how, paid=f"{payment}uamio", refunded=f"{refund}uamio",
                           fuel=task.fuel_used))
 
 
-def responsible_master(task: Task) -> bytes:
-    """The master whose pool holds the task: it assigned workers that are still on it. A master that has not
-    assigned may never have received the module and input (the chain cannot see uploads), so it is not charged;
-    missing its assign deadline costs it the task and reputation instead."""
-    return task.master if task.master and task.participants else b""
+def _compensate(state: StateWrite, params: ComputeParams, task: Task) -> int:
+    """Pay the customer of a task that ends without a result from the deposits its failed workers forfeited, up to
+    compensation_bps of the escrow; the rest of the forfeits goes to the revenue pool. Returns the compensation.
+
+    Only those workers' own deposits pay, never a master's or a sponsor's stake: the chain cannot tell whether the
+    workers that failed belong to the customer, so a customer gains from a failure at most what the failing
+    workers lost (docs/modules/compute.md, "Who pays for a failure")."""
+    compensation = min(task.forfeits, task.escrow * params.compensation_bps // BPS)
+    if compensation:
+        bank_api.transfer_module(state, ESCROW, task.customer, compensation)
+    if task.forfeits - compensation:
+        bank_api.transfer_module(state, ESCROW, REVENUE_POOL, task.forfeits - compensation)
+    return compensation
 
 
 def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str,
-         compensate: bool = True, count_failure: bool = False) -> None:
-    """Refund the escrow in full; the responsible master's bond pays master_compensation_bps of the escrow
-    on top (its sponsor a share of that too), so a compensation is worth a fixed part of the task's value."""
-    responsible = responsible_master(task) if compensate else b""
+         count_failure: bool = False, blame_master: bool = True) -> None:
+    """Refund the escrow in full, with the failed workers' forfeits as compensation (_compensate). The master
+    whose pool held the task (it assigned workers) counts a failure unless ``blame_master`` is false (the
+    customer's own deadline), as does one named by ``count_failure``."""
     _release_all(state, params, task)
     if task.state == SUBMITTED:
         st.dequeue(state, task.id)
     if task.state == ALLOCATED and task.master:
         st.bump_master(state, task.master, pending=-task.needed())
-    compensation = 0
-    if responsible:
-        amount = task.escrow * params.master_compensation_bps // BPS
-        master_cut, sponsor_cut = staking_api.take_from_master_node(state, ctx, responsible, amount, task.customer)
-        compensation = master_cut + sponsor_cut
-        st.bump_master(state, responsible, failed=1, compensations=1)
-    elif task.master and count_failure:
+    if task.master and ((task.participants and blame_master) or count_failure):
         st.bump_master(state, task.master, failed=1)
+    compensation = _compensate(state, params, task)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
-    updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, compensation=compensation,
+    updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("refunded", updated, reason=reason, refund=f"{task.escrow}uamio",
-                          compensation=f"{compensation}uamio", master=bech32(responsible) if responsible else ""))
+                          compensation=f"{compensation}uamio"))
 
 
-def cancel(state: StateWrite, ctx: BlockContext, task: Task) -> None:
+def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
     if task.state == SUBMITTED:
         st.dequeue(state, task.id)
     else:
         st.bump_master(state, task.master, pending=-task.needed())
+    compensation = _compensate(state, params, task)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
-    updated = task.with_(state=CANCELLED, refunded=task.escrow, escrow=0, step_deadline=0).mark(CANCELLED, ctx.height)
+    updated = task.with_(state=CANCELLED, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
+                         step_deadline=0).mark(CANCELLED, ctx.height)
     st.set_task(state, updated, task)
     state.emit(event_task("cancelled", updated, refund=f"{task.escrow}uamio"))
 
@@ -283,15 +299,29 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
 
 def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, released: bool = False) -> None:
     """Queue the task for another master: the master missed its assign deadline (a failure), or returned a task
-    it never received the job for (``released``: counted apart, not a failure)."""
+    it never received the job for (``released``: counted apart, not a failure).
+
+    Missing the assign deadline is the one failure a master alone controls (an honest master either assigns or,
+    when the job never arrived, releases before the deadline), so only it costs the master's stake:
+    master_penalty_bps of the escrow, taken from the stake it had at the allocation, and its sponsor's share,
+    all to the community pool. Nobody who could have caused it is paid from it."""
     st.bump_master(state, task.master, **({"released": 1} if released else {"failed": 1}))
+    if not released:
+        amount = task.escrow * params.master_penalty_bps // BPS
+        master_cut, sponsor_cut = staking_api.penalise_master_node(
+            state, ctx, task.master, task.allocated_height, amount, task.sponsor, distribution_api.DISTRIBUTION_POOL)
+        if master_cut + sponsor_cut:
+            distribution_api.add_to_community(state, master_cut + sponsor_cut)
+            st.bump_master(state, task.master, penalties=1)
+        state.emit(event_task("master_penalised", task, master=bech32(task.master), amount=f"{master_cut}uamio",
+                              sponsor=bech32(task.sponsor) if task.sponsor else "", sponsor_amount=f"{sponsor_cut}uamio"))
     if task.reallocations >= params.max_reallocations:
         fail(state, ctx, params, task, task, "no master node assigned workers in time")
         return
     st.bump_master(state, task.master, pending=-task.needed())
     _release_all(state, params, task)
     base = task.replicas + (1 if task.audit else 0)
-    updated = task.with_(state=SUBMITTED, master=b"", participants=(), target=base, extra=0, step_deadline=0,
+    updated = task.with_(state=SUBMITTED, master=b"", sponsor=b"", participants=(), target=base, extra=0, step_deadline=0,
                          reallocations=task.reallocations + 1,
                          excluded_masters=task.excluded_masters + (task.master,)).mark("reallocated", ctx.height)
     st.set_task(state, updated, task)
@@ -305,10 +335,10 @@ def release(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
 
 
 def final_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
-    """The customer's deadline: a delivered task settles, any other is refunded in full. No compensation here:
-    the customer chooses this deadline and when to upload, so it could otherwise time an assignment just before
-    it and collect from an honest master. Masters pay when their pool fails its steps (see fail's callers)."""
+    """The customer's deadline: a delivered task settles, any other is refunded in full, with the forfeits of
+    workers that failed earlier steps as compensation (as in every refund). Workers still computing when the
+    customer's deadline passes lose nothing: the customer chose the deadline."""
     if task.state == DELIVERED:
         settle(state, ctx, task, task, "auto-confirmed at the final deadline")
     else:
-        fail(state, ctx, params, task, task, "final deadline passed", compensate=False)
+        fail(state, ctx, params, task, task, "final deadline passed", blame_master=False)

@@ -376,7 +376,7 @@ def iter_due_heartbeats(state: StateRead, now: int) -> Iterator[bytes]:
 def get_master_stats(state: StateRead, master: bytes) -> dict:
     """Reputation counters and the replicas reserved by allocated tasks waiting for assignment."""
     raw = state.get(keys.MASTER_STATS_PREFIX + master)
-    stats = {"completed": 0, "failed": 0, "compensations": 0, "pending": 0, "released": 0}
+    stats = {"completed": 0, "failed": 0, "penalties": 0, "pending": 0, "released": 0}
     if raw is not None:
         stats.update(decode(raw))
     return stats

@@ -113,7 +113,11 @@ class ComputeParams(IntParams):
     min_task_seconds: int = 60
     max_task_seconds: int = 86_400
     audit_probability_bps: int = 2_000
-    master_compensation_bps: int = 1_000  # of the escrow, paid from the responsible master's stake
+    # a refunded customer receives the deposits the task's failed workers forfeited, up to this share of the escrow
+    compensation_bps: int = 1_000
+    # a master that lets its assign deadline pass (neither assigning nor releasing) loses this share of the escrow
+    # from its stake, and its consenting sponsor sponsor_share_bps of that, to the community pool
+    master_penalty_bps: int = 1_000
     max_allocations_per_block: int = 100
     max_open_tasks_per_customer: int = 100
     worker_unbonding_seconds: int = 3 * 86_400  # an unregistered worker's deposit comes back after this
@@ -152,8 +156,9 @@ class ComputeParams(IntParams):
             raise ValueError("compute param 'classes': class names must be unique")
         if not 1 <= self.max_replicas <= 5:
             raise ValueError("compute param 'max_replicas' must be between 1 and 5")
-        if self.worker_slash_bps > BPS or self.audit_probability_bps > BPS or self.master_compensation_bps > BPS:
-            raise ValueError("compute params in bps (worker_slash_bps, audit_probability_bps, master_compensation_bps) must be <= 10000")
+        if max(self.worker_slash_bps, self.audit_probability_bps, self.compensation_bps, self.master_penalty_bps) > BPS:
+            raise ValueError("compute params in bps (worker_slash_bps, audit_probability_bps, compensation_bps, "
+                             "master_penalty_bps) must be <= 10000")
         if not 0 < self.target_utilisation_bps < BPS or self.price_step_bps > BPS:
             raise ValueError("compute param 'target_utilisation_bps' must be in (0, 10000) and 'price_step_bps' <= 10000")
         if not 0 < self.min_price <= self.max_price:
@@ -268,6 +273,9 @@ class Task:
     refunded: int = 0
     compensation: int = 0
     heights: tuple[tuple[str, int], ...] = ()  # (step, height) in the order they happened
+    sponsor: bytes = b""  # the super node that consented to sponsor the master when the task was allocated to it
+    allocated_height: int = 0  # the height of the current allocation: the master's stake since then answers for it
+    forfeits: int = 0  # deposits the task's failed workers lost, held in the escrow account until the task ends
 
     def to_list(self) -> list:
         data = []

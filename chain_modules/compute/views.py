@@ -113,7 +113,7 @@ def master_view(state: StateRead, master: bytes) -> dict:
         "active": staking_api.is_active_master(state, master),
         "completed": stats["completed"],
         "failed": stats["failed"],
-        "compensations": stats["compensations"],
+        "penalties": stats["penalties"],
         "released": stats["released"],
         "pending_replicas": stats["pending"],
         "reputation_bps": logic.reputation_bps(stats),

@@ -40,7 +40,8 @@ def handle_double_sign(state: StateWrite, ctx: BlockContext, address: bytes, inf
 
 
 def handle_liveness(state: StateWrite, ctx: BlockContext, address: bytes, power: int, signed: bool) -> None:
-    """Record one vote of the last commit; jail and slash a validator that missed too many of the window."""
+    """Record one vote of the last commit; jail and slash a validator that missed too many of the window
+    and has missed every vote for at least min_downtime_seconds of block time."""
     operator = staking_api.get_operator_by_consensus_address(state, address)
     if operator is None:
         return
@@ -48,8 +49,8 @@ def handle_liveness(state: StateWrite, ctx: BlockContext, address: bytes, power:
     window = params.signed_blocks_window
     info = st.get_signing_info(state, address)
     if info is None:
-        info = [ctx.height, 0, 0, bytes(window // 8)]
-    start_height, seen, missed, bitmap = info
+        info = [ctx.height, 0, 0, bytes(window // 8), 0]
+    start_height, seen, missed, bitmap, missing_since = info
     bitmap = bytearray(bitmap)
     index = seen % window
     byte, bit = divmod(index, 8)
@@ -61,17 +62,36 @@ def handle_liveness(state: StateWrite, ctx: BlockContext, address: bytes, power:
         bitmap[byte] &= ~(1 << bit) & 0xFF
         missed -= 1
     seen += 1
+    missing_since = 0 if signed else (missing_since or ctx.time)
     max_missed = window - window * params.min_signed_bps // BPS
     candidate = staking_api.get_candidate(state, operator)
-    if seen >= window and missed > max_missed and candidate is not None and not candidate.jailed:
+    down_long_enough = params.min_downtime_seconds == 0 or (
+        missing_since != 0 and ctx.time - missing_since >= params.min_downtime_seconds)
+    if seen >= window and missed > max_missed and down_long_enough and candidate is not None and not candidate.jailed:
         # the fault happened while the commit was being formed: count the stake at the previous height
         amount = _slash_to_community(state, ctx, operator, max(ctx.height - 2, 1), power, params.slash_fraction_downtime_bps)
-        until = ctx.time + params.downtime_jail_seconds
-        staking_api.jail(state, operator, until)
+        if _others_can_fill_the_set(state, operator, params.min_validators_after_jail):
+            until = ctx.time + params.downtime_jail_seconds
+            staking_api.jail(state, operator, until)
+            jailed_until = str(until)
+        else:
+            jailed_until = "not jailed: too few other super nodes to keep a set that tolerates a fault"
         state.emit(Event("slash", (("operator", bech32(operator)), ("reason", "downtime"), ("amount", f"{amount}uamio"),
-                                   ("missed_blocks", str(missed)), ("jailed_until", str(until)))))
-        start_height, seen, missed, bitmap = ctx.height, 0, 0, bytearray(window // 8)
-    st.set_signing_info(state, address, start_height, seen, missed, bytes(bitmap))
+                                   ("missed_blocks", str(missed)), ("jailed_until", jailed_until))))
+        start_height, seen, missed, bitmap, missing_since = ctx.height, 0, 0, bytearray(window // 8), 0
+    st.set_signing_info(state, address, start_height, seen, missed, bytes(bitmap), missing_since)
+
+
+def _others_can_fill_the_set(state: StateWrite, operator: bytes, needed: int) -> bool:
+    """Whether at least ``needed`` eligible super nodes other than ``operator`` exist (reads at most needed + 1
+    entries of the power index)."""
+    others = 0
+    for candidate in staking_api.iter_eligible_super_nodes(state):
+        if candidate != operator:
+            others += 1
+            if others >= needed:
+                return True
+    return others >= needed
 
 
 def begin_block(state: StateWrite, ctx: BlockContext, votes: list[tuple[bytes, int, bool]], evidence: list[tuple[bytes, int, int]]) -> None:

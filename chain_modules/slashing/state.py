@@ -1,7 +1,8 @@
 """The only code that reads and writes slashing keys.
 
 Signing info per consensus address: [start height, blocks seen, missed in window,
-missed bitmap (signed_blocks_window bits)].
+missed bitmap (signed_blocks_window bits), block time of the first missed vote of the current
+run of missed votes (0 after a signed vote)].
 """
 
 from __future__ import annotations
@@ -28,5 +29,6 @@ def get_signing_info(state: StateRead, address: bytes) -> list | None:
     return None if raw is None else decode(raw)
 
 
-def set_signing_info(state: StateWrite, address: bytes, start_height: int, seen: int, missed: int, bitmap: bytes) -> None:
-    state.set(SIGNING_PREFIX + address, encode([start_height, seen, missed, bitmap]))
+def set_signing_info(state: StateWrite, address: bytes, start_height: int, seen: int, missed: int, bitmap: bytes,
+                     missing_since: int = 0) -> None:
+    state.set(SIGNING_PREFIX + address, encode([start_height, seen, missed, bitmap, missing_since]))

@@ -20,6 +20,12 @@ class SlashingParams(IntParams):
     downtime_jail_seconds: int = 600
     slash_fraction_downtime_bps: int = 1  # 0.01%
     slash_fraction_double_sign_bps: int = 500  # 5%
+    # Downtime is measured in block time too: a validator is jailed only after missing every vote for at least
+    # this long, so a restart or an upgrade never jails (docs/modules/slashing.md, "Downtime").
+    min_downtime_seconds: int = 600
+    # Downtime jails a validator only while at least this many other eligible super nodes remain to fill the
+    # set: jailing one of the last four would leave a set that cannot tolerate a single fault.
+    min_validators_after_jail: int = 4
 
     def check(self) -> None:
         if self.signed_blocks_window == 0 or self.signed_blocks_window % 8:

@@ -42,12 +42,13 @@ __all__ = [
     "jail",
     "unjail",
     "slash",
-    "slash_master_node",
-    "take_from_master_node",
+    "penalise_master_node",
     "min_super_self_bond",
     "min_master_bond",
     "set_active_workers",
     "is_active_master",
+    "consenting_sponsor",
+    "iter_eligible_super_nodes",
     "iter_active_masters",
 ]
 
@@ -67,6 +68,18 @@ def min_master_bond(state: StateRead) -> int:
 def set_active_workers(state: StateWrite, count: int) -> None:
     """Record the network size (active workers) that scales the minimum bonds; the compute module feeds it."""
     st.set_active_workers(state, count)
+
+
+def iter_eligible_super_nodes(state: StateRead):
+    """Operators of eligible (not jailed, not tombstoned, staked) super nodes, most stake first."""
+    return st.iter_by_power(state, "super")
+
+
+def consenting_sponsor(state: StateRead, master: bytes) -> bytes | None:
+    """The super node that consents now to sponsor ``master`` (the one it registered with), or None."""
+    candidate = get_candidate(state, master)
+    consent = st.get_sponsor_consent(state, master)
+    return consent if candidate is not None and consent == candidate.sponsor else None
 
 
 def is_active_master(state: StateRead, operator: bytes) -> bool:
@@ -126,7 +139,8 @@ def slash(
     state: StateWrite, ctx: BlockContext, operator: bytes, infraction_height: int, power: int, fraction_bps: int,
     destination: bytes,
 ) -> int:
-    """Slash ``fraction_bps`` of the stake the candidate had at ``infraction_height`` (``power`` then).
+    """Slash ``fraction_bps`` of the stake the candidate had at ``infraction_height`` (``power`` then; a power
+    lowered by the power cap is scaled back to the stake behind it).
 
     Unbonding entries and redelegations that started at or after the
     infraction pay their share first (they were bonded when the fault
@@ -134,7 +148,18 @@ def slash(
     ``destination`` (never destroyed: the supply is fixed). Returns the total.
     """
     params = get_params(state)
+    powers = st.get_validator_powers(state, operator)
+    if powers is not None and powers[0] != powers[1] and powers[0] > 0:
+        # the power cap lowered this validator's voting power: the slash follows its stake
+        power = power * powers[1] // powers[0]
     target = power * params.power_reduction * fraction_bps // BPS_
+    return _slash_since(state, ctx, operator, infraction_height, fraction_bps, target, destination)
+
+
+def _slash_since(state: StateWrite, ctx: BlockContext, operator: bytes, since_height: int, fraction_bps: int,
+                 target: int, destination: bytes) -> int:
+    """Take ``target`` from the candidate: unbonding and redelegation entries that began at or after
+    ``since_height`` pay ``fraction_bps`` of their initial amount first, its tokens pay the rest."""
     total = 0
 
     unbonding_cut = 0
@@ -142,7 +167,7 @@ def slash(
         entries = st.get_unbonding(state, delegator, operator)
         changed = []
         for entry in entries:
-            if entry.creation_height >= infraction_height and entry.balance > 0:
+            if entry.creation_height >= since_height and entry.balance > 0:
                 cut = min(entry.balance, entry.initial_balance * fraction_bps // BPS_)
                 unbonding_cut += cut
                 entry = type(entry)(entry.creation_height, entry.completion_time, entry.initial_balance, entry.balance - cut)
@@ -155,7 +180,7 @@ def slash(
     redelegation_cut = 0
     for delegator, source, destination_candidate, entries in list(_redelegations_from(state, operator)):
         for entry in entries:
-            if entry.creation_height < infraction_height:
+            if entry.creation_height < since_height:
                 continue
             shares = min(entry.destination_shares * fraction_bps // BPS_,
                          get_delegation_shares(state, delegator, destination_candidate))
@@ -176,6 +201,17 @@ def slash(
     return total + _cut_tokens(state, ctx, operator, max(0, target - total), destination)
 
 
+def _stake_since(state: StateRead, operator: bytes, since_height: int) -> int:
+    """The candidate's tokens plus what left it (unbonding, redelegation) at or after ``since_height``."""
+    candidate = get_candidate(state, operator)
+    stake = 0 if candidate is None else candidate.tokens
+    for delegator in st.iter_unbonding_delegators_of(state, operator):
+        stake += sum(e.initial_balance for e in st.get_unbonding(state, delegator, operator) if e.creation_height >= since_height)
+    for _delegator, _source, _destination, entries in _redelegations_from(state, operator):
+        stake += sum(e.initial_balance for e in entries if e.creation_height >= since_height)
+    return stake
+
+
 def _cut_tokens(state: StateWrite, ctx: BlockContext, operator: bytes, amount: int, destination: bytes) -> int:
     """Remove up to ``amount`` of the candidate's tokens (all delegations lose in proportion)."""
     candidate = get_candidate(state, operator)
@@ -188,28 +224,25 @@ def _cut_tokens(state: StateWrite, ctx: BlockContext, operator: bytes, amount: i
     return cut
 
 
-def slash_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, fraction_bps: int, destination: bytes) -> tuple[int, int]:
-    """The hook for master-node faults: slash ``fraction_bps`` of the master node's stake, and its sponsoring
-    super node ``sponsor_share_bps`` of that amount (the bonding responsibility of the whitepaper).
-    Returns (master amount, sponsor amount)."""
+def penalise_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, since_height: int, amount: int,
+                         sponsor: bytes, destination: bytes) -> tuple[int, int]:
+    """The compute module's hook for a fault the master node alone controls: take ``amount`` from the master's
+    stake as it was at ``since_height`` (unbondings and redelegations begun since pay their share, so leaving
+    while a task is open does not escape), and ``sponsor_share_bps`` of what was taken from ``sponsor`` (the
+    super node that consented to sponsor the master when the task was allocated; empty for none), both to
+    ``destination``. Returns (master amount, sponsor amount)."""
     candidate = get_candidate(state, operator)
-    if candidate is None or candidate.kind != "master":
-        return 0, 0
-    return take_from_master_node(state, ctx, operator, candidate.tokens * fraction_bps // BPS_, destination)
-
-
-def take_from_master_node(state: StateWrite, ctx: BlockContext, operator: bytes, amount: int, destination: bytes) -> tuple[int, int]:
-    """The compute module's compensation hook: take up to ``amount`` from the master node's stake, and
-    ``sponsor_share_bps`` of what was taken from its sponsoring super node, both to ``destination``.
-    Returns (master amount, sponsor amount)."""
-    candidate = get_candidate(state, operator)
-    if candidate is None or candidate.kind != "master":
+    if candidate is None or candidate.kind != "master" or amount <= 0:
         return 0, 0
     params = get_params(state)
-    master_cut = _cut_tokens(state, ctx, operator, amount, destination)
+    stake = _stake_since(state, operator, since_height)
+    if stake == 0:
+        return 0, 0
+    fraction_bps = min(BPS_, -(-amount * BPS_ // stake))
+    master_cut = _slash_since(state, ctx, operator, since_height, fraction_bps, min(amount, stake), destination)
     sponsor_cut = 0
-    if candidate.sponsor and get_candidate(state, candidate.sponsor) is not None:
-        sponsor_cut = _cut_tokens(state, ctx, candidate.sponsor, master_cut * params.sponsor_share_bps // BPS_, destination)
+    if sponsor and get_candidate(state, sponsor) is not None:
+        sponsor_cut = _cut_tokens(state, ctx, sponsor, master_cut * params.sponsor_share_bps // BPS_, destination)
     return master_cut, sponsor_cut
 
 

@@ -12,7 +12,7 @@ from chain_modules.common.events import Event
 from chain_modules.bank.events import bech32
 from chain_modules.staking.api import UNBONDING_POOL, min_master_bond, min_super_self_bond, self_bond
 from chain_modules.staking.events import event_complete_unbonding, event_validator_update
-from chain_modules.staking.types import StakingParams
+from chain_modules.staking.types import BPS, StakingParams
 
 
 def end_block(state: StateWrite, ctx: BlockContext) -> list[tuple[bytes, int]]:
@@ -70,11 +70,17 @@ def complete_unbondings(state: StateWrite, now: int) -> None:
 
 
 def elect(state, params: StakingParams) -> dict[bytes, tuple[bytes, int]]:
-    """The top max_super_nodes eligible candidates by tokens: operator -> (consensus pubkey, power)."""
-    elected: dict[bytes, tuple[bytes, int]] = {}
+    """The top max_super_nodes eligible candidates by tokens: operator -> (consensus pubkey, power), with every
+    power capped so that no validator holds max_power_share_bps of the set's power or more (cap_powers)."""
+    return {operator: (pubkey, power) for operator, (pubkey, power, _stake) in elect_with_stake(state, params).items()}
+
+
+def elect_with_stake(state, params: StakingParams) -> dict[bytes, tuple[bytes, int, int]]:
+    """elect, with the power each one's stake would give before the cap: operator -> (pubkey, power, stake power)."""
+    stake_powers: dict[bytes, tuple[bytes, int]] = {}
     minimum = min_super_self_bond(state)
     for operator in st.iter_by_power(state, "super"):
-        if len(elected) == params.max_super_nodes:
+        if len(stake_powers) == params.max_super_nodes:
             break
         candidate = st.get_candidate(state, operator)
         assert candidate is not None
@@ -83,27 +89,58 @@ def elect(state, params: StakingParams) -> dict[bytes, tuple[bytes, int]]:
             break  # the index is sorted: nobody after this one has power either
         if self_bond(state, candidate) < minimum:
             continue
-        elected[operator] = (candidate.consensus_pubkey, power)
-    return elected
+        stake_powers[operator] = (candidate.consensus_pubkey, power)
+    capped = cap_powers([power for _pubkey, power in stake_powers.values()], params.max_power_share_bps)
+    return {operator: (pubkey, min(power, capped), power) for operator, (pubkey, power) in stake_powers.items()}
+
+
+def cap_powers(powers: list[int], max_share_bps: int) -> int:
+    """The largest cap C such that, with every power lowered to at most C, no validator holds more than
+    max_share_bps of the total: C x 10000 <= max_share_bps x sum(min(p, C)). Returns max(powers) when no cap
+    is needed. The condition holds for every C up to the largest one and for none above it (its left side
+    grows faster than its right once fewer than 10000 / max_share_bps powers exceed C), so a binary search
+    finds it in O(N log max power). When no cap can satisfy it (fewer than 10000 / max_share_bps validators,
+    so fewer than 4 with the default), powers are left as the stake gives them: such a set tolerates no fault
+    whatever the powers, and equal powers would make every member's absence halt the chain."""
+    if not powers:
+        return 0
+
+    def fits(cap: int) -> bool:
+        return cap * BPS <= max_share_bps * sum(min(power, cap) for power in powers)
+
+    highest = max(powers)
+    if fits(highest):
+        return highest
+    if not fits(1):
+        return highest
+    low, high = 1, highest  # fits(low) and not fits(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def apply_election(state: StateWrite, params: StakingParams) -> list[tuple[bytes, int]]:
-    elected = elect(state, params)
+    elected = elect_with_stake(state, params)
     if not elected:
         return []  # never hand CometBFT an empty validator set: keep the current one
     current = {operator: (pubkey, power) for operator, pubkey, power in st.iter_validator_set(state)}
     updates: list[tuple[bytes, int]] = []
     for operator in sorted(set(current) | set(elected)):
         old, new = current.get(operator), elected.get(operator)
-        if new == old:
-            continue
         if new is None:
             assert old is not None
             updates.append((old[0], 0))
             st.set_validator(state, operator, old[0], 0)
             state.emit(event_validator_update(operator, old[0], 0))
-        else:
-            updates.append((new[0], new[1]))
-            st.set_validator(state, operator, new[0], new[1])
-            state.emit(event_validator_update(operator, new[0], new[1]))
+            continue
+        pubkey, power, stake_power = new
+        if (pubkey, power) != old:
+            updates.append((pubkey, power))
+            state.emit(event_validator_update(operator, pubkey, power))
+        if (pubkey, power) != old or st.get_validator_powers(state, operator) != (power, stake_power):
+            st.set_validator(state, operator, pubkey, power, stake_power)
     return updates

@@ -69,7 +69,7 @@ class ErrInvalidMoniker(StakingError):
 
 class ErrInvalidConsensusKey(StakingError):
     code = 14
-    description = "consensus public key must be a 32-byte ed25519 key"
+    description = "consensus public key must be a valid ed25519 point of prime order (32 bytes, not small order)"
 
 
 class ErrCandidateTombstoned(StakingError):
@@ -100,3 +100,18 @@ class ErrInvalidSponsor(StakingError):
 class ErrWrongCandidateKind(StakingError):
     code = 20
     description = "this message does not apply to that kind of candidate"
+
+
+class ErrInvalidProofOfPossession(StakingError):
+    code = 21
+    description = "the proof of possession is not the consensus key's signature over this operator and chain id"
+
+
+class ErrNoSponsorConsent(StakingError):
+    code = 22
+    description = "the sponsor has not consented (staking/consent_sponsorship) to sponsor this master node"
+
+
+class ErrNotSponsor(StakingError):
+    code = 23
+    description = "the signer is not the super node that consented to sponsor this master node"

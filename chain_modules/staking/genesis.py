@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.staking.epoch import apply_election
-from chain_modules.staking.handlers import handle_create_super_node
+from chain_modules.staking.handlers import create_super_node
 from chain_modules.staking.state import set_params
 from chain_modules.staking.types import MsgCreateSuperNode, StakingParams
 
@@ -26,7 +26,7 @@ def init_genesis(state: StateWrite, ctx: BlockContext, params: StakingParams, su
     """Create the genesis candidates (same rules as the message) and return the elected validator set."""
     set_params(state, params)
     for node in super_nodes:
-        handle_create_super_node(
+        create_super_node(
             state,
             ctx,
             MsgCreateSuperNode(node.operator, node.consensus_pubkey, node.moniker, node.commission_bps, node.max_change_bps, node.self_bond),

@@ -15,6 +15,8 @@ from chain_modules.staking.errors import (
     ErrConsensusKeyInUse,
     ErrInsufficientDelegation,
     ErrInvalidCommission,
+    ErrInvalidConsensusKey,
+    ErrInvalidProofOfPossession,
     ErrRedelegateToSame,
     ErrSelfBondTooLow,
     ErrTooManyEntries,
@@ -23,6 +25,8 @@ from chain_modules.staking.errors import (
     ErrBondTooLow,
     ErrInvalidSponsor,
     ErrWrongCandidateKind,
+    ErrNoSponsorConsent,
+    ErrNotSponsor,
 )
 from chain_modules.staking.events import (
     event_create_super_node,
@@ -35,8 +39,10 @@ from chain_modules.staking.types import (
     BPS,
     DAY,
     Candidate,
+    MsgConsentSponsorship,
     MsgCreateMasterNode,
     MsgCreateSuperNode,
+    MsgWithdrawSponsorship,
     MsgEditMasterNode,
     MsgDelegate,
     MsgEditSuperNode,
@@ -44,6 +50,8 @@ from chain_modules.staking.types import (
     MsgUndelegate,
     RedelegationEntry,
     UnbondingEntry,
+    is_valid_consensus_key,
+    verify_proof_of_possession,
 )
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
@@ -52,12 +60,28 @@ from chain_modules.bank.errors import ErrInvalidAmount
 
 
 def handle_create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateSuperNode) -> None:
-    """Register a candidate for msg.operator and bond msg.self_bond from it.
+    """Register a candidate for msg.operator and bond msg.self_bond from it, once the consensus key proved
+    that its holder registers it for this operator on this chain.
 
-    Raises: ErrCandidateExists, ErrConsensusKeyInUse, ErrInvalidCommission, ErrSelfBondTooLow,
+    Raises: ErrInvalidConsensusKey, ErrInvalidProofOfPossession, ErrCandidateExists, ErrConsensusKeyInUse,
+    ErrInvalidCommission, ErrSelfBondTooLow, bank.ErrInsufficientFunds
+    """
+    if not is_valid_consensus_key(msg.consensus_pubkey):
+        raise ErrInvalidConsensusKey()
+    if not verify_proof_of_possession(msg.consensus_pubkey, ctx.chain_id, msg.operator, msg.proof_of_possession):
+        raise ErrInvalidProofOfPossession()
+    create_super_node(state, ctx, msg)
+
+
+def create_super_node(state: StateWrite, ctx: BlockContext, msg: MsgCreateSuperNode) -> None:
+    """The registration itself, shared with genesis (whose keys are checked by the genesis validation and
+    agreed by every operator who starts from that file, so it carries no proofs of possession).
+
+    Raises: ErrInvalidConsensusKey, ErrCandidateExists, ErrConsensusKeyInUse, ErrInvalidCommission, ErrSelfBondTooLow,
     bank.ErrInsufficientFunds
     """
-    params = st.get_params(state)
+    if not is_valid_consensus_key(msg.consensus_pubkey):
+        raise ErrInvalidConsensusKey()
     if st.get_candidate(state, msg.operator) is not None:
         raise ErrCandidateExists()
     if st.get_operator_by_consensus_key(state, msg.consensus_pubkey) is not None:
@@ -203,13 +227,16 @@ def handle_create_master_node(state: StateWrite, ctx: BlockContext, msg: MsgCrea
 
     Holders vote for it with the same delegate/undelegate/redelegate messages;
     the top max_master_nodes by stake are the active master nodes.
-    Raises: ErrCandidateExists, ErrInvalidSponsor, ErrBondTooLow, bank.ErrInsufficientFunds
+    Raises: ErrCandidateExists, ErrInvalidSponsor, ErrNoSponsorConsent, ErrBondTooLow, bank.ErrInsufficientFunds
     """
     if st.get_candidate(state, msg.operator) is not None:
         raise ErrCandidateExists()
     sponsor = st.get_candidate(state, msg.sponsor)
     if sponsor is None or sponsor.kind != "super" or sponsor.tombstoned:
         raise ErrInvalidSponsor()
+    if st.get_sponsor_consent(state, msg.operator) != msg.sponsor:
+        raise ErrNoSponsorConsent(f"{bech32(msg.sponsor)} has not consented to sponsor {bech32(msg.operator)}: "
+                                  "its operator must first send staking/consent_sponsorship")
     minimum = min_master_bond(state)
     if msg.bond < minimum:
         raise ErrBondTooLow(f"bond {msg.bond}uamio is below the minimum {minimum}uamio")
@@ -234,3 +261,31 @@ def handle_edit_master_node(state: StateWrite, ctx: BlockContext, msg: MsgEditMa
         raise ErrWrongCandidateKind("edit_master_node applies to master nodes only")
     st.set_candidate(state, candidate.with_(endpoint=msg.endpoint, region=msg.region), candidate)
     state.emit(Event("edit_master_node", (("operator", bech32(msg.operator)), ("endpoint", msg.endpoint), ("region", msg.region))))
+
+
+def handle_consent_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgConsentSponsorship) -> None:
+    """Record that super node msg.sponsor consents to sponsor master node msg.master (which may register later).
+
+    Raises: ErrInvalidSponsor, ErrWrongCandidateKind
+    """
+    sponsor = st.get_candidate(state, msg.sponsor)
+    if sponsor is None or sponsor.kind != "super" or sponsor.tombstoned:
+        raise ErrInvalidSponsor("the signer must operate an existing, non-tombstoned super node")
+    master = st.get_candidate(state, msg.master)
+    if master is not None and master.kind != "master":
+        raise ErrWrongCandidateKind("only a master node can be sponsored")
+    if master is not None and master.sponsor != msg.sponsor:
+        raise ErrInvalidSponsor(f"master node {bech32(msg.master)} is sponsored by another super node")
+    st.set_sponsor_consent(state, msg.master, msg.sponsor)
+    state.emit(Event("sponsorship", (("sponsor", bech32(msg.sponsor)), ("master", bech32(msg.master)), ("consent", "true"))))
+
+
+def handle_withdraw_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawSponsorship) -> None:
+    """Withdraw the consent: the master node receives no new tasks until a sponsor consents again.
+
+    Raises: ErrNotSponsor
+    """
+    if st.get_sponsor_consent(state, msg.master) != msg.sponsor:
+        raise ErrNotSponsor(f"the signer has no standing consent to sponsor {bech32(msg.master)}")
+    st.set_sponsor_consent(state, msg.master, None)
+    state.emit(Event("sponsorship", (("sponsor", bech32(msg.sponsor)), ("master", bech32(msg.master)), ("consent", "false"))))

@@ -36,6 +36,7 @@ def consensus_address_key(address: bytes) -> bytes:
 MASTER_POWER_INDEX_PREFIX = b"staking/mpower/"
 ACTIVE_MASTER_PREFIX = b"staking/masters/"
 NETWORK_SIZE_KEY = b"staking/active_workers"
+SPONSOR_CONSENT_PREFIX = b"staking/consent/"  # + master operator -> the consenting super node's operator
 
 
 def power_index_key(tokens: int, operator: bytes, kind: str = "super") -> bytes:
@@ -78,3 +79,7 @@ def redelegation_queue_key(completion_time: int, delegator: bytes, source: bytes
 
 def validator_set_key(operator: bytes) -> bytes:
     return VALIDATOR_SET_PREFIX + operator
+
+
+def sponsor_consent_key(master: bytes) -> bytes:
+    return SPONSOR_CONSENT_PREFIX + master

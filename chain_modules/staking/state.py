@@ -226,16 +226,41 @@ def iter_validator_set(state: StateRead) -> Iterator[tuple[bytes, bytes, int]]:
     """(operator, consensus pubkey, power) of the current validator set."""
     strip = len(keys.VALIDATOR_SET_PREFIX)
     for key, raw in state.iter_prefix(keys.VALIDATOR_SET_PREFIX):
-        pubkey, power = decode(raw)
+        pubkey, power = decode(raw)[:2]
         yield key[strip:], pubkey, power
 
 
-def set_validator(state: StateWrite, operator: bytes, pubkey: bytes, power: int) -> None:
+def set_validator(state: StateWrite, operator: bytes, pubkey: bytes, power: int, stake_power: int | None = None) -> None:
+    """Store a member of the validator set with its voting power and, when the power cap lowered it, the power
+    its stake would give (kept so that slashes follow the stake, not the capped power)."""
     if power == 0:
         state.delete(keys.validator_set_key(operator))
-    else:
+    elif stake_power is None or stake_power == power:
         state.set(keys.validator_set_key(operator), encode([pubkey, power]))
+    else:
+        state.set(keys.validator_set_key(operator), encode([pubkey, power, stake_power]))
+
+
+def get_validator_powers(state: StateRead, operator: bytes) -> tuple[int, int] | None:
+    """(voting power, stake power) of a member of the validator set, None for a non-member."""
+    raw = state.get(keys.validator_set_key(operator))
+    if raw is None:
+        return None
+    record = decode(raw)
+    return record[1], record[2] if len(record) > 2 else record[1]
 
 
 def _fields(entry) -> tuple:
     return tuple(getattr(entry, name) for name in entry.__dataclass_fields__)
+
+
+def get_sponsor_consent(state: StateRead, master: bytes) -> bytes | None:
+    """The super node operator that consents to sponsor ``master`` (registered or not yet), or None."""
+    return state.get(keys.sponsor_consent_key(master))
+
+
+def set_sponsor_consent(state: StateWrite, master: bytes, sponsor: bytes | None) -> None:
+    if sponsor is None:
+        state.delete(keys.sponsor_consent_key(master))
+    else:
+        state.set(keys.sponsor_consent_key(master), sponsor)

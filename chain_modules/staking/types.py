@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from nacl.bindings import crypto_core_ed25519_is_valid_point
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
 from chain_modules.auth.errors import ErrInvalidMessage
 from chain_modules.bank.types import address_field, amount_field, exact_fields
 from chain_modules.common.amount import UAMIO_PER_AMIO
@@ -39,6 +43,13 @@ class StakingParams(IntParams):
     bond_max_multiplier: int = 10
     # A sponsoring super node loses this share of every slash of its master node.
     sponsor_share_bps: int = 2_000
+    # No validator may hold this share of the set's voting power or more: above it, powers are capped
+    # (docs/modules/staking.md, "Power cap"). Below 1/3, so one validator that stops signing never halts the chain.
+    max_power_share_bps: int = 3_333
+
+    def check(self) -> None:
+        if not 1 <= self.max_power_share_bps < BPS // 3 + 1 or self.max_power_share_bps * 3 >= BPS:
+            raise ValueError("staking param 'max_power_share_bps' must be positive and below a third (at most 3333)")
 
     def scaled_bond(self, base: int, active_workers: int) -> int:
         """``base`` scaled by network size: base x min(1 + workers / scale, max multiplier), rounded down."""
@@ -152,6 +163,46 @@ class MsgCreateMasterNode:
 
 
 @dataclass(frozen=True, slots=True)
+class _SponsorshipChange:
+    """The shape shared by consenting to and withdrawing a sponsorship: which super node, which master node."""
+
+    TYPE: ClassVar[str] = ""
+    sponsor: bytes
+    master: bytes
+
+    @classmethod
+    def from_body(cls, body: object):
+        body = exact_fields(body, {"sponsor", "master"})
+        return cls(address_field(body, "sponsor"), address_field(body, "master"))
+
+    def to_body(self) -> dict:
+        return {"master": self.master, "sponsor": self.sponsor}
+
+    @property
+    def signer(self) -> bytes:
+        return self.sponsor
+
+    def gas(self) -> int:
+        return 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class MsgConsentSponsorship(_SponsorshipChange):
+    """A super node consents to sponsor ``master``: to lose sponsor_share_bps of the master's slashes for the
+    tasks it is allocated while the consent stands. Required before create_master_node names it."""
+
+    TYPE = "staking/consent_sponsorship"
+
+
+@dataclass(frozen=True, slots=True)
+class MsgWithdrawSponsorship(_SponsorshipChange):
+    """The sponsor withdraws its consent: the master gets no new tasks, and the sponsor answers only for the
+    tasks allocated before."""
+
+    TYPE = "staking/withdraw_sponsorship"
+
+
+@dataclass(frozen=True, slots=True)
 class MsgEditMasterNode:
     """Change a master node's endpoint and region."""
 
@@ -207,17 +258,52 @@ def _moniker(value: object) -> str:
     return value
 
 
+POP_DOMAIN = b"amino/staking/proof-of-possession/v1\x00"
+
+
+def is_valid_consensus_key(value: object) -> bool:
+    """Whether ``value`` is an ed25519 public key someone can sign for: 32 bytes, a canonical encoding of a
+    point on the curve, in the prime-order subgroup and not of small order (libsodium's check). A small-order
+    key such as 00..00 would let anyone forge its votes; a non-point such as ff..ff can never sign."""
+    return type(value) is bytes and len(value) == 32 and crypto_core_ed25519_is_valid_point(value)
+
+
+def proof_of_possession_bytes(chain_id: str, operator: bytes) -> bytes:
+    """What the consensus key signs to prove its holder registers it for ``operator`` on ``chain_id``."""
+    return POP_DOMAIN + chain_id.encode() + b"\x00" + operator
+
+
+def verify_proof_of_possession(consensus_pubkey: bytes, chain_id: str, operator: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(consensus_pubkey).verify(proof_of_possession_bytes(chain_id, operator), signature)
+    except (BadSignatureError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _consensus_key(value: object) -> bytes:
     from chain_modules.staking.errors import ErrInvalidConsensusKey
 
-    if type(value) is not bytes or len(value) != 32:
+    if not is_valid_consensus_key(value):
         raise ErrInvalidConsensusKey()
+    return value  # type: ignore[return-value]
+
+
+def _signature(body: dict, name: str) -> bytes:
+    value = body.get(name)
+    if type(value) is not bytes or len(value) != 64:
+        raise ErrInvalidMessage(f"field {name!r} must be a 64-byte ed25519 signature")
     return value
 
 
 @dataclass(frozen=True, slots=True)
 class MsgCreateSuperNode:
-    """Register a super node candidate and bond ``self_bond`` from the operator."""
+    """Register a super node candidate and bond ``self_bond`` from the operator.
+
+    ``proof_of_possession`` is the consensus key's signature over
+    ``proof_of_possession_bytes(chain_id, operator)``: only a key its holder can sign with, registered for
+    this operator on this chain, can enter the validator set.
+    """
 
     TYPE = "staking/create_super_node"
     operator: bytes
@@ -226,10 +312,12 @@ class MsgCreateSuperNode:
     commission_bps: int
     max_change_bps: int
     self_bond: int
+    proof_of_possession: bytes = b""
 
     @classmethod
     def from_body(cls, body: object) -> "MsgCreateSuperNode":
-        body = exact_fields(body, {"operator", "consensus_pubkey", "moniker", "commission_bps", "max_change_bps", "self_bond"})
+        body = exact_fields(body, {"operator", "consensus_pubkey", "moniker", "commission_bps", "max_change_bps", "self_bond",
+                                   "proof_of_possession"})
         return cls(
             address_field(body, "operator"),
             _consensus_key(body["consensus_pubkey"]),
@@ -237,13 +325,14 @@ class MsgCreateSuperNode:
             _int_field(body, "commission_bps", 0, 2**32),
             _int_field(body, "max_change_bps", 0, 2**32),
             amount_field(body, "self_bond"),
+            _signature(body, "proof_of_possession"),
         )
 
     def to_body(self) -> dict:
         return {
             "commission_bps": self.commission_bps, "consensus_pubkey": self.consensus_pubkey,
             "max_change_bps": self.max_change_bps, "moniker": self.moniker, "operator": self.operator,
-            "self_bond": self.self_bond,
+            "proof_of_possession": self.proof_of_possession, "self_bond": self.self_bond,
         }
 
     @property
@@ -351,6 +440,7 @@ class MsgRedelegate:
 
 
 __all__ = [
-    "BPS", "Candidate", "MsgCreateMasterNode", "MsgCreateSuperNode", "MsgEditMasterNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
-    "RedelegationEntry", "StakingParams", "UnbondingEntry", "ErrInvalidMessage",
+    "BPS", "Candidate", "MsgConsentSponsorship", "MsgWithdrawSponsorship", "MsgCreateMasterNode", "MsgCreateSuperNode", "MsgEditMasterNode", "MsgDelegate", "MsgEditSuperNode", "MsgRedelegate", "MsgUndelegate",
+    "RedelegationEntry", "StakingParams", "UnbondingEntry", "ErrInvalidMessage", "is_valid_consensus_key",
+    "proof_of_possession_bytes", "verify_proof_of_possession",
 ]

@@ -53,6 +53,44 @@ class CliContext:
             raise click.ClickException("no chain id: pass --chain-id (offline) or set it in client.json")
         return rpc.status()["node_info"]["network"]
 
+    def trusted_chain_id(self) -> str:
+        """The chain id from the user (--chain-id, AMINO_CHAIN_ID or client.json), never from the node.
+
+        Verification must not take the chain id from the node it checks: a node
+        could name another chain and so escape the wallet's trust anchor.
+        """
+        chain_id = self.chain_id or self._config().get("chain_id")
+        if not chain_id:
+            raise click.ClickException(
+                "--prove and trust need the chain id from you, not from the node: pass --chain-id or set chain_id in client.json")
+        return chain_id
+
+    def witnesses(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Witness RPC URLs: the --witness options, else client.json "witnesses"."""
+        if extra:
+            return tuple(extra)
+        configured = self._config().get("witnesses") or []
+        if isinstance(configured, str):
+            configured = [configured]
+        if not isinstance(configured, list) or not all(isinstance(url, str) and url for url in configured):
+            raise click.ClickException('client.json "witnesses" must be a list of RPC URLs')
+        return tuple(configured)
+
+    def trusting_period_seconds(self, option: int | None = None) -> int:
+        """The light client's trusting period: --trusting-period, else client.json "trusting_period", else 14 days."""
+        from client.cli.locks import parse_duration
+        from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
+
+        if option is not None:
+            return option
+        configured = self._config().get("trusting_period")
+        if configured is None:
+            return DEFAULT_TRUSTING_PERIOD_SECONDS
+        try:
+            return parse_duration(str(configured))
+        except click.BadParameter as exc:
+            raise click.ClickException(f'client.json "trusting_period": {exc.message}') from None
+
     def keyring(self) -> Keyring:
         if self._keyring is not None:
             return self._keyring

@@ -57,8 +57,8 @@ Localnet '{net.chain_id}' is running ({net.nodes} validators on 127.0.0.1).
     )
 
 
-def _print_status(net: Localnet, output: str) -> None:
-    rows = [
+def _node_rows(net: Localnet) -> list[dict]:
+    return [
         {
             "node": f"node{s.index}",
             "rpc": net.rpc_url(s.index),
@@ -71,25 +71,73 @@ def _print_status(net: Localnet, output: str) -> None:
         }
         for s in net.status()
     ]
-    emit(output, rows, title=f"localnet {net.chain_id}")
+
+
+def _print_status(net: Localnet, output: str) -> None:
+    emit(output, _node_rows(net), title=f"localnet {net.chain_id}")
+
+
+def _validator_rows(health) -> list[dict]:
+    def yes(flag: bool | None) -> str:
+        return "-" if flag is None else "yes" if flag else "no"
+
+    return [
+        {
+            "validator": v.name,
+            "address": v.address[:12],
+            "power": v.power,
+            "signing": "yes" if v.signing else "MISSING",
+            "last_commit": yes(v.signed_last_commit),
+            "voted_now": yes(v.voted_this_height),
+            "processes": "-" if v.node_running is None else "up" if v.node_running else "DOWN",
+        }
+        for v in health.validators
+    ]
 
 
 @localnet.command("status")
 @home_option
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
-def localnet_status(home: Path, output: str) -> None:
-    """Every node's height, app hash and peers; flags any app-hash disagreement."""
+@click.option("--interval", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
+              help="Seconds to watch for a new block when the newest one is old.")
+@click.option("--halt-after", type=click.FloatRange(1, 86_400), default=None,
+              help="Seconds without a new block that count as halted [default: 20 x timeout_commit, at least 10].")
+def localnet_status(home: Path, output: str, interval: float, halt_after: float | None) -> None:
+    """Every node's height, app hash and peers, and whether the chain still makes blocks.
+
+    Exits 3 and prints HALTED (with the validators that are not signing) when
+    no new block came for --halt-after seconds, 2 on an app-hash split.
+    """
     net = Localnet(home)
     if not net.initialized:
         raise click.ClickException(f"no localnet in {home}: run 'amino localnet up'")
-    _print_status(net, output)
-    emit(output, ComputeServices(net).status(), title="compute services")
+    nodes = _node_rows(net)
+    services = ComputeServices(net).status()
+    health = net.chain_health(interval=interval, halt_after=halt_after)
     splits = net.app_hash_splits()
+    if output == "json":
+        emit(output, {
+            "chain_id": net.chain_id,
+            "nodes": nodes,
+            "services": services,
+            "chain": health.to_dict(),
+            "app_hash_splits": {str(height): groups for height, groups in splits.items()},
+        })
+    else:
+        emit(output, nodes, title=f"localnet {net.chain_id}")
+        if services:
+            emit(output, services, title="compute services")
+        if health.validators:
+            emit(output, _validator_rows(health), title="validators of the height being decided")
+    for height, groups in splits.items():
+        click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h[:16]} on nodes {n}" for h, n in groups.items()), err=True)
+    if not splits:
+        click.echo("all running nodes agree on the app hash", err=True)
+    click.echo(health.message, err=True)
     if splits:
-        for height, groups in splits.items():
-            click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h[:16]} on nodes {n}" for h, n in groups.items()), err=True)
         raise SystemExit(2)
-    click.echo("all running nodes agree on the app hash", err=True)
+    if health.halted:
+        raise SystemExit(3)
 
 
 @localnet.command("logs")

@@ -13,6 +13,7 @@ from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
 from chain_modules.common.amount import format_amio, parse_amio
 from client.cli.context import DEFAULT_HOME, CliContext, pass_ctx
 from client.cli.output import emit
+from client.cli.trust import prove_options, trust
 from client.rpc import RpcError
 from client.wallet.keyring import KeyringError
 from client.wallet.tx import WalletError
@@ -283,13 +284,22 @@ def query() -> None:
     """Query chain state (add --prove to check a Merkle proof against a signed header)."""
 
 
-def _query_value(ctx: CliContext, path: str, prove: bool) -> tuple[bytes, dict]:
+def _query_value(ctx: CliContext, path: str, prove: bool, witnesses: tuple[str, ...] = (),
+                 trusting_period: int | None = None) -> tuple[bytes, dict]:
+    if not prove and (witnesses or trusting_period is not None):
+        raise click.ClickException("--witness and --trusting-period only apply with --prove")
     rpc = ctx.rpc()
     if prove:
         from client.wallet.proofs import proven_query
 
-        value, height, app_hash = proven_query(rpc, ctx.home, ctx.resolved_chain_id(rpc), path)
-        return value, {"height": height, "proof": "verified", "app_hash": app_hash}
+        proven = proven_query(rpc, ctx.home, ctx.trusted_chain_id(), path,
+                              trusting_period_seconds=ctx.trusting_period_seconds(trusting_period),
+                              witnesses=ctx.witnesses(witnesses))
+        if proven.anchored_on_first_use:
+            click.echo(f"note: no trusted header for this chain yet: trusted the node's header {proven.height + 1} "
+                       "on first use ('amino trust show'; 'amino trust anchor' pins one you checked)", err=True)
+        return proven.value, {"height": proven.height, "proof": "verified", "app_hash": proven.app_hash,
+                              "trusted_height": proven.trusted_height}
     result = rpc.abci_query(path)
     if result.code:
         raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
@@ -303,12 +313,13 @@ def query_bank() -> None:
 
 @query_bank.command("balance")
 @click.argument("address")
-@click.option("--prove", is_flag=True, help="Verify the value with a Merkle proof and the validators' signatures.")
+@prove_options
 @pass_ctx
-def query_bank_balance(ctx: CliContext, address: str, prove: bool) -> None:
+def query_bank_balance(ctx: CliContext, address: str, prove: bool, witnesses: tuple[str, ...],
+                       trusting_period: int | None) -> None:
     """Balance of ADDRESS (or key name)."""
     address = _resolve_address(ctx, address)
-    value, meta = _query_value(ctx, f"/bank/balance/{address}", prove)
+    value, meta = _query_value(ctx, f"/bank/balance/{address}", prove, witnesses, trusting_period)
     amount = int.from_bytes(value, "big") if value else 0
     data = {"address": address, "balance": f"{amount}uamio", "amio": format_amio(amount), **meta}
     if not prove:
@@ -321,25 +332,26 @@ def query_bank_balance(ctx: CliContext, address: str, prove: bool) -> None:
 
 
 @query_bank.command("supply")
-@click.option("--prove", is_flag=True)
+@prove_options
 @pass_ctx
-def query_bank_supply(ctx: CliContext, prove: bool) -> None:
+def query_bank_supply(ctx: CliContext, prove: bool, witnesses: tuple[str, ...], trusting_period: int | None) -> None:
     """Total AMIO supply."""
-    value, meta = _query_value(ctx, "/bank/supply", prove)
+    value, meta = _query_value(ctx, "/bank/supply", prove, witnesses, trusting_period)
     amount = int.from_bytes(value, "big") if value else 0
     emit(ctx.output, {"supply": f"{amount}uamio", "amio": format_amio(amount), **meta})
 
 
 @query.command("account")
 @click.argument("address")
-@click.option("--prove", is_flag=True)
+@prove_options
 @pass_ctx
-def query_account(ctx: CliContext, address: str, prove: bool) -> None:
+def query_account(ctx: CliContext, address: str, prove: bool, witnesses: tuple[str, ...],
+                  trusting_period: int | None) -> None:
     """Account of ADDRESS (or key name): sequence and public key."""
     from chain_modules.common.encoding import decode
 
     address = _resolve_address(ctx, address)
-    value, meta = _query_value(ctx, f"/auth/account/{address}", prove)
+    value, meta = _query_value(ctx, f"/auth/account/{address}", prove, witnesses, trusting_period)
     pubkey, sequence = decode(value) if value else (None, 0)
     emit(ctx.output, {"address": address, "sequence": sequence, "pubkey": pubkey.hex() if pubkey else None, **meta})
 
@@ -454,6 +466,7 @@ staking_cli.register(tx, query, tx_options, _run_tx, _resolve_address, address_b
 locks_cli.register(tx, query, tx_options, _run_tx, _resolve_address, address_bytes)
 compute_cli.register(cli, tx, query, tx_options, _run_tx, _resolve_address, address_bytes)
 cli.add_command(localnet)
+cli.add_command(trust)
 
 
 def main() -> None:

@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 
 import click
+from nacl.signing import SigningKey
 
 from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.slashing.types import MsgUnjail
 from chain_modules.staking.types import (
+    MsgConsentSponsorship,
+    MsgWithdrawSponsorship,
     MsgCreateMasterNode,
     MsgCreateSuperNode,
     MsgDelegate,
@@ -20,6 +23,8 @@ from chain_modules.staking.types import (
     MsgEditSuperNode,
     MsgRedelegate,
     MsgUndelegate,
+    is_valid_consensus_key,
+    proof_of_possession_bytes,
 )
 from client.cli.context import CliContext, pass_ctx
 from client.cli.output import emit
@@ -54,22 +59,49 @@ def _amount(text: str) -> int:
     return value
 
 
-def consensus_pubkey_from(text: str | None, node_home: Path | None) -> bytes:
-    if node_home is not None:
-        key_file = node_home / "config" / "priv_validator_key.json"
-        try:
-            return base64.b64decode(json.loads(key_file.read_text())["pub_key"]["value"])
-        except (OSError, ValueError, KeyError) as exc:
-            raise click.BadParameter(f"cannot read the consensus key from {key_file}: {exc}") from None
-    if text is None:
-        raise click.UsageError("give --consensus-pubkey BASE64 or --node-home PATH (a cometbft home)")
+def _node_signing_key(node_home: Path) -> SigningKey:
+    """The consensus key of a cometbft home (config/priv_validator_key.json: base64 of seed + public key)."""
+    key_file = node_home / "config" / "priv_validator_key.json"
+    try:
+        data = json.loads(key_file.read_text())
+        if data["priv_key"]["type"] != "tendermint/PrivKeyEd25519":
+            raise ValueError(f"key type {data['priv_key']['type']!r} is not ed25519")
+        raw = base64.b64decode(data["priv_key"]["value"], validate=True)
+        key = SigningKey(raw[:32])
+        if bytes(key.verify_key) != base64.b64decode(data["pub_key"]["value"]):
+            raise ValueError("its public key does not match its private key")
+        return key
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.BadParameter(f"cannot read the consensus key from {key_file}: {exc}", param_hint="--node-home") from None
+
+
+def _base64_field(text: str, size: int, option: str, what: str) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True)
     except ValueError:
         raw = b""
-    if len(raw) != 32:
-        raise click.BadParameter("must be the base64 of a 32-byte ed25519 key", param_hint="--consensus-pubkey")
+    if len(raw) != size:
+        raise click.BadParameter(f"must be the base64 of {what}", param_hint=option)
     return raw
+
+
+def consensus_key_and_proof(ctx: CliContext, operator: bytes, pubkey_text: str | None, proof_text: str | None,
+                            node_home: Path | None) -> tuple[bytes, bytes]:
+    """The consensus public key and its proof of possession for ``operator``: signed here with the node's key
+    file (--node-home), or both given (--consensus-pubkey and --proof-of-possession, made where the key lives
+    with `amino tx staking sign-pop`)."""
+    if node_home is not None:
+        key = _node_signing_key(node_home)
+        pubkey = bytes(key.verify_key)
+        proof = key.sign(proof_of_possession_bytes(ctx.resolved_chain_id(ctx.rpc()), operator)).signature
+    elif pubkey_text is None or proof_text is None:
+        raise click.UsageError("give --node-home PATH (a cometbft home), or both --consensus-pubkey and --proof-of-possession")
+    else:
+        pubkey = _base64_field(pubkey_text, 32, "--consensus-pubkey", "a 32-byte ed25519 key")
+        proof = _base64_field(proof_text, 64, "--proof-of-possession", "a 64-byte ed25519 signature")
+    if not is_valid_consensus_key(pubkey):
+        raise click.BadParameter("is not a usable ed25519 key (not a point of prime order)", param_hint="--consensus-pubkey")
+    return pubkey, proof
 
 
 def _query(ctx: CliContext, path: str):
@@ -90,17 +122,36 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
     @click.option("--self-bond", required=True, help="e.g. 10000amio")
     @click.option("--commission", default="0.10", show_default=True, help="0.1, 10% or 1000bps")
     @click.option("--max-change", default="0.01", show_default=True, help="largest commission change per day")
-    @click.option("--consensus-pubkey", default=None, help="base64 ed25519 key of the node")
-    @click.option("--node-home", type=click.Path(path_type=Path), default=None, help="read the key from this cometbft home")
+    @click.option("--consensus-pubkey", default=None, help="base64 ed25519 key of the node (with --proof-of-possession)")
+    @click.option("--proof-of-possession", default=None, help="base64 signature made by `amino tx staking sign-pop`")
+    @click.option("--node-home", type=click.Path(path_type=Path), default=None,
+                  help="read the key from this cometbft home and sign the proof of possession with it")
     @tx_options
     @pass_ctx
-    def create_super_node(ctx: CliContext, operator, moniker, self_bond, commission, max_change, consensus_pubkey, node_home, **options):
-        """Register key OPERATOR's super node candidate and bond --self-bond."""
-        msg = MsgCreateSuperNode(
-            address_bytes(resolve_address(ctx, operator)), consensus_pubkey_from(consensus_pubkey, node_home), moniker,
-            parse_rate(commission), parse_rate(max_change), _amount(self_bond),
-        )
+    def create_super_node(ctx: CliContext, operator, moniker, self_bond, commission, max_change, consensus_pubkey,
+                          proof_of_possession, node_home, **options):
+        """Register key OPERATOR's super node candidate and bond --self-bond.
+
+        The node's consensus key proves it belongs to OPERATOR's candidate by signing the operator's address and
+        the chain id (a proof of possession): with --node-home the key file is read and signs here."""
+        operator_address = address_bytes(resolve_address(ctx, operator))
+        pubkey, proof = consensus_key_and_proof(ctx, operator_address, consensus_pubkey, proof_of_possession, node_home)
+        msg = MsgCreateSuperNode(operator_address, pubkey, moniker, parse_rate(commission), parse_rate(max_change),
+                                 _amount(self_bond), proof)
         run_tx(ctx, operator, [msg], **options)
+
+    @tx_staking.command("sign-pop")
+    @click.argument("operator_address")
+    @click.option("--node-home", type=click.Path(path_type=Path), required=True, help="the cometbft home holding the key")
+    @click.option("--chain-id", "chain_id", required=True, help="the chain the candidate registers on")
+    @pass_ctx
+    def sign_pop(ctx: CliContext, operator_address, node_home, chain_id):
+        """Print the consensus key and its proof of possession for OPERATOR_ADDRESS (run where the key lives,
+        offline), to pass to create-super-node with --consensus-pubkey and --proof-of-possession."""
+        key = _node_signing_key(node_home)
+        proof = key.sign(proof_of_possession_bytes(chain_id, address_bytes(operator_address))).signature
+        emit(ctx.output, {"consensus_pubkey": base64.b64encode(bytes(key.verify_key)).decode(),
+                          "proof_of_possession": base64.b64encode(proof).decode()})
 
     @tx_staking.command("edit-super-node")
     @click.argument("operator")
@@ -127,6 +178,24 @@ def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx
         msg = MsgCreateMasterNode(address_bytes(resolve_address(ctx, operator)), moniker, endpoint, region,
                                   address_bytes(resolve_address(ctx, sponsor)), _amount(bond))
         run_tx(ctx, operator, [msg], **options)
+
+    def _sponsorship(message):
+        @tx_options
+        @pass_ctx
+        def command(ctx: CliContext, sponsor, master, **options):
+            msg = message(address_bytes(resolve_address(ctx, sponsor)), address_bytes(resolve_address(ctx, master)))
+            run_tx(ctx, sponsor, [msg], **options)
+
+        return command
+
+    tx_staking.command("consent-sponsorship", help=(
+        "Key SPONSOR (a super node's operator) consents to sponsor master node MASTER: it will lose its share of "
+        "that master's slashes for the tasks the master is allocated while the consent stands."))(
+        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgConsentSponsorship))))
+    tx_staking.command("withdraw-sponsorship", help=(
+        "Key SPONSOR withdraws its consent to sponsor MASTER: the master gets no new tasks; the sponsor still answers "
+        "for the tasks allocated before."))(
+        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgWithdrawSponsorship))))
 
     @tx_staking.command("edit-master-node")
     @click.argument("operator")

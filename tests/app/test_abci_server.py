@@ -194,3 +194,33 @@ def test_a_bug_in_check_tx_or_query_answers_an_error_result_not_an_exception(har
     assert check.WhichOneof("value") == "check_tx" and check.check_tx.code == 1
     assert query.WhichOneof("value") == "query" and query.query.code == 1
     assert harness.fatal_calls == []
+
+
+def frame(payload: bytes) -> bytes:
+    return encode_uvarint(len(payload)) + payload
+
+
+def test_a_query_path_that_is_not_utf8_is_answered_and_keeps_the_connection(harness, caplog):
+    """CometBFT passes abci_query?path=0xff through as the byte 0xff; closing the query
+    connection over it would make CometBFT stop the whole node."""
+    valid = abci.Request(query=abci.RequestQuery(path="/bank/x")).SerializeToString()
+    not_utf8 = valid.replace(b"/bank/x", b"/bank/\xff")
+    with pytest.raises(Exception):
+        abci.Request.FromString(not_utf8)  # protobuf itself refuses it
+    conn = harness.connect()
+    conn.sock.sendall(frame(not_utf8) + frame(abci.Request(query=abci.RequestQuery(path="/bank/supply")).SerializeToString()))
+    refused, after = conn.recv(), conn.recv()
+    assert refused.WhichOneof("value") == "query"
+    assert (refused.query.code, refused.query.codespace) == (3, "query")
+    assert "UTF-8" in refused.query.log
+    assert after.WhichOneof("value") == "query" and after.query.code == 0  # the same connection still answers
+    assert "Traceback" not in caplog.text
+    assert harness.fatal_calls == []
+
+
+def test_an_undecodable_request_of_another_kind_is_still_a_protocol_error(harness):
+    valid = abci.Request(echo=abci.RequestEcho(message="x")).SerializeToString()
+    bad = harness.connect()
+    bad.sock.sendall(frame(valid.replace(b"x", b"\xff")))
+    with pytest.raises((ConnectionError, OSError)):
+        bad.recv()

@@ -13,7 +13,7 @@ from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawR
 from chain_modules.staking.invariants import check_pools
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgUndelegate, StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_app_state
-from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, make_key, send, signed
+from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, create_super_node_msg, make_key, send, signed
 
 AMIO = 1_000_000
 PARAMS = StakingParams(epoch_blocks=3, max_super_nodes=2, unbonding_seconds=30, max_entries=3,
@@ -74,7 +74,7 @@ def test_init_chain_returns_the_elected_super_nodes(tmp_path):
 
 def test_a_new_candidate_with_more_stake_replaces_the_weakest_at_the_epoch(driver):
     driver.block([])
-    create = MsgCreateSuperNode(OPERATORS[2].address, CONSENSUS[2].pubkey, "node2", 500, 100, 1_000 * AMIO)
+    create = create_super_node_msg(OPERATORS[2].address, CONSENSUS[2], "node2", 500, 100, 1_000 * AMIO)
     vote = MsgDelegate(alice.address, OPERATORS[2].address, 1_000_000 * AMIO)
     results = driver.block([signed(OPERATORS[2], [(create.TYPE, create.to_body())], 0, fee=2_000, gas=200_000),
                             signed(alice, [(vote.TYPE, vote.to_body())], 0, fee=2_000, gas=200_000)])
@@ -188,7 +188,8 @@ def test_a_validator_that_stops_signing_is_jailed_slashed_and_can_unjail_after_t
 
     state = staking_app_state()
     state["slashing"]["params"] = SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60,
-                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500).to_dict()
+                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500,
+                                                 min_downtime_seconds=0, min_validators_after_jail=1).to_dict()
     driver = AppDriver(tmp_path / "db", app_state=state)
     driver.block([])
     only_node0 = [(consensus_address(CONSENSUS[0]), 1_000_000)]
@@ -227,8 +228,8 @@ def test_a_validator_that_stops_signing_is_jailed_slashed_and_can_unjail_after_t
 
 
 def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_sponsor(driver):
-    from chain_modules.staking.api import slash_master_node
-    from chain_modules.staking.types import MsgCreateMasterNode
+    from chain_modules.staking.api import penalise_master_node
+    from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode
     from chain_modules.common.context import BlockContext
     from abci_app.store import Overlay
     from abci_app.routes import STAKING_HOOKS
@@ -238,6 +239,9 @@ def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_spo
     masters = [make_key(f"master{i}") for i in range(3)]
     funding = [send(alice, m.address, 20_000 * AMIO, i, fee=2_000) for i, m in enumerate(masters)]
     assert all(r.code == 0 for r in driver.block(funding))
+    consents = [signed(OPERATORS[0], [(MsgConsentSponsorship.TYPE, MsgConsentSponsorship(OPERATORS[0].address, m.address).to_body())
+                                      for m in masters[:2]], 0, fee=2_000, gas=200_000)]
+    assert all(r.code == 0 for r in driver.block(consents))
     creates = [
         signed(m, [(MsgCreateMasterNode.TYPE, MsgCreateMasterNode(m.address, f"master{i}", f"http://127.0.0.1:{8000 + i}",
                                                                    "eu-west", OPERATORS[0].address, (5_000 + i) * AMIO).to_body())],
@@ -247,8 +251,15 @@ def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_spo
     bad = signed(bob, [(MsgCreateMasterNode.TYPE, MsgCreateMasterNode(bob.address, "bad", "ftp://x.example", "eu", OPERATORS[0].address,
                                                                        5_000 * AMIO).to_body())], 0, fee=2_000, gas=200_000)
     results = driver.block(creates + [bad])
-    assert [r.code for r in results[:3]] == [0, 0, 0], [r.log for r in results]
+    assert [r.code for r in results[:2]] == [0, 0], [r.log for r in results]
+    assert (results[2].codespace, results[2].code) == ("staking", 22)  # node0 never consented to sponsor master2
     assert (results[3].codespace, results[3].code) == ("staking", 16)  # not an http(s) endpoint
+    consent = signed(OPERATORS[0], [(MsgConsentSponsorship.TYPE, MsgConsentSponsorship(OPERATORS[0].address, masters[2].address).to_body())],
+                     1, fee=2_000, gas=200_000)
+    retry = signed(masters[2], [(MsgCreateMasterNode.TYPE, MsgCreateMasterNode(masters[2].address, "master2", "http://127.0.0.1:8002",
+                                                                            "eu-west", OPERATORS[0].address, 5_002 * AMIO).to_body())],
+                   1, fee=2_000, gas=200_000)
+    assert [r.code for r in driver.block([consent, retry])] == [0, 0]
     while driver.height % PARAMS.epoch_blocks:
         driver.block([])
     listed = {m["operator"]: m for m in decode(driver.query("/staking/master_nodes").value)}
@@ -256,10 +267,11 @@ def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_spo
     assert {m["status"] for m in listed.values()} == {"active"}
     assert len(decode(driver.query("/staking/candidates").value)) == 2
 
-    # the compute module's hook: a master node fault costs 10% of its stake, and its sponsor 20% of that
+    # the compute module's hook: a master node fault costs it an amount of its stake, and its sponsor 20% of that
     state = Overlay(driver.app.store.committed)
     ctx = BlockContext("amino-test", driver.height + 1, (driver.time + 5) * 10**9, hooks=STAKING_HOOKS)
-    master_cut, sponsor_cut = slash_master_node(state, ctx, masters[0].address, 1_000, DISTRIBUTION_POOL)
+    master_cut, sponsor_cut = penalise_master_node(state, ctx, masters[0].address, driver.height, 500 * AMIO,
+                                                   OPERATORS[0].address, DISTRIBUTION_POOL)
     assert master_cut == 500 * AMIO and sponsor_cut == 100 * AMIO
 
 
@@ -313,7 +325,8 @@ def test_a_nil_precommit_is_not_a_missed_block(tmp_path):
 
     state = staking_app_state()
     state["slashing"]["params"] = SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60,
-                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500).to_dict()
+                                                 slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500,
+                                                 min_downtime_seconds=0, min_validators_after_jail=1).to_dict()
     driver = AppDriver(tmp_path / "db", app_state=state)
     driver.block([])
     for _ in range(12):

@@ -742,15 +742,14 @@ def test_fetch_verified_header_over_real_http_loopback():
     assert vh.height == 5 and vh.app_hash == bytes.fromhex("0200000000000000")
 
 
-def test_trust_moves_only_when_more_than_a_third_of_the_trusted_set_signed():
-    from client.lightclient import verify_trusted_overlap
+def test_trusting_verification_of_a_real_commit_counts_the_trusted_sets_verified_signatures():
+    from client.lightclient import NewValidatorSetNotTrustedError, verify_commit_trusting
 
     commit = load("4val_commit_h10.json")
-    same_set = load("4val_validators_h3.json")
-    verify_trusted_overlap(same_set, commit, validator_set_hash(same_set))  # the whole trusted set signed
+    same_set = load("4val_validators_h3.json")["validators"]
+    assert verify_commit_trusting("amino-lc-4val", same_set, commit) == 100  # the whole trusted set signed
 
-    stranger_set = load("single_validators_h3.json")  # none of these validators signed the 4-validator commit
-    with pytest.raises(LightClientError, match="more than 1/3"):
-        verify_trusted_overlap(stranger_set, commit, validator_set_hash(stranger_set))
-    with pytest.raises(LightClientError, match="does not hash"):
-        verify_trusted_overlap(stranger_set, commit, validator_set_hash(same_set))
+    stranger_set = load("single_validators_h3.json")["validators"]  # none of these signed the 4-validator commit
+    with pytest.raises(NewValidatorSetNotTrustedError, match="only 0 of the trusted set's 10 power"):
+        verify_commit_trusting("amino-lc-4val", stranger_set, commit)
+

@@ -1,16 +1,25 @@
-"""End to end: a validator whose processes are stopped misses blocks, is jailed and slashed by the
-other three, comes back, unjails itself with the CLI after the jail time and is elected again."""
+"""End to end: a validator restarted quickly is neither jailed nor slashed; one whose processes stay stopped
+longer than min_downtime_seconds is jailed and slashed by the other three (a stand-by candidate fills the set),
+comes back, unjails itself with the CLI after the jail time and is elected again."""
 
 import json
 import subprocess
 import sys
 import time
 
-import pytest
+import hashlib
 
+import pytest
+from nacl.signing import SigningKey
+
+from chain_modules.bank.types import MsgSend
+from chain_modules.common.address import decode_address
 from chain_modules.common.encoding import decode
+from chain_modules.staking.types import MsgCreateSuperNode, proof_of_possession_bytes
 from client.rpc import CometRpc
+from client.wallet import tx as wallet_tx
 from client.wallet.keyring import open_keyring
+from localnet.launcher import LOCALNET_SLASHING
 
 pytestmark = pytest.mark.e2e
 VICTIM = 3
@@ -30,17 +39,54 @@ def wait_until(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> None:
+    params = wallet_tx.get_params(rpc)
+    sequence = wallet_tx.get_sequence(rpc, keyring.show(signer).address)
+    doc = wallet_tx.build_doc(chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.gas())], params)
+    result = wallet_tx.broadcast(rpc, wallet_tx.sign(doc, keyring.signing_key(signer)))
+    assert result.check_code == 0 and result.code == 0, result
+
+
+def add_standby_candidate(rpc: CometRpc, localnet) -> str:
+    """A fifth super node candidate with too little stake to be elected while the four genesis ones are eligible.
+    Its node never runs: it only enters the set while a genesis validator is jailed, with a tiny power."""
+    keyring = open_keyring(localnet.wallet_home, "test")
+    operator = keyring.add("standby")[0]
+    address = decode_address(operator.address)
+    submit(rpc, keyring, localnet.chain_id, "alice", MsgSend(decode_address(keyring.show("alice").address), address, 20_000 * 10**6))
+    key = SigningKey(hashlib.sha256(b"standby consensus key").digest())
+    proof = key.sign(proof_of_possession_bytes(localnet.chain_id, address)).signature
+    submit(rpc, keyring, localnet.chain_id, "standby",
+           MsgCreateSuperNode(address, bytes(key.verify_key), "standby", 500, 100, 10_000 * 10**6, proof))
+    return operator.address
+
+
 def test_a_stopped_validator_is_jailed_then_unjails_and_is_elected_again(localnet):
     rpc = CometRpc(localnet.rpc_url(0))
     operator = open_keyring(localnet.wallet_home, "test").show(f"node{VICTIM}").address
     before = candidate(rpc, operator)
     assert before["status"] == "validator"
+    standby = add_standby_candidate(rpc, localnet)
+
+    # a restart shorter than min_downtime_seconds: neither jailed nor slashed, whatever the window says
+    localnet.stop_node(VICTIM)
+    time.sleep(LOCALNET_SLASHING.min_downtime_seconds / 2)
+    localnet.start_node(VICTIM)
+    localnet.wait_for_height(rpc.latest_height() + 2, timeout=90, nodes=[VICTIM])
+    consensus_address = hashlib.sha256(localnet.consensus_pubkey(VICTIM)).digest()[:20].hex()
+    wait_until(lambda: decode(rpc.abci_query(f"/slashing/signing_info/{consensus_address}").value)["missing_since"] == 0,
+               60, "the restarted validator to sign again")
+    after_restart = candidate(rpc, operator)
+    assert not after_restart["jailed"] and after_restart["tokens"] == before["tokens"]
 
     localnet.stop_node(VICTIM)
-    jailed = wait_until(lambda: (c := candidate(rpc, operator))["jailed"] and c, 90, "the stopped validator to be jailed")
+    stopped_at = time.monotonic()
+    jailed = wait_until(lambda: (c := candidate(rpc, operator))["jailed"] and c, 150, "the stopped validator to be jailed")
+    assert time.monotonic() - stopped_at >= LOCALNET_SLASHING.min_downtime_seconds
     assert jailed["tokens"] < before["tokens"]  # slashed for downtime
-    wait_until(lambda: operator not in {v["operator"] for v in decode(rpc.abci_query("/staking/validators").value)},
-               30, "the jailed validator to leave the set")
+    set_now = wait_until(lambda: (ops := {v["operator"] for v in decode(rpc.abci_query("/staking/validators").value)})
+                         and operator not in ops and ops, 30, "the jailed validator to leave the set")
+    assert standby in set_now and len(set_now) == 4  # the stand-by keeps a set of four
 
     localnet.start_node(VICTIM)
     localnet.wait_for_height(rpc.latest_height(), timeout=90, nodes=[VICTIM])

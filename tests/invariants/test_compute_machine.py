@@ -399,7 +399,7 @@ class ComputeMachine(RuleBasedStateMachine):
     @invariant()
     def no_token_is_created_or_lost(self):
         assert total_balances(self.world) == self.total
-        open_escrow = sum(t.escrow for t in self.tasks() if t.state not in FINAL_STATES)
+        open_escrow = sum(t.escrow + t.forfeits for t in self.tasks() if t.state not in FINAL_STATES)
         assert self.world.balance(ESCROW) == open_escrow
 
 

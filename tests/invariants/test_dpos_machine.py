@@ -62,7 +62,8 @@ AMIO = 1_000_000
 STAKING = StakingParams(epoch_blocks=3, max_super_nodes=2, unbonding_seconds=30, max_entries=3,
                         min_super_self_bond=1_000 * AMIO, power_reduction=AMIO)
 SLASHING = SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=20,
-                          slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500)
+                          slash_fraction_downtime_bps=100, slash_fraction_double_sign_bps=500,
+                          min_downtime_seconds=0, min_validators_after_jail=0)
 LOCKS = LockParams(min_lock_seconds=10, max_lock_seconds=120)
 OPERATORS = [make_key(f"dpos/operator{i}") for i in range(3)]
 CONSENSUS = [make_key(f"dpos/consensus{i}") for i in range(3)]

@@ -42,14 +42,14 @@ from chain_modules.staking.handlers import handle_create_super_node, handle_dele
 from chain_modules.staking.invariants import check_pools
 from chain_modules.staking.state import consensus_address
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgRedelegate, MsgUndelegate, StakingParams
-from tests.support import make_key
+from tests.support import create_super_node_msg, make_key
 
 PARAMS = StakingParams(
     epoch_blocks=5, max_super_nodes=3, unbonding_seconds=100, max_entries=3, min_super_self_bond=1_000, power_reduction=100,
 )
 SLASHING = SlashingParams(
     signed_blocks_window=8, min_signed_bps=5_000, downtime_jail_seconds=60, slash_fraction_downtime_bps=100,
-    slash_fraction_double_sign_bps=500,
+    slash_fraction_double_sign_bps=500, min_downtime_seconds=0, min_validators_after_jail=1,
 )
 HOOKS = (DistributionHooks(),)
 START = 1_800_000_000
@@ -57,7 +57,8 @@ FUNDS = 6_000
 KEYS = [make_key(name) for name in ("alice", "bob", "carol", "dave", "eve")]
 ACCOUNTS = [key.address for key in KEYS]
 FEE_PAYER = make_key("fee payer").address
-CONSENSUS_KEYS = [make_key(f"rewards/consensus/{index}").pubkey for index in range(5)]
+CONSENSUS_SIGNERS = [make_key(f"rewards/consensus/{index}") for index in range(5)]
+CONSENSUS_KEYS = [signer.pubkey for signer in CONSENSUS_SIGNERS]
 UNKNOWN_SIGNER = consensus_address(make_key("nobody/consensus").pubkey)
 
 accounts = st.integers(0, len(ACCOUNTS) - 1)
@@ -86,7 +87,7 @@ class RewardsMachine(RuleBasedStateMachine):
         self.rewards_paid = 0
         self.commission_paid = 0
         for index, self_bond in ((0, 2_000), (1, 1_500)):
-            msg = MsgCreateSuperNode(ACCOUNTS[index], CONSENSUS_KEYS[index], "genesis", 500 * index, 100, self_bond)
+            msg = create_super_node_msg(ACCOUNTS[index], CONSENSUS_SIGNERS[index], "genesis", 500 * index, 100, self_bond)
             assert self.step(lambda state, msg=msg: handle_create_super_node(state, self.context(), msg), principal=-self_bond)
         self.elect()
 
@@ -166,7 +167,7 @@ class RewardsMachine(RuleBasedStateMachine):
     @rule(operator=st.integers(2, 4), pubkey=st.sampled_from([2, 3, 4, 2, 3, 4, 0]), self_bond=st.integers(900, 3_000),
           commission=st.sampled_from([0, 500, 2_500, 10_000]))
     def create_candidate(self, operator, pubkey, self_bond, commission):
-        msg = MsgCreateSuperNode(ACCOUNTS[operator], CONSENSUS_KEYS[pubkey], "node", commission, 100, self_bond)
+        msg = create_super_node_msg(ACCOUNTS[operator], CONSENSUS_SIGNERS[pubkey], "node", commission, 100, self_bond)
         self.deliver(handle_create_super_node, msg, principal=-self_bond, paid=0)
 
     @rule(delegator=accounts, candidate=picks, amount=amounts)

@@ -43,7 +43,7 @@ from chain_modules.staking.errors import (
 from chain_modules.staking.handlers import handle_create_super_node, handle_delegate, handle_redelegate, handle_undelegate
 from chain_modules.staking.invariants import check_pools, check_validator_set_is_elected
 from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgRedelegate, MsgUndelegate, StakingParams
-from tests.support import make_key
+from tests.support import create_super_node_msg, make_key
 
 PARAMS = StakingParams(
     epoch_blocks=5, max_super_nodes=3, unbonding_seconds=100, max_entries=3, min_super_self_bond=1_000, power_reduction=100,
@@ -54,7 +54,8 @@ KEYS = [make_key(name) for name in ("alice", "bob", "carol", "dave", "eve")]
 ACCOUNTS = [key.address for key in KEYS]
 VESTER = ACCOUNTS[4]
 SCHEDULE = VestingSchedule("linear", 5_000, START, START + 1_000)  # eve: 5000 of her 6000 unlock over 1000 s
-CONSENSUS_KEYS = [make_key(f"machine/consensus/{index}").pubkey for index in range(6)]
+CONSENSUS_SIGNERS = [make_key(f"machine/consensus/{index}") for index in range(6)]
+CONSENSUS_KEYS = [signer.pubkey for signer in CONSENSUS_SIGNERS]
 
 accounts = st.integers(0, len(ACCOUNTS) - 1)
 picks = st.integers(0, 99)  # mostly an existing candidate or delegation, sometimes any account (see pick_*)
@@ -140,7 +141,7 @@ class StakingMachine(RuleBasedStateMachine):
         self.height = 1
         self.time = START
         for operator, (pubkey, self_bond) in GENESIS.items():
-            msg = MsgCreateSuperNode(operator, CONSENSUS_KEYS[pubkey], "genesis", 500, 100, self_bond)
+            msg = create_super_node_msg(operator, CONSENSUS_SIGNERS[pubkey], "genesis", 500, 100, self_bond)
             assert self.deliver(handle_create_super_node, msg, None)
             self.model.candidates[operator] = ModelCandidate(CONSENSUS_KEYS[pubkey])
             self.model.bond(operator, operator, self_bond, self.time)
@@ -203,7 +204,7 @@ class StakingMachine(RuleBasedStateMachine):
             expected = ErrInsufficientFunds
         else:
             expected = None
-        msg = MsgCreateSuperNode(address, key, KEYS[operator].name, commission, 100, self_bond)
+        msg = create_super_node_msg(address, CONSENSUS_SIGNERS[pubkey], KEYS[operator].name, commission, 100, self_bond)
         if self.deliver(handle_create_super_node, msg, expected):
             m.candidates[address] = ModelCandidate(key)
             m.bond(address, address, self_bond, self.time)

@@ -30,8 +30,8 @@ from chain_modules.compute.types import (
     commitment,
 )
 from chain_modules.staking import state as staking_state
-from chain_modules.staking.handlers import handle_create_master_node, handle_create_super_node
-from chain_modules.staking.types import MsgCreateMasterNode, StakingParams
+from chain_modules.staking.handlers import handle_consent_sponsorship, handle_create_master_node, handle_create_super_node
+from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode, StakingParams
 from tests.modules.staking.helpers import create_msg
 from tests.support import TestKey, make_key
 
@@ -56,7 +56,7 @@ PARAMS = ComputeParams(
     max_fuel=10_000_000, max_input_bytes=1_000_000, protocol_fee=10, worker_min_deposit=1_000, worker_slash_bps=1_000,
     heartbeat_timeout_seconds=30, assign_timeout_seconds=10, commit_timeout_seconds=10, reveal_timeout_seconds=10,
     confirm_timeout_seconds=10, min_task_seconds=10, max_task_seconds=1_000, audit_probability_bps=0,
-    master_compensation_bps=1_000, price_epoch_blocks=5, min_price=10, max_price=100_000,
+    compensation_bps=1_000, master_penalty_bps=1_000, price_epoch_blocks=5, min_price=10, max_price=100_000,
     classes=(ResourceClass("small", 1, 0, 512, 1_024, 1_000), ResourceClass("big", 8, 0, 16_384, 1_024, 5_000)),
 )
 
@@ -103,6 +103,7 @@ def make_world(params: ComputeParams = PARAMS, verified: bool = True, workers: i
     world = World(state)
     handle_create_super_node(state, world.ctx(), create_msg(SUPER, 10_000))
     for master in (MASTER_A, MASTER_B):
+        handle_consent_sponsorship(state, world.ctx(), MsgConsentSponsorship(SUPER.address, master.address))
         handle_create_master_node(state, world.ctx(), MsgCreateMasterNode(
             master.address, master.name, f"http://127.0.0.1:9{len(master.name)}/", "local", SUPER.address, 5_000))
     for master in masters:
@@ -150,7 +151,7 @@ def module_total(world: World) -> int:
 
 
 def open_escrow_sum(world: World) -> int:
-    return sum(t.escrow for t in st.iter_tasks(world.state) if t.state not in ("settled", "refunded", "cancelled"))
+    return sum(t.escrow + t.forfeits for t in st.iter_tasks(world.state) if t.state not in ("settled", "refunded", "cancelled"))
 
 
 # -- appended: snapshots, the remaining message helpers and invariant checks ------------------------------

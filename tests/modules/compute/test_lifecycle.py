@@ -23,6 +23,7 @@ from tests.modules.compute.helpers import (
 )
 from chain_modules.compute import handlers
 from chain_modules.compute.types import MsgConfirmTask
+from chain_modules.staking import api as staking_api
 
 W0, W1, W2, W3 = WORKERS[:4]
 
@@ -71,7 +72,12 @@ def test_lying_worker_is_outvoted_and_slashed():
     liar = world.worker(W1)
     assert liar.deposit == 900 and liar.slashed == 1 and liar.failed == 1
     assert world.worker(W0).deposit == 1_000 and world.worker(W0).completed == 1
-    assert world.balance(REVENUE_POOL) == 100
+    # the liar's forfeit waits in the escrow account with the task, and goes to the revenue pool at settlement
+    assert task.forfeits == 100 and world.balance(REVENUE_POOL) == 0
+    handlers.handle_confirm_task(world.state, world.ctx(), MsgConfirmTask(CUSTOMER.address, task_id))
+    settled = world.task(task_id)
+    assert settled.state == "settled" and settled.forfeits == 0 and settled.compensation == 0
+    assert world.balance(REVENUE_POOL) == settled.paid + 100
 
 
 def test_no_majority_adds_a_tie_breaker_replica():
@@ -134,13 +140,14 @@ def test_final_deadline_refunds_in_full():
         world.advance()
     task = world.task(task_id)
     assert task.state == "refunded" and task.refunded == cost(1_000, 2 * 1_000_000) + 10 and task.escrow == 0
-    assert task.compensation == 0  # the customer's deadline: see test_deadlines for when a master pays
-    assert world.balance(CUSTOMER) == before
+    # W1 forfeited 10% of its deposit for the missed commit: that, and nobody's stake, compensates the customer
+    assert task.compensation == 100 and task.forfeits == 0
+    assert world.balance(CUSTOMER) == before + 100
     assert world.balance(ESCROW) == 0
     assert world.worker(W0).running == 0
 
 
-def test_a_master_whose_pool_uses_up_its_replacement_rounds_compensates_the_customer():
+def test_workers_that_use_up_the_replacement_rounds_compensate_the_customer_from_their_deposits():
     from dataclasses import replace as _replace
 
     world = make_world(_replace(PARAMS, max_reassignments=1))
@@ -156,8 +163,12 @@ def test_a_master_whose_pool_uses_up_its_replacement_rounds_compensates_the_cust
         world.advance()
     task = world.task(task_id)
     escrow = cost(1_000, 2 * 1_000_000) + 10
-    assert task.state == "refunded" and task.compensation == escrow // 10 + escrow // 10 // 5
+    # W1 then W2 missed their commits and forfeited 100 each; the cap (10% of the escrow) is 201
+    assert task.state == "refunded" and task.compensation == 200 < escrow // 10
     assert world.balance(CUSTOMER) == before + task.compensation
+    assert world.worker(W1).deposit == world.worker(W2).deposit == 900
+    master = staking_api.get_candidate(world.state, MASTER_A.address)
+    assert master.tokens == 5_000  # the master's stake is not touched: it did assign, its workers failed
 
 
 def test_cancel_before_assignment_returns_everything():

@@ -280,7 +280,8 @@ def test_invalid_second_commission_withdrawal_leaves_state_unchanged():
 def slash_alice_10_percent(state, height=BLOCK):
     """alice misses every vote of an 8-block signing window ending at ``height``: she is jailed (not
     tombstoned, so she can still be delegated to) and 10% of her power 40 is slashed, 4000 -> 3600."""
-    slashing_state.set_params(state, SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, slash_fraction_downtime_bps=1_000))
+    slashing_state.set_params(state, SlashingParams(signed_blocks_window=8, min_signed_bps=5_000, slash_fraction_downtime_bps=1_000,
+                                                       min_downtime_seconds=0, min_validators_after_jail=1))
     address, power = signer(ALICE, 40)
     for block in range(height - 7, height + 1):
         slashing_api.handle_liveness(state, context(height=block), address, power, signed=False)

@@ -26,6 +26,8 @@ SLASHING = SlashingParams(
     downtime_jail_seconds=600,
     slash_fraction_downtime_bps=100,
     slash_fraction_double_sign_bps=500,
+    min_downtime_seconds=0,  # tests/modules/slashing/test_downtime_in_time.py sets it
+    min_validators_after_jail=1,  # two validators in these tests; ditto
 )
 WINDOW = SLASHING.signed_blocks_window
 MAX_MISSED = WINDOW - WINDOW * SLASHING.min_signed_bps // 10_000  # 8

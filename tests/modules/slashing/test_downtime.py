@@ -118,7 +118,8 @@ def test_the_jailing_uses_the_power_of_the_vote():
 def test_signing_info_records_blocks_seen_and_the_missed_ones_in_a_bitmap():
     state = alice_and_dave()
     votes(state, ALICE, FIRST, "+-+--")
-    assert signing_info(state, ALICE) == [FIRST, 5, 3, bytes([0b11010, 0])]
+    # the last two votes were missed: the run of missed votes began at block FIRST + 3
+    assert signing_info(state, ALICE) == [FIRST, 5, 3, bytes([0b11010, 0]), block_time(FIRST + 3)]
 
 
 def test_old_misses_expire_as_the_window_slides():
@@ -134,7 +135,7 @@ def test_a_signed_block_clears_the_miss_it_overwrites():
     state = alice_and_dave()
     height = votes(state, ALICE, FIRST, "-" * 8 + "+" * 8)
     vote(state, ALICE, height, signed=True)
-    assert signing_info(state, ALICE)[1:] == [17, 7, bytes([0b11111110, 0])]
+    assert signing_info(state, ALICE)[1:] == [17, 7, bytes([0b11111110, 0]), 0]
 
 
 def test_every_vote_of_the_last_commit_is_recorded():
@@ -156,7 +157,7 @@ def test_votes_of_an_address_without_a_candidate_are_ignored():
 
 def test_jailing_restarts_the_signing_window():
     state = jailed_for_downtime()
-    assert signing_info(state, ALICE) == [17, 0, 0, bytes(WINDOW // 8)]
+    assert signing_info(state, ALICE) == [17, 0, 0, bytes(WINDOW // 8), 0]
 
 
 def test_a_jailed_validator_is_not_slashed_again_for_missing_more_blocks():

@@ -22,7 +22,7 @@ from chain_modules.staking import state as st
 from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL
 from chain_modules.staking.handlers import handle_create_super_node, handle_delegate
 from chain_modules.staking.types import Candidate, MsgCreateSuperNode, MsgDelegate, StakingParams
-from tests.support import TestKey, make_key
+from tests.support import TestKey, make_key, proof_of_possession
 
 NOW = 1_800_000_000  # block time in seconds
 HEIGHT = 7
@@ -56,11 +56,18 @@ def context(now: int = NOW, height: int = HEIGHT) -> BlockContext:
     return BlockContext(chain_id="amino-test", height=height, time_ns=now * 1_000_000_000)
 
 
+def consensus_signer(key: TestKey) -> TestKey:
+    return make_key(key.name + "/consensus")
+
+
 def create_msg(key: TestKey, self_bond: int, commission_bps: int = COMMISSION_BPS, max_change_bps: int = MAX_CHANGE_BPS,
-               pubkey: bytes | None = None, moniker: str | None = None) -> MsgCreateSuperNode:
+               pubkey: bytes | None = None, moniker: str | None = None, signer: TestKey | None = None) -> MsgCreateSuperNode:
+    """A create_super_node message whose proof of possession is signed by ``signer`` (by default the holder of
+    ``key``'s consensus key; with another ``pubkey`` the proof is that key's holder's only if ``signer`` says so)."""
+    signer = consensus_signer(key) if signer is None else signer
     return MsgCreateSuperNode(
         key.address, consensus_key(key) if pubkey is None else pubkey, key.name if moniker is None else moniker,
-        commission_bps, max_change_bps, self_bond,
+        commission_bps, max_change_bps, self_bond, proof_of_possession(signer, key.address, "amino-test"),
     )
 
 

@@ -13,6 +13,7 @@ from chain_modules.staking.errors import (
     ErrInvalidCommission,
     ErrInvalidConsensusKey,
     ErrInvalidMoniker,
+    ErrInvalidProofOfPossession,
     ErrSelfBondTooLow,
 )
 from chain_modules.staking.handlers import handle_create_super_node
@@ -27,6 +28,7 @@ from tests.modules.staking.helpers import (
     coin_received,
     coin_spent,
     consensus_key,
+    consensus_signer,
     context,
     create_msg,
     events,
@@ -34,6 +36,19 @@ from tests.modules.staking.helpers import (
     pre_state,
     rejects,
 )
+from tests.support import proof_of_possession
+
+
+# ed25519 encodings nobody can sign for, or anyone can forge for: not a point (ff..ff), the identity and the
+# other points of small order (CometBFT's vote verification would accept forged signatures for them)
+SMALL_ORDER_POINTS = [
+    bytes(32),
+    bytes([1]) + bytes(31),
+    bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+]
+UNUSABLE_KEYS = [b"\xff" * 32, *SMALL_ORDER_POINTS]
 
 
 # -- success -------------------------------------------------------------------------------------
@@ -113,7 +128,7 @@ def test_two_operators_can_each_create_a_super_node():
 def test_invalid_candidate_exists_for_the_same_operator_leaves_state_unchanged():
     state = pre_state({ALICE.address: 5_000}, candidates={ALICE: 1_000})
     other_key = consensus_key(BOB)
-    error, child = rejects(state, handle_create_super_node, create_msg(ALICE, 1_000, pubkey=other_key), ErrCandidateExists)
+    error, child = rejects(state, handle_create_super_node, create_msg(ALICE, 1_000, pubkey=other_key, signer=consensus_signer(BOB)), ErrCandidateExists)
     assert (error.codespace, error.code) == ("staking", 2)
     assert child.writes == {} and child.events == []
     assert st.get_candidate(state, ALICE.address).tokens == 1_000
@@ -122,7 +137,8 @@ def test_invalid_candidate_exists_for_the_same_operator_leaves_state_unchanged()
 
 def test_invalid_consensus_key_in_use_by_another_operator_leaves_state_unchanged():
     state = pre_state({ALICE.address: 5_000, BOB.address: 5_000}, candidates={ALICE: 1_000})
-    error, child = rejects(state, handle_create_super_node, create_msg(BOB, 1_000, pubkey=consensus_key(ALICE)), ErrConsensusKeyInUse)
+    error, child = rejects(state, handle_create_super_node, create_msg(BOB, 1_000, pubkey=consensus_key(ALICE), signer=consensus_signer(ALICE)),
+                           ErrConsensusKeyInUse)
     assert (error.codespace, error.code) == ("staking", 3)
     assert child.writes == {}
     assert st.get_candidate(state, BOB.address) is None
@@ -147,6 +163,43 @@ def test_invalid_self_bond_below_the_minimum_leaves_state_unchanged():
     assert balances(state, ALICE.address) == [5_000]
 
 
+@pytest.mark.parametrize("key", UNUSABLE_KEYS)
+def test_invalid_consensus_key_that_is_not_a_usable_point_leaves_state_unchanged(key):
+    state = pre_state({ALICE.address: 5_000})
+    error, child = rejects(state, handle_create_super_node, create_msg(ALICE, 1_000, pubkey=key), ErrInvalidConsensusKey)
+    assert (error.codespace, error.code) == ("staking", 14)
+    assert child.writes == {} and child.events == []
+    assert st.get_candidate(state, ALICE.address) is None
+
+
+@pytest.mark.parametrize("how", ["another key signed", "signed for another operator", "signed for another chain", "empty"])
+def test_invalid_proof_of_possession_leaves_state_unchanged(how):
+    state = pre_state({ALICE.address: 5_000})
+    msg = create_msg(ALICE, 1_000)
+    proof = {
+        "another key signed": proof_of_possession(consensus_signer(BOB), ALICE.address, "amino-test"),
+        "signed for another operator": proof_of_possession(consensus_signer(ALICE), BOB.address, "amino-test"),
+        "signed for another chain": proof_of_possession(consensus_signer(ALICE), ALICE.address, "amino-other"),
+        "empty": b"",
+    }[how]
+    error, child = rejects(state, handle_create_super_node, msg.__class__(*[*astuple_fields(msg)[:-1], proof]),
+                           ErrInvalidProofOfPossession)
+    assert (error.codespace, error.code) == ("staking", 21)
+    assert child.writes == {} and child.events == []
+    assert st.get_candidate(state, ALICE.address) is None
+    assert balances(state, ALICE.address) == [5_000]
+
+
+def astuple_fields(msg) -> list:
+    return [getattr(msg, name) for name in msg.__dataclass_fields__]
+
+
+@pytest.mark.parametrize("proof", [b"", b"\x01" * 63, b"\x01" * 65, "a" * 64, None])
+def test_a_proof_of_possession_that_is_not_64_bytes_is_rejected_when_decoding(proof):
+    with pytest.raises(ErrInvalidMessage, match="proof_of_possession"):
+        MsgCreateSuperNode.from_body(body(proof_of_possession=proof))
+
+
 def test_invalid_insufficient_funds_for_the_self_bond_leaves_state_unchanged():
     state = pre_state({ALICE.address: 1_499})
     error, child = rejects(state, handle_create_super_node, create_msg(ALICE, 1_500), ErrInsufficientFunds)
@@ -166,6 +219,7 @@ def body(**overrides) -> dict:
     fields = {
         "operator": ALICE.address, "consensus_pubkey": consensus_key(ALICE), "moniker": "alice",
         "commission_bps": 500, "max_change_bps": 100, "self_bond": 1_000,
+        "proof_of_possession": create_msg(ALICE, 1_000).proof_of_possession,
     }
     fields.update(overrides)
     return fields
@@ -189,7 +243,9 @@ def test_from_body_accepts_a_moniker_of_64_printable_characters():
     assert MsgCreateSuperNode.from_body(body(moniker="é" * 64)).moniker == "é" * 64
 
 
-@pytest.mark.parametrize("key", [b"", b"\x01" * 31, b"\x01" * 33, bytearray(32), "a" * 32, None])
+
+
+@pytest.mark.parametrize("key", [b"", b"\x01" * 31, b"\x01" * 33, bytearray(32), "a" * 32, None, *UNUSABLE_KEYS])
 def test_invalid_consensus_key_is_rejected_when_decoding(key):
     with pytest.raises(ErrInvalidConsensusKey) as raised:
         MsgCreateSuperNode.from_body(body(consensus_pubkey=key))
