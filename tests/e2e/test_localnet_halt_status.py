@@ -57,7 +57,7 @@ def test_status_reports_a_halt_with_the_missing_validators_then_recovery(localne
     halted = lambda result, chain: result.returncode == 3 and chain["halted"]
     result, chain = wait_for_status(localnet, halted, 90, "status to report the halt")
     assert chain["message"].startswith(f"HALTED: no new block for {chain['seconds_since_block']} s at height {chain['height']}")
-    assert chain["seconds_since_block"] > chain["halt_after_seconds"]
+    assert chain["seconds_since_block"] >= chain["halt_after_seconds"]  # whole seconds: the age itself was above it
     assert chain["missing"] == [f"node{i}" for i in STOPPED]
     assert chain["signing_power"] * 2 == chain["voting_power"]
     assert {v["name"]: v["node_running"] for v in chain["validators"]} == {"node0": True, "node1": True, "node2": False, "node3": False}
