@@ -100,21 +100,24 @@ class AppDriver:
                 )
             )
 
-    def block(self, txs: list[bytes], seconds: int = 5, signers: list[tuple[bytes, int]] | None = None) -> list:
+    def block(self, txs: list[bytes], seconds: int = 5, signers: list[tuple[bytes, int]] | None = None,
+              misbehavior: list | None = None, absent: list[tuple[bytes, int]] | None = None) -> list:
         """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the tx results.
 
-        ``signers`` are (consensus address, power) of the validators whose votes are in the last commit.
+        ``signers`` are (consensus address, power) of the validators whose votes are in the last commit;
+        ``misbehavior`` are abci.Misbehavior items (double-sign evidence); ``absent`` are validators listed in
+        the last commit without a vote, as CometBFT lists them.
         """
         self.time += seconds
         self.height += 1
         votes = [
             abci.VoteInfo(validator=abci.Validator(address=address, power=power), block_id_flag=2)
             for address, power in signers or []
-        ]
+        ] + [abci.VoteInfo(validator=abci.Validator(address=address, power=power), block_id_flag=1) for address, power in absent or []]
         response = self.app.finalize_block(
             abci.RequestFinalizeBlock(
                 txs=txs, height=self.height, time=timestamp(self.time), hash=hashlib.sha256(str(self.height).encode()).digest(),
-                decided_last_commit=abci.CommitInfo(round=0, votes=votes),
+                decided_last_commit=abci.CommitInfo(round=0, votes=votes), misbehavior=misbehavior or [],
             )
         )
         self.last_app_hash = response.app_hash
