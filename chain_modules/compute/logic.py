@@ -97,7 +97,7 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
     app = apppool_api.get_app(state, task.app_hash)
     verified = app is not None and app.verified
     best: tuple | None = None
-    for master, _sponsor in masters:
+    for master in masters:
         if master in task.excluded_masters:
             continue
         capacity = st.get_capacity(state, params, master, any_app=not verified)[task.class_name]
@@ -125,9 +125,9 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
     if not queue:
         return
     # only masters whose sponsor consents now take new tasks (a withdrawn consent stops new allocations)
-    masters = [(m, sponsor) for m in staking_api.iter_active_masters(state)
-               if (sponsor := staking_api.consenting_sponsor(state, m)) is not None]
-    sponsors = dict(masters)
+    sponsors = {m: sponsor for m in staking_api.iter_active_masters(state)
+                if (sponsor := staking_api.consenting_sponsor(state, m)) is not None}
+    masters = list(sponsors)
     for task_id in queue:
         task = st.get_task(state, task_id)
         assert task is not None and task.state == SUBMITTED

@@ -13,13 +13,6 @@ from tests.support import KEYS, AppDriver, send
 alice, bob, eve = KEYS["alice"], KEYS["bob"], KEYS["eve"]
 
 
-@pytest.fixture
-def driver(tmp_path):
-    d = AppDriver(tmp_path / "db")
-    d.block([])  # commit genesis
-    yield d
-    d.close()
-
 
 def test_transfer_moves_amount_and_fee_and_increments_sequence(driver):
     alice_before = driver.balance(alice.address)

@@ -8,18 +8,11 @@ from chain_modules.auth.types import TxParams
 from chain_modules.bank.types import FEE_COLLECTOR, MsgSend
 from chain_modules.common.encoding import encode
 from chain_modules.common.errors import registered_errors
-from tests.support import CHAIN_ID, KEYS, AppDriver, send, signed
+from tests.support import CHAIN_ID, KEYS, send, signed
 
 alice, eve = KEYS["alice"], KEYS["eve"]
 PARAMS = TxParams()
 
-
-@pytest.fixture
-def driver(tmp_path):
-    d = AppDriver(tmp_path / "db")
-    d.block([])
-    yield d
-    d.close()
 
 
 def run_rejected(driver, tx, codespace, code):

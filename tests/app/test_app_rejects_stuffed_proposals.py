@@ -6,7 +6,6 @@ fees the payer can no longer pay. PrepareProposal drops such txs and what it
 keeps is what ProcessProposal accepts.
 """
 
-import pytest
 
 from abci_app.proto import abci
 from chain_modules.common.context import BlockContext
@@ -16,13 +15,6 @@ alice, bob, eve, mallory = KEYS["alice"], KEYS["bob"], KEYS["eve"], KEYS["mallor
 ACCEPT = abci.ResponseProcessProposal.ACCEPT
 REJECT = abci.ResponseProcessProposal.REJECT
 
-
-@pytest.fixture
-def driver(tmp_path):
-    d = AppDriver(tmp_path / "db")
-    d.block([])
-    yield d
-    d.close()
 
 
 def next_block_time(driver, seconds: int = 5):

@@ -10,7 +10,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from chain_modules.compute.types import cost
 from localnet.services import MASTER, ComputeServices
 from wasm_jobs.examples import EXAMPLES, build, reference
 from wasm_jobs.runner import run_job
+from tests.e2e.helpers import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -62,15 +62,6 @@ def query(services: ComputeServices, path: str):
         client.close()
 
 
-def wait_for(predicate, timeout: float, what: str, poll: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(poll)
 
 
 def register_verified(services: ComputeServices, module: bytes, name: str) -> None:
@@ -152,9 +143,9 @@ def test_the_cli_publishes_verifies_and_runs_a_task_step_by_step(services, tmp_p
 
     task_id = json.loads(amino(services, "task", "submit", str(module), "--input", str(data), "--replicas", "2",
                                "--from", "alice", "--timeout", "300"))["task_id"]
-    wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 60, "allocation")
+    wait_until(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 60, "allocation")
     amino(services, "task", "upload", str(task_id), str(module), str(data), "--from", "alice")
-    wait_for(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "delivered", 120, "delivery")
+    wait_until(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "delivered", 120, "delivery")
     amino(services, "task", "result", str(task_id), "--out", str(out), "--from", "alice")
     assert out.read_bytes() == expected_fn(sample)
     confirmed = json.loads(amino(services, "task", "confirm", str(task_id), "--from", "alice"))
@@ -234,7 +225,7 @@ def test_a_master_that_never_assigns_loses_the_task(services):
         task_id = tasks.submit(hashlib.sha256(module).digest(), sample, "small", replicas=2, timeout=600)
         task = tasks.wait(task_id, ("allocated",), 60)
         assert task["master"] == master0  # more free slots and the better reputation
-        task = wait_for(lambda: (t := tasks.status(task_id))["master"] == master1 and t, 90, "reallocation to master1")
+        task = wait_until(lambda: (t := tasks.status(task_id))["master"] == master1 and t, 90, "reallocation to master1")
         assert task["reallocations"] == 1 and master0 in task["excluded_masters"]
         tasks.upload(task_id, module, sample)
         task = tasks.wait(task_id, ("delivered",), 120)

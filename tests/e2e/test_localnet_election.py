@@ -5,7 +5,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from nacl.signing import SigningKey
@@ -17,19 +16,13 @@ from chain_modules.staking.types import MsgCreateSuperNode, MsgDelegate, MsgUnde
 from client.rpc import CometRpc
 from client.wallet import tx as wallet_tx
 from client.wallet.keyring import open_keyring
+from tests.e2e.helpers import submit, wait_until
 
 pytestmark = pytest.mark.e2e
 
 AMIO = 1_000_000
 
 
-def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> dict:
-    params = wallet_tx.get_params(rpc)
-    sequence = wallet_tx.get_sequence(rpc, keyring.show(signer).address)
-    doc = wallet_tx.build_doc(chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.gas())], params)
-    result = wallet_tx.broadcast(rpc, wallet_tx.sign(doc, keyring.signing_key(signer)))
-    assert result.check_code == 0 and result.code == 0, result
-    return result.to_dict()
 
 
 def staking_validators(rpc: CometRpc) -> dict[str, int]:
@@ -41,14 +34,6 @@ def comet_validators(rpc: CometRpc) -> dict[str, int]:
     return {v["address"]: int(v["voting_power"]) for v in result["validators"]}
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet):

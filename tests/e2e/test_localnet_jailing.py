@@ -17,9 +17,9 @@ from chain_modules.common.address import decode_address
 from chain_modules.common.encoding import decode
 from chain_modules.staking.types import MsgCreateSuperNode, proof_of_possession_bytes
 from client.rpc import CometRpc
-from client.wallet import tx as wallet_tx
 from client.wallet.keyring import open_keyring
 from localnet.launcher import LOCALNET_SLASHING
+from tests.e2e.helpers import submit, wait_until
 
 pytestmark = pytest.mark.e2e
 VICTIM = 3
@@ -29,22 +29,8 @@ def candidate(rpc: CometRpc, operator: str) -> dict:
     return decode(rpc.abci_query(f"/staking/candidate/{operator}").value)
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> None:
-    params = wallet_tx.get_params(rpc)
-    sequence = wallet_tx.get_sequence(rpc, keyring.show(signer).address)
-    doc = wallet_tx.build_doc(chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.gas())], params)
-    result = wallet_tx.broadcast(rpc, wallet_tx.sign(doc, keyring.signing_key(signer)))
-    assert result.check_code == 0 and result.code == 0, result
 
 
 def add_standby_candidate(rpc: CometRpc, localnet) -> str:

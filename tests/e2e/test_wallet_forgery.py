@@ -32,8 +32,8 @@ from chain_modules.common.encoding import encode
 from chain_modules.staking.types import MsgDelegate
 from client import lightclient
 from client.rpc import CometRpc
-from client.wallet import tx as wallet_tx
 from client.wallet.keyring import open_keyring
+from tests.e2e.helpers import submit, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -328,22 +328,8 @@ def test_an_expired_trust_anchor_is_refused_with_how_to_re_anchor(localnet, wall
 # ---------------------------------------------------------------------------
 
 
-def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> None:
-    params = wallet_tx.get_params(rpc)
-    sequence = wallet_tx.get_sequence(rpc, keyring.show(signer).address)
-    doc = wallet_tx.build_doc(chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.gas())], params)
-    result = wallet_tx.broadcast(rpc, wallet_tx.sign(doc, keyring.signing_key(signer)))
-    assert result.check_code == 0 and result.code == 0, result
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_the_honest_chain_verifies_across_a_real_validator_set_change(localnet, proxy, wallet):
