@@ -101,3 +101,27 @@ def test_a_withdrawn_consent_stops_new_tasks_and_binds_the_sponsor_only_to_earli
     assert sponsor_before - candidate_tokens(world, SUPER) == master_cut * 2_000 // 10_000
     [penalised] = events_of(world, "task_master_penalised")
     assert penalised["sponsor"] == SUPER.bech32
+
+
+def test_a_master_that_undelegates_after_the_allocation_still_pays_its_penalty_from_the_unbonding_entry():
+    """The compensation escape of the review: leaving the stake while a task is open must not dodge the penalty."""
+    from chain_modules.staking.handlers import handle_undelegate
+    from chain_modules.staking.types import MsgUndelegate
+
+    world = make_world()
+    task_id = submit(world, replicas=1)
+    world.advance()
+    task = world.task(task_id)
+    assert task.master == MASTER_A.address
+    handle_undelegate(world.state, world.ctx(), MsgUndelegate(MASTER_A.address, MASTER_A.address, 4_000))
+    assert candidate_tokens(world, MASTER_A) == 1_000
+    for _ in range(PARAMS.assign_timeout_seconds + 1):
+        world.advance()
+    [penalised] = events_of(world, "task_master_penalised")
+    penalty = task.escrow * PARAMS.master_penalty_bps // 10_000
+    assert penalised["amount"] == f"{penalty}uamio"
+    [entry] = staking_state.get_unbonding(world.state, MASTER_A.address, MASTER_A.address)
+    from_entry = 4_000 - entry.balance
+    assert from_entry > 0  # the unbonding tokens paid their share ...
+    assert candidate_tokens(world, MASTER_A) == 1_000 - (penalty - from_entry)  # ... and the tokens the rest
+    check(world)
