@@ -164,3 +164,10 @@ def create_super_node_msg(operator: bytes, consensus: TestKey, moniker: str, com
 
     return MsgCreateSuperNode(operator, consensus.pubkey, moniker, commission_bps, max_change_bps, self_bond,
                               proof_of_possession(consensus, operator, chain_id))
+
+
+def admission(master: TestKey, worker: bytes, chain_id: str = CHAIN_ID) -> tuple[bytes, bytes]:
+    """(master pubkey, signature): ``master``'s operator key admitting ``worker`` into its pool."""
+    from chain_modules.compute.admission import admission_sign_bytes
+
+    return master.pubkey, master.signing_key.sign(admission_sign_bytes(chain_id, master.address, worker)).signature

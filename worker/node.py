@@ -118,9 +118,11 @@ class Worker:
         record = self.chain.query_or_none(f"/compute/worker/{self.address}")
         if record is None:
             config = self.config
+            admission = self.fetch_admission(master)
             self.chain.send([MsgRegisterWorker(
                 decode_address(self.address), decode_address(master), config.cpu_cores, config.gpu, config.ram_mb,
                 config.storage_mb, config.slots, config.any_app, config.deposit,
+                bytes.fromhex(admission["pubkey"]), bytes.fromhex(admission["signature"]),
             )])
             record = self.chain.query(f"/compute/worker/{self.address}")
             log.info("registered worker %s under master %s", self.address, master)

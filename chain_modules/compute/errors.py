@@ -130,3 +130,8 @@ class ErrClassNotAllowed(ComputeError):
 class ErrTooManyOpenTasks(ComputeError):
     code = 26
     description = "the customer has the maximum number of open tasks"
+
+
+class ErrInvalidAdmission(ComputeError):
+    code = 27
+    description = "the admission is not the master node operator's signature admitting this worker on this chain"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.events import bech32
@@ -9,6 +12,8 @@ from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import logic
 from chain_modules.compute import state as st
+from chain_modules.common.address import address_bytes_from_pubkey
+from chain_modules.compute.admission import admission_sign_bytes
 from chain_modules.compute.api import DEPOSITS, ESCROW
 from chain_modules.compute.errors import (
     ErrAlreadyCommitted,
@@ -16,6 +21,7 @@ from chain_modules.compute.errors import (
     ErrCommitmentMismatch,
     ErrDepositTooLow,
     ErrInputTooLarge,
+    ErrInvalidAdmission,
     ErrInvalidAssignment,
     ErrInvalidCapabilities,
     ErrInvalidFuel,
@@ -277,7 +283,8 @@ def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealRes
 def handle_register_worker(state: StateWrite, ctx: BlockContext, msg: MsgRegisterWorker) -> None:
     """Register the signer in a master node's pool with its capabilities; the deposit moves to the deposit account.
 
-    Raises: ErrWorkerExists, ErrUnknownMaster, ErrInvalidCapabilities, ErrDepositTooLow, bank.ErrInsufficientFunds
+    Raises: ErrWorkerExists, ErrUnknownMaster, ErrInvalidAdmission, ErrInvalidCapabilities, ErrDepositTooLow,
+    bank.ErrInsufficientFunds
     """
     params = st.get_params(state)
     if st.get_worker(state, msg.worker) is not None:
@@ -285,6 +292,9 @@ def handle_register_worker(state: StateWrite, ctx: BlockContext, msg: MsgRegiste
     candidate = staking_api.get_candidate(state, msg.master)
     if candidate is None or candidate.kind != "master":
         raise ErrUnknownMaster(f"{bech32(msg.master)} is not a master node candidate")
+    if not _admitted(ctx.chain_id, msg):
+        raise ErrInvalidAdmission(f"no valid admission of {bech32(msg.worker)} by master node {bech32(msg.master)}: "
+                                  "ask the master node for one (POST /v1/admissions)")
     if not 1 <= msg.slots <= params.max_worker_slots:
         raise ErrInvalidCapabilities(f"slots must be between 1 and {params.max_worker_slots}, got {msg.slots}")
     if not any(c.fits(msg.cpu_cores, msg.gpu, msg.ram_mb, msg.storage_mb) for c in params.classes):
@@ -298,6 +308,17 @@ def handle_register_worker(state: StateWrite, ctx: BlockContext, msg: MsgRegiste
     st.set_worker(state, params, worker, None, params.heartbeat_timeout_seconds)
     state.emit(event_worker("registered", worker, slots=msg.slots, deposit=f"{msg.deposit}uamio",
                             any_app=str(msg.any_app).lower()))
+
+
+def _admitted(chain_id: str, msg: MsgRegisterWorker) -> bool:
+    """Whether msg.admission is msg.master's operator signature admitting msg.worker on this chain."""
+    if address_bytes_from_pubkey(msg.master_pubkey) != msg.master:
+        return False
+    try:
+        VerifyKey(msg.master_pubkey).verify(admission_sign_bytes(chain_id, msg.master, msg.worker), msg.admission)
+    except (BadSignatureError, ValueError, TypeError):
+        return False
+    return True
 
 
 def handle_heartbeat(state: StateWrite, ctx: BlockContext, msg: MsgHeartbeat) -> None:

@@ -364,6 +364,16 @@ def _bounded(maximum: int):
     return lambda body, name: uint_field(body, name, maximum)
 
 
+def _sized_bytes(size: int, what: str):
+    def parse(body: dict, name: str) -> bytes:
+        value = body.get(name)
+        if type(value) is not bytes or len(value) != size:
+            raise ErrInvalidMessage(f"field {name!r} must be {what} ({size} bytes)")
+        return value
+
+    return parse
+
+
 def _workers(body: dict, name: str) -> tuple[bytes, ...]:
     workers = body[name]
     if not isinstance(workers, list) or not 1 <= len(workers) <= 16:
@@ -498,12 +508,17 @@ class MsgRevealResult(_Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgRegisterWorker(_Msg):
-    """Register the signer as a worker in ``master``'s pool, with its capabilities and a deposit."""
+    """Register the signer as a worker in ``master``'s pool, with its capabilities and a deposit.
+
+    ``admission`` is the master operator's ed25519 signature over ``admission_sign_bytes(chain_id, master, worker)``
+    made with ``master_pubkey`` (whose address must be ``master``): a worker joins a pool only with its master's
+    consent, given by the master node service (``POST /v1/admissions``)."""
 
     TYPE = "compute/register_worker"
     PARSERS = {"worker": address_field, "master": address_field, "cpu_cores": _bounded(2**32), "gpu": _bounded(2**32),
                "ram_mb": _bounded(2**40), "storage_mb": _bounded(2**40), "slots": _bounded(255), "any_app": bool_field,
-               "deposit": amount_field}
+               "deposit": amount_field, "master_pubkey": _sized_bytes(32, "an ed25519 public key"),
+               "admission": _sized_bytes(64, "an ed25519 signature")}
     SIGNER = "worker"
     GAS = GAS_WORKER
     worker: bytes
@@ -515,6 +530,8 @@ class MsgRegisterWorker(_Msg):
     slots: int
     any_app: bool
     deposit: int
+    master_pubkey: bytes = b""
+    admission: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

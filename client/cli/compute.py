@@ -285,12 +285,26 @@ def register(cli: click.Group, tx_group: click.Group, query_group: click.Group, 
     @click.option("--slots", type=click.IntRange(1, 255), default=1, show_default=True)
     @click.option("--any-app", is_flag=True, help="Also run applications that are not verified.")
     @click.option("--deposit", required=True, help="Deposit, e.g. 100amio.")
+    @click.option("--master-url", required=True, help="URL of the master node service, which signs the admission.")
     @tx_options
     @pass_ctx
-    def register_worker(ctx: CliContext, key, master, cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, deposit, **options):
-        """Register KEY as a worker in --master's pool with its capabilities and a deposit."""
-        msg = MsgRegisterWorker(address_bytes(resolve_address(ctx, key)), address_bytes(resolve_address(ctx, master)),
-                                cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, _amount(deposit))
+    def register_worker(ctx: CliContext, key, master, cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, deposit,
+                        master_url, **options):
+        """Register KEY as a worker in --master's pool with its capabilities and a deposit.
+
+        The master node service at --master-url must admit the worker first: it signs an admission that the chain
+        checks (a worker joins a pool only with its master's consent)."""
+        from worker.admission import AdmissionError, fetch_admission
+
+        master_address = resolve_address(ctx, master)
+        try:
+            admission = fetch_admission(master_url, ctx.keyring().signing_key(key), ctx.resolved_chain_id(ctx.rpc()),
+                                        master_address)
+        except AdmissionError as exc:
+            raise click.ClickException(str(exc)) from None
+        msg = MsgRegisterWorker(address_bytes(resolve_address(ctx, key)), address_bytes(master_address),
+                                cpu_cores, gpu, ram_mb, storage_mb, slots, any_app, _amount(deposit),
+                                bytes.fromhex(admission["pubkey"]), bytes.fromhex(admission["signature"]))
         run_tx(ctx, key, [msg], **options)
 
     def worker_command(name: str, msg_class, help_text: str) -> None:

@@ -52,7 +52,9 @@ from chain_modules.staking.types import (
     StakingParams,
 )
 from genesis.build import GenesisValidator, SuperNodeSpec, build_app_state
-from tests.support import BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, create_super_node_msg, make_key, signed, timestamp
+from tests.support import (
+    BUCKET_NAMES, IEO_NAMES, KEYS, AppDriver, admission, create_super_node_msg, make_key, signed, timestamp,
+)
 
 AMIO = 1_000_000
 DAY = 86_400
@@ -196,8 +198,10 @@ def _play(g: Golden) -> None:
     g.block()
     g.tx(MASTERS[1], MsgEditMasterNode(MASTERS[1].address, "http://127.0.0.1:9101", "elsewhere"))
     for worker in WORKERS[:4]:
-        g.tx(worker, MsgRegisterWorker(worker.address, MASTERS[0].address, 2, 0, 2_048, 2_048, 1, False, 150 * AMIO))
-    g.tx(WORKERS[4], MsgRegisterWorker(WORKERS[4].address, MASTERS[1].address, 2, 0, 2_048, 2_048, 1, False, 150 * AMIO))
+        g.tx(worker, MsgRegisterWorker(worker.address, MASTERS[0].address, 2, 0, 2_048, 2_048, 1, False, 150 * AMIO,
+                                       *admission(MASTERS[0], worker.address)))
+    g.tx(WORKERS[4], MsgRegisterWorker(WORKERS[4].address, MASTERS[1].address, 2, 0, 2_048, 2_048, 1, False, 150 * AMIO,
+                                       *admission(MASTERS[1], WORKERS[4].address)))
     g.block()
     g.live_workers = list(WORKERS)
     g.blocks(8)  # to the first epoch: masters elected

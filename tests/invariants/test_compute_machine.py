@@ -66,6 +66,7 @@ from chain_modules.compute.types import (
     Task,
     commitment,
 )
+from tests.support import admission
 from tests.modules.compute.helpers import (
     APP_HASH,
     CUSTOMER,
@@ -358,7 +359,8 @@ class ComputeMachine(RuleBasedStateMachine):
         address = WORKERS[worker].address
         _master, slots, any_app, big = LAYOUT[worker]
         cpu, ram = (8, 16_384) if big else (2, 2_048)
-        msg = MsgRegisterWorker(address, MASTERS[master].address, cpu, 0, ram, 2_048, slots, any_app, 1_000)
+        msg = MsgRegisterWorker(address, MASTERS[master].address, cpu, 0, ram, 2_048, slots, any_app, 1_000,
+                                *admission(MASTERS[master], address))
         exists = compute_state.get_worker(self.state, address) is not None
         self.deliver(handlers.handle_register_worker, msg, ErrWorkerExists if exists else None)
 

@@ -41,7 +41,7 @@ from worker.config import WorkerConfig, load_config
 from worker.node import LIE_SUFFIX, Worker
 from worker.status import render
 from tests.services.fakes import Crash, FakeChain, FakeMaster, participant
-from tests.support import make_key
+from tests.support import admission, make_key
 
 MASTER = make_key("services-master").bech32
 WORKER_KEY = make_key("services-worker")
@@ -433,15 +433,20 @@ def test_a_failing_job_does_not_keep_the_worker_from_revealing_another(setup: Se
 
 
 def test_ensure_registered_registers_with_the_configured_capabilities(setup: Setup, tmp_path: Path) -> None:
-    newcomer = make_key("services-newcomer").bech32
+    newcomer_key = make_key("services-newcomer")
+    newcomer = newcomer_key.bech32
     config = dataclasses.replace(setup.config, home=tmp_path / "newcomer", cpu_cores=4, gpu=1, ram_mb=8_192,
                                  storage_mb=20_000, slots=3, any_app=True, deposit=7_000)
-    worker = Worker(config, setup.chain.as_signer(newcomer))
+    worker = Worker(config, setup.chain.as_signer(newcomer, newcomer_key.signing_key))
+    master_pubkey, signature = admission(make_key("services-master"), decode_address(newcomer), config.chain_id)
+    asked = []
+    worker.fetch_admission = lambda master: asked.append(master) or {"pubkey": master_pubkey.hex(), "signature": signature.hex()}
 
     record = worker.ensure_registered(MASTER)
 
+    assert asked == [MASTER]  # the master's admission is asked for before registering
     assert setup.chain.sent_msgs() == [MsgRegisterWorker(decode_address(newcomer), decode_address(MASTER), 4, 1, 8_192,
-                                                         20_000, 3, True, 7_000)]
+                                                         20_000, 3, True, 7_000, master_pubkey, signature)]
     assert record["address"] == newcomer and record["deposit"] == 7_000
     assert (worker.status.master, worker.status.slots, worker.status.deposit) == (MASTER, 3, 7_000)
 

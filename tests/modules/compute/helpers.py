@@ -33,7 +33,7 @@ from chain_modules.staking import state as staking_state
 from chain_modules.staking.handlers import handle_consent_sponsorship, handle_create_master_node, handle_create_super_node
 from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode, StakingParams
 from tests.modules.staking.helpers import create_msg
-from tests.support import TestKey, make_key
+from tests.support import TestKey, admission, make_key
 
 NOW = 1_800_000_000
 SUPPLY = 10**15
@@ -117,7 +117,7 @@ def make_world(params: ComputeParams = PARAMS, verified: bool = True, workers: i
 def register(world: World, worker: TestKey, master: TestKey, slots: int = 1, cpu: int = 2, ram: int = 2_048,
              any_app: bool = False, deposit: int = 1_000) -> None:
     handlers.handle_register_worker(world.state, world.ctx(), MsgRegisterWorker(
-        worker.address, master.address, cpu, 0, ram, 2_048, slots, any_app, deposit))
+        worker.address, master.address, cpu, 0, ram, 2_048, slots, any_app, deposit, *admission(master, worker.address)))
 
 
 def submit(world: World, replicas: int = 2, max_fuel: int = 1_000_000, class_name: str = "small",

@@ -50,21 +50,23 @@ from tests.modules.compute.helpers import (
     snapshot,
     submit,
 )
-from tests.support import make_key
+from tests.support import admission, make_key
 
 W0, W1, W2, W3, W4, W5 = WORKERS
 STRANGER = make_key("stranger")
 UNKNOWN_HASH = hashlib.sha256(b"nobody registered this").digest()
 
 
-def rejected(world: World, error: type[Exception], action, match: str | None = None) -> None:
-    """``action`` raises exactly ``error`` and the world is as it was: same writes, events and key/values."""
+def rejected(world: World, error: type[Exception], action, match: str | None = None):
+    """``action`` raises exactly ``error`` and the world is as it was: same writes, events and key/values.
+    Returns the error."""
     before = snapshot(world)
     with pytest.raises(error, match=match) as raised:
         action()
     assert type(raised.value) is error
     assert snapshot(world) == before, f"{error.__name__} left writes or events behind"
     check(world)
+    return raised.value
 
 
 def submit_msg(**changes) -> MsgSubmitTask:
@@ -76,8 +78,10 @@ def try_submit(world: World, **changes):
     return lambda: handlers.handle_submit_task(world.state, world.ctx(), submit_msg(**changes))
 
 
-def register_msg(worker=STRANGER, **changes) -> MsgRegisterWorker:
-    msg = MsgRegisterWorker(worker.address, MASTER_A.address, 2, 0, 2_048, 2_048, 1, False, 1_000)
+def register_msg(worker=STRANGER, master=MASTER_A, **changes) -> MsgRegisterWorker:
+    """A registration in ``master``'s pool (a key: it signs the admission), with ``changes`` on top."""
+    msg = MsgRegisterWorker(worker.address, master.address, 2, 0, 2_048, 2_048, 1, False, 1_000,
+                            *admission(master, worker.address))
     return replace(msg, **changes)
 
 
@@ -452,14 +456,30 @@ def test_invalid_unknown_worker(handler, msg):
 def test_invalid_register_under_an_unknown_master(master):
     world = make_world()
     set_balance(world.state, STRANGER.address, 10_000)
-    rejected(world, errors.ErrUnknownMaster, try_register(world, master=master.address))
+    rejected(world, errors.ErrUnknownMaster, try_register(world, master=master))
 
 
 def test_register_under_an_inactive_master_candidate_is_accepted():
     world = make_world()
     set_balance(world.state, STRANGER.address, 10_000)
-    try_register(world, master=MASTER_B.address)()
+    try_register(world, master=MASTER_B)()
     check(world)
+
+
+@pytest.mark.parametrize("how", ["signed by another master", "for another worker", "for another chain",
+                                 "a key that is not the master's", "empty"])
+def test_invalid_admission_leaves_state_unchanged(how):
+    world = make_world()
+    set_balance(world.state, STRANGER.address, 10_000)
+    pubkey, signature = {
+        "signed by another master": admission(MASTER_B, STRANGER.address),
+        "for another worker": admission(MASTER_A, CUSTOMER.address),
+        "for another chain": admission(MASTER_A, STRANGER.address, "amino-other"),
+        "a key that is not the master's": (MASTER_B.pubkey, admission(MASTER_A, STRANGER.address)[1]),
+        "empty": (bytes(32), bytes(64)),
+    }[how]
+    error = rejected(world, errors.ErrInvalidAdmission, try_register(world, master_pubkey=pubkey, admission=signature))
+    assert (error.codespace, error.code) == ("compute", 27)
 
 
 def test_invalid_deposit_too_low():
@@ -566,5 +586,5 @@ def test_error_codes_are_the_registered_ones():
     apppool = sorted(c.code for c in vars(apppool_errors).values()
                      if isinstance(c, type) and issubclass(c, apppool_errors.AppPoolError)
                      and c is not apppool_errors.AppPoolError)
-    assert compute == list(range(2, 27))
+    assert compute == list(range(2, 28))
     assert apppool == list(range(2, 8))

@@ -42,7 +42,7 @@ VALID = [
     MsgReleaseTask(A, 7),
     MsgCommitResult(B, 7, H1),
     MsgRevealResult(B, 7, H1, 5_000, H2),
-    MsgRegisterWorker(B, A, 4, 1, 16_384, 102_400, 2, True, 1_000),
+    MsgRegisterWorker(B, A, 4, 1, 16_384, 102_400, 2, True, 1_000, H1, H1 + H2),
     MsgHeartbeat(B),
     MsgTopUpDeposit(B, 500),
     MsgUnregisterWorker(B),
