@@ -64,6 +64,7 @@ ROUTES: list[Route] = [
     Route("compute", compute_types.MsgConfirmTask, compute.handle_confirm_task),
     Route("compute", compute_types.MsgAssignWorkers, compute.handle_assign_workers),
     Route("compute", compute_types.MsgReleaseTask, compute.handle_release_task),
+    Route("compute", compute_types.MsgHandBackTask, compute.handle_hand_back_task),
     Route("compute", compute_types.MsgCommitResult, compute.handle_commit_result),
     Route("compute", compute_types.MsgRevealResult, compute.handle_reveal_result),
     Route("compute", compute_types.MsgRegisterWorker, compute.handle_register_worker),

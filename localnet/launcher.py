@@ -88,6 +88,7 @@ LOCALNET_COMPUTE = ComputeParams(
     worker_min_deposit=100 * UAMIO_PER_AMIO,
     max_fuel=10**12,
     worker_unbonding_seconds=120,
+    max_run_seconds=120,  # no task may ask for more than two minutes of its class's guaranteed rate
 )
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 

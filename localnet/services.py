@@ -144,7 +144,7 @@ class ComputeServices:
         path.write_text(
             f'key_name = "{name}"\nmaster_url = "{self.master_url(master)}"\nrpc_url = "{self.net.rpc_url(node)}"\n'
             f'chain_id = "{self.net.chain_id}"\nhome = "{directory}"\nslots = 1\ncpu_cores = 2\ngpu = 0\n'
-            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 2048\nmax_fuel = {10**12}\nwall_timeout_seconds = 30\n"
+            f"ram_mb = 2048\nstorage_mb = 4096\nmax_memory_mb = 2048\nmax_fuel = {10**12}\nwall_timeout_seconds = 150\n"
             f"heartbeat_seconds = 5\npoll_seconds = 1\ndeposit = {100 * UAMIO_PER_AMIO}\n"
             f"any_app = {'true' if any_app else 'false'}\nlie = {'true' if lie else 'false'}\n"
         )

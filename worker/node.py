@@ -12,10 +12,14 @@ result it uploads) is signed with the worker's key and names the task
 (client.httpsig): the master moves a task's blobs only for its parties.
 Joining a pool takes the master's signed admission (worker.admission).
 
-A job whose run hits the wall-clock timeout or crashes the sandbox has no
-deterministic result; the worker does not commit to it (the chain will
-replace it at the commit deadline and slash part of its deposit, which is
-the price of advertising resources it does not have).
+A job runs for at most the time left before its commit deadline, less
+HAND_BACK_MARGIN_SECONDS (and never more than wall_timeout_seconds). The chain
+sets that deadline from the job's max_fuel and its class's guaranteed fuel rate,
+so a worker that keeps its class's rate finishes in time. A job this worker
+cannot finish in time (the run hits the wall clock or crashes the sandbox, or
+the job exceeds this worker's own limits) has no result to commit: the worker
+hands it back (compute/hand_back_task) before the deadline, without a slash,
+and the master names a replacement.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from chain_modules.compute.types import (
     COMMITTING,
     REVEALING,
     MsgCommitResult,
+    MsgHandBackTask,
     MsgHeartbeat,
     MsgRegisterWorker,
     MsgRevealResult,
@@ -56,6 +61,7 @@ COMPACT_EVERY = 500  # passes between journal compactions
 ROUND = 0  # a worker takes part in a task at most once (the chain excludes it after a miss)
 LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
 UPLOAD_ATTEMPTS = 10
+HAND_BACK_MARGIN_SECONDS = 8.0  # a run stops this long before the commit deadline, to hand the job back in time
 MAX_RETRY_AFTER_SECONDS = 10.0
 
 
@@ -208,8 +214,12 @@ class Worker:
             return  # being computed (and committed) by a job thread
         entry = self.journal.get(task_id, ROUND)
         step = entry["step"] if entry is not None else None
-        if step in ("abandoned", "done"):
-            return  # decided before: never recompute a job this worker gave up on
+        if step == "done":
+            return
+        if step == "abandoned":  # never recompute a job this worker gave up on; make sure the chain knows
+            if job["state"] == COMMITTING and job["status"] == "assigned":
+                self.chain.send([MsgHandBackTask(decode_address(self.address), task_id)])
+            return
         if job["state"] == COMMITTING and job["status"] == "assigned":
             if step in ("committed", "revealed", "uploaded"):
                 return  # the commit is in; the master's view is a block behind
@@ -247,32 +257,28 @@ class Worker:
             log.warning("task %s: %s", task_id, exc)
 
     def compute(self, job: dict) -> dict | None:
-        """Fetch, check and run the job; journal the outcome before anything is sent."""
+        """Fetch, check and run the job; journal the outcome before anything is sent. A job it cannot finish is
+        handed back (hand_back) and None returned."""
         task_id = job["task_id"]
         if job["max_fuel"] > self.config.max_fuel:
-            reason = f"max_fuel {job['max_fuel']} above this worker's limit {self.config.max_fuel}"
-            self.status.error(f"task {task_id}: {reason}")
-            self.journal.record(task_id, ROUND, "abandoned", reason=reason)
-            return None
+            return self.hand_back(task_id, f"max_fuel {job['max_fuel']} above this worker's limit {self.config.max_fuel}")
         memory_mb = min(self.class_ram_mb(job["class_name"]), WASM32_MAX_MB)
         if memory_mb > self.config.max_memory_mb:
-            reason = f"class {job['class_name']} needs {memory_mb} MiB, above this worker's max_memory_mb"
-            self.status.error(f"task {task_id}: {reason}")
-            self.journal.record(task_id, ROUND, "abandoned", reason=reason)
-            return None
+            return self.hand_back(task_id, f"class {job['class_name']} needs {memory_mb} MiB, above this worker's max_memory_mb")
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"], task_id)
         data = self.download(job["input_hash"], task_id)
+        run_seconds = min(self.config.wall_timeout_seconds, job["step_deadline"] - time.time() - HAND_BACK_MARGIN_SECONDS)
+        if run_seconds <= 0:
+            return self.hand_back(task_id, "too little time left before the commit deadline to run the job")
         self.status.set_phase(task_id, "running")
         # the memory limit comes from the task's class, not from this worker, so honest workers agree on traps
-        outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, self.config.wall_timeout_seconds)
+        outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, run_seconds)
         try:
             result = canonical_result(outcome)
         except ValueError:
-            self.status.error(f"task {task_id}: {outcome.status} ({outcome.detail}); not committing")
             log.warning("task %s: %s: %s", task_id, outcome.status, outcome.detail)
-            self.journal.record(task_id, ROUND, "abandoned", reason=f"{outcome.status}: {outcome.detail}")
-            return None
+            return self.hand_back(task_id, f"{outcome.status} after {run_seconds:.0f}s: {outcome.detail}")
         if self.config.lie:
             result = result + LIE_SUFFIX
         result_hash = hashlib.sha256(result).digest()
@@ -284,6 +290,15 @@ class Worker:
         self.status.last_fuel = outcome.fuel_used
         self.status.last_result = outcome.status
         return self.journal.get(task_id, ROUND)
+
+    def hand_back(self, task_id: int, reason: str) -> None:
+        """Give up a job this worker cannot finish before the commit deadline: journal it (never computed again)
+        and return it on chain, which costs no deposit; the master names a replacement."""
+        self.status.error(f"task {task_id}: handing back: {reason}")
+        self.journal.record(task_id, ROUND, "abandoned", reason=reason)  # a failed send is retried by process()
+        self.chain.send([MsgHandBackTask(decode_address(self.address), task_id)])
+        log.info("task %s handed back: %s", task_id, reason)
+        return None
 
     def class_ram_mb(self, class_name: str) -> int:
         if class_name not in self._classes:

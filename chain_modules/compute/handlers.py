@@ -58,6 +58,7 @@ from chain_modules.compute.types import (
     MsgCancelTask,
     MsgCommitResult,
     MsgConfirmTask,
+    MsgHandBackTask,
     MsgHeartbeat,
     MsgRegisterWorker,
     MsgReleaseTask,
@@ -91,16 +92,22 @@ def _worker(state: StateWrite, address: bytes) -> Worker:
 def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask) -> None:
     """Escrow price x max_fuel x replicas + fee from the customer and queue the task for allocation at block end.
 
-    Raises: ErrUnknownClass, ErrInvalidReplicas, ErrInvalidFuel, ErrInputTooLarge, ErrInvalidTimeout,
+    Raises: ErrUnknownClass, ErrInvalidReplicas, ErrInvalidFuel (also above what the class runs in max_run_seconds),
+    ErrInputTooLarge, ErrInvalidTimeout,
     ErrUnknownApp, ErrClassNotAllowed, ErrTooManyOpenTasks, ErrPriceAboveLimit, bank.ErrInsufficientFunds, bank.ErrLockedByVesting
     """
     params = st.get_params(state)
-    if params.resource_class(msg.class_name) is None:
+    resource_class = params.resource_class(msg.class_name)
+    if resource_class is None:
         raise ErrUnknownClass(f"no resource class {msg.class_name!r}; classes are {[c.name for c in params.classes]}")
     if not 1 <= msg.replicas <= params.max_replicas:
         raise ErrInvalidReplicas(f"replicas must be between 1 and {params.max_replicas}, got {msg.replicas}")
     if not 1 <= msg.max_fuel <= params.max_fuel:
         raise ErrInvalidFuel(f"max_fuel must be between 1 and {params.max_fuel}, got {msg.max_fuel}")
+    if resource_class.run_seconds(msg.max_fuel) > params.max_run_seconds:
+        raise ErrInvalidFuel(f"class {msg.class_name!r} guarantees {resource_class.fuel_rate} fuel per second: max_fuel "
+                             f"{msg.max_fuel} would run {resource_class.run_seconds(msg.max_fuel)}s, above max_run_seconds "
+                             f"{params.max_run_seconds} (at most {resource_class.fuel_rate * params.max_run_seconds} fuel)")
     if not 1 <= msg.input_size <= params.max_input_bytes:
         raise ErrInputTooLarge(f"input_size must be between 1 and {params.max_input_bytes} bytes, got {msg.input_size}")
     if not params.min_task_seconds <= msg.timeout <= params.max_task_seconds:
@@ -208,7 +215,7 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
     st.bump_master(state, task.master, pending=-task.needed())
     updated = task.with_(
         state=COMMITTING, participants=task.participants + tuple(Participant(w) for w in msg.workers),
-        step_deadline=ctx.time + params.commit_timeout_seconds,
+        step_deadline=ctx.time + logic.commit_window(params, task),
     ).mark("assigned", ctx.height)
     st.set_task(state, updated, task)
     state.emit(event_task("assigned", updated, workers=",".join(bech32(w) for w in msg.workers),
@@ -247,10 +254,41 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
 
     updated = task.with_participant(Participant(msg.worker, P_COMMITTED, msg.commitment))
     state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
-    if all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
+    # a round reveals only once it is whole and every member committed: nobody of the round has seen another's result
+    if updated.needed() == 0 and all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
         updated = updated.with_(state=REVEALING, step_deadline=ctx.time + params.reveal_timeout_seconds).mark("committed", ctx.height)
         state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
     st.set_task(state, updated, task)
+
+
+def handle_hand_back_task(state: StateWrite, ctx: BlockContext, msg: MsgHandBackTask) -> None:
+    """An assigned worker returns a job it cannot finish before the commit deadline, before committing: it leaves
+    the task without a slash (its handed_back counter grows), and is excluded from it. When every remaining
+    participant has committed, the master is asked for the replacement at once; otherwise at the commit deadline.
+
+    Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
+    """
+    params = st.get_params(state)
+    task = _task(state, msg.task_id)
+    if task.state != COMMITTING:
+        raise ErrWrongState(f"task {task.id} is {task.state}; a job is handed back while the task is committing")
+    participant = task.participant(msg.worker)
+    if participant is None:
+        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
+    if participant.status != P_ASSIGNED:
+        raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}; it must reveal")
+
+    logic.occupy(state, params, msg.worker, -1)
+    worker = st.get_worker(state, msg.worker)
+    assert worker is not None
+    st.set_worker(state, params, worker.with_(handed_back=worker.handed_back + 1), worker, params.heartbeat_timeout_seconds)
+    updated = task.with_(participants=tuple(p for p in task.participants if p.worker != msg.worker),
+                         excluded_workers=task.excluded_workers + (msg.worker,)).mark("handed_back", ctx.height)
+    state.emit(event_task("handed_back", updated, worker=bech32(msg.worker)))
+    if all(p.status == P_COMMITTED for p in updated.participants):
+        logic.await_assignment(state, ctx, params, updated, task, replacement=True)
+    else:
+        st.set_task(state, updated, task)
 
 
 def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealResult) -> None:

@@ -154,6 +154,15 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
 # -- rounds ----------------------------------------------------------------------------------
 
 
+def commit_window(params: ComputeParams, task: Task) -> int:
+    """Seconds from an assignment to its commit deadline: the time the task's class guarantees for max_fuel, plus
+    commit_timeout_seconds for fetching the job and sending the commitment. The deadline follows the work, so a
+    worker that keeps its class's rate always commits in time, however long the job."""
+    resource_class = params.resource_class(task.class_name)
+    run = resource_class.run_seconds(task.max_fuel) if resource_class is not None else 0
+    return params.commit_timeout_seconds + run
+
+
 def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task,
                      replacement: bool) -> None:
     """Ask the master for the workers the round still needs (replacements count against max_reassignments)."""

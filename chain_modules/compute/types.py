@@ -49,7 +49,11 @@ GAS_HEARTBEAT = 3_000
 
 @dataclass(frozen=True, slots=True)
 class ResourceClass:
-    """A kind of machine a task can ask for; ``price`` is the genesis price (uamio per megafuel)."""
+    """A kind of machine a task can ask for; ``price`` is the genesis price (uamio per megafuel).
+
+    ``fuel_rate`` is the fuel per second a worker of this class guarantees for one job: a worker that registers
+    with resources that fit the class promises it, and a task's commit deadline gives its workers
+    max_fuel / fuel_rate seconds to run (docs/modules/compute.md, "Deadlines follow the work")."""
 
     name: str
     cpu_cores: int
@@ -57,6 +61,11 @@ class ResourceClass:
     ram_mb: int
     storage_mb: int
     price: int
+    fuel_rate: int = 250_000_000
+
+    def run_seconds(self, fuel: int) -> int:
+        """Seconds a worker that keeps the class's rate may take for ``fuel``, rounded up."""
+        return -(-fuel // self.fuel_rate)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,12 +77,12 @@ class ResourceClass:
         name = data["name"]
         if not isinstance(name, str) or not CLASS_NAME.fullmatch(name):
             raise ValueError(f"resource class name {name!r} must match {CLASS_NAME.pattern}")
-        for key in ("cpu_cores", "gpu", "ram_mb", "storage_mb", "price"):
+        for key in ("cpu_cores", "gpu", "ram_mb", "storage_mb", "price", "fuel_rate"):
             value = data[key]
             if type(value) is not int or not 0 <= value <= MAX_U64:
                 raise ValueError(f"resource class {name!r}: {key} must be a non-negative integer")
-        if data["price"] == 0 or data["cpu_cores"] == 0 or data["ram_mb"] == 0:
-            raise ValueError(f"resource class {name!r}: price, cpu_cores and ram_mb must be positive")
+        if data["price"] == 0 or data["cpu_cores"] == 0 or data["ram_mb"] == 0 or data["fuel_rate"] == 0:
+            raise ValueError(f"resource class {name!r}: price, cpu_cores, ram_mb and fuel_rate must be positive")
         return cls(**data)
 
     def fits(self, cpu_cores: int, gpu: int, ram_mb: int, storage_mb: int) -> bool:
@@ -82,10 +91,10 @@ class ResourceClass:
 
 
 DEFAULT_CLASSES = (
-    ResourceClass("small", 1, 0, 512, 1_024, 1_000),
-    ResourceClass("medium", 2, 0, 2_048, 10_240, 2_000),
-    ResourceClass("large", 4, 0, 8_192, 51_200, 4_000),
-    ResourceClass("gpu", 4, 1, 16_384, 102_400, 10_000),
+    ResourceClass("small", 1, 0, 512, 1_024, 1_000, 250_000_000),
+    ResourceClass("medium", 2, 0, 2_048, 10_240, 2_000, 500_000_000),
+    ResourceClass("large", 4, 0, 8_192, 51_200, 4_000, 1_000_000_000),
+    ResourceClass("gpu", 4, 1, 16_384, 102_400, 10_000, 1_000_000_000),
 )
 
 
@@ -110,6 +119,8 @@ class ComputeParams(IntParams):
     commit_timeout_seconds: int = 120
     reveal_timeout_seconds: int = 60
     confirm_timeout_seconds: int = 120
+    # the longest run a task may ask for: max_fuel / its class's fuel_rate must stay within it
+    max_run_seconds: int = 3_600
     min_task_seconds: int = 60
     max_task_seconds: int = 86_400
     audit_probability_bps: int = 2_000
@@ -165,7 +176,7 @@ class ComputeParams(IntParams):
             raise ValueError("compute params: 0 < min_price <= max_price is required")
         if self.min_task_seconds > self.max_task_seconds or self.min_task_seconds == 0:
             raise ValueError("compute params: 0 < min_task_seconds <= max_task_seconds is required")
-        for name in ("max_fuel", "max_input_bytes", "max_worker_slots", "heartbeat_timeout_seconds", "assign_timeout_seconds",
+        for name in ("max_fuel", "max_run_seconds", "max_input_bytes", "max_worker_slots", "heartbeat_timeout_seconds", "assign_timeout_seconds",
                      "commit_timeout_seconds", "reveal_timeout_seconds", "confirm_timeout_seconds", "price_epoch_blocks",
                      "max_allocations_per_block", "max_deadlines_per_block", "price_history_length", "worker_min_deposit",
                      "max_open_tasks_per_customer"):
@@ -211,6 +222,7 @@ class Worker:
     slashed: int = 0
     registered_at: int = 0
     uptime: int = 0  # seconds between heartbeats that kept the worker online (a reputation counter)
+    handed_back: int = 0  # jobs it returned with compute/hand_back_task before its commit deadline
 
     def to_list(self) -> list:
         return [getattr(self, f.name) for f in fields(self)][1:]
@@ -477,6 +489,18 @@ class MsgAssignWorkers(_Msg):
 
     def gas(self) -> int:
         return GAS_TASK_STEP + 2_000 * len(self.workers)
+
+
+@dataclass(frozen=True, slots=True)
+class MsgHandBackTask(_Msg):
+    """An assigned worker that cannot finish the job before its commit deadline returns it: no slash, the worker
+    leaves the task (and may not rejoin it), and the master names a replacement."""
+
+    TYPE = "compute/hand_back_task"
+    PARSERS = {"worker": address_field, "task_id": _task_id}
+    SIGNER = "worker"
+    worker: bytes
+    task_id: int
 
 
 @dataclass(frozen=True, slots=True)

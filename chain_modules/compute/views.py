@@ -89,6 +89,7 @@ def worker_view(worker: Worker, now: int) -> dict:
         "slashed": worker.slashed,
         "registered_at": worker.registered_at,
         "uptime_seconds": worker.uptime,
+        "handed_back": worker.handed_back,
     }
 
 

@@ -39,6 +39,7 @@ from chain_modules.compute import errors as compute_errors
 from chain_modules.compute import state as compute_state
 from chain_modules.compute import views
 from chain_modules.compute.types import (
+    MsgHandBackTask,
     ALLOCATED,
     COMMITTING,
     DELIVERED,
@@ -231,6 +232,15 @@ class FakeChain:
                 if task.master != msg.master or task.participants:
                     raise refuse(compute_errors.ErrWrongState, f"task {task.id} cannot be released")
                 compute_state.set_task(state, task.with_(state=SUBMITTED, master=b""), task)
+            case MsgHandBackTask():
+                task = self._task_in(state, msg.task_id, COMMITTING)
+                mine = self._participant(task, msg.worker)
+                if mine.status != P_ASSIGNED:
+                    raise refuse(compute_errors.ErrAlreadyCommitted, f"the signer already committed for task {task.id}")
+                updated = task.with_(participants=tuple(p for p in task.participants if p.worker != msg.worker),
+                                     excluded_workers=task.excluded_workers + (msg.worker,))
+                compute_state.set_task(state, updated, task)
+                self._set_worker(state, msg.worker, lambda w: w.with_(running=w.running - 1, handed_back=w.handed_back + 1))
             case MsgCommitResult():
                 task = self._task_in(state, msg.task_id, COMMITTING)
                 mine = self._participant(task, msg.worker)

@@ -27,6 +27,7 @@ from chain_modules.compute.types import (
     REVEALING,
     MsgCommitResult,
     MsgHeartbeat,
+    MsgHandBackTask,
     MsgRegisterWorker,
     MsgRevealResult,
     MsgTopUpDeposit,
@@ -367,9 +368,37 @@ def test_a_job_that_times_out_is_abandoned_and_not_run_again(setup: Setup, monke
     assert runs == [1]
     entry = worker.journal.get(task_id, 0)
     assert entry["step"] == "abandoned" and "timeout" in entry["data"]["reason"]
-    assert setup.chain.world.attempts == []
+    # handed back, once, instead of waiting for the commit deadline and its slash; nothing committed
+    assert setup.chain.sent_msgs() == [MsgHandBackTask(decode_address(WORKER), task_id)]
+    assert setup.chain.get_worker(WORKER).handed_back == 1 and setup.chain.get_worker(WORKER).slashed == 0
     assert any("timeout" in error for error in worker.status.errors)
 
+
+
+def test_a_run_stops_before_the_commit_deadline_and_a_job_without_time_left_is_handed_back_unrun(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    limits: list[float] = []
+
+    def run_sandboxed(module, data, max_fuel, memory, wall_timeout):
+        limits.append(wall_timeout)
+        return JobOutcome(abi.STATUS_TIMEOUT, b"", 0, f"wall clock limit of {wall_timeout}s")
+
+    monkeypatch.setattr(worker_node, "run_sandboxed", run_sandboxed)
+    now = int(time.time())
+    roomy = setup.new_task()
+    setup.chain.update_task(roomy, step_deadline=now + 30)
+    worker = setup.new_worker(wall_timeout_seconds=600)
+    worker.step()
+    # 30 s to the deadline, less the margin to hand the job back: the run may not take longer
+    assert len(limits) == 1 and limits[0] <= 30 - worker_node.HAND_BACK_MARGIN_SECONDS
+    assert setup.chain.sent_msgs() == [MsgHandBackTask(decode_address(WORKER), roomy)]
+
+    tight = setup.new_task()
+    setup.chain.update_task(tight, step_deadline=now + 3)
+    worker.step()
+    assert len(limits) == 1  # not run: it could not finish before the deadline
+    assert setup.chain.sent_msgs()[-1] == MsgHandBackTask(decode_address(WORKER), tight)
+    assert "too little time" in worker.journal.get(tight, 0)["data"]["reason"]
 
 
 def test_a_job_that_timed_out_is_not_run_again_after_a_restart(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -393,7 +422,7 @@ def test_a_job_above_the_fuel_limit_is_abandoned_without_downloading(setup: Setu
 
     assert worker.journal.get(task_id, 0)["step"] == "abandoned"
     assert blob_requests(setup.master) == []
-    assert setup.chain.world.attempts == []
+    assert setup.chain.sent_msgs() == [MsgHandBackTask(decode_address(WORKER), task_id)]
     assert len(worker.status.errors) == 1 and "max_fuel" in worker.status.errors[0]
 
 

@@ -59,6 +59,8 @@ PARAMS = ComputeParams(
     compensation_bps=1_000, master_penalty_bps=1_000, price_epoch_blocks=5, min_price=10, max_price=100_000,
     classes=(ResourceClass("small", 1, 0, 512, 1_024, 1_000), ResourceClass("big", 8, 0, 16_384, 1_024, 5_000)),
 )
+# the commit window of a task of submit()'s default max_fuel: commit_timeout_seconds + 1 s of run time at the class rate
+COMMIT_SECONDS = PARAMS.commit_timeout_seconds + PARAMS.classes[0].run_seconds(1_000_000)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from chain_modules.compute.errors import ErrClassNotAllowed, ErrWorkerNotEligibl
 from chain_modules.compute.types import MsgSubmitTask
 from chain_modules.compute.views import app_view, apps_view
 from tests.modules.compute.helpers import (
+    COMMIT_SECONDS,
     APP_HASH,
     AUTHORITY,
     CUSTOMER,
@@ -206,7 +207,7 @@ def test_unverifying_the_app_closes_replacement_rounds_to_verified_only_workers(
     assign(world, task_id, [W0, W1])
     commit(world, task_id, W0)
     set_verified(world, False)
-    world.advance(seconds=10)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()  # W1 missed its commit
     assert world.task(task_id).needed() == 1
     with pytest.raises(ErrWorkerNotEligible, match="verified applications only"):

@@ -25,6 +25,7 @@ from chain_modules.compute.types import (
     MsgUnregisterWorker,
 )
 from tests.modules.compute.helpers import (
+    COMMIT_SECONDS,
     APP_HASH,
     AUTHORITY,
     CUSTOMER,
@@ -243,7 +244,7 @@ def test_invalid_cancel_of_a_settled_task():
 def test_invalid_cancel_of_a_replacement_round_that_keeps_a_committed_worker():
     world, task_id = committing()
     commit(world, task_id, W0)
-    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()
     assert world.task(task_id).state == "allocated" and world.task(task_id).participants
     rejected(world, errors.ErrWrongState, lambda: cancel(world, task_id))
@@ -352,7 +353,7 @@ def test_worker_not_eligible_with_a_slashed_deposit_below_the_minimum():
     world, first = allocated()
     assign(world, first, [W0, W1])
     commit(world, first, W1)
-    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()  # W0 missed its commit: slashed to 900
     assert world.worker(W0).deposit == 900 and world.worker(W0).running == 0
     register(world, WORKERS[4], MASTER_A)  # room for a second task beside W0, which no longer counts
@@ -373,7 +374,7 @@ def test_worker_not_eligible_for_an_unverified_app_when_it_runs_verified_apps_on
 def test_worker_not_eligible_after_missing_a_deadline_of_the_task():
     world, task_id = committing()
     commit(world, task_id, W0)
-    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()
     handlers.handle_top_up_deposit(world.state, world.ctx(), MsgTopUpDeposit(W1.address, 100))  # back to the minimum
     rejected(world, errors.ErrWorkerNotEligible, lambda: assign(world, task_id, [W1]), match="already missed")
@@ -387,7 +388,7 @@ def test_worker_not_eligible_when_already_assigned_to_the_task():
     world, task_id = allocated(world)
     assign(world, task_id, [W0, W1])
     commit(world, task_id, W0)
-    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()
     assert world.task(task_id).needed() == 1
     rejected(world, errors.ErrWorkerNotEligible, lambda: assign(world, task_id, [W0]), match="already assigned")

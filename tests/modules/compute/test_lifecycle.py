@@ -7,6 +7,7 @@ import pytest
 from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
 from chain_modules.compute.types import cost
 from tests.modules.compute.helpers import (
+    COMMIT_SECONDS,
     CUSTOMER,
     MASTER_A,
     MASTER_B,
@@ -105,7 +106,7 @@ def test_missed_commit_is_slashed_and_replaced():
     world.advance()
     assign(world, task_id, [W0, W1])
     commit(world, task_id, W0)
-    world.advance(seconds=PARAMS.commit_timeout_seconds)
+    world.advance(seconds=COMMIT_SECONDS)
     world.advance()
     task = world.task(task_id)
     assert task.state == "allocated" and task.needed() == 1 and W1.address in task.excluded_workers
@@ -156,10 +157,10 @@ def test_workers_that_use_up_the_replacement_rounds_compensate_the_customer_from
     world.advance()
     assign(world, task_id, [W0, W1])
     commit(world, task_id, W0)
-    for _ in range(PARAMS.commit_timeout_seconds + 1):
+    for _ in range(COMMIT_SECONDS + 1):
         world.advance()
     assign(world, task_id, [W2])
-    for _ in range(PARAMS.commit_timeout_seconds + 1):
+    for _ in range(COMMIT_SECONDS + 1):
         world.advance()
     task = world.task(task_id)
     escrow = cost(1_000, 2 * 1_000_000) + 10

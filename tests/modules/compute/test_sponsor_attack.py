@@ -14,6 +14,7 @@ from chain_modules.staking.errors import ErrNoSponsorConsent
 from chain_modules.staking.handlers import handle_create_master_node, handle_withdraw_sponsorship
 from chain_modules.staking.types import MsgCreateMasterNode, MsgWithdrawSponsorship
 from tests.modules.compute.helpers import (
+    COMMIT_SECONDS,
     CUSTOMER,
     MASTER_A,
     PARAMS,
@@ -48,10 +49,10 @@ def play_the_attack(world) -> int:
     assign(world, task_id, [w0, w1])
     commit(world, task_id, w0)
     for replacement in (w2, w3):
-        for _ in range(PARAMS.commit_timeout_seconds + 1):
+        for _ in range(COMMIT_SECONDS + 1):
             world.advance()
         assign(world, task_id, [replacement])
-    for _ in range(PARAMS.commit_timeout_seconds + 1):
+    for _ in range(COMMIT_SECONDS + 1):
         world.advance()
     check(world)
     return task_id
