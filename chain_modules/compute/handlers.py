@@ -237,20 +237,29 @@ def handle_release_task(state: StateWrite, ctx: BlockContext, msg: MsgReleaseTas
     logic.release(state, ctx, params, task)
 
 
+def _committing_seat(state: StateWrite, task_id: int, worker: bytes, what: str) -> Task:
+    """The task, while it is committing and ``worker`` is a participant that has not committed yet.
+
+    Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
+    """
+    task = _task(state, task_id)
+    if task.state != COMMITTING:
+        raise ErrWrongState(f"task {task.id} is {task.state}; {what} while it is committing")
+    participant = task.participant(worker)
+    if participant is None:
+        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
+    if participant.status != P_ASSIGNED:
+        raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}")
+    return task
+
+
 def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitResult) -> None:
     """Record a worker's commitment; when every participant has committed, the reveal phase starts.
 
     Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
     """
     params = st.get_params(state)
-    task = _task(state, msg.task_id)
-    if task.state != COMMITTING:
-        raise ErrWrongState(f"task {task.id} is {task.state}; commitments are accepted while it is committing")
-    participant = task.participant(msg.worker)
-    if participant is None:
-        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
-    if participant.status != P_ASSIGNED:
-        raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}")
+    task = _committing_seat(state, msg.task_id, msg.worker, "commitments are accepted")
 
     updated = task.with_participant(Participant(msg.worker, P_COMMITTED, msg.commitment))
     state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
@@ -269,14 +278,7 @@ def handle_hand_back_task(state: StateWrite, ctx: BlockContext, msg: MsgHandBack
     Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
     """
     params = st.get_params(state)
-    task = _task(state, msg.task_id)
-    if task.state != COMMITTING:
-        raise ErrWrongState(f"task {task.id} is {task.state}; a job is handed back while the task is committing")
-    participant = task.participant(msg.worker)
-    if participant is None:
-        raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
-    if participant.status != P_ASSIGNED:
-        raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}; it must reveal")
+    task = _committing_seat(state, msg.task_id, msg.worker, "a job is handed back")
 
     logic.occupy(state, params, msg.worker, -1)
     worker = st.get_worker(state, msg.worker)
