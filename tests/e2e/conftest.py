@@ -1,5 +1,6 @@
 import os
 import socket
+import time
 
 import pytest
 
@@ -20,6 +21,10 @@ def _ports_free(base: int, nodes: int) -> bool:
 @pytest.fixture(scope="module")
 def localnet(tmp_path_factory):
     """A real 4-validator localnet (cometbft + app processes) on 127.0.0.1, torn down after the module."""
+    # the previous module's localnet may still be exiting: give its processes a moment to let go of the ports
+    deadline = time.monotonic() + 30
+    while not _ports_free(E2E_BASE_PORT, 4) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert _ports_free(E2E_BASE_PORT, 4), f"ports from {E2E_BASE_PORT} are taken; set AMINO_E2E_BASE_PORT"
     net = Localnet(tmp_path_factory.mktemp("localnet"), nodes=4, base_port=E2E_BASE_PORT, timeout_commit="300ms")
     try:
