@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from abci_app import metrics
+from abci_app import seed as block_seed
 from abci_app.codec import tx_hash
 from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
@@ -47,6 +48,7 @@ PROTOCOL_VERSION = 1
 CHAIN_ID_KEY = b"app/chain_id"
 BLOCK_ID_FLAG_ABSENT = 1  # tendermint.types.BlockIDFlag: no vote from the validator
 BLOCK_ID_FLAG_COMMIT = 2  # the validator signed the block (3 would be a nil precommit)
+SEED_RECORD_LOG = "seed record"
 
 
 class ConsensusFailure(RuntimeError):
@@ -109,6 +111,11 @@ class AminoApp:
         given = sorted((bytes(v.pub_key.ed25519), v.power) for v in req.validators)
         if given and given != sorted(validators):
             raise ConsensusFailure("genesis.json validators differ from the super nodes InitChain elects")
+        block_seed.remember_consensus_keys(self.block, [pubkey for pubkey, _power in validators + given])
+        enable_height = req.consensus_params.abci.vote_extensions_enable_height if req.HasField("consensus_params") else 0
+        block_seed.set_enable_height(self.block, enable_height)
+        if enable_height <= 0:
+            log.warning("vote extensions are disabled: every block seed is the public fallback (docs/architecture.md, Randomness)")
         evidence_age_ns = req.consensus_params.evidence.max_age_duration.ToNanoseconds() if req.HasField("consensus_params") else 0
         if evidence_age_ns > genesis.staking_params.unbonding_seconds * 1_000_000_000:
             raise ConsensusFailure("evidence max_age_duration exceeds the unbonding period: double signers could escape")
@@ -154,28 +161,56 @@ class AminoApp:
 
     # -- proposals ---------------------------------------------------------------
 
-    def _proposal_check(self, req) -> ProposalCheck:
+    def _base_state(self):
+        """The state the next block starts from (before block 1 is committed, the genesis writes are still pending)."""
+        return self.block if self.block is not None else self.store.committed
+
+    def _record_required(self, height: int) -> bool:
+        return block_seed.record_required(height, self.store.last_height == 0, block_seed.get_enable_height(self._base_state()))
+
+    def _block_seed(self, req, txs, commit) -> tuple[bytes, list[bytes]]:
+        """The seed of the block ``req`` proposes or decides, and its user txs. Raises SeedRecordError."""
+        record, user_txs = block_seed.split_block_txs(txs, self._record_required(req.height))
+        if record is None:
+            return block_seed.fallback_seed(self.chain_id, req.height), user_txs
+        base = self._base_state()
+        seed = block_seed.verify_record(record, chain_id=self.chain_id, height=req.height, commit=commit,
+                                        proposer=bytes(req.proposer_address),
+                                        consensus_key=lambda address: block_seed.get_consensus_key(base, address))
+        return seed, user_txs
+
+    def _proposal_check(self, req, txs) -> ProposalCheck:
         """A ProposalCheck over the state the proposed block starts from, at its height and time.
 
-        Also verifies the proposal's signatures on all cores first (filling the verified cache).
+        Also verifies the signatures of ``txs`` (the proposal's user txs) on all cores first (filling the verified cache).
         """
-        # before block 1 is committed the genesis writes are still in the pending block overlay
-        base = self.block if self.block is not None else self.store.committed
-        self.router.preverify(req.txs, auth_api.get_params(base).max_tx_bytes)
+        base = self._base_state()
+        self.router.preverify(txs, auth_api.get_params(base).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
         ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=STAKING_HOOKS)
         return ProposalCheck(self.router, base, ctx)
 
     def prepare_proposal(self, req) -> object:
-        """Keep, in mempool order and within max_tx_bytes, the txs that ProcessProposal will accept.
+        """The seed record first (when the previous height had vote extensions), then, in mempool order and within
+        max_tx_bytes, the txs that ProcessProposal will accept.
 
-        A tx is dropped when it repeats earlier bytes or fails the ante checks
-        against the running state of the txs kept before it (docs/modules/auth.md,
-        "Proposals"); a dropped tx stays in CometBFT's mempool until rechecked.
+        The record lists every COMMIT vote of ``local_last_commit`` with its extension signature (abci_app/seed.py).
+        A tx is dropped when it repeats earlier bytes or fails the ante checks against the running state of the
+        txs kept before it (docs/modules/auth.md, "Proposals"); a dropped tx stays in CometBFT's mempool until
+        rechecked.
         """
-        check = self._proposal_check(req)
         chosen = []
         total = 0
+        if self._record_required(req.height):
+            record, problems = block_seed.build_record(req.local_last_commit)
+            for problem in problems:
+                log.error("proposal at height %s: the seed record will not verify: %s", req.height, problem)
+            if len(record) > req.max_tx_bytes:
+                log.error("proposal at height %s: the seed record (%d bytes) exceeds max_tx_bytes %d", req.height, len(record), req.max_tx_bytes)
+                return abci.ResponsePrepareProposal(txs=[])
+            chosen.append(record)
+            total += len(record)
+        check = self._proposal_check(req, req.txs)
         dropped = 0
         for raw in req.txs:
             if total + len(raw) > req.max_tx_bytes:
@@ -190,27 +225,37 @@ class AminoApp:
         return abci.ResponsePrepareProposal(txs=chosen)
 
     def process_proposal(self, req) -> object:
-        """Reject a proposal holding a tx that no honest proposer would include.
+        """Reject a proposal without a valid seed record, or holding a tx that no honest proposer would include.
 
-        Every tx must be new in the proposal and pass the ante checks (size,
-        decoding, counts, memo, chain id, signature, gas and fee, sequence, fee
-        funds) against the running state of the txs before it, so a proposer
-        cannot fill a block with txs that would run for free.
+        The seed record must be first when the previous height had vote extensions, absent otherwise, never
+        anywhere else, and verify against the proposal's last commit (abci_app/seed.py). Every user tx must be
+        new in the proposal and pass the ante checks (size, decoding, counts, memo, chain id, signature, gas and
+        fee, sequence, fee funds) against the running state of the txs before it, so a proposer cannot fill a
+        block with txs that would run for free.
         """
-        check = self._proposal_check(req)
-        for index, raw in enumerate(req.txs):
+        reject = abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
+        try:
+            _seed, user_txs = self._block_seed(req, req.txs, req.proposed_last_commit)
+        except block_seed.SeedRecordError as error:
+            log.warning("rejecting proposal at height %s: %s", req.height, error)
+            return reject
+        offset = len(req.txs) - len(user_txs)
+        check = self._proposal_check(req, user_txs)
+        for index, raw in enumerate(user_txs, start=offset):
             reason = check.admit(raw)
             if reason is not None:
                 log.warning("rejecting proposal at height %s: tx %d of %d (%s): %s",
                             req.height, index, len(req.txs), tx_hash(raw).hex().upper(), reason)
-                return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
+                return reject
         return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
 
     def extend_vote(self, req) -> object:
-        return abci.ResponseExtendVote(vote_extension=b"")
+        """Always the same extension: what makes it useful is CometBFT's signature over it (abci_app/seed.py)."""
+        return abci.ResponseExtendVote(vote_extension=block_seed.VOTE_EXTENSION)
 
     def verify_vote_extension(self, req) -> object:
-        status = abci.ResponseVerifyVoteExtension.ACCEPT if not req.vote_extension else abci.ResponseVerifyVoteExtension.REJECT
+        accept = bytes(req.vote_extension) == block_seed.VOTE_EXTENSION
+        status = abci.ResponseVerifyVoteExtension.ACCEPT if accept else abci.ResponseVerifyVoteExtension.REJECT
         return abci.ResponseVerifyVoteExtension(status=status)
 
     # -- blocks ------------------------------------------------------------------
@@ -224,9 +269,15 @@ class AminoApp:
         if self.block is None:  # after InitChain the genesis writes are already in self.block
             self.block = Overlay(self.store.committed)
         started = time.perf_counter()
-        self.router.preverify(req.txs, auth_api.get_params(self.block).max_tx_bytes)
+        try:
+            seed, user_txs = self._block_seed(req, req.txs, req.decided_last_commit)
+        except block_seed.SeedRecordError as error:
+            # ProcessProposal rejects such a block, so more than a third of the power accepted it: do not execute it
+            raise ConsensusFailure(f"decided block {req.height} has no valid seed record: {error}") from None
+        has_record = len(user_txs) < len(req.txs)
+        self.router.preverify(user_txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), bytes(req.hash), hooks=STAKING_HOOKS)
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), seed, hooks=STAKING_HOOKS)
         votes = req.decided_last_commit.votes
         signers = [(bytes(v.validator.address), v.validator.power) for v in votes if v.block_id_flag == BLOCK_ID_FLAG_COMMIT]
         distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, signers)
@@ -234,10 +285,11 @@ class AminoApp:
         liveness = [(bytes(v.validator.address), v.validator.power, v.block_id_flag != BLOCK_ID_FLAG_ABSENT) for v in votes]
         evidence = [(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior]
         slashing_api.begin_block(self.block, ctx, liveness, evidence)
-        results = [self.router.run_tx(self.block, ctx, raw) for raw in req.txs]
+        results = [self.router.run_tx(self.block, ctx, raw) for raw in user_txs]
         compute_end_block(self.block, ctx)
         validator_updates = staking_end_block(self.block, ctx)
         locks_end_block(self.block, ctx)
+        block_seed.remember_consensus_keys(self.block, [pubkey for pubkey, power in validator_updates if power > 0])
         hash_started = time.perf_counter()
         app_hash = self.store.compute_app_hash(self.block.writes)
         metrics.APP_HASH_SECONDS.observe(time.perf_counter() - hash_started)
@@ -247,6 +299,8 @@ class AminoApp:
         response = abci.ResponseFinalizeBlock(app_hash=app_hash, validator_updates=_validator_updates(validator_updates))
         _fill_events(response.events, self.block.take_events())
         tx_results = response.tx_results
+        if has_record:  # one result per block tx, so the record's position 0 gets one too: no gas, no fee, no events
+            tx_results.add(code=0, log=SEED_RECORD_LOG)
         for result in results:
             added = tx_results.add(
                 code=result.code,

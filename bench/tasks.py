@@ -31,6 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from abci_app.codec import decode_tx  # noqa: E402
+from abci_app.seed import is_seed_record  # noqa: E402
 from client.rpc import CometRpc  # noqa: E402
 from client.tasks import TaskClient  # noqa: E402
 from localnet.launcher import Localnet  # noqa: E402
@@ -71,6 +72,8 @@ def chain_cost(rpc: CometRpc, first: int, last: int) -> tuple[Counter, Counter, 
         previous = seconds
         for encoded in block["data"]["txs"] or []:
             raw = base64.b64decode(encoded)
+            if is_seed_record(raw):  # the block's seed record (docs/architecture.md, "Randomness"), not a user tx
+                continue
             doc = decode_tx(raw).doc
             kind = "+".join(sorted({msg_type.split("/")[-1] for msg_type, _body in doc.msgs}))
             counts[kind] += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from google.protobuf.timestamp_pb2 import Timestamp
 from nacl.signing import SigningKey
 
+from abci_app import seed as block_seed
 from abci_app.app import AminoApp
 from abci_app.codec import SignDoc, sign_tx
 from abci_app.proto import abci
@@ -82,32 +83,72 @@ def signed(key: TestKey, msgs: list[tuple[str, object]], sequence: int, fee: int
     return sign_tx(SignDoc(chain_id, sequence, fee, gas, memo, tuple(msgs)), key.signing_key)
 
 
-class AppDriver:
-    """Drives an AminoApp block by block, as CometBFT would, without CometBFT."""
+def consensus_address(pubkey: bytes) -> bytes:
+    """CometBFT's address of an ed25519 consensus key: the first 20 bytes of its sha256."""
+    return hashlib.sha256(pubkey).digest()[:20]
 
-    def __init__(self, path: Path, app_state: dict | None = None, genesis_time: int = GENESIS_TIME) -> None:
+
+def extension_signature(key: TestKey, height: int, round: int = 0, chain_id: str = CHAIN_ID,
+                        extension: bytes = block_seed.VOTE_EXTENSION) -> bytes:
+    """The vote extension signature CometBFT makes with consensus key ``key`` at ``height`` and ``round``."""
+    return key.signing_key.sign(block_seed.extension_sign_bytes(chain_id, height, round, extension)).signature
+
+
+def seed_record(keys: list[TestKey], height: int, round: int = 0, chain_id: str = CHAIN_ID) -> bytes:
+    """A seed record (for the block after ``height``) holding the extension signatures of ``keys`` at ``height``."""
+    entries = sorted((consensus_address(k.pubkey), extension_signature(k, height, round, chain_id)) for k in keys)
+    return block_seed.encode_record(block_seed.SeedRecord(round, tuple(entries)))
+
+
+class AppDriver:
+    """Drives an AminoApp block by block, as CometBFT would, without CometBFT.
+
+    With ``vote_extensions_enable_height`` the chain starts with vote extensions enabled from that height, and
+    every block that needs one gets the seed record a proposer would build from the ``signers`` of its last
+    commit; ``consensus_keys`` are the validators' consensus keys that sign those records.
+    """
+
+    def __init__(self, path: Path, app_state: dict | None = None, genesis_time: int = GENESIS_TIME,
+                 vote_extensions_enable_height: int = 0, consensus_keys: list[TestKey] = ()) -> None:
         self.path = path
         self.app = AminoApp(path)
         self.time = genesis_time
         self.height = self.app.store.last_height
+        self.consensus_keys = {consensus_address(key.pubkey): key for key in consensus_keys}
+        self.last_record: bytes | None = None
         if self.height == 0:
-            self.app.init_chain(
-                abci.RequestInitChain(
-                    time=timestamp(genesis_time),
-                    chain_id=CHAIN_ID,
-                    app_state_bytes=json.dumps(app_state or genesis_app_state()).encode(),
-                    initial_height=1,
-                )
+            request = abci.RequestInitChain(
+                time=timestamp(genesis_time),
+                chain_id=CHAIN_ID,
+                app_state_bytes=json.dumps(app_state or genesis_app_state()).encode(),
+                initial_height=1,
             )
+            if vote_extensions_enable_height:
+                request.consensus_params.abci.vote_extensions_enable_height = vote_extensions_enable_height
+            self.app.init_chain(request)
+
+    def record_for(self, signers: list[tuple[bytes, int]], round: int = 0) -> bytes | None:
+        """The seed record the next block needs for a last commit signed by ``signers`` (None if it needs none)."""
+        base = self.app.block if self.app.block is not None else self.app.store.committed
+        height = self.height + 1
+        if not block_seed.record_required(height, self.app.store.last_height == 0, block_seed.get_enable_height(base)):
+            return None
+        unknown = [address.hex() for address, _power in signers if address not in self.consensus_keys]
+        if unknown:
+            raise KeyError(f"the driver has no consensus key for signer(s) {unknown}: pass consensus_keys")
+        return seed_record([self.consensus_keys[address] for address, _power in signers], height - 1, round)
 
     def block(self, txs: list[bytes], seconds: int = 5, signers: list[tuple[bytes, int]] | None = None,
-              misbehavior: list | None = None, absent: list[tuple[bytes, int]] | None = None) -> list:
-        """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the tx results.
+              misbehavior: list | None = None, absent: list[tuple[bytes, int]] | None = None,
+              proposer: bytes = b"") -> list:
+        """FinalizeBlock + Commit one block ``seconds`` after the previous one; return the results of ``txs``.
 
         ``signers`` are (consensus address, power) of the validators whose votes are in the last commit;
         ``misbehavior`` are abci.Misbehavior items (double-sign evidence); ``absent`` are validators listed in
-        the last commit without a vote, as CometBFT lists them.
+        the last commit without a vote, as CometBFT lists them. When the block needs a seed record the driver
+        puts it first (``last_record``); its result is in ``last_response`` but not in the returned list.
         """
+        record = self.record_for(signers or [])
         self.time += seconds
         self.height += 1
         votes = [
@@ -116,14 +157,17 @@ class AppDriver:
         ] + [abci.VoteInfo(validator=abci.Validator(address=address, power=power), block_id_flag=1) for address, power in absent or []]
         response = self.app.finalize_block(
             abci.RequestFinalizeBlock(
-                txs=txs, height=self.height, time=timestamp(self.time), hash=hashlib.sha256(str(self.height).encode()).digest(),
+                txs=([record] if record else []) + list(txs), height=self.height, time=timestamp(self.time),
+                hash=hashlib.sha256(str(self.height).encode()).digest(), proposer_address=proposer,
                 decided_last_commit=abci.CommitInfo(round=0, votes=votes), misbehavior=misbehavior or [],
             )
         )
+        self.last_record = record
+        self.last_response = response
         self.last_app_hash = response.app_hash
         self.last_validator_updates = list(response.validator_updates)
         self.app.commit(abci.RequestCommit())
-        return list(response.tx_results)
+        return list(response.tx_results)[1 if record else 0:]
 
     def check(self, tx: bytes):
         return self.app.check_tx(abci.RequestCheckTx(tx=tx))

@@ -10,7 +10,11 @@ class BlockContext:
     """Deterministic facts of the current block; the only clock and randomness handlers may use.
 
     time_ns is the block header time in nanoseconds since the Unix epoch;
-    seed is 32 bytes derived from block data (the block hash), for seeded choices.
+    seed is 32 bytes for seeded choices, derived from the previous commit's vote extension
+    signatures (abci_app/seed.py; docs/architecture.md, "Randomness"). It is fixed, and
+    public, before the block's transactions are chosen: use it only to decide about things
+    that were settled in earlier blocks, or the block's proposer (and anyone who times a
+    transaction) can pick which seed applies to them.
     """
 
     chain_id: str

@@ -9,7 +9,8 @@ investor locks and API access; an app pool with verified and unverified apps; sp
 withdrawal; master nodes created, edited, elected; workers registered, heartbeating, topped up and
 unregistered (deposit release); price epochs; tasks settled by confirmation and by the confirm deadline, with a
 minority liar, with a missed commit and a replacement, audited, cancelled, released, reallocated after a missed
-assign deadline (master penalty), and refunded at the final deadline.
+assign deadline (master penalty), and refunded at the final deadline. Vote extensions are on from height 1:
+every block after the first carries the seed record of its last commit's signers (abci_app/seed.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from abci_app import seed as block_seed
 from abci_app.proto import abci
 from chain_modules.apppool.types import AppPoolParams, MsgRegisterApp, MsgSetAppVerified
 from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
@@ -165,7 +167,7 @@ class Golden:
 
 def run(path: Path) -> dict[int, str]:
     """Play the scenario in a fresh database under ``path``; return the app hash after every block."""
-    g = Golden(AppDriver(path, app_state=app_state()))
+    g = Golden(AppDriver(path, app_state=app_state(), vote_extensions_enable_height=1, consensus_keys=CONSENSUS))
     try:
         _play(g)
         return g.hashes
@@ -329,6 +331,8 @@ def _check_coverage(g: Golden, settled, liar, late, cancelled, released, ignored
     candidates = {op: query(f"/staking/candidate/{op.bech32}") for op in OPERATORS}
     assert candidates[OPERATORS[2]]["status"] == "tombstoned"
     assert candidates[OPERATORS[3]]["status"] == "validator" and candidates[OPERATORS[4]]["status"] == "validator"
+    # node4, elected after genesis, signs the seed records: the app learnt its consensus key from the election
+    assert consensus_address(CONSENSUS[4]) in [address for address, _sig in block_seed.decode_record(g.driver.last_record).entries]
     assert query(f"/staking/delegations/{ALICE.bech32}")["unbondings"] == []
     prices = [entry["price"] for entry in query("/compute/prices/small")]
     assert len(set(prices)) > 1
