@@ -131,6 +131,10 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
     for task_id in queue:
         task = st.get_task(state, task_id)
         assert task is not None and task.state == SUBMITTED
+        if task.heights[0][1] == ctx.height:
+            # the block's seed was known before its txs were chosen: a task is allocated, and its audit drawn,
+            # from the block after its submission on, so nobody can time a submission to a known draw
+            continue
         target = task.target
         audit = task.audit
         if target == 0:  # first allocation: decide the audit of a single-replica task

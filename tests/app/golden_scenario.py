@@ -212,7 +212,7 @@ def _play(g: Golden) -> None:
     # -- tasks --------------------------------------------------------------------------------------------
     workers = WORKERS[:4]
     settled = g.submit(replicas=2)
-    g.block()
+    g.blocks(2)  # submitted, then allocated in the next block
     g.assign(settled, workers[:2])
     g.block()
     for worker in workers[:2]:
@@ -225,7 +225,7 @@ def _play(g: Golden) -> None:
     g.block()
 
     liar = g.submit(replicas=3)
-    g.block()
+    g.blocks(2)
     g.assign(liar, workers[:3])
     g.block()
     g.commit(workers[0], liar)
@@ -239,7 +239,7 @@ def _play(g: Golden) -> None:
     g.tx(workers[1], MsgTopUpDeposit(workers[1].address, 50 * AMIO))
 
     late = g.submit(replicas=2)
-    g.block()
+    g.blocks(2)
     g.assign(late, workers[2:4])
     g.block()
     g.commit(workers[2], late)  # workers[3] misses the commit deadline and is replaced
@@ -256,7 +256,7 @@ def _play(g: Golden) -> None:
 
     for replicas in (1, 1, 1):  # single replicas: some are audited (seeded by block data)
         task_id = g.submit(replicas=replicas)
-        g.block()
+        g.blocks(2)
         task = g.task(task_id)
         g.assign(task_id, workers[:task["target"]])
         g.block()
@@ -273,7 +273,7 @@ def _play(g: Golden) -> None:
     g.block()
     g.tx(ALICE, MsgCancelTask(ALICE.address, cancelled))
     released = g.submit(replicas=1)
-    g.block()
+    g.blocks(2)
     master = next(m for m in MASTERS if m.bech32 == g.task(released)["master"])
     g.tx(master, MsgReleaseTask(master.address, released))
     g.block()

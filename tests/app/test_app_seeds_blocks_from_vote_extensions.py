@@ -478,12 +478,12 @@ def compute_chain(path):
 
 def allocate(path, absent: set[bytes] = frozenset(), block_hash: bytes = b"\x11" * 32, reverse_transfers: bool = False,
              seconds: int = 5) -> tuple[dict[int, bool], bytes]:
-    """Submit TASKS single-replica tasks in one block (with unrelated transfers around them) on a fresh chain;
-    return each task's audit flag and the seed the rule gives for that block."""
+    """Submit TASKS single-replica tasks in one block on a fresh chain; the next block (with unrelated transfers)
+    allocates them: return each task's audit flag and the seed the rule gives for that block."""
     g = compute_chain(path)
     try:
         ids = [g.submit(replicas=1) for _ in range(TASKS)]
-        submissions, g.pending = [raw for raw, _code, _kind in g.pending], []
+        g.block()  # the submissions' block: a task is allocated, and its audit drawn, from the next block on
         transfers = [send(golden.MASTERS[i], BOB.address, 1, g.driver.sequence(golden.MASTERS[i].address)) for i in range(2)]
         if reverse_transfers:
             transfers.reverse()
@@ -493,14 +493,14 @@ def allocate(path, absent: set[bytes] = frozenset(), block_hash: bytes = b"\x11"
         g.driver.height += 1
         g.driver.time += seconds
         request = abci.RequestFinalizeBlock(
-            txs=[record, transfers[0], *submissions, transfers[1]], height=g.driver.height, time=timestamp(g.driver.time),
+            txs=[record, *transfers], height=g.driver.height, time=timestamp(g.driver.time),
             hash=block_hash, decided_last_commit=commit_info(vals, {a for a, _p in signers}))
         response = g.driver.app.finalize_block(request)
         assert all(result.code == 0 for result in response.tx_results), [r.log for r in response.tx_results if r.code]
         g.driver.app.commit(abci.RequestCommit())
         tasks = {task_id: g.task(task_id) for task_id in ids}
         assert all(task["state"] == "allocated" and ["allocated", g.driver.height] in task["heights"] for task in tasks.values()), \
-            "every task is allocated in the block that submits it"
+            "every task is allocated in the block after the one that submits it"
         powers = dict(vals)
         seed = expected_seed(g.driver.height, [key_of(a) for a, _p in signers], sum(powers.values()), powers)
         return {task_id: task["audit"] for task_id, task in tasks.items()}, seed

@@ -123,10 +123,14 @@ def register(world: World, worker: TestKey, master: TestKey, slots: int = 1, cpu
 
 
 def submit(world: World, replicas: int = 2, max_fuel: int = 1_000_000, class_name: str = "small",
-           timeout: int = 500, customer: TestKey = CUSTOMER) -> int:
+           timeout: int = 500, customer: TestKey = CUSTOMER, end_block: bool = True) -> int:
+    """Submit a task and (with ``end_block``) end its block in the same second: a task is allocated from the block
+    after its submission on, so the test's next block end allocates it."""
     task_id = st.peek_next_task_id(world.state)
     handlers.handle_submit_task(world.state, world.ctx(), MsgSubmitTask(
         customer.address, APP_HASH, INPUT_HASH, 100, class_name, replicas, max_fuel, 10**6, timeout))
+    if end_block:
+        world.advance(seconds=0)
     return task_id
 
 

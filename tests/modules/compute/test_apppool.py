@@ -118,7 +118,8 @@ def test_an_app_restricted_to_a_class_accepts_only_that_class():
         submit_app(world, NEW_APP, class_name="small")
     assert snapshot(world) == before
     task_id = submit_app(world, NEW_APP, class_name="big", replicas=1)
-    world.advance()
+    world.advance()  # the submission's block
+    world.advance()  # the next one allocates it
     assign(world, task_id, [W4])
     assert world.task(task_id).state == "committing"
 

@@ -135,8 +135,9 @@ def history(world: World, class_name: str = "small") -> list[tuple[int, list]]:
 
 def busy(world: World, count: int) -> None:
     """Occupy ``count`` of the four one-slot workers with single-replica tasks."""
-    task_ids = [submit(world, replicas=1) for _ in range(count)]
-    world.advance()
+    task_ids = [submit(world, replicas=1, end_block=False) for _ in range(count)]
+    world.advance()  # the submissions' block
+    world.advance()  # the next one allocates them
     for task_id, worker in zip(task_ids, WORKERS):
         assign(world, task_id, [worker])
 
