@@ -17,9 +17,10 @@ try:
     from tendermint.abci import types_pb2 as abci  # noqa: E402
     from tendermint.crypto import keys_pb2 as crypto_keys  # noqa: E402
     from tendermint.crypto import proof_pb2 as crypto_proof  # noqa: E402
+    from tendermint.types import canonical_pb2 as canonical  # noqa: E402
 except ImportError as exc:  # pragma: no cover - only without setup
     raise ImportError(
         "ABCI protobuf classes are missing: run scripts/setup.sh (it generates them into build/gen)"
     ) from exc
 
-__all__ = ["abci", "crypto_keys", "crypto_proof"]
+__all__ = ["abci", "canonical", "crypto_keys", "crypto_proof"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from abci_app import ed25519_zip215
+from abci_app.proto import canonical
+from abci_app.varint import encode_uvarint
 from chain_modules.common.encoding import EncodingError, decode_canonical, encode
 
 VOTE_EXTENSION = b"amino/seed/v1"
@@ -48,32 +50,12 @@ class SeedRecord:
 # -- encoding ----------------------------------------------------------------------------------------
 
 
-def _uvarint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def extension_sign_bytes(chain_id: str, height: int, round: int, extension: bytes = VOTE_EXTENSION) -> bytes:
-    """What CometBFT signs for a vote extension: length-delimited protobuf CanonicalVoteExtension.
-
-    Fields (types/canonical.go, proto/tendermint/types/canonical.proto): 1 extension (bytes), 2 height
-    (sfixed64), 3 round (sfixed64), 4 chain_id (string); proto3 leaves out fields at their zero value.
-    """
-    body = bytearray()
-    if extension:
-        body += b"\x0a" + _uvarint(len(extension)) + extension
-    if height:
-        body += b"\x11" + (height % 2**64).to_bytes(8, "little")
-    if round:
-        body += b"\x19" + (round % 2**64).to_bytes(8, "little")
-    chain = chain_id.encode()
-    if chain:
-        body += b"\x22" + _uvarint(len(chain)) + chain
-    return _uvarint(len(body)) + bytes(body)
+    """What CometBFT signs for a vote extension (types/canonical.go): the length-delimited protobuf
+    CanonicalVoteExtension, from the classes generated from the pinned module's own .proto files."""
+    body = canonical.CanonicalVoteExtension(extension=extension, height=height, round=round,
+                                            chain_id=chain_id).SerializeToString()
+    return encode_uvarint(len(body)) + body
 
 
 def is_seed_record(raw: bytes) -> bool:

@@ -25,6 +25,7 @@ from google.protobuf.message import DecodeError
 
 from abci_app.app import AminoApp
 from abci_app.proto import abci
+from abci_app.varint import encode_uvarint
 from abci_app.queries import ERR_INVALID_ARGUMENT
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,6 @@ _FALLBACK = {
 
 class FramingError(Exception):
     pass
-
-
-def encode_uvarint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def decode_uvarint(buf: bytearray | bytes, pos: int) -> tuple[int, int] | None:
