@@ -213,8 +213,10 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
     for address in msg.workers:
         logic.occupy(state, params, address, +1)
     st.bump_master(state, task.master, pending=-task.needed())
+    # a worker that joins once a result is public (a tie-breaker, a replacement of a missing revealer) could copy it
+    late = any(p.status == P_REVEALED for p in task.participants)
     updated = task.with_(
-        state=COMMITTING, participants=task.participants + tuple(Participant(w) for w in msg.workers),
+        state=COMMITTING, participants=task.participants + tuple(Participant(w, late=late) for w in msg.workers),
         step_deadline=ctx.time + logic.commit_window(params, task),
     ).mark("assigned", ctx.height)
     st.set_task(state, updated, task)
@@ -261,7 +263,8 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
     params = st.get_params(state)
     task = _committing_seat(state, msg.task_id, msg.worker, "commitments are accepted")
 
-    updated = task.with_participant(Participant(msg.worker, P_COMMITTED, msg.commitment))
+    participant = task.participant(msg.worker)
+    updated = task.with_participant(participant.with_(status=P_COMMITTED, commitment=msg.commitment))
     state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
     # a round reveals only once it is whole and every member committed: nobody of the round has seen another's result
     if updated.needed() == 0 and all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
@@ -312,7 +315,7 @@ def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealRes
     if commitment(msg.result_hash, msg.fuel, msg.salt, msg.worker) != participant.commitment:
         raise ErrCommitmentMismatch("H(result_hash, fuel, salt, worker) differs from the commitment")
 
-    updated = task.with_participant(Participant(msg.worker, P_REVEALED, participant.commitment, msg.result_hash, msg.fuel))
+    updated = task.with_participant(participant.with_(status=P_REVEALED, result_hash=msg.result_hash, fuel=msg.fuel))
     state.emit(event_task("result_revealed", updated, worker=bech32(msg.worker), result_hash=msg.result_hash.hex(), fuel=msg.fuel))
     if all(p.status == P_REVEALED for p in updated.participants):
         logic.resolve(state, ctx, params, updated, task)

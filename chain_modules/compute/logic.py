@@ -202,7 +202,8 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
         forfeited = 0
         for participant in revealed:
             if (participant.result_hash, participant.fuel) == winner:
-                _credit(state, params, participant.worker)
+                if not participant.late:  # a late joiner could have copied the winner: it confirms, it earns nothing
+                    _credit(state, params, participant.worker)
             else:
                 forfeited += penalise(state, ctx, params, task, participant.worker, "minority result")
         _release_all(state, params, task)

@@ -245,13 +245,19 @@ class Participant:
     commitment: bytes = b""
     result_hash: bytes = b""
     fuel: int = 0
+    # assigned after a result of the task was revealed: it could copy that result, so it confirms a decision
+    # but earns no credit for it (docs/security.md, "Copying across rounds")
+    late: bool = False
 
     def to_list(self) -> list:
-        return [self.worker, self.status, self.commitment, self.result_hash, self.fuel]
+        return [self.worker, self.status, self.commitment, self.result_hash, self.fuel, self.late]
 
     @classmethod
     def from_list(cls, data: list) -> "Participant":
         return cls(*data)
+
+    def with_(self, **changes) -> "Participant":
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,8 @@ def task_view(state: StateRead, task: Task) -> dict:
         "master": _addr(task.master),
         "master_endpoint": candidate.endpoint if candidate else "",
         "participants": [
-            {"worker": _addr(p.worker), "status": p.status, "result_hash": p.result_hash.hex(), "fuel": p.fuel}
+            {"worker": _addr(p.worker), "status": p.status, "result_hash": p.result_hash.hex(), "fuel": p.fuel,
+             "late": p.late}
             for p in task.participants
         ],
         "needed": task.needed() if task.state == "allocated" else 0,

@@ -100,6 +100,68 @@ def test_no_majority_adds_a_tie_breaker_replica():
     assert world.worker(W1).slashed == 1 and world.worker(W1).running == 0
 
 
+def test_a_tie_breaker_that_joins_after_the_reveals_confirms_the_result_but_earns_no_credit():
+    """Both results were public when it was assigned: it could copy one, so agreeing earns it nothing."""
+    world = make_world()
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    commit(world, task_id, W1, result=WRONG)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
+    assign(world, task_id, [W2])
+    late = {p.worker: p.late for p in world.task(task_id).participants}
+    assert late == {W0.address: False, W1.address: False, W2.address: True}
+    commit(world, task_id, W2)
+    reveal(world, task_id, W2)
+    task = world.task(task_id)
+    assert task.state == "delivered" and task.result_hash == RESULT  # its vote still decides
+    assert (world.worker(W0).completed, world.worker(W2).completed) == (1, 0)
+    assert world.worker(W2).slashed == 0 and world.worker(W2).running == 0
+
+
+def test_a_late_joiner_that_copies_the_losing_result_is_slashed():
+    world = make_world()
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    commit(world, task_id, W1, result=WRONG)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
+    assign(world, task_id, [W2])
+    commit(world, task_id, W2, result=WRONG)
+    reveal(world, task_id, W2)
+    task = world.task(task_id)
+    assert task.state == "delivered" and task.result_hash == WRONG
+    assert world.worker(W0).slashed == 1 and (world.worker(W1).completed, world.worker(W2).completed) == (1, 0)
+
+
+def test_a_replacement_for_a_missing_revealer_is_late_and_one_for_a_missing_committer_is_not():
+    world = make_world()
+    task_id = submit(world, replicas=2)
+    world.advance()
+    assign(world, task_id, [W0, W1])
+    commit(world, task_id, W0)
+    world.advance(seconds=COMMIT_SECONDS)
+    world.advance()
+    assign(world, task_id, [W2])  # nothing was revealed yet: W2 works blind, like the round's first members
+    assert not world.task(task_id).participant(W2.address).late
+    commit(world, task_id, W2)
+    reveal(world, task_id, W0)
+    world.advance(seconds=10)  # W2 misses its reveal deadline; W0's result is public
+    world.advance()
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.needed() == 1
+    assign(world, task_id, [W3])
+    assert world.task(task_id).participant(W3.address).late
+    commit(world, task_id, W3)
+    reveal(world, task_id, W3)
+    assert world.task(task_id).state == "delivered"
+    assert (world.worker(W0).completed, world.worker(W3).completed) == (1, 0)
+
+
 def test_missed_commit_is_slashed_and_replaced():
     world = make_world()
     task_id = submit(world, replicas=2)
