@@ -18,36 +18,21 @@ from pathlib import Path
 from abci_app import metrics
 from abci_app import seed as block_seed
 from abci_app.codec import tx_hash
+from abci_app.genesis import CHAIN_ID_KEY, init_app_state, parse_app_state
+from abci_app.modules import BEGIN_BLOCKERS, END_BLOCKERS, ROUTES, STAKE_HOOKS
 from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
-from abci_app.router import ProposalCheck, Router
-from abci_app.routes import ROUTES, STAKING_HOOKS
+from abci_app.router import ENVIRONMENT_ERRORS, ProposalCheck, Router
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
 from chain_modules.auth import api as auth_api
-from chain_modules.bank import api as bank_api
-from chain_modules.bank.genesis import init_genesis as bank_init_genesis
-from chain_modules.distribution import api as distribution_api
-from chain_modules.apppool import state as apppool_state
-from chain_modules.compute import state as compute_state
-from chain_modules.compute.epoch import end_block as compute_end_block
-from chain_modules.locks.epoch import end_block as locks_end_block
-from chain_modules.locks.genesis import init_genesis as locks_init_genesis
-from chain_modules.slashing import api as slashing_api
-from chain_modules.slashing.state import set_params as set_slashing_params
-from chain_modules.staking.epoch import end_block as staking_end_block
-from chain_modules.staking.genesis import init_genesis as staking_init_genesis
-from chain_modules.common.context import BlockContext
+from chain_modules.common.context import BlockContext, BlockInfo, Misbehavior, Vote
 from chain_modules.common.events import Event
-from genesis.app_state import parse_app_state
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "amino-chain"
 APP_VERSION = "0.1.0"
 PROTOCOL_VERSION = 1
-CHAIN_ID_KEY = b"app/chain_id"
-BLOCK_ID_FLAG_ABSENT = 1  # tendermint.types.BlockIDFlag: no vote from the validator
-BLOCK_ID_FLAG_COMMIT = 2  # the validator signed the block (3 would be a nil precommit)
 SEED_RECORD_LOG = "seed record"
 
 
@@ -103,11 +88,8 @@ class AminoApp:
         self.initial_height = max(1, req.initial_height)
         self.block = Overlay(self.store.committed)
         self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
-        auth_api.set_params(self.block, genesis.tx_params)
-        bank_init_genesis(self.block, genesis.accounts, genesis.total_supply)
-        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKING_HOOKS)
-        validators = staking_init_genesis(self.block, ctx, genesis.staking_params, genesis.super_nodes)
-        set_slashing_params(self.block, genesis.slashing_params)
+        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKE_HOOKS)
+        validators = init_app_state(self.block, ctx, genesis)
         given = sorted((bytes(v.pub_key.ed25519), v.power) for v in req.validators)
         if given and given != sorted(validators):
             raise ConsensusFailure("genesis.json validators differ from the super nodes InitChain elects")
@@ -119,19 +101,15 @@ class AminoApp:
         evidence_age_ns = req.consensus_params.evidence.max_age_duration.ToNanoseconds() if req.HasField("consensus_params") else 0
         if evidence_age_ns > genesis.staking_params.unbonding_seconds * 1_000_000_000:
             raise ConsensusFailure("evidence max_age_duration exceeds the unbonding period: double signers could escape")
-        locks_init_genesis(self.block, genesis.locks_params)
-        compute_state.set_params(self.block, genesis.compute_params)
-        apppool_state.set_params(self.block, genesis.apppool_params)
         self.block.take_events()  # genesis events are not reported anywhere
         app_hash = self.store.compute_app_hash(self.block.writes)
-        log.info("genesis: chain %s, %d accounts, %d validators, app hash %s",
-                 req.chain_id, len(genesis.accounts), len(validators), app_hash.hex())
+        log.info("genesis: chain %s, %d validators, app hash %s", req.chain_id, len(validators), app_hash.hex())
         return abci.ResponseInitChain(app_hash=app_hash, validators=_validator_updates(validators))
 
     # -- mempool -----------------------------------------------------------------
 
     def _check_context(self) -> BlockContext:
-        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=STAKING_HOOKS)
+        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=STAKE_HOOKS)
 
     def preverify_check_txs(self, raws: list[bytes]) -> None:
         """Verify the signatures of a batch of pipelined CheckTx requests in parallel.
@@ -187,7 +165,7 @@ class AminoApp:
         base = self._base_state()
         self.router.preverify(txs, auth_api.get_params(base).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=STAKING_HOOKS)
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=STAKE_HOOKS)
         return ProposalCheck(self.router, base, ctx)
 
     def prepare_proposal(self, req) -> object:
@@ -277,18 +255,17 @@ class AminoApp:
         has_record = len(user_txs) < len(req.txs)
         self.router.preverify(user_txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), seed, hooks=STAKING_HOOKS)
-        votes = req.decided_last_commit.votes
-        signers = [(bytes(v.validator.address), v.validator.power) for v in votes if v.block_id_flag == BLOCK_ID_FLAG_COMMIT]
-        distribution_api.allocate(self.block, bank_api.FEE_COLLECTOR, signers)
-        # liveness: a nil precommit is a vote (a slow round), only an absent one is a missed block
-        liveness = [(bytes(v.validator.address), v.validator.power, v.block_id_flag != BLOCK_ID_FLAG_ABSENT) for v in votes]
-        evidence = [(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior]
-        slashing_api.begin_block(self.block, ctx, liveness, evidence)
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), seed, hooks=STAKE_HOOKS)
+        info = BlockInfo(
+            tuple(Vote(bytes(v.validator.address), v.validator.power, v.block_id_flag) for v in req.decided_last_commit.votes),
+            tuple(Misbehavior(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior),
+        )
+        for module in BEGIN_BLOCKERS:
+            self._run_step(module.name, "begin_block", module.begin_block, ctx, info)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in user_txs]
-        compute_end_block(self.block, ctx)
-        validator_updates = staking_end_block(self.block, ctx)
-        locks_end_block(self.block, ctx)
+        validator_updates: list[tuple[bytes, int]] = []
+        for module in END_BLOCKERS:
+            validator_updates += self._run_step(module.name, "end_block", module.end_block, ctx, info) or []
         block_seed.remember_consensus_keys(self.block, [pubkey for pubkey, power in validator_updates if power > 0])
         hash_started = time.perf_counter()
         app_hash = self.store.compute_app_hash(self.block.writes)
@@ -316,6 +293,25 @@ class AminoApp:
         metrics.BLOCK_TXS.labels("failed").inc(len(results) - ok)
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)
         return response
+
+    def _run_step(self, module: str, hook: str, step, ctx: BlockContext, info: BlockInfo):
+        """Run one begin- or end-block step on its own overlay; keep its writes and events only if it returns.
+
+        A step that raises is a bug, and every node hits it on the same block: its writes are dropped, the chain
+        goes on, and the log says so loudly. A failure of this node's environment (disk, memory) is not a bug
+        of the step: it halts the node rather than let it diverge.
+        """
+        overlay = Overlay(self.block)
+        try:
+            result = step(overlay, ctx, info)
+        except ENVIRONMENT_ERRORS:
+            raise
+        except Exception:
+            log.exception("BUG: %s %s failed at height %s; its writes and events are dropped", module, hook, ctx.height)
+            metrics.STEP_FAILURES.labels(module, hook).inc()
+            return None
+        overlay.write_through()
+        return result
 
     def commit(self, req) -> object:
         if self.block is None or self.block_app_hash is None:

@@ -20,6 +20,8 @@ APP_HASH_SECONDS = Histogram(
 COMMIT_SECONDS = Histogram(
     "amino_commit_seconds", "Commit (LevelDB batch write) duration", buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1)
 )
+STEP_FAILURES = Counter("amino_block_step_failures_total", "Begin/end-block steps that raised (a bug), by module and step",
+                        ["module", "step"])
 
 
 def serve_metrics(port: int) -> None:

@@ -47,7 +47,7 @@ from chain_modules.auth.errors import (
 from chain_modules.auth.types import Account
 from chain_modules.bank import api as bank_api
 from chain_modules.bank.errors import BankError
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.address import address_bytes_from_pubkey
 from chain_modules.common.context import BlockContext
 from chain_modules.common.errors import ChainError

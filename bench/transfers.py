@@ -115,8 +115,8 @@ from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO  # noqa: E402
 from client.rpc import CometRpc  # noqa: E402
 from client.wallet.keyring import open_keyring  # noqa: E402
 from client.wallet.tx import broadcast, build_doc, get_params, get_sequence, sign  # noqa: E402
-from genesis.allocation import split_evenly  # noqa: E402
-from genesis.app_state import parse_app_state  # noqa: E402
+from chain_modules.bank.allocation import split_evenly  # noqa: E402
+from abci_app.genesis import parse_app_state  # noqa: E402
 from genesis.build import build_app_state  # noqa: E402
 from localnet.launcher import IEO_ACCOUNTS, Localnet, cometbft_binary  # noqa: E402
 

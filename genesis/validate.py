@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from genesis.app_state import AppGenesis, GenesisError, parse_app_state
+from abci_app.genesis import AppGenesis, GenesisError, parse_app_state
 
 
 _RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$", re.ASCII)

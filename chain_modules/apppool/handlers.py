@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
 from chain_modules.apppool import state as st
 from chain_modules.apppool.errors import ErrAppExists, ErrModuleTooLarge, ErrNotAuthority, ErrUnknownApp, ErrUnknownClass
 from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
 from chain_modules.common.events import make_event
-from chain_modules.common.state import StateWrite
-from chain_modules.compute import state as compute_state
+from chain_modules.common.state import StateRead, StateWrite
+
+# what apppool needs from compute (its expected keeper): the names of the resource classes
+ClassNames = Callable[[StateRead], set[str]]
 
 
-def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterApp) -> None:
-    """Register an application by module hash; it starts unverified.
+def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterApp, known_classes: ClassNames) -> None:
+    """Register an application by module hash; it starts unverified. ``known_classes`` gives the resource class
+    names tasks may use (compute's params; the app wires it, see chain_modules/apppool/module.py).
 
     Raises: ErrAppExists, ErrModuleTooLarge, ErrUnknownClass
     """
@@ -24,7 +28,7 @@ def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterAp
         raise ErrAppExists(f"module {msg.module_hash.hex()} is already registered")
     if not 1 <= msg.module_size <= params.max_module_bytes:
         raise ErrModuleTooLarge(f"module_size must be between 1 and {params.max_module_bytes} bytes, got {msg.module_size}")
-    known = {c.name for c in compute_state.get_params(state).classes}
+    known = known_classes(state)
     unknown = [c for c in msg.classes if c not in known]
     if unknown:
         raise ErrUnknownClass(f"no resource class {unknown[0]!r}; classes are {sorted(known)}")

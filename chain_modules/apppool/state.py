@@ -7,9 +7,7 @@ from typing import Iterator
 from chain_modules.apppool.types import App, AppPoolParams
 from chain_modules.common.encoding import decode, encode
 from chain_modules.common.state import StateRead, StateWrite
-
-PARAMS_KEY = b"apppool/params"
-APP_PREFIX = b"apppool/app/"
+from chain_modules.apppool.keys import APP_PREFIX, PARAMS_KEY
 
 
 def get_params(state: StateRead) -> AppPoolParams:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from chain_modules.auth.errors import ErrInvalidMessage
-from chain_modules.bank.types import address_field, exact_fields
 from chain_modules.common.address import AddressError, decode_address
-from chain_modules.compute.types import bool_field, class_field, hash_field, uint_field
+from chain_modules.common.messages import ErrInvalidMessage, Msg, address_field, bool_field, class_field, hash_field, uint_field
 
 MAX_NAME = 64
 MAX_DESCRIPTION = 280
@@ -75,11 +73,26 @@ def _text(body: dict, name: str, maximum: int, minimum: int) -> str:
     return value
 
 
+def _classes(body: dict, name: str) -> tuple[str, ...]:
+    classes = body[name]
+    if not isinstance(classes, list) or len(classes) > 8:
+        raise ErrInvalidMessage("field 'classes' must be a list of at most 8 class names")
+    parsed = tuple(class_field({"class": c}, "class") for c in classes)
+    if len(set(parsed)) != len(parsed):
+        raise ErrInvalidMessage("field 'classes' names a class twice")
+    return parsed
+
+
 @dataclass(frozen=True, slots=True)
-class MsgRegisterApp:
+class MsgRegisterApp(Msg):
     """Publish a job application: the sha256 of its WASM module, a name and the classes it runs on."""
 
     TYPE = "apppool/register_app"
+    FIELDS = {"classes": _classes, "publisher": address_field, "module_hash": hash_field, "module_size": uint_field,
+              "name": lambda body, name: _text(body, name, MAX_NAME, 1),
+              "description": lambda body, name: _text(body, name, MAX_DESCRIPTION, 0)}
+    SIGNER = "publisher"
+    GAS = GAS_REGISTER_APP
     publisher: bytes
     module_hash: bytes
     module_size: int
@@ -87,52 +100,15 @@ class MsgRegisterApp:
     description: str
     classes: tuple[str, ...]
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgRegisterApp":
-        body = exact_fields(body, {f.name for f in fields(cls)})
-        classes = body["classes"]
-        if not isinstance(classes, list) or len(classes) > 8:
-            raise ErrInvalidMessage("field 'classes' must be a list of at most 8 class names")
-        parsed = tuple(class_field({"class": c}, "class") for c in classes)
-        if len(set(parsed)) != len(parsed):
-            raise ErrInvalidMessage("field 'classes' names a class twice")
-        return cls(
-            address_field(body, "publisher"), hash_field(body, "module_hash"), uint_field(body, "module_size"),
-            _text(body, "name", MAX_NAME, 1), _text(body, "description", MAX_DESCRIPTION, 0), parsed,
-        )
-
-    def to_body(self) -> dict:
-        return {"classes": list(self.classes), "description": self.description, "module_hash": self.module_hash,
-                "module_size": self.module_size, "name": self.name, "publisher": self.publisher}
-
-    @property
-    def signer(self) -> bytes:
-        return self.publisher
-
-    def gas(self) -> int:
-        return GAS_REGISTER_APP
-
 
 @dataclass(frozen=True, slots=True)
-class MsgSetAppVerified:
+class MsgSetAppVerified(Msg):
     """An apppool authority marks an application verified (or takes the mark back)."""
 
     TYPE = "apppool/set_verified"
+    FIELDS = {"authority": address_field, "module_hash": hash_field, "verified": bool_field}
+    SIGNER = "authority"
+    GAS = GAS_SET_VERIFIED
     authority: bytes
     module_hash: bytes
     verified: bool
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgSetAppVerified":
-        body = exact_fields(body, {"authority", "module_hash", "verified"})
-        return cls(address_field(body, "authority"), hash_field(body, "module_hash"), bool_field(body, "verified"))
-
-    def to_body(self) -> dict:
-        return {"authority": self.authority, "module_hash": self.module_hash, "verified": self.verified}
-
-    @property
-    def signer(self) -> bytes:
-        return self.authority
-
-    def gas(self) -> int:
-        return GAS_SET_VERIFIED

@@ -1,6 +1,7 @@
 """Transaction-level errors (codespace "tx"): decoding, signature, sequence, fees, gas."""
 
 from chain_modules.common.errors import ChainError
+from chain_modules.common.messages import ErrInvalidMessage  # code 11 of "tx": the message format error every module raises
 
 
 class TxError(ChainError):
@@ -51,10 +52,6 @@ class ErrUnknownMessage(TxError):
     code = 10
     description = "unknown message type"
 
-
-class ErrInvalidMessage(TxError):
-    code = 11
-    description = "message is malformed"
 
 
 class ErrGasLimitTooHigh(TxError):

@@ -1,5 +1,7 @@
 """State keys owned by auth."""
 
+PREFIX = b"auth/"  # every key below starts with it
+
 ACCOUNT_PREFIX = b"auth/acct/"
 PARAMS_KEY = b"auth/params"
 

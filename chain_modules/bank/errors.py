@@ -1,6 +1,8 @@
 """bank errors (codespace "bank"). Codes are consensus: never renumber."""
 
 from chain_modules.common.errors import ChainError
+# codes 3 and 4 of "bank": the field format errors every module's messages raise
+from chain_modules.common.messages import ErrInvalidAddress, ErrInvalidAmount
 
 
 class BankError(ChainError):
@@ -10,16 +12,6 @@ class BankError(ChainError):
 class ErrInsufficientFunds(BankError):
     code = 2
     description = "insufficient funds"
-
-
-class ErrInvalidAmount(BankError):
-    code = 3
-    description = "amount must be a positive integer of uamio"
-
-
-class ErrInvalidAddress(BankError):
-    code = 4
-    description = "invalid address"
 
 
 class ErrTooManyOutputs(BankError):

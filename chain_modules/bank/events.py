@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from chain_modules.common.address import encode_address
-from chain_modules.common.events import Event
 from chain_modules.bank.types import DENOM
-
-
-@lru_cache(maxsize=262_144)  # bech32 encoding is pure Python and slow; recipients repeat
-def bech32(address: bytes) -> str:
-    return encode_address(address)
+from chain_modules.common.events import Event, bech32
 
 
 def event_transfer(sender: bytes, recipient: bytes, amount: int) -> Event:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from chain_modules.bank.api import deposit, transfer, withdraw
 from chain_modules.bank.errors import ErrModuleAccountRecipient
-from chain_modules.bank.events import bech32, event_transfer
+from chain_modules.bank.events import event_transfer
+from chain_modules.common.events import bech32
 from chain_modules.bank.types import MODULE_ACCOUNTS, MsgMultiSend, MsgSend
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite

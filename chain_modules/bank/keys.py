@@ -1,5 +1,7 @@
 """State keys owned by bank."""
 
+PREFIX = b"bank/"  # every key below starts with it
+
 BALANCE_PREFIX = b"bank/bal/"
 VESTING_PREFIX = b"bank/vest/"
 SUPPLY_KEY = b"bank/supply"

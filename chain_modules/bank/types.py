@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from chain_modules.auth.errors import ErrInvalidMessage
-from chain_modules.common.amount import is_positive_amount
 from chain_modules.common.address import ADDRESS_LENGTH
+from chain_modules.common.messages import ErrInvalidMessage, Msg, address_field, amount_field
 
 MAX_MULTI_SEND_OUTPUTS = 100
 DENOM = "uamio"
@@ -39,99 +38,51 @@ MODULE_ACCOUNTS = frozenset(module_address(name) for name in MODULE_ACCOUNT_NAME
 FEE_COLLECTOR = module_address("fee_collector")
 
 
-def address_field(body: dict, name: str) -> bytes:
-    from chain_modules.bank.errors import ErrInvalidAddress
+def _outputs(body: dict, name: str) -> tuple["Output", ...]:
+    from chain_modules.bank.errors import ErrTooManyOutputs
 
-    value = body.get(name)
-    if type(value) is not bytes or len(value) != ADDRESS_LENGTH:
-        raise ErrInvalidAddress(f"field {name!r} must be a {ADDRESS_LENGTH}-byte address")
-    return value
-
-
-def amount_field(body: dict, name: str) -> int:
-    from chain_modules.bank.errors import ErrInvalidAmount
-
-    value = body.get(name)
-    if not is_positive_amount(value):
-        raise ErrInvalidAmount(f"field {name!r} must be a positive integer of uamio below 2^63, got {value!r}")
-    return value  # type: ignore[return-value]
-
-
-def exact_fields(body: object, names: set[str]) -> dict:
-    if not isinstance(body, dict):
-        raise ErrInvalidMessage("message body must be a map")
-    if set(body) != names:
-        raise ErrInvalidMessage(f"message fields must be exactly {sorted(names)}, got {sorted(map(str, body))}")
-    return body
+    outputs = body[name]
+    if not isinstance(outputs, list) or not outputs:
+        raise ErrInvalidMessage("field 'outputs' must be a non-empty list")
+    if len(outputs) > MAX_MULTI_SEND_OUTPUTS:
+        raise ErrTooManyOutputs(f"multi-send has {len(outputs)} outputs, the maximum is {MAX_MULTI_SEND_OUTPUTS}")
+    return tuple(Output.from_body(output) for output in outputs)
 
 
 @dataclass(frozen=True, slots=True)
-class MsgSend:
+class MsgSend(Msg):
     """Move ``amount`` uamio from ``sender`` to ``recipient``."""
 
     TYPE = "bank/send"
+    FIELDS = {"sender": ("from", address_field), "recipient": ("to", address_field), "amount": amount_field}
+    SIGNER = "sender"
+    GAS = GAS_SEND
     sender: bytes
     recipient: bytes
     amount: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgSend":
-        body = exact_fields(body, {"from", "to", "amount"})
-        return cls(address_field(body, "from"), address_field(body, "to"), amount_field(body, "amount"))
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "from": self.sender, "to": self.recipient}
-
-    def gas(self) -> int:
-        return GAS_SEND
-
-    @property
-    def signer(self) -> bytes:
-        return self.sender
-
 
 @dataclass(frozen=True, slots=True)
-class Output:
+class Output(Msg):
+    """One recipient of a multi-send (a record inside the message, with the same field rules)."""
+
+    FIELDS = {"recipient": ("to", address_field), "amount": amount_field}
     recipient: bytes
     amount: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgMultiSend:
+class MsgMultiSend(Msg):
     """Move amounts from ``sender`` to up to MAX_MULTI_SEND_OUTPUTS recipients, all or nothing."""
 
     TYPE = "bank/multi_send"
+    FIELDS = {"outputs": _outputs, "sender": ("from", address_field)}  # outputs first: their errors came first
+    SIGNER = "sender"
     sender: bytes
     outputs: tuple[Output, ...]
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgMultiSend":
-        from chain_modules.bank.errors import ErrTooManyOutputs
-
-        body = exact_fields(body, {"from", "outputs"})
-        outputs = body["outputs"]
-        if not isinstance(outputs, list) or not outputs:
-            raise ErrInvalidMessage("field 'outputs' must be a non-empty list")
-        if len(outputs) > MAX_MULTI_SEND_OUTPUTS:
-            raise ErrTooManyOutputs(f"multi-send has {len(outputs)} outputs, the maximum is {MAX_MULTI_SEND_OUTPUTS}")
-        parsed = []
-        for output in outputs:
-            output = exact_fields(output, {"to", "amount"})
-            parsed.append(Output(address_field(output, "to"), amount_field(output, "amount")))
-        return cls(address_field(body, "from"), tuple(parsed))
-
-    def to_body(self) -> dict:
-        return {
-            "from": self.sender,
-            "outputs": [{"amount": o.amount, "to": o.recipient} for o in self.outputs],
-        }
-
     def gas(self) -> int:
         return GAS_MULTI_SEND_BASE + GAS_PER_OUTPUT * len(self.outputs)
-
-    @property
-    def signer(self) -> bytes:
-        return self.sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,3 +31,43 @@ class BlockContext:
     def time(self) -> int:
         """Block time in whole seconds since the Unix epoch."""
         return self.time_ns // 1_000_000_000
+
+
+BLOCK_ID_FLAG_ABSENT = 1  # tendermint.types.BlockIDFlag: no vote from the validator
+BLOCK_ID_FLAG_COMMIT = 2  # the validator signed the block (3 would be a nil precommit)
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A validator's vote in the previous block's commit, as FinalizeBlock's decided_last_commit gives it."""
+
+    address: bytes  # consensus address (20 bytes)
+    power: int
+    block_id_flag: int
+
+    @property
+    def signed(self) -> bool:
+        """It signed the block (a COMMIT vote): it earns the block's rewards."""
+        return self.block_id_flag == BLOCK_ID_FLAG_COMMIT
+
+    @property
+    def present(self) -> bool:
+        """It voted, for the block or nil (a slow round): only an absent vote is a missed block."""
+        return self.block_id_flag != BLOCK_ID_FLAG_ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class Misbehavior:
+    """Evidence of a double sign, as CometBFT reports it."""
+
+    address: bytes
+    height: int
+    power: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInfo:
+    """What the begin- and end-block steps learn about the block beyond its context."""
+
+    votes: tuple[Vote, ...] = ()
+    misbehavior: tuple[Misbehavior, ...] = ()

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from chain_modules.common.address import encode_address
+
+
+@lru_cache(maxsize=262_144)  # bech32 encoding is pure Python and slow; recipients repeat
+def bech32(address: bytes) -> str:
+    """The bech32 text of an address, as events and views show it."""
+    return encode_address(address)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ by the number of workers or tasks.
 from __future__ import annotations
 
 from chain_modules.bank import api as bank_api
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
 from chain_modules.common.events import make_event
 from chain_modules.common.state import StateWrite

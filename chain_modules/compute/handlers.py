@@ -7,7 +7,7 @@ from nacl.signing import VerifyKey
 
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import logic

@@ -8,7 +8,7 @@ key prefixes directly; they only ever read.
 
 from __future__ import annotations
 
-from chain_modules.bank.state import get_balance
+from chain_modules.bank import api as bank_api
 from chain_modules.common.state import StateRead
 from chain_modules.compute import keys
 from chain_modules.compute import state as st
@@ -81,14 +81,14 @@ def check_tasks(state: StateRead, tasks: list[Task]) -> None:
 
 def check_escrow(state: StateRead, tasks: list[Task]) -> None:
     """The escrow account holds exactly the escrow and the forfeits of the open tasks."""
-    held = get_balance(state, ESCROW)
+    held = bank_api.get_balance(state, ESCROW)
     owed = sum(task.escrow + task.forfeits for task in tasks if task.state not in FINAL_STATES)
     assert held == owed, f"escrow account holds {held}uamio, open tasks escrow {owed}uamio"
 
 
 def check_deposits(state: StateRead, workers: list[Worker]) -> None:
     """The deposit account holds exactly the deposits of the registered workers and those waiting for release."""
-    held = get_balance(state, DEPOSITS)
+    held = bank_api.get_balance(state, DEPOSITS)
     owed = sum(worker.deposit for worker in workers) + sum(amount for _t, _w, amount in st.iter_deposit_releases(state))
     assert held == owed, f"deposit account holds {held}uamio, workers' deposits add up to {owed}uamio"
 

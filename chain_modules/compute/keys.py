@@ -1,5 +1,7 @@
 """State keys owned by compute. Integers in keys are 8-byte big-endian so that keys sort by value."""
 
+PREFIX = b"compute/"  # every key below starts with it
+
 PARAMS_KEY = b"compute/params"
 NEXT_TASK_KEY = b"compute/next_task"
 TASK_PREFIX = b"compute/task/"

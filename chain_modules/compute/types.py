@@ -8,18 +8,27 @@ Times and durations are whole seconds of block time.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from chain_modules.auth.errors import ErrInvalidMessage
-from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.messages import (
+    ErrInvalidMessage,
+    Msg,
+    address_field,
+    amount_field,
+    bool_field,
+    CLASS_NAME,
+    bounded,
+    class_field,
+    hash_field,
+    sized_bytes,
+    uint_field,
+)
 from chain_modules.common.params import IntParams, check_int_params
 
 BPS = 10_000
 MEGAFUEL = 1_000_000
 MAX_U64 = 2**64 - 1
 MAX_CLASSES = 8
-CLASS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
 COMMIT_DOMAIN = b"amino/compute/commit/v1\x00"
 
 # task states; the first five are open, the last three final
@@ -340,56 +349,12 @@ class Task:
 # -- message field helpers ----------------------------------------------------------------
 
 
-def hash_field(body: dict, name: str) -> bytes:
-    value = body.get(name)
-    if not isinstance(value, bytes) or len(value) != 32:
-        raise ErrInvalidMessage(f"field {name!r} must be a 32-byte hash")
-    return value
-
-
-def uint_field(body: dict, name: str, maximum: int = MAX_U64) -> int:
-    value = body.get(name)
-    if type(value) is not int or not 0 <= value <= maximum:
-        raise ErrInvalidMessage(f"field {name!r} must be an integer in [0, {maximum}]")
-    return value
-
-
-def bool_field(body: dict, name: str) -> bool:
-    value = body.get(name)
-    if type(value) is not bool:
-        raise ErrInvalidMessage(f"field {name!r} must be true or false")
-    return value
-
-
-def class_field(body: dict, name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not CLASS_NAME.fullmatch(value):
-        raise ErrInvalidMessage(f"field {name!r} must be a resource class name matching {CLASS_NAME.pattern}")
-    return value
-
-
 # -- messages ----------------------------------------------------------------------------
 #
-# Every compute message is a flat map whose fields are exactly the dataclass fields; PARSERS names the
-# parser of each field, SIGNER the field that must have signed, GAS its gas.
+# Every compute message is a flat map whose fields are exactly the dataclass fields (chain_modules/common/messages.py).
 
 
-def _task_id(body: dict, name: str) -> int:
-    return uint_field(body, name)
-
-
-def _bounded(maximum: int):
-    return lambda body, name: uint_field(body, name, maximum)
-
-
-def _sized_bytes(size: int, what: str):
-    def parse(body: dict, name: str) -> bytes:
-        value = body.get(name)
-        if type(value) is not bytes or len(value) != size:
-            raise ErrInvalidMessage(f"field {name!r} must be {what} ({size} bytes)")
-        return value
-
-    return parse
+_task_id = uint_field
 
 
 def _workers(body: dict, name: str) -> tuple[bytes, ...]:
@@ -399,42 +364,17 @@ def _workers(body: dict, name: str) -> tuple[bytes, ...]:
     return tuple(address_field({"worker": w}, "worker") for w in workers)
 
 
-class _Msg:
-    """from_body, to_body, signer and gas of a flat message, from its PARSERS, SIGNER and GAS."""
-
-    __slots__ = ()
-    PARSERS: dict = {}
-    SIGNER = ""
-    GAS = GAS_TASK_STEP
-
-    @classmethod
-    def from_body(cls, body: object):
-        body = exact_fields(body, set(cls.PARSERS))
-        return cls(**{name: parse(body, name) for name, parse in cls.PARSERS.items()})
-
-    def to_body(self) -> dict:
-        return {name: list(value) if isinstance(value, tuple) else value
-                for name, value in ((f.name, getattr(self, f.name)) for f in fields(self))}  # type: ignore[arg-type]
-
-    @property
-    def signer(self) -> bytes:
-        return getattr(self, self.SIGNER)
-
-    def gas(self) -> int:
-        return self.GAS
-
-
 @dataclass(frozen=True, slots=True)
-class MsgSubmitTask(_Msg):
+class MsgSubmitTask(Msg):
     """Escrow price x max_fuel x replicas + the protocol fee and queue a task for allocation.
 
     ``max_price`` protects the customer from a price move between signing and inclusion.
     """
 
     TYPE = "compute/submit_task"
-    PARSERS = {"customer": address_field, "app_hash": hash_field, "input_hash": hash_field, "input_size": uint_field,
-               "class_name": class_field, "replicas": _bounded(255), "max_fuel": uint_field, "max_price": uint_field,
-               "timeout": _bounded(2**40)}
+    FIELDS = {"customer": address_field, "app_hash": hash_field, "input_hash": hash_field, "input_size": uint_field,
+               "class_name": class_field, "replicas": bounded(255), "max_fuel": uint_field, "max_price": uint_field,
+               "timeout": bounded(2**40)}
     SIGNER = "customer"
     GAS = GAS_SUBMIT
     customer: bytes
@@ -449,46 +389,50 @@ class MsgSubmitTask(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgCancelTask(_Msg):
+class MsgCancelTask(Msg):
     """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
 
     TYPE = "compute/cancel_task"
-    PARSERS = {"customer": address_field, "task_id": _task_id}
+    FIELDS = {"customer": address_field, "task_id": _task_id}
     SIGNER = "customer"
+    GAS = GAS_TASK_STEP
     customer: bytes
     task_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgConfirmTask(_Msg):
+class MsgConfirmTask(Msg):
     """The customer accepts the delivered result: settle now instead of at the confirm deadline."""
 
     TYPE = "compute/confirm_task"
-    PARSERS = {"customer": address_field, "task_id": _task_id}
+    FIELDS = {"customer": address_field, "task_id": _task_id}
     SIGNER = "customer"
+    GAS = GAS_TASK_STEP
     customer: bytes
     task_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgReleaseTask(_Msg):
+class MsgReleaseTask(Msg):
     """The task's master hands it back because the customer never uploaded the module and input:
     the task goes to another master, and this master is not counted as failing."""
 
     TYPE = "compute/release_task"
-    PARSERS = {"master": address_field, "task_id": _task_id}
+    FIELDS = {"master": address_field, "task_id": _task_id}
     SIGNER = "master"
+    GAS = GAS_TASK_STEP
     master: bytes
     task_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgAssignWorkers(_Msg):
+class MsgAssignWorkers(Msg):
     """The task's master node names the workers of its pool that will compute it."""
 
     TYPE = "compute/assign_workers"
-    PARSERS = {"master": address_field, "task_id": _task_id, "workers": _workers}
+    FIELDS = {"master": address_field, "task_id": _task_id, "workers": _workers}
     SIGNER = "master"
+    GAS = GAS_TASK_STEP
     master: bytes
     task_id: int
     workers: tuple[bytes, ...]
@@ -498,37 +442,40 @@ class MsgAssignWorkers(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgHandBackTask(_Msg):
+class MsgHandBackTask(Msg):
     """An assigned worker that cannot finish the job before its commit deadline returns it: no slash, the worker
     leaves the task (and may not rejoin it), and the master names a replacement."""
 
     TYPE = "compute/hand_back_task"
-    PARSERS = {"worker": address_field, "task_id": _task_id}
+    FIELDS = {"worker": address_field, "task_id": _task_id}
     SIGNER = "worker"
+    GAS = GAS_TASK_STEP
     worker: bytes
     task_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgCommitResult(_Msg):
+class MsgCommitResult(Msg):
     """A worker's commitment H(result hash, fuel, salt, worker) to the result it computed."""
 
     TYPE = "compute/commit_result"
-    PARSERS = {"worker": address_field, "task_id": _task_id, "commitment": hash_field}
+    FIELDS = {"worker": address_field, "task_id": _task_id, "commitment": hash_field}
     SIGNER = "worker"
+    GAS = GAS_TASK_STEP
     worker: bytes
     task_id: int
     commitment: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class MsgRevealResult(_Msg):
+class MsgRevealResult(Msg):
     """Open the commitment: the result hash, the fuel it took and the salt."""
 
     TYPE = "compute/reveal_result"
-    PARSERS = {"worker": address_field, "task_id": _task_id, "result_hash": hash_field, "fuel": uint_field,
+    FIELDS = {"worker": address_field, "task_id": _task_id, "result_hash": hash_field, "fuel": uint_field,
                "salt": hash_field}
     SIGNER = "worker"
+    GAS = GAS_TASK_STEP
     worker: bytes
     task_id: int
     result_hash: bytes
@@ -537,7 +484,7 @@ class MsgRevealResult(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgRegisterWorker(_Msg):
+class MsgRegisterWorker(Msg):
     """Register the signer as a worker in ``master``'s pool, with its capabilities and a deposit.
 
     ``admission`` is the master operator's ed25519 signature over ``admission_sign_bytes(chain_id, master, worker)``
@@ -545,10 +492,10 @@ class MsgRegisterWorker(_Msg):
     consent, given by the master node service (``POST /v1/admissions``)."""
 
     TYPE = "compute/register_worker"
-    PARSERS = {"worker": address_field, "master": address_field, "cpu_cores": _bounded(2**32), "gpu": _bounded(2**32),
-               "ram_mb": _bounded(2**40), "storage_mb": _bounded(2**40), "slots": _bounded(255), "any_app": bool_field,
-               "deposit": amount_field, "master_pubkey": _sized_bytes(32, "an ed25519 public key"),
-               "admission": _sized_bytes(64, "an ed25519 signature")}
+    FIELDS = {"worker": address_field, "master": address_field, "cpu_cores": bounded(2**32), "gpu": bounded(2**32),
+               "ram_mb": bounded(2**40), "storage_mb": bounded(2**40), "slots": bounded(255), "any_app": bool_field,
+               "deposit": amount_field, "master_pubkey": sized_bytes(32, "an ed25519 public key"),
+               "admission": sized_bytes(64, "an ed25519 signature")}
     SIGNER = "worker"
     GAS = GAS_WORKER
     worker: bytes
@@ -565,22 +512,22 @@ class MsgRegisterWorker(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgHeartbeat(_Msg):
+class MsgHeartbeat(Msg):
     """The worker is online; it stays online for heartbeat_timeout_seconds."""
 
     TYPE = "compute/heartbeat"
-    PARSERS = {"worker": address_field}
+    FIELDS = {"worker": address_field}
     SIGNER = "worker"
     GAS = GAS_HEARTBEAT
     worker: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class MsgTopUpDeposit(_Msg):
+class MsgTopUpDeposit(Msg):
     """Add to the worker's deposit (after a slash brought it below the minimum, say)."""
 
     TYPE = "compute/top_up_deposit"
-    PARSERS = {"worker": address_field, "amount": amount_field}
+    FIELDS = {"worker": address_field, "amount": amount_field}
     SIGNER = "worker"
     GAS = GAS_WORKER
     worker: bytes
@@ -588,11 +535,11 @@ class MsgTopUpDeposit(_Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgUnregisterWorker(_Msg):
+class MsgUnregisterWorker(Msg):
     """Leave the pool; refused while the worker has running tasks. The deposit comes back worker_unbonding_seconds later."""
 
     TYPE = "compute/unregister_worker"
-    PARSERS = {"worker": address_field}
+    FIELDS = {"worker": address_field}
     SIGNER = "worker"
     GAS = GAS_WORKER
     worker: bytes

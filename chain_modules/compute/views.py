@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chain_modules.apppool import api as apppool_api
-from chain_modules.apppool.types import App
 from chain_modules.common.address import encode_address
 from chain_modules.common.state import StateRead
 from chain_modules.compute import logic
@@ -138,26 +136,3 @@ def price_history(state: StateRead, class_name: str) -> list[dict]:
         {"epoch": epoch, "height": entry[0], "price": entry[1], "utilisation_bps": entry[2], "slots": entry[3]}
         for epoch, entry in st.iter_price_history(state, class_name)
     ]
-
-
-def app_view(app: App) -> dict:
-    return {
-        "module_hash": app.module_hash.hex(),
-        "publisher": _addr(app.publisher),
-        "name": app.name,
-        "description": app.description,
-        "module_size": app.module_size,
-        "classes": list(app.classes),
-        "verified": app.verified,
-        "registered_at": app.registered_at,
-    }
-
-
-def apps_view(state: StateRead) -> list[dict]:
-    """The first MAX_LIST applications by module hash (the scan stops there)."""
-    views = []
-    for app in apppool_api.iter_apps(state):
-        views.append(app_view(app))
-        if len(views) >= MAX_LIST:
-            break
-    return views

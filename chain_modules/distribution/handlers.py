@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
 from chain_modules.common.events import Event
 from chain_modules.common.state import StateWrite
+from chain_modules.staking import api as staking_api
 from chain_modules.distribution import api
 from chain_modules.distribution.errors import ErrNoCommission, ErrNoDelegation
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
-from chain_modules.staking.state import iter_delegations
 
 
 def handle_withdraw_rewards(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawRewards) -> None:
@@ -17,7 +17,7 @@ def handle_withdraw_rewards(state: StateWrite, ctx: BlockContext, msg: MsgWithdr
 
     Raises: ErrNoDelegation
     """
-    operators = [operator for _delegator, operator, _shares in iter_delegations(state, msg.delegator)]
+    operators = [operator for _delegator, operator, _shares in staking_api.iter_delegations(state, msg.delegator)]
     if not operators:
         raise ErrNoDelegation("the account has no delegations")
     for operator in operators:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.state import get_balance
+from chain_modules.bank import api as bank_api
 from chain_modules.common.state import StateRead
 from chain_modules.distribution import state as st
 from chain_modules.distribution.api import DISTRIBUTION_POOL
@@ -14,4 +14,4 @@ def check_pool(state: StateRead) -> None:
     for _operator, amount in st.iter_outstanding(state):
         assert amount >= 0
         outstanding += amount
-    assert get_balance(state, DISTRIBUTION_POOL) == outstanding + st.get_community(state), "distribution pool mismatch"
+    assert bank_api.get_balance(state, DISTRIBUTION_POOL) == outstanding + st.get_community(state), "distribution pool mismatch"

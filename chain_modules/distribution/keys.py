@@ -1,5 +1,7 @@
 """State keys owned by distribution."""
 
+PREFIX = b"dist/"  # every key below starts with it
+
 CURRENT_PREFIX = b"dist/current/"        # operator -> [period, current rewards]
 HISTORICAL_PREFIX = b"dist/hist/"        # operator + period(8) -> [cumulative reward ratio, reference count]
 STARTING_PREFIX = b"dist/start/"         # delegator + operator -> [previous period, stake]

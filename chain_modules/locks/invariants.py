@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.state import get_balance
+from chain_modules.bank import api as bank_api
 from chain_modules.common.state import StateRead
 from chain_modules.locks import state as st
 from chain_modules.locks.api import LOCKS_POOL
@@ -15,7 +15,7 @@ def check_pool(state: StateRead) -> None:
     for lock in st.iter_locks(state):
         assert lock.amount > 0, f"lock {lock.id} has a non-positive amount"
         total += lock.amount
-    pool = get_balance(state, LOCKS_POOL)
+    pool = bank_api.get_balance(state, LOCKS_POOL)
     assert pool == total, f"locks pool holds {pool}uamio, locks add up to {total}uamio"
 
 

@@ -1,5 +1,7 @@
 """State keys owned by locks. Integers in keys are 8-byte big-endian so that keys sort by value."""
 
+PREFIX = b"locks/"  # every key below starts with it
+
 PARAMS_KEY = b"locks/params"
 NEXT_ID_KEY = b"locks/next_id"
 TOTAL_KEY = b"locks/total"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chain_modules.auth.errors import ErrInvalidMessage
-from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.messages import ErrInvalidMessage, Msg, address_field, amount_field
 from chain_modules.common.params import IntParams
 
 DAY = 86_400
@@ -104,77 +103,41 @@ def lock_id_field(body: dict, name: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class MsgCreateLock:
+class MsgCreateLock(Msg):
     """Lock ``amount`` uamio of ``owner`` (spendable or vesting) for ``duration`` seconds as an investor lock."""
 
     TYPE = "locks/create_lock"
+    FIELDS = {"owner": address_field, "amount": amount_field, "duration": duration_field}
+    SIGNER = "owner"
+    GAS = GAS_CREATE_LOCK
     owner: bytes
     amount: int
     duration: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgCreateLock":
-        body = exact_fields(body, {"owner", "amount", "duration"})
-        return cls(address_field(body, "owner"), amount_field(body, "amount"), duration_field(body, "duration"))
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "duration": self.duration, "owner": self.owner}
-
-    @property
-    def signer(self) -> bytes:
-        return self.owner
-
-    def gas(self) -> int:
-        return GAS_CREATE_LOCK
-
 
 @dataclass(frozen=True, slots=True)
-class MsgWithdrawLock:
+class MsgWithdrawLock(Msg):
     """Return the tokens of lock ``lock_id`` to its owner once the lock has ended."""
 
     TYPE = "locks/withdraw_lock"
+    FIELDS = {"owner": address_field, "lock_id": lock_id_field}
+    SIGNER = "owner"
+    GAS = GAS_WITHDRAW_LOCK
     owner: bytes
     lock_id: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgWithdrawLock":
-        body = exact_fields(body, {"owner", "lock_id"})
-        return cls(address_field(body, "owner"), lock_id_field(body, "lock_id"))
-
-    def to_body(self) -> dict:
-        return {"lock_id": self.lock_id, "owner": self.owner}
-
-    @property
-    def signer(self) -> bytes:
-        return self.owner
-
-    def gas(self) -> int:
-        return GAS_WITHDRAW_LOCK
-
 
 @dataclass(frozen=True, slots=True)
-class MsgBuyApiAccess:
+class MsgBuyApiAccess(Msg):
     """Lock ``amount`` uamio of ``owner`` to buy ``duration`` seconds of gateway API access."""
 
     TYPE = "locks/buy_api_access"
+    FIELDS = {"owner": address_field, "amount": amount_field, "duration": duration_field}
+    SIGNER = "owner"
+    GAS = GAS_BUY_API_ACCESS
     owner: bytes
     amount: int
     duration: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgBuyApiAccess":
-        body = exact_fields(body, {"owner", "amount", "duration"})
-        return cls(address_field(body, "owner"), amount_field(body, "amount"), duration_field(body, "duration"))
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "duration": self.duration, "owner": self.owner}
-
-    @property
-    def signer(self) -> bytes:
-        return self.owner
-
-    def gas(self) -> int:
-        return GAS_BUY_API_ACCESS
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chain_modules.common.context import BlockContext
 from chain_modules.common.events import Event
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.state import StateWrite
 from chain_modules.distribution import api as distribution_api
 from chain_modules.slashing import state as st

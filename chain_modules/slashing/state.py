@@ -10,9 +10,7 @@ from __future__ import annotations
 from chain_modules.common.encoding import decode, encode
 from chain_modules.common.state import StateRead, StateWrite
 from chain_modules.slashing.types import SlashingParams
-
-PARAMS_KEY = b"slashing/params"
-SIGNING_PREFIX = b"slashing/info/"
+from chain_modules.slashing.keys import PARAMS_KEY, SIGNING_PREFIX
 
 
 def get_params(state: StateRead) -> SlashingParams:

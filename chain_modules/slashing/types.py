@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chain_modules.bank.types import address_field, exact_fields
+from chain_modules.common.messages import Msg, address_field
 from chain_modules.common.params import IntParams
 
 BPS = 10_000
 FOREVER = 2**63 - 1
+GAS_UNJAIL = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,22 +36,11 @@ class SlashingParams(IntParams):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgUnjail:
+class MsgUnjail(Msg):
     """Bring a jailed candidate back into the election after its jail time."""
 
     TYPE = "slashing/unjail"
+    FIELDS = {"operator": address_field}
+    SIGNER = "operator"
+    GAS = GAS_UNJAIL
     operator: bytes
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgUnjail":
-        return cls(address_field(exact_fields(body, {"operator"}), "operator"))
-
-    def to_body(self) -> dict:
-        return {"operator": self.operator}
-
-    @property
-    def signer(self) -> bytes:
-        return self.operator
-
-    def gas(self) -> int:
-        return 10_000

@@ -10,12 +10,14 @@ from chain_modules.staking import hooks
 from chain_modules.staking import keys as staking_keys
 from chain_modules.staking import state as st
 from chain_modules.staking.state import (
+    consensus_address,
     get_candidate,
     get_delegation_shares,
     get_operator_by_consensus_address,
     get_operator_by_consensus_key,
     get_params,
     iter_candidates,
+    iter_delegations,
     iter_validator_set,
     set_candidate,
     set_delegation_shares,
@@ -28,6 +30,8 @@ UNBONDING_POOL = bank_api.module_address("staking_unbonding")
 
 __all__ = [
     "BONDED_POOL",
+    "consensus_address",
+    "iter_delegations",
     "UNBONDING_POOL",
     "bond",
     "delegation_tokens",

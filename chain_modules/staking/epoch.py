@@ -9,7 +9,7 @@ from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.staking import state as st
 from chain_modules.common.events import Event
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.staking.api import UNBONDING_POOL, min_master_bond, min_super_self_bond, self_bond
 from chain_modules.staking.events import event_complete_unbonding, event_validator_update
 from chain_modules.staking.types import BPS, StakingParams

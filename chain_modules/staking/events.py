@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.events import Event
 
 

@@ -54,7 +54,7 @@ from chain_modules.staking.types import (
     verify_proof_of_possession,
 )
 from chain_modules.bank import api as bank_api
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.common.events import Event
 from chain_modules.bank.errors import ErrInvalidAmount
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.state import get_balance
+from chain_modules.bank import api as bank_api
 from chain_modules.common.state import StateRead
 from chain_modules.staking import state as st
 from chain_modules.staking.api import BONDED_POOL, UNBONDING_POOL
@@ -13,9 +13,9 @@ def check_pools(state: StateRead) -> None:
     """Bonded pool = sum of candidate tokens; unbonding pool = sum of unbonding entries;
     each candidate's shares = sum of its delegations' shares; nothing negative."""
     candidates = {c.operator: c for c in st.iter_candidates(state)}
-    assert get_balance(state, BONDED_POOL) == sum(c.tokens for c in candidates.values()), "bonded pool != sum of tokens"
+    assert bank_api.get_balance(state, BONDED_POOL) == sum(c.tokens for c in candidates.values()), "bonded pool != sum of tokens"
     unbonding = sum(e.balance for _d, _c, entries in st.iter_unbondings(state) for e in entries)
-    assert get_balance(state, UNBONDING_POOL) == unbonding, "unbonding pool != sum of unbonding entries"
+    assert bank_api.get_balance(state, UNBONDING_POOL) == unbonding, "unbonding pool != sum of unbonding entries"
     shares: dict[bytes, int] = {}
     for _delegator, operator, amount in st.iter_delegations(state):
         assert amount > 0

@@ -1,5 +1,7 @@
 """State keys owned by staking. Integers in keys are 8-byte big-endian so that keys sort by value."""
 
+PREFIX = b"staking/"  # every key below starts with it
+
 PARAMS_KEY = b"staking/params"
 CANDIDATE_PREFIX = b"staking/cand/"
 CONSENSUS_KEY_PREFIX = b"staking/cons/"

@@ -8,20 +8,25 @@ delegation of a candidate at once, in O(1), whatever their number.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
 
 from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from chain_modules.auth.errors import ErrInvalidMessage
-from chain_modules.bank.types import address_field, amount_field, exact_fields
+from chain_modules.common.messages import ErrInvalidMessage, Msg, address_field, amount_field, int_range, sized_bytes
 from chain_modules.common.amount import UAMIO_PER_AMIO
 from chain_modules.common.params import IntParams
 
 DAY = 86_400
 BPS = 10_000
 MAX_SHARES = 2**63 - 1  # candidate records are msgpack: integers must stay within 64 bits
+
+# gas of each message, on top of the tx base and per-byte gas (auth params)
+GAS_CREATE_CANDIDATE = 20_000
+GAS_EDIT = 5_000
+GAS_DELEGATE = 8_000
+GAS_UNDELEGATE = 10_000
+GAS_REDELEGATE = 12_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +135,28 @@ def _region(value: object) -> str:
     return value
 
 
+def _moniker(value: object) -> str:
+    from chain_modules.staking.errors import ErrInvalidMoniker
+
+    if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.isprintable():
+        raise ErrInvalidMoniker()
+    return value
+
+
+def _value(check):
+    """A field parser from a check of the bare value (whose error does not name the field)."""
+    return lambda body, name: check(body[name])
+
+
 @dataclass(frozen=True, slots=True)
-class MsgCreateMasterNode:
+class MsgCreateMasterNode(Msg):
     """Register a master node candidate with a bond, its HTTP endpoint, region and sponsoring super node."""
 
     TYPE = "staking/create_master_node"
+    FIELDS = {"operator": address_field, "moniker": _value(_moniker), "endpoint": _value(_endpoint),
+              "region": _value(_region), "sponsor": address_field, "bond": amount_field}
+    SIGNER = "operator"
+    GAS = GAS_CREATE_CANDIDATE
     operator: bytes
     moniker: str
     endpoint: str
@@ -142,89 +164,44 @@ class MsgCreateMasterNode:
     sponsor: bytes
     bond: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgCreateMasterNode":
-        body = exact_fields(body, {"operator", "moniker", "endpoint", "region", "sponsor", "bond"})
-        return cls(
-            address_field(body, "operator"), _moniker(body["moniker"]), _endpoint(body["endpoint"]),
-            _region(body["region"]), address_field(body, "sponsor"), amount_field(body, "bond"),
-        )
-
-    def to_body(self) -> dict:
-        return {"bond": self.bond, "endpoint": self.endpoint, "moniker": self.moniker, "operator": self.operator,
-                "region": self.region, "sponsor": self.sponsor}
-
-    @property
-    def signer(self) -> bytes:
-        return self.operator
-
-    def gas(self) -> int:
-        return 20_000
-
 
 @dataclass(frozen=True, slots=True)
-class _SponsorshipChange:
-    """The shape shared by consenting to and withdrawing a sponsorship: which super node, which master node."""
-
-    TYPE: ClassVar[str] = ""
-    sponsor: bytes
-    master: bytes
-
-    @classmethod
-    def from_body(cls, body: object):
-        body = exact_fields(body, {"sponsor", "master"})
-        return cls(address_field(body, "sponsor"), address_field(body, "master"))
-
-    def to_body(self) -> dict:
-        return {"master": self.master, "sponsor": self.sponsor}
-
-    @property
-    def signer(self) -> bytes:
-        return self.sponsor
-
-    def gas(self) -> int:
-        return 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class MsgConsentSponsorship(_SponsorshipChange):
+class MsgConsentSponsorship(Msg):
     """A super node consents to sponsor ``master``: to lose sponsor_share_bps of the master's slashes for the
     tasks it is allocated while the consent stands. Required before create_master_node names it."""
 
     TYPE = "staking/consent_sponsorship"
+    FIELDS = {"sponsor": address_field, "master": address_field}
+    SIGNER = "sponsor"
+    GAS = GAS_EDIT
+    sponsor: bytes
+    master: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class MsgWithdrawSponsorship(_SponsorshipChange):
+class MsgWithdrawSponsorship(Msg):
     """The sponsor withdraws its consent: the master gets no new tasks, and the sponsor answers only for the
     tasks allocated before."""
 
     TYPE = "staking/withdraw_sponsorship"
+    FIELDS = {"sponsor": address_field, "master": address_field}
+    SIGNER = "sponsor"
+    GAS = GAS_EDIT
+    sponsor: bytes
+    master: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class MsgEditMasterNode:
+class MsgEditMasterNode(Msg):
     """Change a master node's endpoint and region."""
 
     TYPE = "staking/edit_master_node"
+    FIELDS = {"operator": address_field, "endpoint": _value(_endpoint), "region": _value(_region)}
+    SIGNER = "operator"
+    GAS = GAS_EDIT
     operator: bytes
     endpoint: str
     region: str
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgEditMasterNode":
-        body = exact_fields(body, {"operator", "endpoint", "region"})
-        return cls(address_field(body, "operator"), _endpoint(body["endpoint"]), _region(body["region"]))
-
-    def to_body(self) -> dict:
-        return {"endpoint": self.endpoint, "operator": self.operator, "region": self.region}
-
-    @property
-    def signer(self) -> bytes:
-        return self.operator
-
-    def gas(self) -> int:
-        return 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,21 +218,6 @@ class RedelegationEntry:
     completion_time: int
     initial_balance: int
     destination_shares: int
-
-
-def _int_field(body: dict, name: str, low: int, high: int) -> int:
-    value = body.get(name)
-    if type(value) is not int or not low <= value <= high:
-        raise ErrInvalidMessage(f"field {name!r} must be an integer in [{low}, {high}]")
-    return value
-
-
-def _moniker(value: object) -> str:
-    from chain_modules.staking.errors import ErrInvalidMoniker
-
-    if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.isprintable():
-        raise ErrInvalidMoniker()
-    return value
 
 
 POP_DOMAIN = b"amino/staking/proof-of-possession/v1\x00"
@@ -289,15 +251,8 @@ def _consensus_key(value: object) -> bytes:
     return value  # type: ignore[return-value]
 
 
-def _signature(body: dict, name: str) -> bytes:
-    value = body.get(name)
-    if type(value) is not bytes or len(value) != 64:
-        raise ErrInvalidMessage(f"field {name!r} must be a 64-byte ed25519 signature")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
-class MsgCreateSuperNode:
+class MsgCreateSuperNode(Msg):
     """Register a super node candidate and bond ``self_bond`` from the operator.
 
     ``proof_of_possession`` is the consensus key's signature over
@@ -306,6 +261,11 @@ class MsgCreateSuperNode:
     """
 
     TYPE = "staking/create_super_node"
+    FIELDS = {"operator": address_field, "consensus_pubkey": _value(_consensus_key), "moniker": _value(_moniker),
+              "commission_bps": int_range(0, 2**32), "max_change_bps": int_range(0, 2**32), "self_bond": amount_field,
+              "proof_of_possession": sized_bytes(64, "an ed25519 signature")}
+    SIGNER = "operator"
+    GAS = GAS_CREATE_CANDIDATE
     operator: bytes
     consensus_pubkey: bytes
     moniker: str
@@ -314,129 +274,58 @@ class MsgCreateSuperNode:
     self_bond: int
     proof_of_possession: bytes = b""
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgCreateSuperNode":
-        body = exact_fields(body, {"operator", "consensus_pubkey", "moniker", "commission_bps", "max_change_bps", "self_bond",
-                                   "proof_of_possession"})
-        return cls(
-            address_field(body, "operator"),
-            _consensus_key(body["consensus_pubkey"]),
-            _moniker(body["moniker"]),
-            _int_field(body, "commission_bps", 0, 2**32),
-            _int_field(body, "max_change_bps", 0, 2**32),
-            amount_field(body, "self_bond"),
-            _signature(body, "proof_of_possession"),
-        )
-
-    def to_body(self) -> dict:
-        return {
-            "commission_bps": self.commission_bps, "consensus_pubkey": self.consensus_pubkey,
-            "max_change_bps": self.max_change_bps, "moniker": self.moniker, "operator": self.operator,
-            "proof_of_possession": self.proof_of_possession, "self_bond": self.self_bond,
-        }
-
-    @property
-    def signer(self) -> bytes:
-        return self.operator
-
-    def gas(self) -> int:
-        return 20_000
-
 
 @dataclass(frozen=True, slots=True)
-class MsgEditSuperNode:
+class MsgEditSuperNode(Msg):
     """Change a candidate's moniker and commission rate (within its max change rate, once a day)."""
 
     TYPE = "staking/edit_super_node"
+    FIELDS = {"operator": address_field, "moniker": _value(_moniker), "commission_bps": int_range(0, 2**32)}
+    SIGNER = "operator"
+    GAS = GAS_EDIT
     operator: bytes
     moniker: str
     commission_bps: int
 
-    @classmethod
-    def from_body(cls, body: object) -> "MsgEditSuperNode":
-        body = exact_fields(body, {"operator", "moniker", "commission_bps"})
-        return cls(address_field(body, "operator"), _moniker(body["moniker"]), _int_field(body, "commission_bps", 0, 2**32))
-
-    def to_body(self) -> dict:
-        return {"commission_bps": self.commission_bps, "moniker": self.moniker, "operator": self.operator}
-
-    @property
-    def signer(self) -> bytes:
-        return self.operator
-
-    def gas(self) -> int:
-        return 5_000
-
 
 @dataclass(frozen=True, slots=True)
-class _DelegationChange:
-    """The shape shared by delegate and undelegate: who, to which candidate, how much."""
+class MsgDelegate(Msg):
+    """Vote for ``candidate`` by bonding ``amount`` uamio (vesting funds may be delegated)."""
 
-    TYPE: ClassVar[str] = ""
-    GAS: ClassVar[int] = 0
+    TYPE = "staking/delegate"
+    FIELDS = {"delegator": address_field, "candidate": address_field, "amount": amount_field}
+    SIGNER = "delegator"
+    GAS = GAS_DELEGATE
     delegator: bytes
     candidate: bytes
     amount: int
 
-    @classmethod
-    def from_body(cls, body: object):
-        body = exact_fields(body, {"delegator", "candidate", "amount"})
-        return cls(address_field(body, "delegator"), address_field(body, "candidate"), amount_field(body, "amount"))
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "candidate": self.candidate, "delegator": self.delegator}
-
-    @property
-    def signer(self) -> bytes:
-        return self.delegator
-
-    def gas(self) -> int:
-        return self.GAS
-
 
 @dataclass(frozen=True, slots=True)
-class MsgDelegate(_DelegationChange):
-    """Vote for ``candidate`` by bonding ``amount`` uamio (vesting funds may be delegated)."""
-
-    TYPE = "staking/delegate"
-    GAS = 8_000
-
-
-@dataclass(frozen=True, slots=True)
-class MsgUndelegate(_DelegationChange):
+class MsgUndelegate(Msg):
     """Withdraw ``amount`` of a delegation; the tokens arrive after the unbonding period."""
 
     TYPE = "staking/undelegate"
-    GAS = 10_000
+    FIELDS = {"delegator": address_field, "candidate": address_field, "amount": amount_field}
+    SIGNER = "delegator"
+    GAS = GAS_UNDELEGATE
+    delegator: bytes
+    candidate: bytes
+    amount: int
 
 
 @dataclass(frozen=True, slots=True)
-class MsgRedelegate:
+class MsgRedelegate(Msg):
     """Move ``amount`` of a delegation from ``source`` to ``destination`` at once (no unbonding wait)."""
 
     TYPE = "staking/redelegate"
+    FIELDS = {"delegator": address_field, "source": address_field, "destination": address_field, "amount": amount_field}
+    SIGNER = "delegator"
+    GAS = GAS_REDELEGATE
     delegator: bytes
     source: bytes
     destination: bytes
     amount: int
-
-    @classmethod
-    def from_body(cls, body: object) -> "MsgRedelegate":
-        body = exact_fields(body, {"delegator", "source", "destination", "amount"})
-        return cls(
-            address_field(body, "delegator"), address_field(body, "source"),
-            address_field(body, "destination"), amount_field(body, "amount"),
-        )
-
-    def to_body(self) -> dict:
-        return {"amount": self.amount, "delegator": self.delegator, "destination": self.destination, "source": self.source}
-
-    @property
-    def signer(self) -> bytes:
-        return self.delegator
-
-    def gas(self) -> int:
-        return 12_000
 
 
 __all__ = [

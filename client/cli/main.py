@@ -411,14 +411,14 @@ def genesis() -> None:
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 def genesis_validate(file: Path) -> None:
     """Check FILE; on error print the offending field."""
-    from genesis.app_state import GenesisError
+    from chain_modules.common.genesis import GenesisError
     from genesis.validate import validate_genesis_file
 
     try:
         app = validate_genesis_file(file)
     except GenesisError as exc:
         raise click.ClickException(f"invalid genesis: {exc}") from None
-    click.echo(f"{file}: valid ({len(app.accounts)} accounts, supply {format_amio(app.total_supply)})")
+    click.echo(f"{file}: valid ({len(app.accounts)} accounts, supply {format_amio(app['bank'].extra.total_supply)})")
 
 
 @genesis.command("build")
@@ -433,7 +433,7 @@ def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesi
     """Write a genesis.json with the allocation table, vesting and the initial validators."""
     from datetime import datetime, timezone
 
-    from genesis.app_state import GenesisError
+    from chain_modules.common.genesis import GenesisError
     from genesis.build import GenesisValidator, build_genesis, write_genesis
     from genesis.validate import validate_genesis
 

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from abci_app.proto import abci
-from abci_app.queries import ERR_HEIGHT_UNAVAILABLE, ERR_INVALID_ARGUMENT, ERR_NOT_FOUND, ERR_UNKNOWN_PATH
+from chain_modules.common.query import ERR_HEIGHT_UNAVAILABLE, ERR_INVALID_ARGUMENT, ERR_NOT_FOUND, ERR_UNKNOWN_PATH
 from tests.support import KEYS, AppDriver
 
 ALICE = KEYS["alice"].bech32

@@ -17,8 +17,8 @@ from chain_modules.bank.state import get_supply
 from chain_modules.common.address import decode_address, encode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
 from client.cli.main import cli
-from genesis.allocation import BPS, DAY, DEFAULT_ALLOCATIONS, MONTH, allocation_amount, split_evenly
-from genesis.app_state import GenesisError, parse_app_state
+from chain_modules.bank.allocation import BPS, DAY, DEFAULT_ALLOCATIONS, MONTH, allocation_amount, split_evenly
+from abci_app.genesis import GenesisError, parse_app_state
 from genesis.build import GenesisValidator, build_app_state, build_genesis, write_genesis
 from genesis.validate import parse_genesis_time, validate_genesis, validate_genesis_file
 from tests.support import make_key
@@ -63,7 +63,7 @@ def allocation(genesis: dict, index: int) -> dict:
 
 def test_built_genesis_validates():
     app = validate_genesis(built_genesis())
-    assert app.total_supply == TOTAL_SUPPLY_UAMIO
+    assert app["bank"].extra.total_supply == TOTAL_SUPPLY_UAMIO
     assert len(app.accounts) == sum(RECIPIENT_COUNTS.values())
 
 
@@ -90,7 +90,7 @@ def test_built_genesis_gives_each_allocation_exactly_its_share():
 def test_built_genesis_initialises_a_bank_whose_supply_invariant_holds():
     app = validate_genesis(built_genesis())
     state = Overlay(MemoryState())
-    init_genesis(state, app.accounts, app.total_supply)
+    init_genesis(state, app.accounts, app["bank"].extra.total_supply)
     check_supply(state)
     check_vesting_within_balance_at_genesis(state)
     assert get_supply(state) == TOTAL_SUPPLY_UAMIO
@@ -461,7 +461,7 @@ def test_genesis_time_that_is_not_rfc3339_is_rejected(text):
 def test_validate_genesis_file_reads_a_written_genesis(tmp_path):
     path = tmp_path / "genesis.json"
     write_genesis(built_genesis(), path)
-    assert validate_genesis_file(path).total_supply == TOTAL_SUPPLY_UAMIO
+    assert validate_genesis_file(path)["bank"].extra.total_supply == TOTAL_SUPPLY_UAMIO
 
 
 @pytest.mark.parametrize("text", ["", "{", "not json", '{"chain_id": "x",}'])

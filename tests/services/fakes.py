@@ -38,6 +38,7 @@ from chain_modules.common.encoding import decode, encode
 from chain_modules.compute import errors as compute_errors
 from chain_modules.compute import state as compute_state
 from chain_modules.compute import views
+from chain_modules.apppool import views as apppool_views
 from chain_modules.compute.types import (
     MsgHandBackTask,
     ALLOCATED,
@@ -174,7 +175,7 @@ class FakeChain:
                 app = apppool_state.get_app(state, bytes.fromhex(module_hash))
                 if app is None:
                     raise ChainError(f"query {path}: no application with module hash {module_hash}", NOT_FOUND)
-                value = views.app_view(app)
+                value = apppool_views.app_view(app)
             case ["staking", "candidate", operator]:
                 if operator not in self.world.candidates:
                     raise ChainError(f"query {path}: no candidate with operator {operator}", NOT_FOUND)

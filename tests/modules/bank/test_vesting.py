@@ -10,8 +10,8 @@ from chain_modules.bank.types import VestingSchedule
 from chain_modules.bank.invariants import check_supply, check_vesting_within_balance_at_genesis
 from chain_modules.common.address import encode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
-from genesis.allocation import BPS, DAY, MONTH, split_evenly
-from genesis.app_state import parse_app_state
+from chain_modules.bank.allocation import BPS, DAY, MONTH, split_evenly
+from abci_app.genesis import parse_app_state
 from genesis.build import build_app_state
 from tests.support import GENESIS_TIME, IEO_NAMES, KEYS, genesis_app_state
 
@@ -171,7 +171,7 @@ def test_periodic_genesis_schedule_never_unlocks_more_than_its_share_so_far(peri
 def genesis_state(app_state: dict) -> Overlay:
     state = Overlay(MemoryState())
     parsed = parse_app_state(app_state, GENESIS_TIME)
-    init_genesis(state, parsed.accounts, parsed.total_supply)
+    init_genesis(state, parsed.accounts, parsed["bank"].extra.total_supply)
     return state
 
 

@@ -8,13 +8,19 @@ import hashlib
 import pytest
 
 from chain_modules.apppool import state as apppool_state
-from chain_modules.apppool.handlers import handle_register_app, handle_set_verified
+from functools import partial
+
+from chain_modules.apppool import handlers as apppool_handlers
+from chain_modules.apppool.handlers import handle_set_verified
+from chain_modules.compute.module import class_names
+
+handle_register_app = partial(apppool_handlers.handle_register_app, known_classes=class_names)
 from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
 from chain_modules.compute import handlers
 from chain_modules.compute import state as compute_state
 from chain_modules.compute.errors import ErrClassNotAllowed, ErrWorkerNotEligible
 from chain_modules.compute.types import MsgSubmitTask
-from chain_modules.compute.views import app_view, apps_view
+from chain_modules.apppool.views import app_view, apps_view
 from tests.modules.compute.helpers import (
     COMMIT_SECONDS,
     APP_HASH,

@@ -10,7 +10,13 @@ import pytest
 
 from chain_modules.apppool import errors as apppool_errors
 from chain_modules.apppool import state as apppool_state
-from chain_modules.apppool.handlers import handle_register_app, handle_set_verified
+from functools import partial
+
+from chain_modules.apppool import handlers as apppool_handlers
+from chain_modules.apppool.handlers import handle_set_verified
+from chain_modules.compute.module import class_names
+
+handle_register_app = partial(apppool_handlers.handle_register_app, known_classes=class_names)
 from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
 from chain_modules.bank.errors import ErrInsufficientFunds
 from chain_modules.bank.state import set_balance

@@ -4,7 +4,9 @@ import pytest
 
 from abci_app.store import MemoryState, Overlay
 from chain_modules.common.encoding import decode, encode
-from chain_modules.locks.genesis import init_genesis
+from chain_modules.common.context import BlockContext
+from chain_modules.common.module import GenesisContext
+from chain_modules.locks.module import MODULE
 from chain_modules.locks.keys import PARAMS_KEY
 from chain_modules.locks.state import get_params
 from chain_modules.locks.types import DAY, YEAR, LockParams
@@ -48,7 +50,8 @@ def test_missing_params_read_as_defaults():
 def test_init_genesis_stores_the_params_canonically():
     state = Overlay(MemoryState())
     params = LockParams(max_locks_per_account=8)
-    init_genesis(state, params)
+    section = MODULE.genesis.parse({"params": params.to_dict()}, GenesisContext(0, {}))
+    MODULE.genesis.init(state, BlockContext("test", 0, 0), section)
     assert get_params(state) == params
     assert state.writes == {PARAMS_KEY: encode(params.to_dict())}
     assert decode(state.writes[PARAMS_KEY]) == params.to_dict()

@@ -12,7 +12,7 @@ from typing import Callable
 import pytest
 
 from abci_app.store import MemoryState, Overlay
-from chain_modules.bank.events import bech32
+from chain_modules.common.events import bech32
 from chain_modules.bank.state import get_balance, get_supply, set_balance, set_supply, set_vesting
 from chain_modules.bank.types import VestingSchedule
 from chain_modules.common.context import BlockContext
