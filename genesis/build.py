@@ -99,6 +99,23 @@ def build_app_state(
     }
 
 
+def consensus_params(unbonding_seconds: int, max_block_bytes: int = 4 * 1024 * 1024) -> dict:
+    """CometBFT's consensus params for an Amino chain."""
+    return {
+        "block": {"max_bytes": str(max_block_bytes), "max_gas": "-1"},
+        # evidence must expire before unbonding completes, or a double signer could leave unslashed
+        "evidence": {
+            "max_age_num_blocks": str(max(1, unbonding_seconds // 2)),
+            "max_age_duration": str(unbonding_seconds * 1_000_000_000),
+            "max_bytes": "1048576",
+        },
+        "validator": {"pub_key_types": ["ed25519"]},
+        "version": {"app": "1"},
+        # every vote carries the fixed extension whose signatures seed block H+1 (docs/architecture.md, "Randomness")
+        "abci": {"vote_extensions_enable_height": "1"},
+    }
+
+
 def build_genesis(
     chain_id: str,
     genesis_time: datetime,
@@ -122,19 +139,7 @@ def build_genesis(
         "genesis_time": format_time(genesis_time),
         "chain_id": chain_id,
         "initial_height": "1",
-        "consensus_params": {
-            "block": {"max_bytes": str(max_block_bytes), "max_gas": "-1"},
-            # evidence must expire before unbonding completes, or a double signer could leave unslashed
-            "evidence": {
-                "max_age_num_blocks": str(max(1, unbonding // 2)),
-                "max_age_duration": str(unbonding * 1_000_000_000),
-                "max_bytes": "1048576",
-            },
-            "validator": {"pub_key_types": ["ed25519"]},
-            "version": {"app": "1"},
-            # every vote carries the fixed extension whose signatures seed block H+1 (docs/architecture.md, "Randomness")
-            "abci": {"vote_extensions_enable_height": "1"},
-        },
+        "consensus_params": consensus_params(unbonding, max_block_bytes),
         "validators": [validator_json(v) for v in validators],
         "app_hash": "",
         "app_state": build_app_state(

@@ -9,7 +9,10 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from abci_app.genesis import AppGenesis, GenesisError, parse_app_state
+from abci_app.genesis import AppGenesis, GenesisError, init_app_state, parse_app_state
+from abci_app.modules import MODULES, STAKE_HOOKS
+from abci_app.store import MemoryState, Overlay
+from chain_modules.common.context import BlockContext
 
 
 _RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$", re.ASCII)
@@ -74,7 +77,10 @@ def validate_genesis(genesis: object) -> AppGenesis:
                 "consensus_params.evidence.max_age_duration: must not exceed app_state.staking.params.unbonding_seconds, "
                 "or a double signer could unbond before its evidence is committed"
             )
-    if app.super_nodes:
+    if app.app_state:  # an exported state: check it as the chain would load it
+        listed = {base64.b64decode(v["pub_key"]["value"]): int(v["power"]) for v in validators}
+        check_exported_state(app, genesis_time, listed)
+    elif app.super_nodes:
         # InitChain returns the elected super nodes as the validator set; genesis.json must agree.
         ranked = sorted(app.super_nodes, key=lambda n: (-n.self_bond, n.operator))[: app.staking_params.max_super_nodes]
         expected = {n.consensus_pubkey: n.self_bond // app.staking_params.power_reduction for n in ranked}
@@ -82,6 +88,26 @@ def validate_genesis(genesis: object) -> AppGenesis:
         if listed != expected:
             raise GenesisError("validators: must be exactly the elected super nodes with power self_bond / power_reduction")
     return app
+
+
+def check_exported_state(app: AppGenesis, genesis_time: int, listed: dict[bytes, int]) -> None:
+    """Load an exported state in memory as InitChain would, then run every module's invariants over it and
+    compare its validator set with genesis.json's."""
+    state = Overlay(MemoryState())
+    try:
+        validators = init_app_state(state, BlockContext("validate", 0, genesis_time * 1_000_000_000, hooks=STAKE_HOOKS), app)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GenesisError(f"app_state: the exported state does not load: {exc}") from None
+    for module in MODULES:
+        for invariant in module.invariants:
+            try:
+                invariant(state)
+            except AssertionError as exc:
+                raise GenesisError(f"app_state.{module.name}.state: breaks the invariant {invariant.__name__}: {exc}") from None
+            except Exception as exc:  # a record that does not decode
+                raise GenesisError(f"app_state.{module.name}.state: does not decode ({type(exc).__name__}: {exc})") from None
+    if dict(validators) != listed:
+        raise GenesisError("validators: must be exactly the validator set of the exported staking state")
 
 
 def validate_genesis_file(path: Path) -> AppGenesis:

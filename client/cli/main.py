@@ -418,7 +418,38 @@ def genesis_validate(file: Path) -> None:
         app = validate_genesis_file(file)
     except GenesisError as exc:
         raise click.ClickException(f"invalid genesis: {exc}") from None
-    click.echo(f"{file}: valid ({len(app.accounts)} accounts, supply {format_amio(app['bank'].extra.total_supply)})")
+    supply = format_amio(app["bank"].extra.total_supply)
+    if app.app_state:
+        click.echo(f"{file}: valid (exported state, {len(app.super_nodes) or 'its own'} validator set, supply {supply})")
+    else:
+        click.echo(f"{file}: valid ({len(app.accounts)} accounts, supply {supply})")
+
+
+@genesis.command("export")
+@click.option("--db", "db", type=click.Path(path_type=Path), required=True,
+              help="The app database of a stopped node (on the localnet: <home>/node<i>/app/data).")
+@click.option("--genesis", "template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The chain's genesis.json: its consensus params are kept (recommended).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("exported-genesis.json"), show_default=True)
+def genesis_export(db: Path, template: Path | None, out: Path) -> None:
+    """Write the last committed state of a stopped node as a genesis.json that starts a new chain at the next
+    height with the same state and app hash."""
+    from chain_modules.common.genesis import GenesisError
+    from genesis.build import write_genesis
+    from genesis.export import ExportError, export_genesis
+    from genesis.validate import validate_genesis
+
+    try:
+        original = json.loads(template.read_text()) if template else None
+        exported = export_genesis(db, original)
+        validate_genesis(exported)
+    except (ExportError, GenesisError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{template}: cannot read the genesis file ({exc})") from None
+    write_genesis(exported, out)
+    click.echo(f"{out}: chain {exported['chain_id']} from height {exported['initial_height']}, "
+               f"app hash {exported['app_hash']}")
 
 
 @genesis.command("build")
