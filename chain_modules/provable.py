@@ -12,8 +12,8 @@ key (another account's balance, say). Pure: no state, no I/O.
 
 from __future__ import annotations
 
-from chain_modules.auth.keys import account_key
-from chain_modules.bank.keys import SUPPLY_KEY, balance_key
+from chain_modules.auth.api import account_key
+from chain_modules.bank.api import SUPPLY_KEY, balance_key
 from chain_modules.common.address import decode_address
 
 PROVABLE_PATHS = ("/bank/balance/<address>", "/bank/supply", "/auth/account/<address>")

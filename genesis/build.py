@@ -17,7 +17,7 @@ from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
-from chain_modules.bank.allocation import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
+from chain_modules.bank.api import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import nacl.signing
 
 from chain_modules.common.address import AddressError, address_from_pubkey, decode_address
-from chain_modules.compute.admission import admission_sign_bytes
+from chain_modules.compute.api import admission_sign_bytes
 
 log = logging.getLogger("amino.master")
 

@@ -18,7 +18,7 @@ import nacl.exceptions
 import nacl.signing
 
 from chain_modules.common.address import AddressError, address_from_pubkey, decode_address
-from chain_modules.compute.admission import admission_sign_bytes
+from chain_modules.compute.api import admission_sign_bytes
 from client.httpsig import sign_headers
 
 ADMISSIONS_PATH = "/v1/admissions"

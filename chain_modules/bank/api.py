@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chain_modules.bank.allocation import DEFAULT_ALLOCATIONS, allocation_amount, split_evenly
+from chain_modules.bank.keys import SUPPLY_KEY, balance_key
 from chain_modules.bank.errors import ErrInsufficientFunds, ErrLockedByVesting
 from chain_modules.bank.events import event_coin_received, event_coin_spent, event_transfer
 from chain_modules.bank.state import (
@@ -16,6 +18,11 @@ from chain_modules.bank.types import DENOM, FEE_COLLECTOR, module_address
 from chain_modules.common.state import StateRead, StateWrite
 
 __all__ = [
+    "DEFAULT_ALLOCATIONS",
+    "SUPPLY_KEY",
+    "allocation_amount",
+    "balance_key",
+    "split_evenly",
     "get_balance",
     "get_supply",
     "locked_amount",

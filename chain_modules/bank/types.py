@@ -78,11 +78,12 @@ class MsgMultiSend(Msg):
     TYPE = "bank/multi_send"
     FIELDS = {"outputs": _outputs, "sender": ("from", address_field)}  # outputs first: their errors came first
     SIGNER = "sender"
+    GAS = GAS_MULTI_SEND_BASE
     sender: bytes
     outputs: tuple[Output, ...]
 
     def gas(self) -> int:
-        return GAS_MULTI_SEND_BASE + GAS_PER_OUTPUT * len(self.outputs)
+        return self.GAS + GAS_PER_OUTPUT * len(self.outputs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ GAS_SUBMIT = 20_000
 GAS_TASK_STEP = 10_000
 GAS_WORKER = 15_000
 GAS_HEARTBEAT = 3_000
+GAS_PER_ASSIGNED_WORKER = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +439,7 @@ class MsgAssignWorkers(Msg):
     workers: tuple[bytes, ...]
 
     def gas(self) -> int:
-        return GAS_TASK_STEP + 2_000 * len(self.workers)
+        return self.GAS + GAS_PER_ASSIGNED_WORKER * len(self.workers)
 
 
 @dataclass(frozen=True, slots=True)
