@@ -53,6 +53,7 @@ from chain_modules.compute.types import (
     P_REVEALED,
     REVEALING,
     SUBMITTED,
+    TaskEvent,
     ComputeParams,
     MsgAssignWorkers,
     MsgCancelTask,
@@ -145,7 +146,7 @@ def handle_cancel_task(state: StateWrite, ctx: BlockContext, msg: MsgCancelTask)
     task = _task(state, msg.task_id)
     if task.customer != msg.customer:
         raise ErrNotCustomer(f"task {task.id} belongs to another customer")
-    if task.state not in (SUBMITTED, ALLOCATED) or task.participants:
+    if not task.allows(TaskEvent.CANCEL) or task.participants:
         raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
                             "only a task no worker was assigned to can be cancelled")
     logic.cancel(state, ctx, st.get_params(state), task)
@@ -159,7 +160,7 @@ def handle_confirm_task(state: StateWrite, ctx: BlockContext, msg: MsgConfirmTas
     task = _task(state, msg.task_id)
     if task.customer != msg.customer:
         raise ErrNotCustomer(f"task {task.id} belongs to another customer")
-    if task.state != DELIVERED:
+    if not task.allows(TaskEvent.SETTLE):
         raise ErrWrongState(f"task {task.id} is {task.state}; only a delivered task can be confirmed")
     logic.settle(state, ctx, task, task, "confirmed")
 
@@ -199,7 +200,7 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
     task = _task(state, msg.task_id)
     if task.master != msg.master:
         raise ErrNotTaskMaster(f"task {task.id} is not allocated to the signer")
-    if task.state != ALLOCATED:
+    if not task.allows(TaskEvent.ASSIGN):
         raise ErrWrongState(f"task {task.id} is {task.state}; workers are assigned while it is allocated")
     if len(set(msg.workers)) != len(msg.workers):
         raise ErrInvalidAssignment("the same worker appears twice")
@@ -215,8 +216,8 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
     st.bump_master(state, task.master, pending=-task.needed())
     # a worker that joins once a result is public (a tie-breaker, a replacement of a missing revealer) could copy it
     late = any(p.status == P_REVEALED for p in task.participants)
-    updated = task.with_(
-        state=COMMITTING, participants=task.participants + tuple(Participant(w, late=late) for w in msg.workers),
+    updated = task.move(
+        TaskEvent.ASSIGN, participants=task.participants + tuple(Participant(w, late=late) for w in msg.workers),
         step_deadline=ctx.time + logic.commit_window(params, task),
     ).mark("assigned", ctx.height)
     st.set_task(state, updated, task)
@@ -233,7 +234,7 @@ def handle_release_task(state: StateWrite, ctx: BlockContext, msg: MsgReleaseTas
     task = _task(state, msg.task_id)
     if task.master != msg.master:
         raise ErrNotTaskMaster(f"task {task.id} is not allocated to the signer")
-    if task.state != ALLOCATED or task.participants:
+    if not task.allows(TaskEvent.REQUEUE) or task.participants:
         raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
                             "a master can only return a task none of its workers hold")
     logic.release(state, ctx, params, task)
@@ -268,7 +269,7 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
     state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
     # a round reveals only once it is whole and every member committed: nobody of the round has seen another's result
     if updated.needed() == 0 and all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
-        updated = updated.with_(state=REVEALING, step_deadline=ctx.time + params.reveal_timeout_seconds).mark("committed", ctx.height)
+        updated = updated.move(TaskEvent.REVEAL, step_deadline=ctx.time + params.reveal_timeout_seconds).mark("committed", ctx.height)
         state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
     st.set_task(state, updated, task)
 

@@ -34,6 +34,7 @@ from chain_modules.compute.types import (
     REVEALING,
     SETTLED,
     SUBMITTED,
+    TaskEvent,
     ComputeParams,
     Task,
     cost,
@@ -146,7 +147,7 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
         if master is None:
             st.enqueue(state, task.id)
             continue
-        updated = task.with_(state=ALLOCATED, master=master, target=target, audit=audit, sponsor=sponsors[master],
+        updated = task.move(TaskEvent.ALLOCATE, master=master, target=target, audit=audit, sponsor=sponsors[master],
                              allocated_height=ctx.height,
                              step_deadline=ctx.time + params.assign_timeout_seconds).mark(ALLOCATED, ctx.height)
         st.bump_master(state, master, pending=updated.needed())
@@ -173,7 +174,7 @@ def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams
     if replacement and task.reassignments >= params.max_reassignments:
         fail(state, ctx, params, task, old, "too many replacement rounds")
         return
-    updated = task.with_(state=ALLOCATED, step_deadline=ctx.time + params.assign_timeout_seconds,
+    updated = task.move(TaskEvent.NEED_WORKERS, step_deadline=ctx.time + params.assign_timeout_seconds,
                          reassignments=task.reassignments + (1 if replacement else 0)).mark("reassigning", ctx.height)
     st.bump_master(state, task.master, pending=updated.needed())
     st.set_task(state, updated, old)
@@ -207,7 +208,7 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
             else:
                 forfeited += penalise(state, ctx, params, task, participant.worker, "minority result")
         _release_all(state, params, task)
-        updated = task.with_(state=DELIVERED, forfeits=task.forfeits + forfeited, result_hash=result_hash, fuel_used=fuel,
+        updated = task.move(TaskEvent.DELIVER, forfeits=task.forfeits + forfeited, result_hash=result_hash, fuel_used=fuel,
                              step_deadline=ctx.time + params.confirm_timeout_seconds).mark(DELIVERED, ctx.height)
         st.bump_master(state, task.master, completed=1)
         st.set_task(state, updated, old)
@@ -237,7 +238,7 @@ def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str
     bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment + task.forfeits)
     if refund:
         bank_api.transfer_module(state, ESCROW, task.customer, refund)
-    updated = task.with_(state=SETTLED, escrow=0, forfeits=0, paid=payment, refunded=refund,
+    updated = task.move(TaskEvent.SETTLE, escrow=0, forfeits=0, paid=payment, refunded=refund,
                          step_deadline=0).mark(SETTLED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("settled", updated, how=how, paid=f"{payment}uamio", refunded=f"{refund}uamio",
@@ -273,7 +274,7 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
         st.bump_master(state, task.master, failed=1)
     compensation = _compensate(state, params, task)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
-    updated = task.with_(state=REFUNDED, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
+    updated = task.move(TaskEvent.REFUND, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("refunded", updated, reason=reason, refund=f"{task.escrow}uamio",
@@ -287,7 +288,7 @@ def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Ta
         st.bump_master(state, task.master, pending=-task.needed())
     compensation = _compensate(state, params, task)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
-    updated = task.with_(state=CANCELLED, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
+    updated = task.move(TaskEvent.CANCEL, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(CANCELLED, ctx.height)
     st.set_task(state, updated, task)
     state.emit(event_task("cancelled", updated, refund=f"{task.escrow}uamio"))
@@ -335,7 +336,7 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
     st.bump_master(state, task.master, pending=-task.needed())
     _release_all(state, params, task)
     base = task.replicas + (1 if task.audit else 0)
-    updated = task.with_(state=SUBMITTED, master=b"", sponsor=b"", participants=(), target=base, extra=0, step_deadline=0,
+    updated = task.move(TaskEvent.REQUEUE, master=b"", sponsor=b"", participants=(), target=base, extra=0, step_deadline=0,
                          reallocations=task.reallocations + 1,
                          excluded_masters=task.excluded_masters + (task.master,)).mark("reallocated", ctx.height)
     st.set_task(state, updated, task)

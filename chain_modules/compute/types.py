@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
 
 from chain_modules.common.messages import (
     ErrInvalidMessage,
@@ -31,19 +32,57 @@ MAX_U64 = 2**64 - 1
 MAX_CLASSES = 8
 COMMIT_DOMAIN = b"amino/compute/commit/v1\x00"
 
-# task states; the first five are open, the last three final
-SUBMITTED = "submitted"  # waiting in the allocation queue
-ALLOCATED = "allocated"  # a master node must assign workers (all of them, or replacements)
-COMMITTING = "committing"  # assigned workers post commitments
-REVEALING = "revealing"  # committed workers reveal
-DELIVERED = "delivered"  # a majority result is accepted; waiting for the customer's confirmation
-SETTLED = "settled"
-REFUNDED = "refunded"
-CANCELLED = "cancelled"
+class TaskState(StrEnum):
+    """Where a task is. The first five are open, the last three final. Stored and shown as the plain string."""
+
+    SUBMITTED = "submitted"  # waiting in the allocation queue
+    ALLOCATED = "allocated"  # a master node must assign workers (all of them, or replacements)
+    COMMITTING = "committing"  # assigned workers post commitments
+    REVEALING = "revealing"  # committed workers reveal
+    DELIVERED = "delivered"  # a majority result is accepted; waiting for the customer's confirmation
+    SETTLED = "settled"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+class TaskEvent(StrEnum):
+    """What moves a task from one state to the next (docs/modules/compute.md, "Task states")."""
+
+    ALLOCATE = "allocate"  # end block: a master node takes it from the queue
+    ASSIGN = "assign"  # compute/assign_workers
+    REVEAL = "reveal"  # the round is whole and every member committed
+    DELIVER = "deliver"  # a majority result
+    NEED_WORKERS = "need_workers"  # a replacement round or a tie-breaker: the master must assign again
+    REQUEUE = "requeue"  # compute/release_task, or the master missed its assign deadline: back to the queue
+    SETTLE = "settle"  # compute/confirm_task or the confirm deadline
+    REFUND = "refund"  # a failure or the final deadline
+    CANCEL = "cancel"  # compute/cancel_task
+
+
+SUBMITTED, ALLOCATED, COMMITTING, REVEALING, DELIVERED, SETTLED, REFUNDED, CANCELLED = TaskState
 OPEN_STATES = (SUBMITTED, ALLOCATED, COMMITTING, REVEALING, DELIVERED)
 FINAL_STATES = (SETTLED, REFUNDED, CANCELLED)
-STATES = OPEN_STATES + FINAL_STATES
+STATES = tuple(TaskState)
 WORK_STATES = (ALLOCATED, COMMITTING, REVEALING)  # states in which participants hold a worker slot
+
+# The one transition table: every state change of a task goes through it (Task.move). A final state has none.
+TRANSITIONS: dict[TaskState, dict[TaskEvent, TaskState]] = {
+    SUBMITTED: {TaskEvent.ALLOCATE: ALLOCATED, TaskEvent.CANCEL: CANCELLED, TaskEvent.REFUND: REFUNDED},
+    ALLOCATED: {TaskEvent.ASSIGN: COMMITTING, TaskEvent.REQUEUE: SUBMITTED, TaskEvent.CANCEL: CANCELLED,
+                TaskEvent.REFUND: REFUNDED},
+    COMMITTING: {TaskEvent.REVEAL: REVEALING, TaskEvent.NEED_WORKERS: ALLOCATED, TaskEvent.REFUND: REFUNDED},
+    REVEALING: {TaskEvent.DELIVER: DELIVERED, TaskEvent.NEED_WORKERS: ALLOCATED, TaskEvent.REFUND: REFUNDED},
+    DELIVERED: {TaskEvent.SETTLE: SETTLED},
+    SETTLED: {},
+    REFUNDED: {},
+    CANCELLED: {},
+}
+
+
+def next_state(state: TaskState, event: TaskEvent) -> TaskState | None:
+    """The state ``event`` moves a task in ``state`` to, or None when the table does not allow it."""
+    return TRANSITIONS[state].get(event)
+
 
 # participant statuses
 P_ASSIGNED = "assigned"
@@ -284,7 +323,7 @@ class Task:
     fee: int
     escrow: int  # what the escrow account holds for this task while it is open
     deadline: int  # the final deadline
-    state: str = SUBMITTED
+    state: TaskState = SUBMITTED
     step_deadline: int = 0  # deadline of the current step (0: none)
     master: bytes = b""
     participants: tuple[Participant, ...] = ()
@@ -325,10 +364,22 @@ class Task:
         values["heights"] = tuple((step, height) for step, height in values["heights"])
         values["excluded_masters"] = tuple(values["excluded_masters"])
         values["excluded_workers"] = tuple(values["excluded_workers"])
+        values["state"] = TaskState(values["state"])
         return cls(task_id, **values)
 
     def with_(self, **changes) -> "Task":
+        """The task with other fields; its state changes only through ``move``."""
+        assert "state" not in changes, "a task's state changes only through Task.move (the transition table)"
         return replace(self, **changes)
+
+    def allows(self, event: TaskEvent) -> bool:
+        return next_state(self.state, event) is not None
+
+    def move(self, event: TaskEvent, **changes) -> "Task":
+        """The task after ``event``, by the transition table; a move the table does not allow is a bug."""
+        target = next_state(self.state, event)
+        assert target is not None, f"task {self.id}: no transition from {self.state} on {event}"
+        return replace(self, state=target, **changes)
 
     def participant(self, worker: bytes) -> Participant | None:
         for participant in self.participants:
