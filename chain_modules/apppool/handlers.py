@@ -8,9 +8,8 @@ from typing import Callable
 from chain_modules.apppool import state as st
 from chain_modules.apppool.errors import ErrAppExists, ErrModuleTooLarge, ErrNotAuthority, ErrUnknownApp, ErrUnknownClass
 from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
-from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
-from chain_modules.common.events import make_event
+from chain_modules.apppool.events import event_app_registered, event_app_verified
 from chain_modules.common.state import StateRead, StateWrite
 
 # what apppool needs from compute (its expected keeper): the names of the resource classes
@@ -36,8 +35,7 @@ def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterAp
     app = App(msg.module_hash, msg.publisher, msg.name, msg.description, msg.module_size, msg.classes,
               registered_at=ctx.time)
     st.set_app(state, app)
-    state.emit(make_event("app_registered", module_hash=msg.module_hash.hex(), publisher=bech32(msg.publisher),
-                          name=msg.name, classes=",".join(msg.classes)))
+    state.emit(event_app_registered(msg.module_hash, msg.publisher, msg.name, msg.classes))
 
 
 def handle_set_verified(state: StateWrite, ctx: BlockContext, msg: MsgSetAppVerified) -> None:
@@ -51,5 +49,4 @@ def handle_set_verified(state: StateWrite, ctx: BlockContext, msg: MsgSetAppVeri
     if app is None:
         raise ErrUnknownApp(f"no application with module hash {msg.module_hash.hex()}")
     st.set_app(state, replace(app, verified=msg.verified))
-    state.emit(make_event("app_verified", module_hash=msg.module_hash.hex(), verified=str(msg.verified).lower(),
-                          authority=bech32(msg.authority)))
+    state.emit(event_app_verified(msg.module_hash, msg.verified, msg.authority))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from chain_modules.bank.types import DENOM
-from chain_modules.common.events import Event, bech32
+from chain_modules.common.events import Event, bech32, make_event, uamio
 
 
 def event_transfer(sender: bytes, recipient: bytes, amount: int) -> Event:
-    return Event("transfer", (("sender", bech32(sender)), ("recipient", bech32(recipient)), ("amount", f"{amount}{DENOM}")))
+    return make_event("transfer", sender=bech32(sender), recipient=bech32(recipient), amount=uamio(amount))
 
 
 def event_coin_spent(spender: bytes, amount: int) -> Event:
-    return Event("coin_spent", (("spender", bech32(spender)), ("amount", f"{amount}{DENOM}")))
+    return make_event("coin_spent", spender=bech32(spender), amount=uamio(amount))
 
 
 def event_coin_received(receiver: bytes, amount: int) -> Event:
-    return Event("coin_received", (("receiver", bech32(receiver)), ("amount", f"{amount}{DENOM}")))
+    return make_event("coin_received", receiver=bech32(receiver), amount=uamio(amount))

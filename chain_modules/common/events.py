@@ -23,4 +23,19 @@ class Event:
 
 
 def make_event(event_type: str, **attributes: object) -> Event:
-    return Event(event_type, tuple((key, str(value)) for key, value in attributes.items()))
+    """The one way events are built: attributes in the order given, each a string (booleans as true/false).
+
+    Style (docs/architecture.md, "Events"): every module builds its events in its events.py; addresses are bech32
+    (``bech32``), amounts carry their denomination (``uamio``), times are unix seconds, hashes hex."""
+    return Event(event_type, tuple((key, _text(value)) for key, value in attributes.items()))
+
+
+def _text(value: object) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def uamio(amount: int) -> str:
+    """An amount attribute: the integer and its denomination, as Cosmos events write coins."""
+    return f"{amount}uamio"

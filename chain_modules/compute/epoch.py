@@ -11,12 +11,11 @@ from __future__ import annotations
 from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
-from chain_modules.common.events import make_event
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import keys, logic
 from chain_modules.compute.api import DEPOSITS
 from chain_modules.compute import state as st
-from chain_modules.compute.events import event_price_updated, event_worker
+from chain_modules.compute.events import event_deposit_released, event_price_updated, event_worker
 from chain_modules.compute.types import BPS, FINAL_STATES, ComputeParams
 from chain_modules.staking import api as staking_api
 
@@ -42,7 +41,7 @@ def release_deposits(state: StateWrite, ctx: BlockContext, params: ComputeParams
     for time, worker, amount in due:
         st.delete_deposit_release(state, time, worker)
         bank_api.transfer_module(state, DEPOSITS, worker, amount)
-        state.emit(make_event("worker_deposit_released", worker=bech32(worker), amount=f"{amount}uamio"))
+        state.emit(event_deposit_released(worker, amount))
 
 
 def sample(state: StateWrite, params: ComputeParams) -> None:

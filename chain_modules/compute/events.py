@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chain_modules.common.events import bech32
-from chain_modules.common.events import Event, make_event
+from chain_modules.common.events import Event, bech32, make_event, uamio
 from chain_modules.compute.types import Task, Worker
 
 
@@ -19,6 +18,10 @@ def event_task_allocated(task: Task, endpoint: str) -> Event:
 
 def event_worker(kind: str, worker: Worker, **extra: object) -> Event:
     return make_event(f"worker_{kind}", worker=bech32(worker.address), master=bech32(worker.master), **extra)
+
+
+def event_deposit_released(worker: bytes, amount: int) -> Event:
+    return make_event("worker_deposit_released", worker=bech32(worker), amount=uamio(amount))
 
 
 def event_price_updated(class_name: str, epoch: int, price: int, old_price: int, utilisation_bps: int) -> Event:

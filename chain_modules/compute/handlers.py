@@ -7,7 +7,7 @@ from nacl.signing import VerifyKey
 
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
-from chain_modules.common.events import bech32
+from chain_modules.common.events import bech32, uamio
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import logic
@@ -134,7 +134,7 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
     st.set_task(state, task, None)
     st.enqueue(state, task.id)
     state.emit(event_task("submitted", task, app_hash=msg.app_hash.hex(), class_name=msg.class_name,
-                          replicas=msg.replicas, max_fuel=msg.max_fuel, price=price, escrow=f"{escrow}uamio",
+                          replicas=msg.replicas, max_fuel=msg.max_fuel, price=price, escrow=uamio(escrow),
                           deadline=task.deadline))
 
 
@@ -350,7 +350,7 @@ def handle_register_worker(state: StateWrite, ctx: BlockContext, msg: MsgRegiste
     worker = Worker(msg.worker, msg.master, msg.cpu_cores, msg.gpu, msg.ram_mb, msg.storage_mb, msg.slots, msg.any_app,
                     msg.deposit, online=True, last_heartbeat=ctx.time, registered_at=ctx.time)
     st.set_worker(state, params, worker, None, params.heartbeat_timeout_seconds)
-    state.emit(event_worker("registered", worker, slots=msg.slots, deposit=f"{msg.deposit}uamio",
+    state.emit(event_worker("registered", worker, slots=msg.slots, deposit=uamio(msg.deposit),
                             any_app=str(msg.any_app).lower()))
 
 
@@ -390,7 +390,7 @@ def handle_top_up_deposit(state: StateWrite, ctx: BlockContext, msg: MsgTopUpDep
     bank_api.transfer(state, msg.worker, DEPOSITS, msg.amount, ctx.time)
     updated = worker.with_(deposit=worker.deposit + msg.amount)
     st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
-    state.emit(event_worker("deposit", updated, amount=f"{msg.amount}uamio", deposit=f"{updated.deposit}uamio"))
+    state.emit(event_worker("deposit", updated, amount=uamio(msg.amount), deposit=uamio(updated.deposit)))
 
 
 def handle_unregister_worker(state: StateWrite, ctx: BlockContext, msg: MsgUnregisterWorker) -> None:
@@ -407,4 +407,4 @@ def handle_unregister_worker(state: StateWrite, ctx: BlockContext, msg: MsgUnreg
     if worker.deposit:
         st.add_deposit_release(state, release, worker.address, worker.deposit)
     st.delete_worker(state, params, worker, params.heartbeat_timeout_seconds)
-    state.emit(event_worker("unregistered", worker, deposit=f"{worker.deposit}uamio", release_time=release))
+    state.emit(event_worker("unregistered", worker, deposit=uamio(worker.deposit), release_time=release))

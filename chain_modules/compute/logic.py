@@ -14,7 +14,7 @@ from collections import Counter
 
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
-from chain_modules.common.events import bech32
+from chain_modules.common.events import bech32, uamio
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import state as st
@@ -72,7 +72,7 @@ def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: 
         bank_api.transfer_module(state, DEPOSITS, ESCROW, amount)
     updated = worker.with_(deposit=worker.deposit - amount, failed=worker.failed + 1, slashed=worker.slashed + 1)
     st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
-    state.emit(event_worker("slashed", updated, task_id=task.id, reason=reason, amount=f"{amount}uamio"))
+    state.emit(event_worker("slashed", updated, task_id=task.id, reason=reason, amount=uamio(amount)))
     return amount
 
 
@@ -241,7 +241,7 @@ def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str
     updated = task.move(TaskEvent.SETTLE, escrow=0, forfeits=0, paid=payment, refunded=refund,
                          step_deadline=0).mark(SETTLED, ctx.height)
     st.set_task(state, updated, old)
-    state.emit(event_task("settled", updated, how=how, paid=f"{payment}uamio", refunded=f"{refund}uamio",
+    state.emit(event_task("settled", updated, how=how, paid=uamio(payment), refunded=uamio(refund),
                           fuel=task.fuel_used))
 
 
@@ -277,8 +277,8 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
     updated = task.move(TaskEvent.REFUND, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
-    state.emit(event_task("refunded", updated, reason=reason, refund=f"{task.escrow}uamio",
-                          compensation=f"{compensation}uamio"))
+    state.emit(event_task("refunded", updated, reason=reason, refund=uamio(task.escrow),
+                          compensation=uamio(compensation)))
 
 
 def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
@@ -291,7 +291,7 @@ def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Ta
     updated = task.move(TaskEvent.CANCEL, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(CANCELLED, ctx.height)
     st.set_task(state, updated, task)
-    state.emit(event_task("cancelled", updated, refund=f"{task.escrow}uamio"))
+    state.emit(event_task("cancelled", updated, refund=uamio(task.escrow)))
 
 
 # -- deadlines -----------------------------------------------------------------------------
@@ -328,8 +328,8 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
         if master_cut + sponsor_cut:
             distribution_api.add_to_community(state, master_cut + sponsor_cut)
             st.bump_master(state, task.master, penalties=1)
-        state.emit(event_task("master_penalised", task, master=bech32(task.master), amount=f"{master_cut}uamio",
-                              sponsor=bech32(task.sponsor) if task.sponsor else "", sponsor_amount=f"{sponsor_cut}uamio"))
+        state.emit(event_task("master_penalised", task, master=bech32(task.master), amount=uamio(master_cut),
+                              sponsor=bech32(task.sponsor) if task.sponsor else "", sponsor_amount=uamio(sponsor_cut)))
     if task.reallocations >= params.max_reallocations:
         fail(state, ctx, params, task, task, "no master node assigned workers in time")
         return

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
-from chain_modules.common.events import Event
+from chain_modules.distribution.events import event_withdraw_commission, event_withdraw_rewards
 from chain_modules.common.state import StateWrite
 from chain_modules.staking import api as staking_api
 from chain_modules.distribution import api
@@ -23,7 +22,7 @@ def handle_withdraw_rewards(state: StateWrite, ctx: BlockContext, msg: MsgWithdr
     for operator in operators:
         amount = api.withdraw_delegation_rewards(state, msg.delegator, operator)
         api.start_interval(state, msg.delegator, operator)
-        state.emit(Event("withdraw_rewards", (("delegator", bech32(msg.delegator)), ("candidate", bech32(operator)), ("amount", f"{amount}uamio"))))
+        state.emit(event_withdraw_rewards(msg.delegator, operator, amount))
 
 
 def handle_withdraw_commission(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawCommission) -> None:
@@ -34,4 +33,4 @@ def handle_withdraw_commission(state: StateWrite, ctx: BlockContext, msg: MsgWit
     amount = api.withdraw_commission(state, msg.operator)
     if amount == 0:
         raise ErrNoCommission()
-    state.emit(Event("withdraw_commission", (("operator", bech32(msg.operator)), ("amount", f"{amount}uamio"))))
+    state.emit(event_withdraw_commission(msg.operator, amount))

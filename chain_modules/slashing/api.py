@@ -8,11 +8,10 @@ is fixed, so nothing is destroyed (docs/modules/slashing.md).
 from __future__ import annotations
 
 from chain_modules.common.context import BlockContext
-from chain_modules.common.events import Event
-from chain_modules.common.events import bech32
 from chain_modules.common.state import StateWrite
 from chain_modules.distribution import api as distribution_api
 from chain_modules.slashing import state as st
+from chain_modules.slashing.events import event_slash_double_sign, event_slash_downtime
 from chain_modules.slashing.types import BPS, FOREVER
 from chain_modules.staking import api as staking_api
 
@@ -35,8 +34,7 @@ def handle_double_sign(state: StateWrite, ctx: BlockContext, address: bytes, inf
     params = st.get_params(state)
     amount = _slash_to_community(state, ctx, operator, infraction_height, power, params.slash_fraction_double_sign_bps)
     staking_api.jail(state, operator, FOREVER, tombstone=True)
-    state.emit(Event("slash", (("operator", bech32(operator)), ("reason", "double_sign"), ("amount", f"{amount}uamio"),
-                               ("infraction_height", str(infraction_height)), ("jailed_until", "forever"))))
+    state.emit(event_slash_double_sign(operator, amount, infraction_height))
 
 
 def handle_liveness(state: StateWrite, ctx: BlockContext, address: bytes, power: int, signed: bool) -> None:
@@ -76,8 +74,7 @@ def handle_liveness(state: StateWrite, ctx: BlockContext, address: bytes, power:
             jailed_until = str(until)
         else:
             jailed_until = "not jailed: too few other super nodes to keep a set that tolerates a fault"
-        state.emit(Event("slash", (("operator", bech32(operator)), ("reason", "downtime"), ("amount", f"{amount}uamio"),
-                                   ("missed_blocks", str(missed)), ("jailed_until", jailed_until))))
+        state.emit(event_slash_downtime(operator, amount, missed, jailed_until))
         start_height, seen, missed, bitmap, missing_since = ctx.height, 0, 0, bytearray(window // 8), 0
     st.set_signing_info(state, address, start_height, seen, missed, bytes(bitmap), missing_since)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from chain_modules.common.events import bech32
 from chain_modules.common.context import BlockContext
-from chain_modules.common.events import Event
+from chain_modules.slashing.events import event_unjail
 from chain_modules.common.state import StateWrite
 from chain_modules.slashing.errors import ErrJailPeriodActive, ErrNotJailed, ErrSelfBondTooLow, ErrTombstoned, ErrUnknownCandidate
 from chain_modules.slashing.types import MsgUnjail
@@ -29,4 +28,4 @@ def handle_unjail(state: StateWrite, ctx: BlockContext, msg: MsgUnjail) -> None:
     if staking_api.self_bond(state, candidate) < minimum:
         raise ErrSelfBondTooLow(f"self-bond must be at least {minimum}uamio")
     staking_api.unjail(state, msg.operator)
-    state.emit(Event("unjail", (("operator", bech32(msg.operator)),)))
+    state.emit(event_unjail(msg.operator))

@@ -8,10 +8,9 @@ from chain_modules.bank import api as bank_api
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
 from chain_modules.staking import state as st
-from chain_modules.common.events import Event
 from chain_modules.common.events import bech32
 from chain_modules.staking.api import UNBONDING_POOL, min_master_bond, min_super_self_bond, self_bond
-from chain_modules.staking.events import event_complete_unbonding, event_validator_update
+from chain_modules.staking.events import event_complete_unbonding, event_master_node_update, event_validator_update
 from chain_modules.staking.types import BPS, StakingParams
 
 
@@ -45,7 +44,7 @@ def elect_master_nodes(state: StateWrite, params: StakingParams) -> None:
         active = operator in elected
         if active != (operator in current):
             st.set_active_master(state, operator, active)
-            state.emit(Event("master_node_update", (("operator", bech32(operator)), ("active", "true" if active else "false"))))
+            state.emit(event_master_node_update(operator, active))
 
 
 def _a_validator_became_ineligible(state) -> bool:

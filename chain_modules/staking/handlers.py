@@ -34,6 +34,9 @@ from chain_modules.staking.events import (
     event_edit_super_node,
     event_redelegate,
     event_undelegate,
+    event_create_master_node,
+    event_edit_master_node,
+    event_sponsorship,
 )
 from chain_modules.staking.types import (
     BPS,
@@ -55,7 +58,6 @@ from chain_modules.staking.types import (
 )
 from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32
-from chain_modules.common.events import Event
 from chain_modules.bank.errors import ErrInvalidAmount
 
 
@@ -245,8 +247,7 @@ def handle_create_master_node(state: StateWrite, ctx: BlockContext, msg: MsgCrea
     st.set_candidate(state, candidate, None)
     hooks.after_candidate_created(ctx, state, msg.operator)
     bond(state, ctx, msg.operator, candidate, msg.bond)
-    state.emit(Event("create_master_node", (("operator", bech32(msg.operator)), ("endpoint", msg.endpoint), ("region", msg.region),
-                                            ("sponsor", bech32(msg.sponsor)), ("bond", f"{msg.bond}uamio"))))
+    state.emit(event_create_master_node(msg.operator, msg.endpoint, msg.region, msg.sponsor, msg.bond))
 
 
 def handle_edit_master_node(state: StateWrite, ctx: BlockContext, msg: MsgEditMasterNode) -> None:
@@ -260,7 +261,7 @@ def handle_edit_master_node(state: StateWrite, ctx: BlockContext, msg: MsgEditMa
     if candidate.kind != "master":
         raise ErrWrongCandidateKind("edit_master_node applies to master nodes only")
     st.set_candidate(state, candidate.with_(endpoint=msg.endpoint, region=msg.region), candidate)
-    state.emit(Event("edit_master_node", (("operator", bech32(msg.operator)), ("endpoint", msg.endpoint), ("region", msg.region))))
+    state.emit(event_edit_master_node(msg.operator, msg.endpoint, msg.region))
 
 
 def handle_consent_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgConsentSponsorship) -> None:
@@ -277,7 +278,7 @@ def handle_consent_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgCon
     if master is not None and master.sponsor != msg.sponsor:
         raise ErrInvalidSponsor(f"master node {bech32(msg.master)} is sponsored by another super node")
     st.set_sponsor_consent(state, msg.master, msg.sponsor)
-    state.emit(Event("sponsorship", (("sponsor", bech32(msg.sponsor)), ("master", bech32(msg.master)), ("consent", "true"))))
+    state.emit(event_sponsorship(msg.sponsor, msg.master, True))
 
 
 def handle_withdraw_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawSponsorship) -> None:
@@ -288,4 +289,4 @@ def handle_withdraw_sponsorship(state: StateWrite, ctx: BlockContext, msg: MsgWi
     if st.get_sponsor_consent(state, msg.master) != msg.sponsor:
         raise ErrNotSponsor(f"the signer has no standing consent to sponsor {bech32(msg.master)}")
     st.set_sponsor_consent(state, msg.master, None)
-    state.emit(Event("sponsorship", (("sponsor", bech32(msg.sponsor)), ("master", bech32(msg.master)), ("consent", "false"))))
+    state.emit(event_sponsorship(msg.sponsor, msg.master, False))
