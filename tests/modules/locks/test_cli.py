@@ -12,9 +12,9 @@ from chain_modules.common.encoding import encode
 from chain_modules.locks.handlers import handle_buy_api_access, handle_create_lock
 from chain_modules.locks.types import DAY, YEAR, MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.locks.views import api_access_view, locks_of, params_view, weight_view
-from client.cli import locks as locks_cli
-from client.cli.context import CliContext
-from client.cli.main import tx_options
+from cli import locks as locks_cli
+from cli.context import CliContext
+from cli.main import tx_options
 from client.rpc import QueryResult
 from client.wallet.tx import address_bytes
 from tests.modules.locks.helpers import ALICE, BOB, MONTH, NOW, context, pre_state

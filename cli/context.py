@@ -78,7 +78,7 @@ class CliContext:
 
     def trusting_period_seconds(self, option: int | None = None) -> int:
         """The light client's trusting period: --trusting-period, else client.json "trusting_period", else 14 days."""
-        from client.cli.locks import parse_duration
+        from cli.locks import parse_duration
         from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
 
         if option is not None:

@@ -20,8 +20,8 @@ from chain_modules.compute.types import (
     MsgTopUpDeposit,
     MsgUnregisterWorker,
 )
-from client.cli.context import CliContext, pass_ctx
-from client.cli.output import emit
+from cli.context import CliContext, pass_ctx
+from cli.output import emit
 
 
 REGISTER_ATTEMPTS = 10

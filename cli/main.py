@@ -11,9 +11,9 @@ import click
 
 from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
 from chain_modules.common.amount import format_amio, parse_amio
-from client.cli.context import DEFAULT_HOME, CliContext, pass_ctx
-from client.cli.output import emit
-from client.cli.trust import prove_options, trust
+from cli.context import DEFAULT_HOME, CliContext, pass_ctx
+from cli.output import emit
+from cli.trust import prove_options, trust
 from client.rpc import RpcError
 from client.wallet.keyring import KeyringError
 from client.wallet.tx import WalletError
@@ -456,10 +456,10 @@ def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesi
 
 # -- modules and localnet ------------------------------------------------------------------
 
-from client.cli import compute as compute_cli  # noqa: E402
-from client.cli import locks as locks_cli  # noqa: E402
-from client.cli import staking as staking_cli  # noqa: E402
-from client.cli.localnet import localnet  # noqa: E402
+from cli import compute as compute_cli  # noqa: E402
+from cli import locks as locks_cli  # noqa: E402
+from cli import staking as staking_cli  # noqa: E402
+from cli.localnet import localnet  # noqa: E402
 from client.wallet.tx import address_bytes  # noqa: E402
 
 staking_cli.register(tx, query, tx_options, _run_tx, _resolve_address, address_bytes)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from client.cli.context import CliContext, pass_ctx
-from client.cli.output import emit
+from cli.context import CliContext, pass_ctx
+from cli.output import emit
 
 
 def _duration_option(_ctx, _param, value: str | None) -> int | None:
-    from client.cli.locks import parse_duration
+    from cli.locks import parse_duration
 
     return None if value is None else parse_duration(value)
 

@@ -10,8 +10,8 @@ import click
 from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
 from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
-from client.cli.context import CliContext, pass_ctx
-from client.cli.output import emit
+from cli.context import CliContext, pass_ctx
+from cli.output import emit
 
 DURATION_UNITS = {"s": 1, "min": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400}
 _DURATION_RE = re.compile(r"^([0-9]+)(s|min|h|d|w|y)?$")

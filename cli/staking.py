@@ -26,8 +26,8 @@ from chain_modules.staking.types import (
     is_valid_consensus_key,
     proof_of_possession_bytes,
 )
-from client.cli.context import CliContext, pass_ctx
-from client.cli.output import emit
+from cli.context import CliContext, pass_ctx
+from cli.output import emit
 
 
 def parse_rate(text: str) -> int:
