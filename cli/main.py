@@ -159,23 +159,28 @@ def tx_options(function):
 def _run_tx(ctx: CliContext, signer: str, msgs: list, fee, gas_limit, memo, sequence, yes, generate_only, no_wait) -> None:
     from client.wallet import tx as wallet_tx
 
+    try:
+        fee_amount = parse_amio(fee) if fee else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fee") from None
     keyring = ctx.keyring()
     info = keyring.show(signer)
     rpc = ctx.rpc()
-    chain_id = ctx.resolved_chain_id(rpc)
-    params = wallet_tx.get_params(rpc)
-    if sequence is None:
-        sequence = wallet_tx.get_sequence(rpc, info.address)
-    fee_amount = parse_amio(fee) if fee else None
-    doc = wallet_tx.build_doc(chain_id, sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], params, memo, gas_limit, fee_amount)
-    if generate_only:
-        click.echo(wallet_tx.unsigned_tx_json(doc))
-        return
-    if not yes:
-        click.echo(json.dumps(wallet_tx.render_doc(doc), indent=2), err=True)
-        click.confirm("Sign and broadcast?", abort=True, err=True)
-    raw = wallet_tx.sign(doc, keyring.signing_key(signer))
-    _report_broadcast(ctx, wallet_tx.broadcast(rpc, raw, wait=not no_wait))
+
+    def review(doc) -> bool:
+        if generate_only:
+            click.echo(wallet_tx.unsigned_tx_json(doc))
+            return False
+        if not yes:
+            click.echo(json.dumps(wallet_tx.render_doc(doc), indent=2), err=True)
+            click.confirm("Sign and broadcast?", abort=True, err=True)
+        return True
+
+    result = wallet_tx.sign_and_broadcast(rpc, ctx.resolved_chain_id(rpc), info.address, msgs,
+                                          lambda: keyring.signing_key(signer), sequence=sequence, memo=memo,
+                                          gas_limit=gas_limit, fee=fee_amount, review=review, wait=not no_wait)
+    if result is not None:
+        _report_broadcast(ctx, result)
 
 
 def _report_broadcast(ctx: CliContext, result) -> None:

@@ -103,10 +103,9 @@ class ChainClient:
             self._params = wallet_tx.get_params(self.rpc)
         if self._sequence is None:
             self._sequence = wallet_tx.get_sequence(self.rpc, self.address)
-        doc = wallet_tx.build_doc(self.chain_id, self._sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], self._params)
-        raw = wallet_tx.sign(doc, self.signing_key)
         try:
-            return wallet_tx.broadcast(self.rpc, raw, wait=wait, timeout=timeout)
+            return wallet_tx.sign_and_broadcast(self.rpc, self.chain_id, self.address, msgs, self.signing_key,
+                                                params=self._params, sequence=self._sequence, wait=wait, timeout=timeout)
         except wallet_tx.WalletError as exc:
             raise ChainError(str(exc)) from None
         except RpcError as exc:
