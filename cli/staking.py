@@ -1,4 +1,5 @@
-"""amino tx staking ... and amino query staking ...: super nodes, delegations, the validator set."""
+"""amino tx staking|distribution|slashing ... and amino query staking|distribution|slashing ...: super nodes,
+master nodes, delegations (votes), rewards, jail, and the validator set."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from pathlib import Path
 import click
 from nacl.signing import SigningKey
 
-from chain_modules.common.amount import format_amio, parse_amio
-from chain_modules.common.encoding import decode
+from chain_modules.common.amount import format_amio
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.slashing.types import MsgUnjail
 from chain_modules.staking.types import (
     MsgConsentSponsorship,
-    MsgWithdrawSponsorship,
     MsgCreateMasterNode,
     MsgCreateSuperNode,
     MsgDelegate,
@@ -23,40 +22,15 @@ from chain_modules.staking.types import (
     MsgEditSuperNode,
     MsgRedelegate,
     MsgUndelegate,
+    MsgWithdrawSponsorship,
     is_valid_consensus_key,
     proof_of_possession_bytes,
 )
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-
-
-def parse_rate(text: str) -> int:
-    """'0.1', '10%' or '1000bps' -> basis points."""
-    value = text.strip().lower()
-    try:
-        if value.endswith("bps"):
-            bps = int(value[:-3])
-        elif value.endswith("%"):
-            whole, _, fraction = value[:-1].partition(".")
-            bps = int(whole or "0") * 100 + int((fraction + "00")[:2] or "0")
-        else:
-            whole, _, fraction = value.partition(".")
-            bps = int(whole or "0") * 10_000 + int((fraction + "0000")[:4] or "0")
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a rate such as 0.1, 10% or 1000bps") from None
-    if not 0 <= bps <= 10_000:
-        raise click.BadParameter(f"{text!r} must be between 0 and 100%")
-    return bps
-
-
-def _amount(text: str) -> int:
-    try:
-        value = parse_amio(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if value == 0:
-        raise click.BadParameter("amount must be positive")
-    return value
+from cli.parsing import parse_amount, parse_rate
+from cli.tx import send_tx, tx_options
+from client.wallet.tx import address_bytes
 
 
 def _node_signing_key(node_home: Path) -> SigningKey:
@@ -104,273 +78,303 @@ def consensus_key_and_proof(ctx: CliContext, operator: bytes, pubkey_text: str |
     return pubkey, proof
 
 
-def _query(ctx: CliContext, path: str):
-    result = ctx.rpc().abci_query(path)
-    if result.code:
-        raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
-    return decode(result.value), result.height
+# -- amino tx staking ------------------------------------------------------------------------------
 
 
-def register(tx_group: click.Group, query_group: click.Group, tx_options, run_tx, resolve_address, address_bytes) -> None:
-    @tx_group.group("staking")
-    def tx_staking() -> None:
-        """Super nodes and delegations (votes)."""
+@click.group("staking")
+def tx_staking() -> None:
+    """Super nodes and delegations (votes)."""
 
-    @tx_staking.command("create-super-node")
-    @click.argument("operator")
-    @click.option("--moniker", required=True)
-    @click.option("--self-bond", required=True, help="e.g. 10000amio")
-    @click.option("--commission", default="0.10", show_default=True, help="0.1, 10% or 1000bps")
-    @click.option("--max-change", default="0.01", show_default=True, help="largest commission change per day")
-    @click.option("--consensus-pubkey", default=None, help="base64 ed25519 key of the node (with --proof-of-possession)")
-    @click.option("--proof-of-possession", default=None, help="base64 signature made by `amino tx staking sign-pop`")
-    @click.option("--node-home", type=click.Path(path_type=Path), default=None,
-                  help="read the key from this cometbft home and sign the proof of possession with it")
-    @tx_options
-    @pass_ctx
-    def create_super_node(ctx: CliContext, operator, moniker, self_bond, commission, max_change, consensus_pubkey,
-                          proof_of_possession, node_home, **options):
-        """Register key OPERATOR's super node candidate and bond --self-bond.
 
-        The node's consensus key proves it belongs to OPERATOR's candidate by signing the operator's address and
-        the chain id (a proof of possession): with --node-home the key file is read and signs here."""
-        operator_address = address_bytes(resolve_address(ctx, operator))
-        pubkey, proof = consensus_key_and_proof(ctx, operator_address, consensus_pubkey, proof_of_possession, node_home)
-        msg = MsgCreateSuperNode(operator_address, pubkey, moniker, parse_rate(commission), parse_rate(max_change),
-                                 _amount(self_bond), proof)
-        run_tx(ctx, operator, [msg], **options)
+@tx_staking.command("create-super-node")
+@click.argument("operator")
+@click.option("--moniker", required=True)
+@click.option("--self-bond", required=True, help="e.g. 10000amio")
+@click.option("--commission", default="0.10", show_default=True, help="0.1, 10% or 1000bps")
+@click.option("--max-change", default="0.01", show_default=True, help="largest commission change per day")
+@click.option("--consensus-pubkey", default=None, help="base64 ed25519 key of the node (with --proof-of-possession)")
+@click.option("--proof-of-possession", default=None, help="base64 signature made by `amino tx staking sign-pop`")
+@click.option("--node-home", type=click.Path(path_type=Path), default=None,
+              help="read the key from this cometbft home and sign the proof of possession with it")
+@tx_options
+@pass_ctx
+def create_super_node(ctx: CliContext, operator, moniker, self_bond, commission, max_change, consensus_pubkey,
+                      proof_of_possession, node_home, **options):
+    """Register key OPERATOR's super node candidate and bond --self-bond.
 
-    @tx_staking.command("sign-pop")
-    @click.argument("operator_address")
-    @click.option("--node-home", type=click.Path(path_type=Path), required=True, help="the cometbft home holding the key")
-    @click.option("--chain-id", "chain_id", required=True, help="the chain the candidate registers on")
-    @pass_ctx
-    def sign_pop(ctx: CliContext, operator_address, node_home, chain_id):
-        """Print the consensus key and its proof of possession for OPERATOR_ADDRESS (run where the key lives,
-        offline), to pass to create-super-node with --consensus-pubkey and --proof-of-possession."""
-        key = _node_signing_key(node_home)
-        proof = key.sign(proof_of_possession_bytes(chain_id, address_bytes(operator_address))).signature
-        emit(ctx.output, {"consensus_pubkey": base64.b64encode(bytes(key.verify_key)).decode(),
-                          "proof_of_possession": base64.b64encode(proof).decode()})
+    The node's consensus key proves it belongs to OPERATOR's candidate by signing the operator's address and
+    the chain id (a proof of possession): with --node-home the key file is read and signs here."""
+    operator_address = ctx.address_bytes(operator)
+    pubkey, proof = consensus_key_and_proof(ctx, operator_address, consensus_pubkey, proof_of_possession, node_home)
+    msg = MsgCreateSuperNode(operator_address, pubkey, moniker, parse_rate(commission), parse_rate(max_change),
+                             parse_amount(self_bond), proof)
+    send_tx(ctx, operator, [msg], **options)
 
-    @tx_staking.command("edit-super-node")
-    @click.argument("operator")
-    @click.option("--moniker", required=True)
-    @click.option("--commission", required=True)
-    @tx_options
-    @pass_ctx
-    def edit_super_node(ctx: CliContext, operator, moniker, commission, **options):
-        """Change the moniker and the commission rate."""
-        msg = MsgEditSuperNode(address_bytes(resolve_address(ctx, operator)), moniker, parse_rate(commission))
-        run_tx(ctx, operator, [msg], **options)
 
-    @tx_staking.command("create-master-node")
-    @click.argument("operator")
-    @click.option("--moniker", required=True)
-    @click.option("--endpoint", required=True, help="http(s) URL customers upload jobs to")
-    @click.option("--region", required=True)
-    @click.option("--sponsor", required=True, help="operator address (or key name) of the sponsoring super node")
-    @click.option("--bond", required=True, help="e.g. 5000amio")
-    @tx_options
-    @pass_ctx
-    def create_master_node(ctx: CliContext, operator, moniker, endpoint, region, sponsor, bond, **options):
-        """Register key OPERATOR's master node candidate and bond --bond."""
-        msg = MsgCreateMasterNode(address_bytes(resolve_address(ctx, operator)), moniker, endpoint, region,
-                                  address_bytes(resolve_address(ctx, sponsor)), _amount(bond))
-        run_tx(ctx, operator, [msg], **options)
+@tx_staking.command("sign-pop")
+@click.argument("operator_address")
+@click.option("--node-home", type=click.Path(path_type=Path), required=True, help="the cometbft home holding the key")
+@click.option("--chain-id", "chain_id", required=True, help="the chain the candidate registers on")
+@pass_ctx
+def sign_pop(ctx: CliContext, operator_address, node_home, chain_id):
+    """Print the consensus key and its proof of possession for OPERATOR_ADDRESS (run where the key lives,
+    offline), to pass to create-super-node with --consensus-pubkey and --proof-of-possession."""
+    key = _node_signing_key(node_home)
+    proof = key.sign(proof_of_possession_bytes(chain_id, address_bytes(operator_address))).signature
+    emit(ctx.output, {"consensus_pubkey": base64.b64encode(bytes(key.verify_key)).decode(),
+                      "proof_of_possession": base64.b64encode(proof).decode()})
 
-    def _sponsorship(message):
-        @tx_options
-        @pass_ctx
-        def command(ctx: CliContext, sponsor, master, **options):
-            msg = message(address_bytes(resolve_address(ctx, sponsor)), address_bytes(resolve_address(ctx, master)))
-            run_tx(ctx, sponsor, [msg], **options)
 
-        return command
+@tx_staking.command("edit-super-node")
+@click.argument("operator")
+@click.option("--moniker", required=True)
+@click.option("--commission", required=True)
+@tx_options
+@pass_ctx
+def edit_super_node(ctx: CliContext, operator, moniker, commission, **options):
+    """Change the moniker and the commission rate."""
+    send_tx(ctx, operator, [MsgEditSuperNode(ctx.address_bytes(operator), moniker, parse_rate(commission))], **options)
 
-    tx_staking.command("consent-sponsorship", help=(
-        "Key SPONSOR (a super node's operator) consents to sponsor master node MASTER: it will lose its share of "
-        "that master's slashes for the tasks the master is allocated while the consent stands."))(
-        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgConsentSponsorship))))
-    tx_staking.command("withdraw-sponsorship", help=(
-        "Key SPONSOR withdraws its consent to sponsor MASTER: the master gets no new tasks; the sponsor still answers "
-        "for the tasks allocated before."))(
-        click.argument("sponsor")(click.argument("master")(_sponsorship(MsgWithdrawSponsorship))))
 
-    @tx_staking.command("edit-master-node")
-    @click.argument("operator")
-    @click.option("--endpoint", required=True)
-    @click.option("--region", required=True)
-    @tx_options
-    @pass_ctx
-    def edit_master_node(ctx: CliContext, operator, endpoint, region, **options):
-        """Change the endpoint and region of key OPERATOR's master node."""
-        run_tx(ctx, operator, [MsgEditMasterNode(address_bytes(resolve_address(ctx, operator)), endpoint, region)], **options)
+@tx_staking.command("create-master-node")
+@click.argument("operator")
+@click.option("--moniker", required=True)
+@click.option("--endpoint", required=True, help="http(s) URL customers upload jobs to")
+@click.option("--region", required=True)
+@click.option("--sponsor", required=True, help="operator address (or key name) of the sponsoring super node")
+@click.option("--bond", required=True, help="e.g. 5000amio")
+@tx_options
+@pass_ctx
+def create_master_node(ctx: CliContext, operator, moniker, endpoint, region, sponsor, bond, **options):
+    """Register key OPERATOR's master node candidate and bond --bond."""
+    msg = MsgCreateMasterNode(ctx.address_bytes(operator), moniker, endpoint, region, ctx.address_bytes(sponsor),
+                              parse_amount(bond))
+    send_tx(ctx, operator, [msg], **options)
 
-    @tx_staking.command("delegate")
-    @click.argument("delegator")
-    @click.argument("candidate")
-    @click.argument("amount")
-    @tx_options
-    @pass_ctx
-    def delegate(ctx: CliContext, delegator, candidate, amount, **options):
-        """Vote for CANDIDATE (operator address) by bonding AMOUNT from key DELEGATOR."""
-        msg = MsgDelegate(address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, candidate)), _amount(amount))
-        run_tx(ctx, delegator, [msg], **options)
 
-    @tx_staking.command("undelegate")
-    @click.argument("delegator")
-    @click.argument("candidate")
-    @click.argument("amount")
-    @tx_options
-    @pass_ctx
-    def undelegate(ctx: CliContext, delegator, candidate, amount, **options):
-        """Withdraw AMOUNT of the vote for CANDIDATE; tokens arrive after the unbonding period."""
-        msg = MsgUndelegate(address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, candidate)), _amount(amount))
-        run_tx(ctx, delegator, [msg], **options)
+@tx_staking.command("consent-sponsorship")
+@click.argument("sponsor")
+@click.argument("master")
+@tx_options
+@pass_ctx
+def consent_sponsorship(ctx: CliContext, sponsor, master, **options):
+    """Key SPONSOR (a super node's operator) consents to sponsor master node MASTER: it will lose its share of that
+    master's slashes for the tasks the master is allocated while the consent stands."""
+    send_tx(ctx, sponsor, [MsgConsentSponsorship(ctx.address_bytes(sponsor), ctx.address_bytes(master))], **options)
 
-    @tx_staking.command("redelegate")
-    @click.argument("delegator")
-    @click.argument("source")
-    @click.argument("destination")
-    @click.argument("amount")
-    @tx_options
-    @pass_ctx
-    def redelegate(ctx: CliContext, delegator, source, destination, amount, **options):
-        """Move AMOUNT of a vote from SOURCE to DESTINATION at once."""
-        msg = MsgRedelegate(
-            address_bytes(resolve_address(ctx, delegator)), address_bytes(resolve_address(ctx, source)),
-            address_bytes(resolve_address(ctx, destination)), _amount(amount),
-        )
-        run_tx(ctx, delegator, [msg], **options)
 
-    @tx_group.group("distribution")
-    def tx_distribution() -> None:
-        """Withdraw staking rewards and commission."""
+@tx_staking.command("withdraw-sponsorship")
+@click.argument("sponsor")
+@click.argument("master")
+@tx_options
+@pass_ctx
+def withdraw_sponsorship(ctx: CliContext, sponsor, master, **options):
+    """Key SPONSOR withdraws its consent to sponsor MASTER: the master gets no new tasks; the sponsor still answers
+    for the tasks allocated before."""
+    send_tx(ctx, sponsor, [MsgWithdrawSponsorship(ctx.address_bytes(sponsor), ctx.address_bytes(master))], **options)
 
-    @tx_distribution.command("withdraw-rewards")
-    @click.argument("delegator")
-    @tx_options
-    @pass_ctx
-    def withdraw_rewards(ctx: CliContext, delegator, **options):
-        """Withdraw the pending rewards of every delegation of key DELEGATOR."""
-        run_tx(ctx, delegator, [MsgWithdrawRewards(address_bytes(resolve_address(ctx, delegator)))], **options)
 
-    @tx_distribution.command("withdraw-commission")
-    @click.argument("operator")
-    @tx_options
-    @pass_ctx
-    def withdraw_commission(ctx: CliContext, operator, **options):
-        """Withdraw the commission earned by key OPERATOR's super node."""
-        run_tx(ctx, operator, [MsgWithdrawCommission(address_bytes(resolve_address(ctx, operator)))], **options)
+@tx_staking.command("edit-master-node")
+@click.argument("operator")
+@click.option("--endpoint", required=True)
+@click.option("--region", required=True)
+@tx_options
+@pass_ctx
+def edit_master_node(ctx: CliContext, operator, endpoint, region, **options):
+    """Change the endpoint and region of key OPERATOR's master node."""
+    send_tx(ctx, operator, [MsgEditMasterNode(ctx.address_bytes(operator), endpoint, region)], **options)
 
-    @tx_group.group("slashing")
-    def tx_slashing() -> None:
-        """Unjail a super node."""
 
-    @tx_slashing.command("unjail")
-    @click.argument("operator")
-    @tx_options
-    @pass_ctx
-    def unjail(ctx: CliContext, operator, **options):
-        """Bring key OPERATOR's jailed super node back into the election after its jail time."""
-        run_tx(ctx, operator, [MsgUnjail(address_bytes(resolve_address(ctx, operator)))], **options)
+@tx_staking.command("delegate")
+@click.argument("delegator")
+@click.argument("candidate")
+@click.argument("amount")
+@tx_options
+@pass_ctx
+def delegate(ctx: CliContext, delegator, candidate, amount, **options):
+    """Vote for CANDIDATE (operator address) by bonding AMOUNT from key DELEGATOR."""
+    msg = MsgDelegate(ctx.address_bytes(delegator), ctx.address_bytes(candidate), parse_amount(amount))
+    send_tx(ctx, delegator, [msg], **options)
 
-    @query_group.group("slashing")
-    def query_slashing() -> None:
-        """Signing info and slashing params."""
 
-    @query_slashing.command("signing-info")
-    @click.argument("consensus_address")
-    @pass_ctx
-    def signing_info(ctx: CliContext, consensus_address):
-        """Missed blocks of a validator (CONSENSUS_ADDRESS: 40 hex digits, as CometBFT shows it)."""
-        value, height = _query(ctx, f"/slashing/signing_info/{consensus_address.lower()}")
-        emit(ctx.output, value | {"height": height})
+@tx_staking.command("undelegate")
+@click.argument("delegator")
+@click.argument("candidate")
+@click.argument("amount")
+@tx_options
+@pass_ctx
+def undelegate(ctx: CliContext, delegator, candidate, amount, **options):
+    """Withdraw AMOUNT of the vote for CANDIDATE; tokens arrive after the unbonding period."""
+    msg = MsgUndelegate(ctx.address_bytes(delegator), ctx.address_bytes(candidate), parse_amount(amount))
+    send_tx(ctx, delegator, [msg], **options)
 
-    @query_slashing.command("params")
-    @pass_ctx
-    def slashing_params(ctx: CliContext):
-        """Slashing params."""
-        value, _height = _query(ctx, "/slashing/params")
-        emit(ctx.output, value)
 
-    @query_group.group("distribution")
-    def query_distribution() -> None:
-        """Pending rewards and commission."""
+@tx_staking.command("redelegate")
+@click.argument("delegator")
+@click.argument("source")
+@click.argument("destination")
+@click.argument("amount")
+@tx_options
+@pass_ctx
+def redelegate(ctx: CliContext, delegator, source, destination, amount, **options):
+    """Move AMOUNT of a vote from SOURCE to DESTINATION at once."""
+    msg = MsgRedelegate(ctx.address_bytes(delegator), ctx.address_bytes(source), ctx.address_bytes(destination),
+                        parse_amount(amount))
+    send_tx(ctx, delegator, [msg], **options)
 
-    @query_distribution.command("rewards")
-    @click.argument("delegator")
-    @pass_ctx
-    def rewards(ctx: CliContext, delegator):
-        """Pending rewards of DELEGATOR per candidate."""
-        value, height = _query(ctx, f"/distribution/rewards/{resolve_address(ctx, delegator)}")
-        emit(ctx.output, {"rewards": {k: f"{v}uamio" for k, v in value["rewards"].items()}, "total": f"{value['total']}uamio", "height": height})
 
-    @query_distribution.command("commission")
-    @click.argument("operator")
-    @pass_ctx
-    def commission(ctx: CliContext, operator):
-        """Commission waiting for OPERATOR."""
-        value, height = _query(ctx, f"/distribution/commission/{resolve_address(ctx, operator)}")
-        emit(ctx.output, {"commission": f"{value['commission']}uamio", "height": height})
+# -- amino tx distribution / slashing --------------------------------------------------------------
 
-    @query_group.group("staking")
-    def query_staking() -> None:
-        """Candidates, delegations, unbondings and the validator set."""
 
-    @query_staking.command("candidates")
-    @pass_ctx
-    def candidates(ctx: CliContext):
-        """Every super node candidate with its status, stake and commission."""
-        value, _height = _query(ctx, "/staking/candidates")
-        emit(ctx.output, [_render_candidate(c) for c in value], title="super node candidates")
+@click.group("distribution")
+def tx_distribution() -> None:
+    """Withdraw staking rewards and commission."""
 
-    @query_staking.command("master-nodes")
-    @pass_ctx
-    def master_nodes(ctx: CliContext):
-        """Master node candidates; status "active" marks the elected ones."""
-        value, _height = _query(ctx, "/staking/master_nodes")
-        emit(ctx.output, [_render_candidate(c) | {"endpoint": c["endpoint"], "region": c["region"]} for c in value],
-             title="master nodes")
 
-    @query_staking.command("bonds")
-    @pass_ctx
-    def bonds(ctx: CliContext):
-        """Minimum bonds at the current network size."""
-        value, _height = _query(ctx, "/staking/bonds")
-        emit(ctx.output, {"active_workers": value["active_workers"], "min_super_self_bond": format_amio(value["min_super_self_bond"]),
-                          "min_master_bond": format_amio(value["min_master_bond"])})
+@tx_distribution.command("withdraw-rewards")
+@click.argument("delegator")
+@tx_options
+@pass_ctx
+def withdraw_rewards(ctx: CliContext, delegator, **options):
+    """Withdraw the pending rewards of every delegation of key DELEGATOR."""
+    send_tx(ctx, delegator, [MsgWithdrawRewards(ctx.address_bytes(delegator))], **options)
 
-    @query_staking.command("candidate")
-    @click.argument("operator")
-    @pass_ctx
-    def candidate(ctx: CliContext, operator):
-        """One candidate by operator address (or key name)."""
-        value, _height = _query(ctx, f"/staking/candidate/{resolve_address(ctx, operator)}")
-        emit(ctx.output, _render_candidate(value))
 
-    @query_staking.command("delegations")
-    @click.argument("delegator")
-    @pass_ctx
-    def delegations(ctx: CliContext, delegator):
-        """Delegations, unbondings and redelegations of an account."""
-        value, height = _query(ctx, f"/staking/delegations/{resolve_address(ctx, delegator)}")
-        emit(ctx.output, value | {"height": height})
+@tx_distribution.command("withdraw-commission")
+@click.argument("operator")
+@tx_options
+@pass_ctx
+def withdraw_commission(ctx: CliContext, operator, **options):
+    """Withdraw the commission earned by key OPERATOR's super node."""
+    send_tx(ctx, operator, [MsgWithdrawCommission(ctx.address_bytes(operator))], **options)
 
-    @query_staking.command("validators")
-    @pass_ctx
-    def validators(ctx: CliContext):
-        """The current CometBFT validator set as elected by staking."""
-        value, _height = _query(ctx, "/staking/validators")
-        emit(ctx.output, value, title="validator set")
 
-    @query_staking.command("params")
-    @pass_ctx
-    def params(ctx: CliContext):
-        """Staking params."""
-        value, _height = _query(ctx, "/staking/params")
-        emit(ctx.output, value)
+@click.group("slashing")
+def tx_slashing() -> None:
+    """Unjail a super node."""
+
+
+@tx_slashing.command("unjail")
+@click.argument("operator")
+@tx_options
+@pass_ctx
+def unjail(ctx: CliContext, operator, **options):
+    """Bring key OPERATOR's jailed super node back into the election after its jail time."""
+    send_tx(ctx, operator, [MsgUnjail(ctx.address_bytes(operator))], **options)
+
+
+# -- amino query slashing / distribution / staking ------------------------------------------------------
+
+
+@click.group("slashing")
+def query_slashing() -> None:
+    """Signing info and slashing params."""
+
+
+@query_slashing.command("signing-info")
+@click.argument("consensus_address")
+@pass_ctx
+def signing_info(ctx: CliContext, consensus_address):
+    """Missed blocks of a validator (CONSENSUS_ADDRESS: 40 hex digits, as CometBFT shows it)."""
+    value, height = ctx.query(f"/slashing/signing_info/{consensus_address.lower()}")
+    emit(ctx.output, value | {"height": height})
+
+
+@query_slashing.command("params")
+@pass_ctx
+def slashing_params(ctx: CliContext):
+    """Slashing params."""
+    value, _height = ctx.query("/slashing/params")
+    emit(ctx.output, value)
+
+
+@click.group("distribution")
+def query_distribution() -> None:
+    """Pending rewards and commission."""
+
+
+@query_distribution.command("rewards")
+@click.argument("delegator")
+@pass_ctx
+def rewards(ctx: CliContext, delegator):
+    """Pending rewards of DELEGATOR per candidate."""
+    value, height = ctx.query(f"/distribution/rewards/{ctx.resolve_address(delegator)}")
+    emit(ctx.output, {"rewards": {k: f"{v}uamio" for k, v in value["rewards"].items()}, "total": f"{value['total']}uamio",
+                      "height": height})
+
+
+@query_distribution.command("commission")
+@click.argument("operator")
+@pass_ctx
+def commission(ctx: CliContext, operator):
+    """Commission waiting for OPERATOR."""
+    value, height = ctx.query(f"/distribution/commission/{ctx.resolve_address(operator)}")
+    emit(ctx.output, {"commission": f"{value['commission']}uamio", "height": height})
+
+
+@click.group("staking")
+def query_staking() -> None:
+    """Candidates, delegations, unbondings and the validator set."""
+
+
+@query_staking.command("candidates")
+@pass_ctx
+def candidates(ctx: CliContext):
+    """Every super node candidate with its status, stake and commission."""
+    value, _height = ctx.query("/staking/candidates")
+    emit(ctx.output, [_render_candidate(c) for c in value], title="super node candidates")
+
+
+@query_staking.command("master-nodes")
+@pass_ctx
+def master_nodes(ctx: CliContext):
+    """Master node candidates; status "active" marks the elected ones."""
+    value, _height = ctx.query("/staking/master_nodes")
+    emit(ctx.output, [_render_candidate(c) | {"endpoint": c["endpoint"], "region": c["region"]} for c in value],
+         title="master nodes")
+
+
+@query_staking.command("bonds")
+@pass_ctx
+def bonds(ctx: CliContext):
+    """Minimum bonds at the current network size."""
+    value, _height = ctx.query("/staking/bonds")
+    emit(ctx.output, {"active_workers": value["active_workers"], "min_super_self_bond": format_amio(value["min_super_self_bond"]),
+                      "min_master_bond": format_amio(value["min_master_bond"])})
+
+
+@query_staking.command("candidate")
+@click.argument("operator")
+@pass_ctx
+def candidate(ctx: CliContext, operator):
+    """One candidate by operator address (or key name)."""
+    value, _height = ctx.query(f"/staking/candidate/{ctx.resolve_address(operator)}")
+    emit(ctx.output, _render_candidate(value))
+
+
+@query_staking.command("delegations")
+@click.argument("delegator")
+@pass_ctx
+def delegations(ctx: CliContext, delegator):
+    """Delegations, unbondings and redelegations of an account."""
+    value, height = ctx.query(f"/staking/delegations/{ctx.resolve_address(delegator)}")
+    emit(ctx.output, value | {"height": height})
+
+
+@query_staking.command("validators")
+@pass_ctx
+def validators(ctx: CliContext):
+    """The current CometBFT validator set as elected by staking."""
+    value, _height = ctx.query("/staking/validators")
+    emit(ctx.output, value, title="validator set")
+
+
+@query_staking.command("params")
+@pass_ctx
+def staking_params(ctx: CliContext):
+    """Staking params."""
+    value, _height = ctx.query("/staking/params")
+    emit(ctx.output, value)
 
 
 def _render_candidate(c: dict) -> dict:
