@@ -48,7 +48,11 @@ def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesi
             parsed.append(GenesisValidator(name, base64.b64decode(pubkey, validate=True), int(power)))
         except ValueError:
             raise click.BadParameter(f"{spec!r} is not NAME:BASE64_PUBKEY:POWER", param_hint="--validator") from None
-    moment = datetime.now(timezone.utc) if genesis_time is None else datetime.fromisoformat(genesis_time.replace("Z", "+00:00"))
+    try:
+        moment = datetime.now(timezone.utc) if genesis_time is None else datetime.fromisoformat(genesis_time.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{genesis_time!r} is not an RFC 3339 time such as 2030-01-01T00:00:00Z",
+                                 param_hint="--genesis-time") from None
     try:
         document = build_genesis(chain_id, moment, parsed, json.load(recipients))
         validate_genesis(document)

@@ -56,7 +56,11 @@ def query_account(ctx: CliContext, address: str, prove: bool, witnesses: tuple[s
 @pass_ctx
 def query_tx(ctx: CliContext, tx_hash: str) -> None:
     """A committed transaction by hash."""
-    result = ctx.rpc().tx(bytes.fromhex(tx_hash))
+    try:
+        digest = bytes.fromhex(tx_hash)
+    except ValueError:
+        raise click.BadParameter(f"{tx_hash!r} is not a hex tx hash", param_hint="TX_HASH") from None
+    result = ctx.rpc().tx(digest)
     tx_result = result["tx_result"]
     emit(ctx.output, {"hash": result["hash"], "height": result["height"], "code": tx_result.get("code", 0),
                       "codespace": tx_result.get("codespace", ""), "log": tx_result.get("log", ""),

@@ -113,3 +113,9 @@ def test_query_tx_shows_the_committed_result(harness, monkeypatch):
 
 def test_unknown_paths_answer_an_error_from_the_stand_in(harness):
     assert harness.rpc.abci_query("/nope") == QueryResult(6, "unknown path /nope", "test", b"", b"", 0, [])
+
+
+def test_query_tx_with_a_hash_that_is_not_hex_is_one_line(harness):
+    result = harness.invoke("query", "tx", "zz")
+    assert result.exit_code == 2 and "TX_HASH" in result.output and "hex" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
