@@ -3,7 +3,8 @@
 The wallet CLI builds one tx per command; services send many from one key,
 so this client keeps the account sequence locally, serialises sends with a
 lock, and refetches the sequence once when the chain says it is wrong
-(another program used the key, or a tx was dropped from the mempool).
+(another program used the key, or a tx was dropped from the mempool). Both
+sign and broadcast through client.wallet.tx.sign_and_broadcast.
 """
 
 from __future__ import annotations
