@@ -3,7 +3,8 @@
 The wallet CLI builds one tx per command; services send many from one key,
 so this client keeps the account sequence locally, serialises sends with a
 lock, and refetches the sequence once when the chain says it is wrong
-(another program used the key, or a tx was dropped from the mempool).
+(another program used the key, or a tx was dropped from the mempool). Both
+sign and broadcast through client.wallet.tx.sign_and_broadcast.
 """
 
 from __future__ import annotations
@@ -103,10 +104,9 @@ class ChainClient:
             self._params = wallet_tx.get_params(self.rpc)
         if self._sequence is None:
             self._sequence = wallet_tx.get_sequence(self.rpc, self.address)
-        doc = wallet_tx.build_doc(self.chain_id, self._sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], self._params)
-        raw = wallet_tx.sign(doc, self.signing_key)
         try:
-            return wallet_tx.broadcast(self.rpc, raw, wait=wait, timeout=timeout)
+            return wallet_tx.sign_and_broadcast(self.rpc, self.chain_id, self.address, msgs, self.signing_key,
+                                                params=self._params, sequence=self._sequence, wait=wait, timeout=timeout)
         except wallet_tx.WalletError as exc:
             raise ChainError(str(exc)) from None
         except RpcError as exc:

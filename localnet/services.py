@@ -102,7 +102,7 @@ class ComputeServices:
     # -- processes ------------------------------------------------------------------------------
 
     def _amino(self) -> list[str]:
-        return [sys.executable, "-m", "client.cli.main", "--home", str(self.net.wallet_home), "--node", self.net.rpc_url(0)]
+        return [sys.executable, "-m", "cli.main", "--home", str(self.net.wallet_home), "--node", self.net.rpc_url(0)]
 
     def consent(self, sponsor: str, master: str) -> None:
         """The sponsoring super node's operator consents to sponsor ``master`` (once: the chain keeps it)."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from nacl.signing import SigningKey
 
 from abci_app.codec import SignDoc, decode_sign_doc, encode_tx, sign_bytes
 from chain_modules.auth.types import TxParams
@@ -63,15 +66,18 @@ def build_doc(
     return SignDoc(chain_id, sequence, fee, gas_limit, memo, bodies)
 
 
-def sign(doc: SignDoc, signing_key) -> bytes:
-    doc_bytes = doc.to_bytes()
-    signature = signing_key.sign(sign_bytes(doc_bytes)).signature
-    return encode_tx(doc_bytes, bytes(signing_key.verify_key), signature)
+def sign(doc: SignDoc, signing_key: SigningKey) -> bytes:
+    """The tx bytes of ``doc`` signed with ``signing_key``."""
+    return _signed(doc.to_bytes(), signing_key)
 
 
-def sign_doc_bytes_signed(doc_bytes: bytes, signing_key) -> bytes:
+def sign_doc_bytes_signed(doc_bytes: bytes, signing_key: SigningKey) -> bytes:
     """Sign exact sign-doc bytes from an unsigned tx file (offline signing)."""
     decode_sign_doc(doc_bytes)  # refuses malformed files before anything is signed
+    return _signed(doc_bytes, signing_key)
+
+
+def _signed(doc_bytes: bytes, signing_key: SigningKey) -> bytes:
     signature = signing_key.sign(sign_bytes(doc_bytes)).signature
     return encode_tx(doc_bytes, bytes(signing_key.verify_key), signature)
 
@@ -158,3 +164,44 @@ def broadcast(rpc: CometRpc, tx: bytes, wait: bool = True, timeout: float = 30.0
         int(tx_result.get("gas_used", 0)),
         events,
     )
+
+
+def sign_and_broadcast(
+    rpc: CometRpc,
+    chain_id: str,
+    sender: str,
+    msgs: Sequence,
+    signing_key: SigningKey | Callable[[], SigningKey],
+    *,
+    params: TxParams | None = None,
+    sequence: int | None = None,
+    memo: str = "",
+    gas_limit: int | None = None,
+    fee: int | None = None,
+    review: Callable[[SignDoc], bool] | None = None,
+    wait: bool = True,
+    timeout: float = 30.0,
+) -> BroadcastResult | None:
+    """Build the tx of ``msgs`` (message dataclasses) from address ``sender``, sign it and broadcast it.
+
+    The one path by which the CLI, the task client and the services send a
+    transaction. Tx params and ``sender``'s sequence are queried unless
+    given; gas and fee default to an estimate and the minimum fee.
+    ``review`` sees the sign doc before anything is signed and may decline
+    it (returns False): then nothing is signed or sent and the result is
+    None. ``signing_key`` may be a function that returns the key, called only
+    once the doc is accepted, so a keyring passphrase is not asked for a tx
+    that is not sent. With ``wait``, waits up to ``timeout`` seconds for the
+    tx to be committed.
+
+    Raises: WalletError (params or sequence unreadable, not committed in time), RpcError (node unreachable)
+    """
+    if params is None:
+        params = get_params(rpc)
+    if sequence is None:
+        sequence = get_sequence(rpc, sender)
+    doc = build_doc(chain_id, sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], params, memo, gas_limit, fee)
+    if review is not None and not review(doc):
+        return None
+    key = signing_key() if callable(signing_key) else signing_key
+    return broadcast(rpc, sign(doc, key), wait=wait, timeout=timeout)

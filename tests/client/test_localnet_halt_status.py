@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-from client.cli.main import cli
+from cli.main import cli
 from client.rpc import RpcError
 from localnet import launcher
 from localnet.health import ChainHealth, ValidatorHealth, assess_chain, default_halt_after, parse_duration, parse_time
@@ -212,7 +212,7 @@ def fake_localnet(tmp_path, monkeypatch):
         launcher.NodeStatus(i, i < 2, i < 2, 57 if i < 2 else None, "AB" * 32 if i < 2 else None, 1, False) for i in range(4)])
     monkeypatch.setattr(launcher.Localnet, "app_hash_splits", lambda self, height=None: {})
     monkeypatch.setattr(launcher.Localnet, "chain_health", lambda self, interval, halt_after: verdict["health"])
-    monkeypatch.setattr("client.cli.localnet.ComputeServices.status", lambda self: [])
+    monkeypatch.setattr("cli.localnet.ComputeServices.status", lambda self: [])
     return home, verdict
 
 

@@ -254,7 +254,7 @@ def test_a_chain_id_that_is_not_a_file_name_is_refused(world):
 
 
 def test_cli_prove_needs_the_chain_id_from_the_user_not_the_node(tmp_path):
-    from client.cli.main import cli
+    from cli.main import cli
 
     result = CliRunner().invoke(cli, ["--home", str(tmp_path), "--node", "http://127.0.0.1:9", "query", "bank", "balance",
                                       KEYS["eve"].bech32, "--prove"])
@@ -264,7 +264,7 @@ def test_cli_prove_needs_the_chain_id_from_the_user_not_the_node(tmp_path):
 
 
 def test_cli_witness_without_prove_is_an_error(tmp_path):
-    from client.cli.main import cli
+    from cli.main import cli
 
     result = CliRunner().invoke(cli, ["--home", str(tmp_path), "--chain-id", "x", "query", "bank", "supply",
                                       "--witness", "http://127.0.0.1:9"])
@@ -272,7 +272,7 @@ def test_cli_witness_without_prove_is_an_error(tmp_path):
 
 
 def test_cli_trust_show_and_reset(world):
-    from client.cli.main import cli
+    from cli.main import cli
 
     home = world["home"]
     home.mkdir(parents=True, exist_ok=True)

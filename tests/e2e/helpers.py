@@ -10,10 +10,7 @@ from client.wallet import tx as wallet_tx
 
 def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> dict:
     """Sign ``msg`` with key ``signer`` at its current sequence, broadcast it, wait for it and require success."""
-    params = wallet_tx.get_params(rpc)
-    sequence = wallet_tx.get_sequence(rpc, keyring.show(signer).address)
-    doc = wallet_tx.build_doc(chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.gas())], params)
-    result = wallet_tx.broadcast(rpc, wallet_tx.sign(doc, keyring.signing_key(signer)))
+    result = wallet_tx.sign_and_broadcast(rpc, chain_id, keyring.show(signer).address, [msg], keyring.signing_key(signer))
     assert result.check_code == 0 and result.code == 0, result
     return result.to_dict()
 

@@ -108,7 +108,7 @@ def test_the_cli_runs_a_matrix_product(services, tmp_path):
     module, data, out = tmp_path / "matmul.wasm", tmp_path / "matmul.input", tmp_path / "product.bin"
     module.write_bytes(build("matmul"))
     data.write_bytes(sample)
-    command = [sys.executable, "-m", "client.cli.main", "--home", str(services.net.wallet_home), "--node",
+    command = [sys.executable, "-m", "cli.main", "--home", str(services.net.wallet_home), "--node",
                services.net.rpc_url(1), "-o", "json", "task", "run", str(module), "--input", str(data), "--class", "small",
                "--replicas", "2", "--from", "alice", "--out", str(out), "--timeout", "300"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -119,7 +119,7 @@ def test_the_cli_runs_a_matrix_product(services, tmp_path):
 
 def amino(services: ComputeServices, *args: str) -> str:
     """Run the CLI against the localnet with JSON output; returns stdout, fails the test on a non-zero exit."""
-    command = [sys.executable, "-m", "client.cli.main", "--home", str(services.net.wallet_home), "--node",
+    command = [sys.executable, "-m", "cli.main", "--home", str(services.net.wallet_home), "--node",
                services.net.rpc_url(2), "-o", "json", *args]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, f"amino {' '.join(args)}: {completed.stderr}"

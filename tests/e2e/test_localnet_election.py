@@ -42,7 +42,7 @@ def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet
     env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
 
     def proven_balance() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "client.cli.main", "-o", "json", "query", "bank", "balance", "bob", "--prove"],
+        return subprocess.run([sys.executable, "-m", "cli.main", "-o", "json", "query", "bank", "balance", "bob", "--prove"],
                               capture_output=True, text=True, env=env, timeout=120)
 
     first = proven_balance()  # anchors the wallet's trust in the genesis validator set
@@ -55,7 +55,7 @@ def test_a_fifth_node_is_elected_by_delegations_signs_blocks_and_leaves(localnet
     submit(rpc, keyring, localnet.chain_id, "alice", MsgSend(decode_address(keyring.show("alice").address), decode_address(operator.address), 20_000 * AMIO))
 
     created = subprocess.run(
-        [sys.executable, "-m", "client.cli.main", "-o", "json", "tx", "staking", "create-super-node", "node4",
+        [sys.executable, "-m", "cli.main", "-o", "json", "tx", "staking", "create-super-node", "node4",
          "--moniker", "node4", "--self-bond", "10000amio", "--node-home", str(localnet.node_dir(index) / "cometbft"), "--yes"],
         capture_output=True, text=True, env=env, timeout=120,
     )

@@ -19,7 +19,7 @@ STOPPED = (2, 3)
 
 def status(localnet, *args) -> subprocess.CompletedProcess:
     env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "client.cli.main", "localnet", "status", "--localnet-home", str(localnet.home), *args],
+    return subprocess.run([sys.executable, "-m", "cli.main", "localnet", "status", "--localnet-home", str(localnet.home), *args],
                           capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -80,7 +80,7 @@ def test_a_stopped_validator_is_jailed_then_unjails_and_is_elected_again(localne
                _block_time(rpc) >= jailed["jailed_until"], 60, "the end of the jail time")
 
     env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
-    unjail = subprocess.run([sys.executable, "-m", "client.cli.main", "-o", "json", "tx", "slashing", "unjail", f"node{VICTIM}", "--yes"],
+    unjail = subprocess.run([sys.executable, "-m", "cli.main", "-o", "json", "tx", "slashing", "unjail", f"node{VICTIM}", "--yes"],
                             capture_output=True, text=True, env=env, timeout=120)
     assert unjail.returncode == 0, unjail.stderr + unjail.stdout
     assert json.loads(unjail.stdout)["code"] == 0

@@ -64,7 +64,7 @@ def check_record(rpc: CometRpc, chain_id: str, height: int) -> bytes:
 
 def run_cli(localnet, *args):
     env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "client.cli.main", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_the_localnet_runs_with_vote_extensions_and_every_block_carries_a_verified_seed_record(localnet):

@@ -112,7 +112,7 @@ def test_transfers_commit_on_every_node_with_one_app_hash_and_a_killed_node_catc
 
 def run_cli(localnet, *args):
     env = {"AMINO_HOME": str(localnet.wallet_home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "client.cli.main", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_wallet_cli_sends_and_proves_a_balance(localnet):

@@ -123,7 +123,7 @@ def wallet(localnet, tmp_path):
 
 def amino(home: Path, node: str, *args: str) -> subprocess.CompletedProcess:
     env = {"AMINO_HOME": str(home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "client.cli.main", "-o", "json", "--node", node, *args],
+    return subprocess.run([sys.executable, "-m", "cli.main", "-o", "json", "--node", node, *args],
                           capture_output=True, text=True, env=env, timeout=180)
 
 
@@ -346,7 +346,7 @@ def test_the_honest_chain_verifies_across_a_real_validator_set_change(localnet, 
     submit(rpc, keyring, localnet.chain_id, "alice",
            MsgSend(decode_address(keyring.show("alice").address), decode_address(operator.address), 20_000 * AMIO))
     created = subprocess.run(
-        [sys.executable, "-m", "client.cli.main", "-o", "json", "tx", "staking", "create-super-node", "forgery-node",
+        [sys.executable, "-m", "cli.main", "-o", "json", "tx", "staking", "create-super-node", "forgery-node",
          "--moniker", "forgery-node", "--self-bond", "10000amio", "--node-home", str(localnet.node_dir(index) / "cometbft"),
          "--yes"], capture_output=True, text=True, env=env, timeout=120)
     assert created.returncode == 0, created.stderr + created.stdout

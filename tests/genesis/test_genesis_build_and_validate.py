@@ -16,7 +16,7 @@ from chain_modules.bank.invariants import check_supply, check_vesting_within_bal
 from chain_modules.bank.state import get_supply
 from chain_modules.common.address import decode_address, encode_address
 from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO
-from client.cli.main import cli
+from cli.main import cli
 from chain_modules.bank.allocation import BPS, DAY, DEFAULT_ALLOCATIONS, MONTH, allocation_amount, split_evenly
 from abci_app.genesis import GenesisError, parse_app_state
 from genesis.build import GenesisValidator, build_app_state, build_genesis, write_genesis

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from abci_app.app import AminoApp
 from abci_app.proto import abci, crypto_keys
 from abci_app.store import AppStore
-from client.cli.main import cli
+from cli.main import cli
 from genesis.export import ExportError, export_genesis
 from genesis.validate import parse_genesis_time, validate_genesis
 from chain_modules.common.genesis import GenesisError

@@ -279,7 +279,7 @@ def test_the_worker_service_fetches_its_admission_from_its_configured_master(mas
 
 @pytest.fixture
 def cli_home(tmp_path: Path) -> Path:
-    from client.cli.main import cli
+    from cli.main import cli
 
     home = tmp_path / "home"
     result = CliRunner().invoke(cli, ["--home", str(home), "--keyring-backend", "test", "keys", "add", "op"])
@@ -288,7 +288,7 @@ def cli_home(tmp_path: Path) -> Path:
 
 
 def start_master(home: Path, chain_id: str, *extra: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
-    from client.cli.main import cli
+    from cli.main import cli
 
     started: list = []
     monkeypatch.setattr("masternode.node.serve", lambda chain, settings, *args: started.append(settings))

@@ -12,11 +12,11 @@ from chain_modules.common.encoding import encode
 from chain_modules.locks.handlers import handle_buy_api_access, handle_create_lock
 from chain_modules.locks.types import DAY, YEAR, MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.locks.views import api_access_view, locks_of, params_view, weight_view
-from client.cli import locks as locks_cli
-from client.cli.context import CliContext
-from client.cli.main import tx_options
+from cli import locks as locks_cli
+from cli import parsing
+from cli.context import CliContext
+from cli.main import cli
 from client.rpc import QueryResult
-from client.wallet.tx import address_bytes
 from tests.modules.locks.helpers import ALICE, BOB, MONTH, NOW, context, pre_state
 
 # -- parse_duration / format_duration -------------------------------------------------------------
@@ -27,7 +27,7 @@ from tests.modules.locks.helpers import ALICE, BOB, MONTH, NOW, context, pre_sta
     ("1y", 365 * DAY), ("90D", 90 * DAY), (" 7d ", 7 * DAY), ("3600", 3_600),
 ])
 def test_parse_duration_reads_each_unit(text, seconds):
-    assert locks_cli.parse_duration(text) == seconds
+    assert parsing.parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text, message", [
@@ -36,17 +36,17 @@ def test_parse_duration_reads_each_unit(text, seconds):
 ])
 def test_parse_duration_rejects_unclear_text_with_a_clear_error(text, message):
     with pytest.raises(click.BadParameter, match=message):
-        locks_cli.parse_duration(text)
+        parsing.parse_duration(text)
 
 
 def test_format_duration_shows_the_two_largest_units():
-    assert locks_cli.format_duration(0) == "0s"
-    assert locks_cli.format_duration(400 * DAY + 5) == "1y 35d"
-    assert locks_cli.format_duration(2 * DAY + 3 * 3_600) == "2d 3h"
-    assert locks_cli.format_duration(61) == "1min 1s"
+    assert parsing.format_duration(0) == "0s"
+    assert parsing.format_duration(400 * DAY + 5) == "1y 35d"
+    assert parsing.format_duration(2 * DAY + 3 * 3_600) == "2d 3h"
+    assert parsing.format_duration(61) == "1min 1s"
 
 
-# -- a CLI with only the locks commands ----------------------------------------------------------------
+# -- the CLI's locks commands over a node stand-in ----------------------------------------------------------------
 
 
 class FakeRpc:
@@ -82,30 +82,18 @@ def harness(tmp_path: Path, monkeypatch):
     handle_buy_api_access(state, context(), MsgBuyApiAccess(ALICE.address, DAY * 10, DAY))
     rpc = FakeRpc(state, NOW + 10)
     monkeypatch.setattr(CliContext, "rpc", lambda self: rpc)
+    monkeypatch.setattr(CliContext, "resolve_address",
+                        lambda self, value: value if value.startswith("amio1") else {"alice": ALICE.bech32, "bob": BOB.bech32}[value])
 
-    @click.group()
-    @click.option("-o", "--output", default="text")
-    @click.pass_context
-    def cli(ctx: click.Context, output: str) -> None:
-        ctx.obj = CliContext(tmp_path, None, "amino-test", "test", output)
-
-    @cli.group()
-    def tx() -> None: ...
-
-    @cli.group()
-    def query() -> None: ...
-
-    def run_tx(ctx, signer, msgs, **options):
+    def send_tx(ctx, signer, msgs, **options):
         sent.append((signer, msgs, options))
 
-    def resolve_address(ctx, value):
-        return value if value.startswith("amio1") else {"alice": ALICE.bech32, "bob": BOB.bech32}[value]
-
-    locks_cli.register(tx, query, tx_options, run_tx, resolve_address, address_bytes)
+    monkeypatch.setattr(locks_cli, "send_tx", send_tx)
     runner = CliRunner()
 
     def invoke(*args):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
+        return runner.invoke(cli, ["--home", str(tmp_path), "--chain-id", "amino-test", "--keyring-backend", "test", *args],
+                             catch_exceptions=False)
 
     return invoke, sent, rpc
 

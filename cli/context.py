@@ -1,4 +1,4 @@
-"""CLI configuration: wallet home, node URL, chain id, keyring backend, output format."""
+"""What every command shares: wallet home, node URL, chain id, keyring, output format; addresses, queries, chain clients."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
+from chain_modules.common.encoding import decode
+from cli.parsing import parse_duration
+from client.chain import ChainClient
+from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
 from client.rpc import CometRpc
 from client.wallet.keyring import Keyring, open_keyring
+from client.wallet.tx import address_bytes
 
 DEFAULT_HOME = Path(os.environ.get("AMINO_HOME", Path.home() / ".amino"))
 DEFAULT_NODE = "http://127.0.0.1:26657"
@@ -78,9 +84,6 @@ class CliContext:
 
     def trusting_period_seconds(self, option: int | None = None) -> int:
         """The light client's trusting period: --trusting-period, else client.json "trusting_period", else 14 days."""
-        from client.cli.locks import parse_duration
-        from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
-
         if option is not None:
             return option
         configured = self._config().get("trusting_period")
@@ -90,6 +93,28 @@ class CliContext:
             return parse_duration(str(configured))
         except click.BadParameter as exc:
             raise click.ClickException(f'client.json "trusting_period": {exc.message}') from None
+
+    def resolve_address(self, value: str) -> str:
+        """An address, or the name of a key in the keyring."""
+        if value.startswith("amio1"):
+            return value
+        return self.keyring().show(value).address
+
+    def address_bytes(self, value: str) -> bytes:
+        """The 20 address bytes of an address or of a key's name."""
+        return address_bytes(self.resolve_address(value))
+
+    def query(self, path: str) -> tuple[Any, int]:
+        """The decoded value at ``path`` and its height; a refused query stops the command with one line."""
+        result = self.rpc().abci_query(path)
+        if result.code:
+            raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
+        return decode(result.value), result.height
+
+    def chain(self, key: str | None) -> ChainClient:
+        """A chain client for the services and tasks, signing with key ``key`` (None: queries only)."""
+        signing_key = self.keyring().signing_key(key) if key else None
+        return ChainClient(self.node_url, signing_key, self.resolved_chain_id())
 
     def keyring(self) -> Keyring:
         if self._keyring is not None:

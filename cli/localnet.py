@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from client.cli.output import emit
+from cli.output import emit
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
 

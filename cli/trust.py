@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from client.cli.context import CliContext, pass_ctx
-from client.cli.output import emit
+from cli.context import CliContext, pass_ctx
+from cli.output import emit
+from cli.parsing import parse_duration
+from client.wallet.proofs import anchor_trust, read_trust, reset_trust, trust_file
 
 
 def _duration_option(_ctx, _param, value: str | None) -> int | None:
-    from client.cli.locks import parse_duration
-
     return None if value is None else parse_duration(value)
 
 
@@ -35,8 +35,6 @@ def trust() -> None:
 @pass_ctx
 def trust_show(ctx: CliContext) -> None:
     """Show the trusted header: height, time, header hash and validator set hash."""
-    from client.wallet.proofs import read_trust, trust_file
-
     chain_id = ctx.trusted_chain_id()
     data = read_trust(ctx.home, chain_id)
     if data is None:
@@ -58,8 +56,6 @@ def trust_show(ctx: CliContext) -> None:
 @pass_ctx
 def trust_anchor(ctx: CliContext, height: int, header_hash: str, witnesses: tuple[str, ...], trusting_period: int | None) -> None:
     """Trust the header at HEIGHT with hash HASH (replaces the trusted header of this chain)."""
-    from client.wallet.proofs import anchor_trust
-
     try:
         expected = bytes.fromhex(header_hash)
     except ValueError:
@@ -76,8 +72,6 @@ def trust_anchor(ctx: CliContext, height: int, header_hash: str, witnesses: tupl
 @pass_ctx
 def trust_reset(ctx: CliContext) -> None:
     """Forget the trusted header: the next --prove trusts the node's header on first use."""
-    from client.wallet.proofs import reset_trust
-
     chain_id = ctx.trusted_chain_id()
     removed = reset_trust(ctx.home, chain_id)
     emit(ctx.output, {"chain_id": chain_id, "removed": removed})

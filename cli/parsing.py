@@ -1,0 +1,70 @@
+"""Reading what people type: amounts, rates and durations, with a clear error naming what is wrong."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from chain_modules.common.amount import parse_amio
+
+DURATION_UNITS = {"s": 1, "min": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400}
+_DURATION_RE = re.compile(r"^([0-9]+)(s|min|h|d|w|y)?$")
+
+
+def parse_amount(text: str, param_hint: str | None = None) -> int:
+    """'10amio', '0.5amio' or '1500uamio' -> a positive number of uamio."""
+    try:
+        value = parse_amio(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+    if value == 0:
+        raise click.BadParameter("amount must be positive", param_hint=param_hint)
+    return value
+
+
+def parse_rate(text: str) -> int:
+    """'0.1', '10%' or '1000bps' -> basis points."""
+    value = text.strip().lower()
+    try:
+        if value.endswith("bps"):
+            bps = int(value[:-3])
+        elif value.endswith("%"):
+            whole, _, fraction = value[:-1].partition(".")
+            bps = int(whole or "0") * 100 + int((fraction + "00")[:2] or "0")
+        else:
+            whole, _, fraction = value.partition(".")
+            bps = int(whole or "0") * 10_000 + int((fraction + "0000")[:4] or "0")
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a rate such as 0.1, 10% or 1000bps") from None
+    if not 0 <= bps <= 10_000:
+        raise click.BadParameter(f"{text!r} must be between 0 and 100%")
+    return bps
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '45min', '12h', '30d', '2w' or '1y' (= 365d) -> seconds; a bare number is seconds."""
+    value = text.strip().lower()
+    match = _DURATION_RE.match(value)
+    if match is None:
+        if re.match(r"^[0-9]+(m|mo|month|months)$", value):
+            raise click.BadParameter(f"{text!r} is ambiguous: write 45min for minutes or 30d for a month")
+        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 45min, 12h, 30d, 2w or 1y (1y = 365d)")
+    number, unit = match.groups()
+    seconds = int(number) * DURATION_UNITS[unit or "s"]
+    if seconds == 0:
+        raise click.BadParameter(f"{text!r}: a duration must be positive")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    """Seconds as e.g. '1y 30d', '2d 3h', '45min 10s' (the two largest units)."""
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit in ("y", "d", "h", "min", "s"):
+        size = DURATION_UNITS[unit]
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2])

@@ -1,0 +1,178 @@
+"""amino master start and amino worker init|start: the command line of the services (masternode/, worker/).
+
+The services' modules are imported inside the commands that run them, so the other commands start quickly."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from cli.context import CliContext, pass_ctx
+from cli.errors import fail
+from cli.parsing import parse_amount
+from client.chain import ChainClient
+
+REGISTER_ATTEMPTS = 10
+LOCALNET_CHAIN_ID = "amino-localnet"  # the localnet launcher's chain id; `master start` admits any worker there
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+# -- amino master ---------------------------------------------------------------------------------------
+
+
+@click.group("master")
+def master() -> None:
+    """The master node service."""
+
+
+@master.command("start")
+@click.option("--from", "key", required=True, help="The master node's operator key.")
+@click.option("--listen", default="127.0.0.1:8700", show_default=True, help="host:port of the HTTP API.")
+@click.option("--endpoint", default="", help="Public URL registered on chain (default: http://LISTEN).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory of the content-addressed blob store (kept across restarts).")
+@click.option("--max-blob-bytes", type=click.IntRange(1), default=64 * 1024 * 1024, show_default=True)
+@click.option("--max-total-bytes", type=click.IntRange(1), default=4 * 1024**3, show_default=True)
+@click.option("--sponsor", default="", help="Register as a master node candidate sponsored by this super node.")
+@click.option("--bond", default="5000amio", show_default=True, help="Bond when registering.")
+@click.option("--region", default="local", show_default=True)
+@click.option("--retention", type=click.FloatRange(0), default=3600, show_default=True,
+              help="Seconds an unreferenced blob (of a settled task) is kept before it is deleted.")
+@click.option("--admit", default=None, metavar="open|FILE",
+              help="Which workers this master admits into its pool: 'open' (any worker that asks), or FILE, "
+                   "one worker address per line, re-read when it changes and on SIGHUP. "
+                   f"Default: open on the localnet chain ({LOCALNET_CHAIN_ID}); required on any other chain.")
+@click.option("--upload-min-seconds", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
+              help="Every upload may take at least this long (its deadline is the larger of this and "
+                   "size / --upload-min-rate).")
+@click.option("--upload-min-rate", type=click.IntRange(1), default=64 * 1024, show_default=True,
+              help="Bytes per second an upload must average past --upload-min-seconds.")
+@click.option("--upload-idle-seconds", type=click.FloatRange(0, min_open=True), default=15.0, show_default=True,
+              help="An upload whose next chunk takes longer is dropped and its reserved room freed.")
+@click.option("--max-uploads-per-client", type=click.IntRange(1), default=4, show_default=True,
+              help="Uploads one signing account may have in flight at once.")
+@pass_ctx
+def master_start(ctx: CliContext, key, listen, endpoint, store_dir, max_blob_bytes, max_total_bytes, sponsor, bond, region,
+                 retention, admit, upload_min_seconds, upload_min_rate, upload_idle_seconds, max_uploads_per_client):
+    """Register (if needed) and serve: blob store, worker job protocol, admissions and task assignment."""
+    from masternode.node import MasterSettings, serve
+
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("--listen must be host:port")
+    chain = ctx.chain(key)
+    admit = _admission_policy(chain, admit)
+    _log_to_stderr()
+    settings = MasterSettings(host, int(port), endpoint, str(store_dir), max_blob_bytes, max_total_bytes,
+                              retention_seconds=retention, upload_min_seconds=upload_min_seconds,
+                              upload_min_bytes_per_second=upload_min_rate, upload_idle_seconds=upload_idle_seconds,
+                              max_uploads_per_client=max_uploads_per_client, admit=admit)
+    try:
+        serve(chain, settings, parse_amount(bond), ctx.resolve_address(sponsor) if sponsor else "", region, key)
+    except Exception as exc:
+        fail(exc)
+
+
+def _admission_policy(chain: ChainClient, admit: str | None) -> str:
+    """--admit, checked; without it 'open' on the localnet chain, and a usage error on any other chain."""
+    from masternode.admission import AdmissionPolicy, AdmissionPolicyError
+
+    if admit is None:
+        chain_id = chain.chain_id
+        if chain_id != LOCALNET_CHAIN_ID:
+            raise click.UsageError(f"on chain {chain_id!r}, choose whom this master admits: --admit open "
+                                   "(any worker) or --admit FILE (one worker address per line)")
+        admit = "open"
+    try:
+        AdmissionPolicy.from_option(admit)
+    except AdmissionPolicyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--admit") from None
+    return admit
+
+
+# -- amino worker ---------------------------------------------------------------------------------------
+
+
+@click.group("worker")
+def worker() -> None:
+    """The worker service."""
+
+
+@worker.command("init")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", "key_name", required=True)
+@click.option("--master-url", required=True)
+@click.option("--overwrite", is_flag=True)
+@pass_ctx
+def worker_init(ctx: CliContext, config: Path, key_name, master_url, overwrite):
+    """Write a worker config file with the default limits."""
+    from worker.config import write_default_config
+
+    write_default_config(config, overwrite=overwrite, key_name=key_name, master_url=master_url, rpc_url=ctx.node_url,
+                         chain_id=ctx.resolved_chain_id(), home=str(config.parent / key_name))
+    click.echo(f"wrote {config}")
+
+
+@worker.command("start")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--master", "master_address", required=True, help="Operator address of the master node to join.")
+@click.option("--tui/--no-tui", default=None, help="Live status display (default: when stdout is a terminal).")
+@pass_ctx
+def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
+    """Register (if needed), heartbeat, and compute the jobs the master assigns."""
+    from worker.config import ConfigError, load_config
+    from worker.node import Worker
+
+    try:
+        config = load_config(config_path, {})
+    except ConfigError as exc:
+        fail(exc)
+    _log_to_stderr()
+    node = Worker(config, ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id))
+    _register_worker(node, ctx.resolve_address(master_address))
+    threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
+               threading.Thread(target=node.run, daemon=True, name="jobs")]
+    for thread in threads:
+        thread.start()
+    try:
+        _wait_for_interrupt(node, tui if tui is not None else sys.stdout.isatty())
+    finally:
+        node.stop_event.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+def _register_worker(node, master: str) -> None:
+    """Register the worker in ``master``'s pool (if it is not), retrying: the node we talk to may be a block
+    behind the master's registration."""
+    for attempt in range(REGISTER_ATTEMPTS):
+        try:
+            node.ensure_registered(master)
+            return
+        except Exception as exc:
+            if attempt == REGISTER_ATTEMPTS - 1:
+                fail(exc)
+            logging.getLogger("amino.worker").warning("registration failed (%s); retrying", exc)
+            time.sleep(2)
+
+
+def _wait_for_interrupt(node, live_display: bool) -> None:
+    """Show the live status display (or sleep) until Ctrl-C."""
+    from worker.status import run_display
+
+    try:
+        if live_display:
+            run_display(node)
+        else:
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,21 @@
+"""`amino genesis build`: a mistake in the options is one line naming the option, and no file is written."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from cli.main import cli
+
+
+def test_genesis_build_with_an_unreadable_time_names_the_option(tmp_path):
+    (tmp_path / "recipients.json").write_text(json.dumps({}))
+    out = tmp_path / "genesis.json"
+    result = CliRunner().invoke(cli, ["genesis", "build", "--chain-id", "x", "--validator", "v:" + "A" * 44 + ":1",
+                                      "--recipients", str(tmp_path / "recipients.json"), "--genesis-time", "yesterday",
+                                      "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--genesis-time" in result.output and "yesterday" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
