@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from chain_modules.auth.errors import ErrInvalidMessage
 from chain_modules.bank.types import address_field, amount_field, exact_fields
 from chain_modules.common.params import IntParams, check_int_params
+from chain_modules.compute import rules
 
 BPS = 10_000
 MEGAFUEL = 1_000_000
@@ -87,7 +88,7 @@ class ResourceClass:
 
     def fits(self, cpu_cores: int, gpu: int, ram_mb: int, storage_mb: int) -> bool:
         """Whether a machine with these resources can run tasks of this class."""
-        return cpu_cores >= self.cpu_cores and gpu >= self.gpu and ram_mb >= self.ram_mb and storage_mb >= self.storage_mb
+        return rules.fits_class(cpu_cores, gpu, ram_mb, storage_mb, self.cpu_cores, self.gpu, self.ram_mb, self.storage_mb)
 
 
 DEFAULT_CLASSES = (
