@@ -12,8 +12,9 @@ the loop carries on where it stopped.
 Assignment: for every task of this master that waits for workers and whose
 module and input are stored here, pick the needed number of the pool's
 workers that the chain would accept (online, a free slot, resources of the
-class, deposit at the minimum, verified-app rule, not excluded), best
-reputation first, fewest running tasks next, and send one assign tx.
+class, deposit at the minimum, verified-app rule, not excluded: the chain's
+own rule, compute.api.assignment_refusal), best reputation first (the
+chain's reputation_bps), fewest running tasks next, and send one assign tx.
 """
 
 from __future__ import annotations
