@@ -6,6 +6,8 @@ Run from the repository root (after scripts/setup.sh):
     .venv/bin/python bench/transfers.py --duration 15 --accounts 8
     .venv/bin/python bench/transfers.py --skip-localnet --skip-kvstore   # app-only figures (phase 3)
     .venv/bin/python bench/transfers.py --big-accounts 200000 --profile  # smaller big store, plus a cProfile
+    .venv/bin/python bench/transfers.py --tiny                # every phase in ~30 s: checks it still works
+    .venv/bin/python bench/transfers.py --tiny --skip-localnet --skip-kvstore   # app phases only, a few seconds
 
 Phases and what each figure means (see also bench/README.md):
 
@@ -53,17 +55,20 @@ Phases and what each figure means (see also bench/README.md):
    (b) FinalizeBlock + Commit of a block of --block-txs transfers (distinct senders, random funded
        recipients) on a store holding 10,000 and --big-accounts funded accounts. The store is built by
        the same state functions InitChain uses (chain_modules.bank.genesis.init_genesis,
-       auth set_params, AppStore.compute_app_hash, AppStore.commit at height 1): the 10k store from a
-       custom allocation table validated with parse_app_state(enforce_default_table=False), the big one
-       from GenesisAccount records directly (the JSON/bech32 round trip of 1M addresses would only slow
-       the setup). Blocks: h2 "cold" (first tx of every sender: creates auth accounts, signatures not
+       auth set_params, AppStore.compute_app_hash, AppStore.commit at height 1): the 10k store from the
+       project's genesis (genesis.build.build_app_state) with a one-allocation table in place of the
+       default one, validated with parse_app_state(enforce_default_table=False); stores above
+       --records-above (100,000) accounts from GenesisAccount records directly (the JSON/bech32 round
+       trip of 1M addresses would only slow the setup). Blocks: h2 "cold" (first tx of every sender: creates auth accounts, signatures not
        verified), h3 "sigs unverified" (fresh txs never seen by CheckTx), h4 "sigs verified by CheckTx"
        (check_tx on every tx first, which fills the Router's SignatureCache).
        Figures: transfers/s = txs / (FinalizeBlock + Commit wall time); app-hash = time inside
        store.compute_app_hash and its share of the block time; per-tx cost ratio big store / 10k.
 
 Every figure is measured at run time. Every phase cleans its processes up in try/finally and every
-wait is bounded in time. Progress goes to stderr, the report to stdout.
+wait is bounded in time. Progress goes to stderr, the report to stdout; the exit status is 1 when a
+phase failed. --tiny runs every phase with tiny counts and 2-second localnet runs (TINY below), so that
+tests/bench/test_bench_tiny.py can check the benchmark still runs and prints its figures.
 """
 
 from __future__ import annotations
@@ -115,7 +120,7 @@ from chain_modules.common.amount import TOTAL_SUPPLY_UAMIO  # noqa: E402
 from client.rpc import CometRpc  # noqa: E402
 from client.wallet.keyring import open_keyring  # noqa: E402
 from client.wallet.tx import broadcast, build_doc, get_params, get_sequence, sign  # noqa: E402
-from chain_modules.bank.allocation import split_evenly  # noqa: E402
+from chain_modules.bank.allocation import DEFAULT_ALLOCATIONS, split_evenly  # noqa: E402
 from abci_app.genesis import parse_app_state  # noqa: E402
 from genesis.build import build_app_state  # noqa: E402
 from localnet.launcher import IEO_ACCOUNTS, Localnet, cometbft_binary  # noqa: E402
@@ -711,7 +716,7 @@ def kvstore_items(worker: int, run_tag: str, size: int):
 
 
 def phase_kvstore_localnet(args, tmp: Path, tx_size: int, fixed_rate: float | None) -> dict:
-    base_port = args.base_port + 100
+    base_port = args.kvstore_base_port if args.kvstore_base_port else args.base_port + 100
     net = Localnet(tmp / "kvstore-localnet", nodes=4, base_port=base_port, timeout_commit=args.timeout_commit)
     ports = [net.rpc_port(i) for i in range(4)]
     ensure_ports_free([p for i in range(4) for p in (net.p2p_port(i), net.rpc_port(i), net.metrics_port(i))])
@@ -963,6 +968,22 @@ def phase_checktx_socket(args, tmp: Path) -> dict:
 GENESIS_SECONDS = 1_700_000_000
 
 
+def bench_app_state(addresses: list[bytes], amounts: list[int]) -> dict:
+    """The project's own genesis (genesis.build.build_app_state: every module's section, as InitChain parses it)
+    with one allocation in place of the default table: every account funded, nothing vesting, so that the
+    senders of the 10k store hold plain balances like those of the big one."""
+    placeholders = {name: [encode_address(hashlib.sha256(name.encode()).digest()[:20])]
+                    for name, _share, _schedule in DEFAULT_ALLOCATIONS}
+    app_state = build_app_state(placeholders)
+    app_state["bank"]["allocations"] = [{
+        "name": "bench",
+        "share_bps": 10_000,
+        "schedule": {"kind": "none"},
+        "recipients": [{"address": encode_address(a), "amount": m} for a, m in zip(addresses, amounts)],
+    }]
+    return app_state
+
+
 def build_store(db: Path, chain_id: str, sender_addresses: list[bytes], total_accounts: int, via_app_state: bool) -> tuple[list[bytes], float]:
     """Commit height 1 with ``total_accounts`` funded accounts (the senders first); return the addresses and setup time."""
     began = time.monotonic()
@@ -970,22 +991,8 @@ def build_store(db: Path, chain_id: str, sender_addresses: list[bytes], total_ac
     addresses = sender_addresses + [hashlib.sha256(b"amino-bench/filler/%d" % i).digest()[:20] for i in range(fillers)]
     amounts = split_evenly(TOTAL_SUPPLY_UAMIO, total_accounts)
     if via_app_state:
-        app_state = {
-            "auth": {"params": TxParams().to_dict()},
-            "bank": {
-                "total_supply": TOTAL_SUPPLY_UAMIO,
-                "allocations": [
-                    {
-                        "name": "bench",
-                        "share_bps": 10_000,
-                        "schedule": {"kind": "none"},
-                        "recipients": [{"address": encode_address(a), "amount": m} for a, m in zip(addresses, amounts)],
-                    }
-                ],
-            },
-        }
-        genesis = parse_app_state(app_state, GENESIS_SECONDS, enforce_default_table=False)
-        accounts, tx_params = genesis.accounts, genesis.tx_params
+        genesis = parse_app_state(bench_app_state(addresses, amounts), GENESIS_SECONDS, enforce_default_table=False)
+        accounts, tx_params = genesis.accounts, genesis["auth"].params
     else:
         accounts, tx_params = [GenesisAccount(a, m) for a, m in zip(addresses, amounts)], TxParams()
     store = AppStore(db)
@@ -1026,7 +1033,7 @@ def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
     chain_id = "amino-bench-blocks"
     keys = bench_keys("blocks", args.block_txs)
     senders = [address_bytes_from_pubkey(bytes(k.verify_key)) for k in keys]
-    via_app_state = accounts <= 100_000
+    via_app_state = accounts <= args.records_above
     say(f"blocks [{label}]: building the store ({'parse_app_state' if via_app_state else 'GenesisAccount records'}, init_genesis, app hash, commit)")
     addresses, setup_s = build_store(db, chain_id, senders, accounts, via_app_state)
     out: dict = {"accounts": accounts, "setup_s": setup_s, "via_app_state": via_app_state, "blocks": []}
@@ -1202,7 +1209,8 @@ def print_report(args, results: dict, started: float) -> None:
     )
     print(f"date: {datetime.now(timezone.utc).isoformat(timespec='seconds')}; total bench time {time.monotonic() - started:.0f}s")
     print(
-        f"settings: duration {args.duration:.0f}s per run, {args.accounts} accounts/workers, timeout_commit {args.timeout_commit}, "
+        f"settings: {'TINY mode (checks the phases run; figures mean little), ' if args.tiny else ''}"
+        f"duration {args.duration:.0f}s per run, {args.accounts} accounts/workers, timeout_commit {args.timeout_commit}, "
         f"4 validators on loopback, everything (nodes + apps + load client) on this machine"
     )
 
@@ -1289,6 +1297,14 @@ def print_report(args, results: dict, started: float) -> None:
 
 # ----------------------------------------------------------------------------- main
 
+# --tiny: every phase, for seconds (the two localnets run ~15 s each on 2 cores), on stores small enough that the
+# two ways of building one (parse_app_state, GenesisAccount records) both run
+TINY = {
+    "duration": 2.0, "accounts": 4, "max_rate": 200.0, "max_pending": 200, "drain_timeout": 15.0,
+    "timeout_commit": "300ms", "small_accounts": 1_000, "big_accounts": 2_000, "records_above": 1_500,
+    "block_txs": 200, "checktx_count": 500, "checktx_senders": 20,
+}
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1308,6 +1324,16 @@ def main() -> int:
     parser.add_argument("--checktx-count", type=int, default=20_000, help="CheckTx requests in phase 3a (default 20,000)")
     parser.add_argument("--checktx-senders", type=int, default=200, help="distinct senders in phase 3a (default 200)")
     parser.add_argument("--base-port", type=int, default=28656, help="Amino localnet base port; kvstore uses +100 (default 28656)")
+    parser.add_argument("--kvstore-base-port", type=int, default=0, help="kvstore localnet base port (default: --base-port + 100)")
+    parser.add_argument(
+        "--records-above", type=int, default=100_000,
+        help="stores with more accounts are written from GenesisAccount records, not through parse_app_state (default 100,000)",
+    )
+    parser.add_argument(
+        "--tiny", action="store_true",
+        help="a run of seconds that checks every phase still works (its figures mean little): "
+        + ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in TINY.items()) + "; explicit options win",
+    )
     parser.add_argument("--timeout-commit", default="500ms", help="consensus timeout_commit of both localnets (default 500ms)")
     parser.add_argument("--rate", type=float, default=None, help="fixed offered rate in tx/s (default: half the measured Amino saturating throughput)")
     parser.add_argument("--max-rate", type=float, default=1500.0, help="Amino txs pre-signed for the saturating run = max-rate x duration (default 1500)")
@@ -1325,6 +1351,8 @@ def main() -> int:
     )
     parser.add_argument("--profile", action="store_true", help="also cProfile one FinalizeBlock+Commit per store size and print it")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) for inspection")
+    if parser.parse_known_args()[0].tiny:  # the tiny values become the defaults, so explicit options still win
+        parser.set_defaults(**TINY)
     args = parser.parse_args()
     if not 1 <= args.accounts <= 400:
         parser.error("--accounts must be 1..400")

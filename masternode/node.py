@@ -12,8 +12,9 @@ the loop carries on where it stopped.
 Assignment: for every task of this master that waits for workers and whose
 module and input are stored here, pick the needed number of the pool's
 workers that the chain would accept (online, a free slot, resources of the
-class, deposit at the minimum, verified-app rule, not excluded), best
-reputation first, fewest running tasks next, and send one assign tx.
+class, deposit at the minimum, verified-app rule, not excluded: the chain's
+own rule, compute.api.assignment_refusal), best reputation first (the
+chain's reputation_bps), fewest running tasks next, and send one assign tx.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 from chain_modules.common.address import decode_address
+from chain_modules.compute import api as compute_api
 from chain_modules.compute.types import ALLOCATED, MsgAssignWorkers, MsgReleaseTask
 from chain_modules.staking.types import MsgCreateMasterNode
 from client.chain import ChainClient, ChainError
@@ -239,7 +241,8 @@ class Assigner:
         """Hand back a task whose job never arrived, just before its assign deadline: missing that deadline
         would count as this master's failure, and the customer's silence is not its fault."""
         now = time.time() if now is None else now
-        if task["participants"] or task["step_deadline"] - now > self.settings.release_margin_seconds:
+        if not compute_api.may_release(task["state"], len(task["participants"])) \
+                or task["step_deadline"] - now > self.settings.release_margin_seconds:
             return False
         try:
             self.chain.send([MsgReleaseTask(decode_address(self.view.operator), task["id"])])
@@ -251,16 +254,20 @@ class Assigner:
 
 
 def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool) -> list[dict]:
-    """The workers the chain would accept for ``task``, best first, as many as it needs."""
-    taken = {p["worker"] for p in task["participants"]} | set(task["excluded_workers"])
+    """The workers the chain would accept for ``task`` (compute_api.assignment_refusal, the rule the chain applies),
+    best first: the chain's reputation figure, then fewest running tasks, then address; as many as it needs."""
+    participants = {p["worker"] for p in task["participants"]}
+    excluded = set(task["excluded_workers"])
     eligible = [
         w for w in workers
-        if w["online"] and w["running"] < w["slots"] and w["deposit"] >= min_deposit and w["address"] not in taken
-        and (verified or w["any_app"])
-        and w["cpu_cores"] >= resource_class["cpu_cores"] and w["gpu"] >= resource_class["gpu"]
-        and w["ram_mb"] >= resource_class["ram_mb"] and w["storage_mb"] >= resource_class["storage_mb"]
+        if compute_api.assignment_refusal(
+            same_pool=w["master"] == task["master"], online=w["online"], slots=w["slots"], running=w["running"],
+            fits=compute_api.fits_class(w["cpu_cores"], w["gpu"], w["ram_mb"], w["storage_mb"], resource_class["cpu_cores"],
+                                        resource_class["gpu"], resource_class["ram_mb"], resource_class["storage_mb"]),
+            deposit=w["deposit"], min_deposit=min_deposit, any_app=w["any_app"], app_verified=verified,
+            excluded=w["address"] in excluded, assigned=w["address"] in participants) is None
     ]
-    eligible.sort(key=lambda w: (-(w["completed"] + 1) * 10_000 // (w["completed"] + w["failed"] + 2), w["running"], w["address"]))
+    eligible.sort(key=lambda w: (-compute_api.reputation_bps(w["completed"], w["failed"]), w["running"], w["address"]))
     return eligible[:task["needed"]]
 
 

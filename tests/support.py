@@ -109,8 +109,10 @@ class AppDriver:
     """
 
     def __init__(self, path: Path, app_state: dict | None = None, genesis_time: int = GENESIS_TIME,
-                 vote_extensions_enable_height: int = 0, consensus_keys: list[TestKey] = ()) -> None:
+                 vote_extensions_enable_height: int = 0, consensus_keys: list[TestKey] = (),
+                 chain_id: str = CHAIN_ID) -> None:
         self.path = path
+        self.chain_id = chain_id
         self.app = AminoApp(path)
         self.time = genesis_time
         self.height = self.app.store.last_height
@@ -119,7 +121,7 @@ class AppDriver:
         if self.height == 0:
             request = abci.RequestInitChain(
                 time=timestamp(genesis_time),
-                chain_id=CHAIN_ID,
+                chain_id=chain_id,
                 app_state_bytes=json.dumps(app_state or genesis_app_state()).encode(),
                 initial_height=1,
             )
@@ -136,7 +138,8 @@ class AppDriver:
         unknown = [address.hex() for address, _power in signers if address not in self.consensus_keys]
         if unknown:
             raise KeyError(f"the driver has no consensus key for signer(s) {unknown}: pass consensus_keys")
-        return seed_record([self.consensus_keys[address] for address, _power in signers], height - 1, round)
+        return seed_record([self.consensus_keys[address] for address, _power in signers], height - 1, round,
+                           self.chain_id)
 
     def block(self, txs: list[bytes], seconds: int = 5, signers: list[tuple[bytes, int]] | None = None,
               misbehavior: list | None = None, absent: list[tuple[bytes, int]] | None = None,

@@ -36,9 +36,8 @@ from pathlib import Path
 import httpx
 
 from chain_modules.common.address import decode_address
+from chain_modules.compute import api as compute_api
 from chain_modules.compute.types import (
-    COMMITTING,
-    REVEALING,
     MsgCommitResult,
     MsgHandBackTask,
     MsgHeartbeat,
@@ -216,11 +215,12 @@ class Worker:
         step = entry["step"] if entry is not None else None
         if step == "done":
             return
+        may_commit = compute_api.commit_refusal(job["state"], job["status"]) is None  # commit, or hand back
         if step == "abandoned":  # never recompute a job this worker gave up on; make sure the chain knows
-            if job["state"] == COMMITTING and job["status"] == "assigned":
+            if may_commit:
                 self.chain.send([MsgHandBackTask(decode_address(self.address), task_id)])
             return
-        if job["state"] == COMMITTING and job["status"] == "assigned":
+        if may_commit:
             if step in ("committed", "revealed", "uploaded"):
                 return  # the commit is in; the master's view is a block behind
             if entry is None or "result_hash" not in entry["data"]:
@@ -232,7 +232,7 @@ class Worker:
                     self.running[task_id] = self.pool.submit(self._compute_and_commit, job)
                     return
             self.send_commit(task_id, entry)  # computed now, or before a restart: commit what was journaled
-        elif job["state"] == REVEALING and job["status"] == "committed":
+        elif compute_api.reveal_refusal(job["state"], job["status"]) is None:
             if step in ("revealed", "uploaded"):
                 return
             if entry is None or "salt" not in entry["data"]:

@@ -10,7 +10,7 @@ from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32, uamio
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
-from chain_modules.compute import logic
+from chain_modules.compute import logic, rules
 from chain_modules.compute import state as st
 from chain_modules.common.address import address_bytes_from_pubkey
 from chain_modules.compute.admission import admission_sign_bytes
@@ -48,7 +48,6 @@ from chain_modules.compute.types import (
     ALLOCATED,
     COMMITTING,
     DELIVERED,
-    P_ASSIGNED,
     P_COMMITTED,
     P_REVEALED,
     REVEALING,
@@ -171,24 +170,29 @@ def _check_eligible(state: StateWrite, ctx: BlockContext, params: ComputeParams,
     name = bech32(address)
     if worker is None:
         raise ErrWorkerNotEligible(f"{name} is not a registered worker")
-    if worker.master != task.master:
-        raise ErrWorkerNotEligible(f"worker {name} belongs to another master node's pool")
-    if not worker.online:
-        raise ErrWorkerNotEligible(f"worker {name} is offline (no heartbeat within {params.heartbeat_timeout_seconds}s)")
-    if worker.running >= worker.slots:
-        raise ErrWorkerNotEligible(f"worker {name} has no free slot ({worker.running}/{worker.slots} running)")
     resource_class = params.resource_class(task.class_name)
-    if resource_class is None or not worker.fits(resource_class):
-        raise ErrWorkerNotEligible(f"worker {name} does not have the resources of class {task.class_name!r}")
-    if worker.deposit < params.worker_min_deposit:
-        raise ErrWorkerNotEligible(f"worker {name} deposit {worker.deposit}uamio is below the minimum {params.worker_min_deposit}")
-    if not verified_app and not worker.any_app:
-        raise ErrWorkerNotEligible(f"worker {name} runs verified applications only and this one is not verified")
-    if address in task.excluded_workers:
-        raise ErrWorkerNotEligible(f"worker {name} already missed a deadline of this task")
-    if task.participant(address) is not None:
-        raise ErrWorkerNotEligible(f"worker {name} is already assigned to this task")
+    reason = rules.assignment_refusal(
+        same_pool=worker.master == task.master, online=worker.online, slots=worker.slots, running=worker.running,
+        fits=resource_class is not None and worker.fits(resource_class), deposit=worker.deposit,
+        min_deposit=params.worker_min_deposit, any_app=worker.any_app, app_verified=verified_app,
+        excluded=address in task.excluded_workers, assigned=task.participant(address) is not None)
+    if reason is not None:
+        raise ErrWorkerNotEligible(_not_eligible_log(reason, name, worker, params, task))
     return worker
+
+
+def _not_eligible_log(reason: str, name: str, worker: Worker, params: ComputeParams, task: Task) -> str:
+    """The log of an assignment refusal (rules.assignment_refusal), worded as the chain has always worded it."""
+    return {
+        rules.OTHER_POOL: f"worker {name} belongs to another master node's pool",
+        rules.OFFLINE: f"worker {name} is offline (no heartbeat within {params.heartbeat_timeout_seconds}s)",
+        rules.NO_FREE_SLOT: f"worker {name} has no free slot ({worker.running}/{worker.slots} running)",
+        rules.LACKS_RESOURCES: f"worker {name} does not have the resources of class {task.class_name!r}",
+        rules.DEPOSIT_TOO_LOW: f"worker {name} deposit {worker.deposit}uamio is below the minimum {params.worker_min_deposit}",
+        rules.VERIFIED_APPS_ONLY: f"worker {name} runs verified applications only and this one is not verified",
+        rules.EXCLUDED: f"worker {name} already missed a deadline of this task",
+        rules.ALREADY_ASSIGNED: f"worker {name} is already assigned to this task",
+    }[reason]
 
 
 def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWorkers) -> None:
@@ -234,7 +238,7 @@ def handle_release_task(state: StateWrite, ctx: BlockContext, msg: MsgReleaseTas
     task = _task(state, msg.task_id)
     if task.master != msg.master:
         raise ErrNotTaskMaster(f"task {task.id} is not allocated to the signer")
-    if not task.allows(TaskEvent.REQUEUE) or task.participants:
+    if not rules.may_release(task.state, len(task.participants)):
         raise ErrWrongState(f"task {task.id} is {task.state} with {len(task.participants)} workers; "
                             "a master can only return a task none of its workers hold")
     logic.release(state, ctx, params, task)
@@ -246,12 +250,13 @@ def _committing_seat(state: StateWrite, task_id: int, worker: bytes, what: str) 
     Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
     """
     task = _task(state, task_id)
-    if task.state != COMMITTING:
-        raise ErrWrongState(f"task {task.id} is {task.state}; {what} while it is committing")
     participant = task.participant(worker)
-    if participant is None:
+    reason = rules.commit_refusal(task.state, None if participant is None else participant.status)
+    if reason == rules.WRONG_STATE:
+        raise ErrWrongState(f"task {task.id} is {task.state}; {what} while it is committing")
+    if reason == rules.NOT_PARTICIPANT:
         raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
-    if participant.status != P_ASSIGNED:
+    if reason == rules.ALREADY_COMMITTED:
         raise ErrAlreadyCommitted(f"the signer already committed for task {task.id}")
     return task
 
@@ -304,12 +309,13 @@ def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealRes
     """
     params = st.get_params(state)
     task = _task(state, msg.task_id)
-    if task.state != REVEALING:
-        raise ErrWrongState(f"task {task.id} is {task.state}; reveals are accepted while it is revealing")
     participant = task.participant(msg.worker)
-    if participant is None:
+    reason = rules.reveal_refusal(task.state, None if participant is None else participant.status)
+    if reason == rules.WRONG_STATE:
+        raise ErrWrongState(f"task {task.id} is {task.state}; reveals are accepted while it is revealing")
+    if reason == rules.NOT_PARTICIPANT:
         raise ErrNotParticipant(f"the signer is not assigned to task {task.id}")
-    if participant.status != P_COMMITTED:
+    if reason == rules.NOT_COMMITTED:
         raise ErrNotCommitted(f"the signer has no open commitment for task {task.id} (status {participant.status})")
     if msg.fuel > task.max_fuel:
         raise ErrInvalidFuel(f"revealed fuel {msg.fuel} exceeds the task's max_fuel {task.max_fuel}")

@@ -17,6 +17,7 @@ from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32, uamio
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateWrite
+from chain_modules.compute import rules
 from chain_modules.compute import state as st
 from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
 from chain_modules.compute.events import event_task, event_task_allocated, event_worker
@@ -44,11 +45,6 @@ from chain_modules.staking import api as staking_api
 
 def _seeded(ctx: BlockContext, *parts: bytes) -> int:
     return int.from_bytes(hashlib.sha256(ctx.seed + b"".join(parts)).digest()[:8], "big")
-
-
-def reputation_bps(stats: dict) -> int:
-    """(completed + 1) / (completed + failed + 2): a Laplace-smoothed success rate in bps."""
-    return (stats["completed"] + 1) * BPS // (stats["completed"] + stats["failed"] + 2)
 
 
 # -- workers -------------------------------------------------------------------------------
@@ -107,7 +103,7 @@ def choose_master(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
         free = capacity[2] - stats["pending"]
         if capacity[0] - stats["pending"] < target or free < target:
             continue
-        key = (-free * reputation_bps(stats), _seeded(ctx, b"alloc", task.id.to_bytes(8, "big"), master))
+        key = (-free * rules.reputation_bps(stats["completed"], stats["failed"]), _seeded(ctx, b"alloc", task.id.to_bytes(8, "big"), master))
         if best is None or key < best[0]:
             best = (key, master)
     return None if best is None else best[1]

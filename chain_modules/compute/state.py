@@ -13,7 +13,7 @@ from typing import Iterator
 
 from chain_modules.common.encoding import decode, encode
 from chain_modules.common.state import StateRead, StateWrite
-from chain_modules.compute import keys
+from chain_modules.compute import keys, rules
 from chain_modules.compute.types import (
     FINAL_STATES,
     WORK_STATES,
@@ -284,9 +284,9 @@ def _set_capacity(state: StateWrite, master: bytes | None, capacity: dict, any_a
 def _contribution(worker: Worker | None, min_deposit: int) -> tuple[int, int, int]:
     """What a worker adds to the capacity counters (workers with a free slot, slots, free slots): only online
     workers that may be assigned count."""
-    if worker is None or not worker.online or worker.deposit < min_deposit:
+    if worker is None or not rules.is_available(worker.online, worker.deposit, min_deposit):
         return 0, 0, 0
-    free = max(0, worker.slots - worker.running)
+    free = rules.free_slots(worker.slots, worker.running)
     return (1 if free else 0), worker.slots, free
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chain_modules.common.address import encode_address
 from chain_modules.common.state import StateRead
-from chain_modules.compute import logic
+from chain_modules.compute import rules
 from chain_modules.compute import state as st
 from chain_modules.compute.types import Task, Worker
 from chain_modules.staking import api as staking_api
@@ -116,7 +116,7 @@ def master_view(state: StateRead, master: bytes) -> dict:
         "penalties": stats["penalties"],
         "released": stats["released"],
         "pending_replicas": stats["pending"],
-        "reputation_bps": logic.reputation_bps(stats),
+        "reputation_bps": rules.reputation_bps(stats["completed"], stats["failed"]),
         "capacity": {name: {"workers_free": c[0], "slots": c[1], "free": c[2]} for name, c in capacity.items()},
     }
 

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from chain_modules.common.address import decode_address
 from chain_modules.compute.admission import ADMISSION_DOMAIN, admission_sign_bytes
+from client.chain import ChainClient
 from client.httpsig import sign_headers
 from masternode.admission import AdmissionPolicy, AdmissionPolicyError, Admitter, reload_on_sighup
 from masternode.api import ApiSettings, RunningServer, create_app, serve
 from masternode.blobstore import BlobStore
-from tests.services.fakes import FakeChain
 from tests.services.test_master_api import FakeChain as DictChain
 from tests.support import make_key
 from worker.admission import AdmissionError, fetch_admission, verify_admission
@@ -267,7 +267,8 @@ def test_fetch_admission_fails_clearly_when_refused_misdirected_or_unreachable(m
 def test_the_worker_service_fetches_its_admission_from_its_configured_master(master: RunningServer,
                                                                               tmp_path: Path) -> None:
     config = dataclasses.replace(WorkerConfig(), home=tmp_path / "worker", master_url=master.url, chain_id=CHAIN_ID)
-    worker = Worker(config, FakeChain(WORKER, signing_key=WORKER_KEY.signing_key))  # type: ignore[arg-type]
+    # fetching an admission asks the master, never the chain: the client's node is never reached
+    worker = Worker(config, ChainClient("http://127.0.0.1:9", WORKER_KEY.signing_key, CHAIN_ID))
 
     admission = worker.fetch_admission(MASTER)
 

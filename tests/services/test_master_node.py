@@ -1,47 +1,50 @@
-"""The master node service without CometBFT: its cached chain view, the assignment loop and registration.
+"""The master node service against a real chain in the process: its cached chain view, the assignment loop and
+registration.
 
-The chain is a FakeChain answering with the compute module's own views; the
-blob store is the real one on a temporary directory.
+The chain is a LocalChain (tests/services/localchain.py): the real app, driven without CometBFT, behind the
+ChainClient the service holds, so every assignment, release and registration runs through the real handlers.
+The blob store is the real one on a temporary directory.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from chain_modules.common.address import decode_address
-from chain_modules.compute.types import (
-    ALLOCATED,
-    COMMITTING,
-    P_COMMITTED,
-    REVEALING,
-    MsgAssignWorkers,
-)
+from chain_modules.compute.types import ALLOCATED, COMMITTING, DELIVERED, P_COMMITTED, REVEALING, MsgAssignWorkers
 from chain_modules.staking.types import MsgCreateMasterNode
-from client.chain import ChainError
+from client.chain import ChainClient, ChainError
 from masternode.access import INPUT, MODULE, RESULT
 from masternode.blobstore import BlobStore
 from masternode.node import Assigner, MasterChainView, MasterSettings, ensure_registered
-from tests.services.fakes import PARAMS, FakeChain, participant
+from tests.services.localchain import BIG, PARAMS, SPONSOR, Key, LocalChain, sha
 from tests.support import make_key
 
-MASTER = make_key("services-master").bech32
-OTHER_MASTER = make_key("services-other-master").bech32
-SPONSOR = make_key("services-sponsor").bech32
-WORKERS = sorted(make_key(f"services-worker-{i}").bech32 for i in range(6))
+MASTER_KEY = make_key("services-master")
+OTHER_MASTER_KEY = make_key("services-other-master")
+MASTER, OTHER_MASTER = MASTER_KEY.bech32, OTHER_MASTER_KEY.bech32
+THEIR_WORKER = make_key("services-worker-of-the-other-master")
+W = sorted((make_key(f"services-worker-{i}") for i in range(6)), key=lambda key: key.bech32)  # by address
+WORKERS = [key.bech32 for key in W]
 RESULT_LIMIT = 4_096
 MODULE_LIMIT = 777_777
 
 
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+@pytest.fixture
+def chain(tmp_path: Path) -> Iterator[LocalChain]:
+    chain = LocalChain(tmp_path / "chain", max_module_bytes=MODULE_LIMIT)
+    chain.register_master(MASTER_KEY)
+    yield chain
+    chain.close()
 
 
 @pytest.fixture
-def chain() -> FakeChain:
-    return FakeChain(MASTER, max_module_bytes=MODULE_LIMIT)
+def client(chain: LocalChain) -> ChainClient:
+    """The master node service's own ChainClient."""
+    return chain.client(MASTER_KEY)
 
 
 @pytest.fixture
@@ -55,13 +58,13 @@ def store(tmp_path: Path) -> BlobStore:
 
 
 @pytest.fixture
-def view(chain: FakeChain, settings: MasterSettings) -> MasterChainView:
-    return MasterChainView(chain, MASTER, settings)
+def view(client: ChainClient, settings: MasterSettings) -> MasterChainView:
+    return MasterChainView(client, MASTER, settings)
 
 
 @pytest.fixture
-def assigner(chain: FakeChain, view: MasterChainView, store: BlobStore, settings: MasterSettings) -> Assigner:
-    return Assigner(chain, view, store, settings)
+def assigner(client: ChainClient, view: MasterChainView, store: BlobStore, settings: MasterSettings) -> Assigner:
+    return Assigner(client, view, store, settings)
 
 
 def new_blobs(name: str, store: BlobStore | None = None, module: bool = True, input: bool = True) -> tuple[str, str]:
@@ -74,38 +77,55 @@ def new_blobs(name: str, store: BlobStore | None = None, module: bool = True, in
     return sha(module_bytes), sha(input_bytes)
 
 
-def stored_task(chain: FakeChain, store: BlobStore, name: str = "task", **fields) -> int:
+def stored_task(chain: LocalChain, store: BlobStore, name: str = "task", **fields) -> int:
+    """A task allocated to this master whose module and input are in its store."""
     app_hash, input_hash = new_blobs(name, store)
-    return chain.add_task(MASTER, app_hash, input_hash, **fields)
+    return chain.submit(app_hash, input_hash, master=MASTER_KEY, **fields)
 
 
-def assignments(chain: FakeChain) -> list[MsgAssignWorkers]:
+def their_task(chain: LocalChain, name: str = "theirs") -> int:
+    """A task of the other master: it alone has a worker for the class "big"."""
+    if chain.driver.query(f"/staking/candidate/{OTHER_MASTER}").code:
+        chain.register_master(OTHER_MASTER_KEY)
+        chain.register_worker(THEIR_WORKER, OTHER_MASTER_KEY, **BIG)
+    app_hash, input_hash = new_blobs(name)
+    return chain.submit(app_hash, input_hash, master=OTHER_MASTER_KEY, class_name="big")
+
+
+def workers(chain: LocalChain, *keys: Key, **fields) -> None:
+    for key in keys:
+        chain.register_worker(key, MASTER_KEY, **fields)
+
+
+def assignments(chain: LocalChain) -> list[MsgAssignWorkers]:
     return chain.sent_msgs(MsgAssignWorkers)
 
 
-def raw(*addresses: str) -> list[bytes]:
-    return [decode_address(a) for a in addresses]
+def assignment(task_id: int, *keys: Key) -> MsgAssignWorkers:
+    return MsgAssignWorkers(decode_address(MASTER), task_id, tuple(key.address for key in keys))
 
 
 # -- MasterChainView ------------------------------------------------------------------------------
 
 
 def test_upload_limit_of_a_module_is_the_apps_declared_size_or_the_apppool_maximum(
-    chain: FakeChain, view: MasterChainView
+    chain: LocalChain, view: MasterChainView
 ) -> None:
-    registered, unknown = sha(b"registered module"), sha(b"unknown module")
-    chain.add_app(registered, verified=True)  # declared module_size 100
-    first = view.task(chain.add_task(MASTER, registered, sha(b"input")))
-    second = view.task(chain.add_task(MASTER, unknown, sha(b"input 2")))
+    workers(chain, W[0])
+    registered = sha(b"registered module")
+    chain.register_app(registered, size=100, verified=True)
+    task = view.task(chain.submit(registered, sha(b"input"), master=MASTER_KEY))
 
-    assert view.upload_limit(first, MODULE) == 100
-    assert view.upload_limit(second, MODULE) == MODULE_LIMIT
+    assert view.upload_limit(task, MODULE) == 100
+    # no task the chain accepts names an unknown application; the view still falls back to the pool's maximum
+    assert view.upload_limit({**task, "app_hash": sha(b"unknown module")}, MODULE) == MODULE_LIMIT
 
 
 def test_upload_limit_of_an_input_is_its_declared_size_and_of_a_result_max_result_bytes(
-    chain: FakeChain, view: MasterChainView
+    chain: LocalChain, view: MasterChainView
 ) -> None:
-    task = view.task(chain.add_task(MASTER, sha(b"module"), sha(b"input"), input_size=1_234))
+    workers(chain, W[0])
+    task = view.task(chain.submit(sha(b"module"), sha(b"input"), master=MASTER_KEY, input_size=1_234))
 
     assert view.upload_limit(task, INPUT) == 1_234
     assert view.upload_limit(task, RESULT) == RESULT_LIMIT
@@ -113,9 +133,10 @@ def test_upload_limit_of_an_input_is_its_declared_size_and_of_a_result_max_resul
         view.upload_limit(task, "secret")
 
 
-def test_task_is_none_for_another_masters_task_and_an_unknown_id(chain: FakeChain, view: MasterChainView) -> None:
-    mine = chain.add_task(MASTER, sha(b"module"), sha(b"input"))
-    theirs = chain.add_task(OTHER_MASTER, sha(b"other module"), sha(b"other input"))
+def test_task_is_none_for_another_masters_task_and_an_unknown_id(chain: LocalChain, view: MasterChainView) -> None:
+    workers(chain, W[0])
+    mine = chain.submit(sha(b"module"), sha(b"input"), master=MASTER_KEY)
+    theirs = their_task(chain)
 
     assert view.task(mine)["id"] == mine
     assert view.task(theirs) is None
@@ -123,68 +144,79 @@ def test_task_is_none_for_another_masters_task_and_an_unknown_id(chain: FakeChai
 
 
 def test_task_is_cached_for_cache_seconds_and_fresh_asks_again_at_most_every_fresh_seconds(
-    chain: FakeChain, monkeypatch: pytest.MonkeyPatch
+    chain: LocalChain, client: ChainClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1_000.0]
     monkeypatch.setattr("masternode.node.time.monotonic", lambda: clock[0])
-    view = MasterChainView(chain, MASTER, MasterSettings(cache_seconds=5.0, fresh_seconds=0.5))
-    task_id = chain.add_task(MASTER, sha(b"module"), sha(b"input"))
+    view = MasterChainView(client, MASTER, MasterSettings(cache_seconds=5.0, fresh_seconds=0.5))
+    workers(chain, W[0])
+    task_id = chain.submit(sha(b"module"), sha(b"input"), master=MASTER_KEY)
     path = f"/compute/task/{task_id}"
 
     view.task(task_id)
     view.task(task_id)
     view.task(task_id, fresh=True)  # the cached answer is younger than fresh_seconds: a flood costs no query
-    assert chain.world.queries.count(path) == 1
+    assert chain.queries.count(path) == 1
 
     clock[0] += 1.0
-    chain.update_task(task_id, state=COMMITTING)
+    chain.assign(task_id, W[0])  # the chain moves on: the task is committing
     assert view.task(task_id)["state"] == ALLOCATED  # within cache_seconds
     assert view.task(task_id, fresh=True)["state"] == COMMITTING
-    assert chain.world.queries.count(path) == 2
+    assert chain.queries.count(path) == 2
 
     clock[0] += 6.0
     view.task(task_id)
-    assert chain.world.queries.count(path) == 3
+    assert chain.queries.count(path) == 3
 
 
 def test_open_tasks_are_asked_once_within_cache_seconds_and_again_when_fresh(
-    chain: FakeChain, view: MasterChainView
+    chain: LocalChain, view: MasterChainView
 ) -> None:
-    chain.add_task(MASTER, sha(b"module"), sha(b"input"))
+    workers(chain, W[0])
+    chain.submit(sha(b"module"), sha(b"input"), master=MASTER_KEY)
     tasks_path = f"/compute/tasks/master/{MASTER}"
 
     view.open_tasks()
     view.open_tasks()
-    assert chain.world.queries.count(tasks_path) == 1
+    assert chain.queries.count(tasks_path) == 1
     view.open_tasks(fresh=True)
-    assert chain.world.queries.count(tasks_path) == 2
+    assert chain.queries.count(tasks_path) == 2
 
 
-def test_open_tasks_are_asked_again_once_cache_seconds_have_passed(chain: FakeChain) -> None:
-    view = MasterChainView(chain, MASTER, MasterSettings(cache_seconds=0.0))
+def test_open_tasks_are_asked_again_once_cache_seconds_have_passed(chain: LocalChain, client: ChainClient) -> None:
+    view = MasterChainView(client, MASTER, MasterSettings(cache_seconds=0.0))
     view.open_tasks()
     view.open_tasks()
-    assert chain.world.queries.count(f"/compute/tasks/master/{MASTER}") == 2
+    assert chain.queries.count(f"/compute/tasks/master/{MASTER}") == 2
 
 
-def test_jobs_for_worker_lists_this_masters_tasks_in_the_job_shape(chain: FakeChain, view: MasterChainView) -> None:
-    worker, other = WORKERS[0], WORKERS[1]
-    mine = chain.add_task(MASTER, sha(b"m"), sha(b"i"), input_size=321, state=REVEALING, replicas=2, max_fuel=5_000,
-                          participants=(participant(worker, P_COMMITTED, b"c" * 32), participant(other, P_COMMITTED)))
-    chain.add_task(OTHER_MASTER, sha(b"m2"), sha(b"i2"), state=COMMITTING, participants=(participant(worker),))
-    chain.add_task(MASTER, sha(b"m3"), sha(b"i3"), state=COMMITTING, participants=(participant(other),))
+def test_jobs_for_worker_lists_this_masters_tasks_in_the_job_shape(chain: LocalChain, view: MasterChainView) -> None:
+    worker, other = W[0], W[1]
+    workers(chain, worker, other)
+    mine = chain.submit(sha(b"m"), sha(b"i"), master=MASTER_KEY, input_size=321, replicas=2, max_fuel=5_000)
+    chain.assign(mine, worker, other)
+    chain.commit(worker, mine)
+    chain.commit(other, mine)  # both committed: the task is revealing
+    not_his = chain.submit(sha(b"m3"), sha(b"i3"), master=MASTER_KEY)
+    chain.assign(not_his, other)
+    theirs = their_task(chain)
+    chain.assign(theirs, THEIR_WORKER)
     task = chain.get_task(mine)
+    assert task.state == REVEALING
 
-    assert view.jobs_for_worker(worker) == [{
+    assert view.jobs_for_worker(worker.bech32) == [{
         "task_id": mine, "state": REVEALING, "status": P_COMMITTED, "app_hash": sha(b"m"), "input_hash": sha(b"i"),
         "input_size": 321, "max_fuel": 5_000, "class_name": "small", "step_deadline": task.step_deadline,
     }]
+    assert [job["task_id"] for job in view.jobs_for_worker(other.bech32)] == [mine, not_his]
+    assert view.jobs_for_worker(THEIR_WORKER.bech32) == []  # the chain lists it a job, of another master
     assert view.jobs_for_worker(WORKERS[2]) == []
 
 
-def test_task_is_shown_only_for_this_masters_tasks(chain: FakeChain, view: MasterChainView) -> None:
-    mine = chain.add_task(MASTER, sha(b"m"), sha(b"i"))
-    theirs = chain.add_task(OTHER_MASTER, sha(b"m2"), sha(b"i2"))
+def test_task_is_shown_only_for_this_masters_tasks(chain: LocalChain, view: MasterChainView) -> None:
+    workers(chain, W[0])
+    mine = chain.submit(sha(b"m"), sha(b"i"), master=MASTER_KEY)
+    theirs = their_task(chain, "theirs 2")
 
     shown = view.task(mine)
     assert shown is not None and shown["id"] == mine and shown["master"] == MASTER
@@ -196,234 +228,255 @@ def test_task_is_shown_only_for_this_masters_tasks(chain: FakeChain, view: Maste
 
 
 def test_assigner_waits_until_both_module_and_input_are_stored(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER)
+    workers(chain, W[0])
     module, data = b"module of t", b"input of t"
-    task_id = chain.add_task(MASTER, sha(module), sha(data))
+    task_id = chain.submit(sha(module), sha(data), master=MASTER_KEY)
 
     assert assigner.step() == 0
     store.put(sha(module), module)
     assert assigner.step() == 0
-    assert assignments(chain) == [] and chain.world.attempts == []
+    assert assignments(chain) == [] and chain.attempts == []
 
     store.put(sha(data), data)
     assert assigner.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, (decode_address(WORKERS[0]),))]
+    assert assignments(chain) == [assignment(task_id, W[0])]
     assert chain.get_task(task_id).state == COMMITTING
     assert assigner.assigned == 1
     assert assigner.step() == 0  # nothing left to assign
 
 
 def test_assigner_ignores_tasks_that_are_not_waiting_for_workers(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER)
-    stored_task(chain, store, "committing", state=COMMITTING, participants=(participant(WORKERS[1]),))
-    stored_task(chain, store, "complete", state=ALLOCATED, participants=(participant(WORKERS[1]),))  # needed == 0
+    workers(chain, W[0], W[1])
+    committing = stored_task(chain, store, "committing")
+    chain.assign(committing, W[1])
+    delivered = stored_task(chain, store, "delivered")
+    chain.assign(delivered, W[1])
+    chain.commit(W[1], delivered)
+    chain.reveal(W[1], delivered)
+    assert (chain.get_task(committing).state, chain.get_task(delivered).state) == (COMMITTING, DELIVERED)
 
     assert assigner.step() == 0
-    assert chain.world.attempts == []
+    assert chain.attempts == []
 
 
 def test_a_replacement_round_skips_current_participants_and_excluded_workers(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    for worker in WORKERS[:3]:
-        chain.add_worker(worker, MASTER)
-    # WORKERS[0] already committed; WORKERS[1] missed a deadline; the round needs one more worker.
-    task_id = stored_task(chain, store, replicas=2, participants=(participant(WORKERS[0], P_COMMITTED, b"c" * 32),),
-                          excluded_workers=(WORKERS[1],))
+    workers(chain, *W[:3])
+    task_id = stored_task(chain, store, replicas=2)
+    chain.assign(task_id, W[0], W[1])
+    chain.commit(W[0], task_id)
+    # W[1] misses the commit deadline (every worker stays online): it is dropped and excluded, one more is needed
+    chain.advance(chain.get_task(task_id).step_deadline - chain.time, keep_online=tuple(W[:3]))
+    task = chain.get_task(task_id)
+    assert (task.state, task.needed(), task.excluded_workers) == (ALLOCATED, 1, (W[1].address,))
 
     assert assigner.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, (decode_address(WORKERS[2]),))]
+    assert assignments(chain) == [assignment(task_id, W[2])]
 
 
-# Each case makes the best-reputed worker ineligible by one rule; the other worker must be chosen instead.
-INELIGIBLE = {
-    "offline": ({"online": False}, {}),
-    "no free slot": ({"running": 2}, {}),
-    "deposit below the minimum": ({"deposit": PARAMS.worker_min_deposit - 1}, {}),
-    "verified apps only, app unverified": ({"any_app": False}, {"app_verified": False}),
-    "verified apps only, app unknown": ({"any_app": False}, {}),
-    "too few cpu cores": ({"cpu_cores": 7}, {}),
-    "no gpu": ({"gpu": 0}, {}),
-    "too little ram": ({"ram_mb": 16_383}, {}),
-    "too little storage": ({"storage_mb": 10_239}, {}),
-    "already a participant": ({}, {"participant": True}),
-    "excluded": ({}, {"excluded": True}),
-}
+# Each case makes the better reputed worker ineligible by one rule; the other worker must be chosen instead.
+RESOURCES = {"too few cpu cores": {"cpu_cores": 7}, "no gpu": {"gpu": 0}, "too little ram": {"ram_mb": 16_383},
+             "too little storage": {"storage_mb": 10_239}}
+INELIGIBLE = sorted(["offline", "no free slot", "deposit below the minimum", "verified apps only, app unverified",
+                     "already a participant", "excluded", *RESOURCES])
 
 
-def arrange_best_and_fallback(chain: FakeChain, store: BlobStore, case: str | None) -> int:
-    """Two capable workers, the first better reputed; ``case`` makes the first ineligible by one rule."""
-    best, fallback = WORKERS[0], WORKERS[1]
-    capable = {"cpu_cores": 8, "gpu": 1, "ram_mb": 16_384, "storage_mb": 10_240, "slots": 2, "any_app": True}
-    chain.add_worker(best, MASTER, **capable, completed=9)
-    chain.add_worker(fallback, MASTER, **capable, completed=0)
-    worker_changes, task_changes = INELIGIBLE[case] if case else ({}, {})
-    if worker_changes:
-        chain.update_worker(best, **worker_changes)
+def arrange_best_and_fallback(chain: LocalChain, store: BlobStore, case: str | None) -> int:
+    """Two workers able to run class "big", the first better reputed (it delivered a task); ``case`` makes the
+    first ineligible by one rule. Returns the task, allocated to this master and waiting for a worker."""
+    best, fallback, third = W[0], W[1], W[2]
+    chain.register_worker(best, MASTER_KEY, **{**BIG, **RESOURCES.get(case, {})},
+                          any_app=case != "verified apps only, app unverified",
+                          deposit=PARAMS.worker_min_deposit if case == "deposit below the minimum" else 5_000)
+    chain.register_worker(fallback, MASTER_KEY, **BIG)
+    chain.complete(best, MASTER_KEY)
+    if case == "offline":
+        chain.advance(PARAMS.heartbeat_timeout_seconds + 1, keep_online=(fallback,))
+    if case == "no free slot":
+        for name in ("first", "second"):
+            occupying = chain.submit(*new_blobs(f"occupying {name}"), master=MASTER_KEY)
+            chain.assign(occupying, best)
+    if case == "deposit below the minimum":
+        chain.fail([best], MASTER_KEY, keep_online=(best, fallback))  # slashed below the minimum
     app_hash, input_hash = new_blobs("big", store)
-    if "app_verified" in task_changes:
-        chain.add_app(app_hash, verified=task_changes["app_verified"])
-    fields: dict = {"class_name": "big"}
-    if task_changes.get("participant"):
-        fields.update(replicas=2, participants=(participant(best, P_COMMITTED, b"c" * 32),))
-    if task_changes.get("excluded"):
-        fields.update(excluded_workers=(best,))
-    return chain.add_task(MASTER, app_hash, input_hash, **fields)
+    if case == "already a participant":
+        chain.register_worker(third, MASTER_KEY, **BIG)
+        task_id = chain.submit(app_hash, input_hash, master=MASTER_KEY, class_name="big", replicas=2)
+        chain.assign(task_id, best, third)
+        chain.commit(best, task_id)
+        chain.hand_back(third, task_id)  # the round needs one more worker; best is on it, third excluded
+        return task_id
+    task_id = chain.submit(app_hash, input_hash, master=MASTER_KEY, class_name="big")
+    if case == "excluded":
+        chain.assign(task_id, best)
+        chain.hand_back(best, task_id)
+    return task_id
 
 
-def test_assigner_chooses_the_best_reputed_capable_worker(chain: FakeChain, store: BlobStore, assigner: Assigner) -> None:
+def test_assigner_chooses_the_best_reputed_capable_worker(chain: LocalChain, store: BlobStore, assigner: Assigner) -> None:
     task_id = arrange_best_and_fallback(chain, store, None)
 
     assert assigner.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, (decode_address(WORKERS[0]),))]
+    assert assignments(chain) == [assignment(task_id, W[0])]
 
 
-@pytest.mark.parametrize("case", sorted(INELIGIBLE))
+@pytest.mark.parametrize("case", INELIGIBLE)
 def test_assigner_skips_a_worker_that_the_chain_would_refuse(
-    chain: FakeChain, store: BlobStore, assigner: Assigner, case: str
+    chain: LocalChain, store: BlobStore, assigner: Assigner, case: str
 ) -> None:
     task_id = arrange_best_and_fallback(chain, store, case)
 
     assert assigner.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, (decode_address(WORKERS[1]),))]
+    assert assignments(chain) == [assignment(task_id, W[1])]
 
 
 def test_a_verified_app_may_run_on_workers_that_run_verified_apps_only(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER, any_app=False)
+    workers(chain, W[0], any_app=False)
     app_hash, input_hash = new_blobs("verified", store)
-    chain.add_app(app_hash, verified=True)
-    task_id = chain.add_task(MASTER, app_hash, input_hash)
+    chain.register_app(app_hash, verified=True)
+    task_id = chain.submit(app_hash, input_hash, master=MASTER_KEY)
 
     assert assigner.step() == 1
-    assert assignments(chain)[0].workers == (decode_address(WORKERS[0]),)
-    assert assignments(chain)[0].task_id == task_id
+    assert assignments(chain) == [assignment(task_id, W[0])]
 
 
 def test_workers_are_chosen_by_reputation_then_fewest_running_then_address(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    w = WORKERS  # sorted by address
-    chain.add_worker(w[5], MASTER, completed=3, running=1)  # reputation 4/5: first despite running one task
-    chain.add_worker(w[0], MASTER, running=1)  # 1/2, one task running: after the idle ones despite its address
-    chain.add_worker(w[3], MASTER)  # 1/2, idle
-    chain.add_worker(w[2], MASTER)  # 1/2, idle, lower address than w[3]
-    chain.add_worker(w[1], MASTER, failed=1)  # 1/3: last
-    chain.add_worker(w[4], MASTER, completed=1, failed=1)  # 2/4 = 1/2, idle, highest address
-    task_id = stored_task(chain, store, replicas=5)
+    w = W  # sorted by address
+    workers(chain, *w)
+    chain.complete(w[5], MASTER_KEY, count=3)  # reputation 4/5: first despite running one task
+    chain.complete(w[4], MASTER_KEY)
+    chain.fail([w[1], w[4]], MASTER_KEY, keep_online=tuple(w))  # w[1] 1/3: last; w[4] 2/4 = 1/2, idle, highest address
+    running = chain.submit(*new_blobs("running"), master=MASTER_KEY, replicas=2)
+    chain.assign(running, w[5], w[0])  # w[0]: 1/2 with one task running, after the idle ones despite its address
+    task_id = stored_task(chain, store, replicas=5)  # w[2] and w[3]: 1/2, idle, by address
 
     assert assigner.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, tuple(raw(w[5], w[2], w[3], w[4], w[0])))]
+    assert assignments(chain) == [assignment(task_id, w[5], w[2], w[3], w[4], w[0])]
 
 
-def test_nothing_is_sent_when_too_few_workers_are_eligible(chain: FakeChain, store: BlobStore, assigner: Assigner) -> None:
-    chain.add_worker(WORKERS[0], MASTER)
-    chain.add_worker(WORKERS[1], MASTER)
-    chain.add_worker(WORKERS[2], MASTER, online=False)
-    chain.add_worker(WORKERS[3], OTHER_MASTER)  # another pool
+def test_nothing_is_sent_when_too_few_workers_are_eligible(chain: LocalChain, store: BlobStore, assigner: Assigner) -> None:
+    workers(chain, *W[:3])
+    chain.register_master(OTHER_MASTER_KEY)
+    chain.register_worker(W[3], OTHER_MASTER_KEY)  # another pool
     task_id = stored_task(chain, store, replicas=3)
+    chain.advance(PARAMS.heartbeat_timeout_seconds + 1, keep_online=(W[0], W[1], W[3]))  # W[2] goes offline
 
     assert assigner.step() == 0
-    assert chain.world.attempts == []
+    assert chain.attempts == []
     assert chain.get_task(task_id).state == ALLOCATED
 
 
+def two_tasks_and_one_free_slot(chain: LocalChain, store: BlobStore, first: str, second: str) -> tuple[int, int]:
+    """Two tasks allocated while two one-slot workers were online; then W[1] goes offline: one slot for both."""
+    workers(chain, W[0], W[1], slots=1)
+    ids = stored_task(chain, store, first), stored_task(chain, store, second)
+    chain.advance(PARAMS.heartbeat_timeout_seconds + 1, keep_online=(W[0],))
+    return ids
+
+
 def test_assignments_of_one_pass_use_up_the_free_slots_they_take(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER, slots=1)
-    first = stored_task(chain, store, "first")
-    stored_task(chain, store, "second")
+    first, _second = two_tasks_and_one_free_slot(chain, store, "first", "second")
 
     assert assigner.step() == 1
-    assert [m.task_id for m in assignments(chain)] == [first]
+    assert [m.task_id for m in chain.attempted_msgs(MsgAssignWorkers)] == [first]  # no doomed second attempt
+    assert assignments(chain) == [assignment(first, W[0])]
 
 
 def test_a_refused_assignment_does_not_stop_the_pass_or_take_a_slot(
-    chain: FakeChain, store: BlobStore, assigner: Assigner
+    chain: LocalChain, store: BlobStore, assigner: Assigner
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER, slots=1)
-    refused = stored_task(chain, store, "refused")
-    accepted = stored_task(chain, store, "accepted")
+    refused, accepted = two_tasks_and_one_free_slot(chain, store, "refused", "accepted")
 
-    def refuse_first_task(signer: str, msgs: list) -> None:
+    def cancel_first_task(signer: str, msgs: list) -> None:
         if any(isinstance(m, MsgAssignWorkers) and m.task_id == refused for m in msgs):
-            raise ChainError("tx failed: worker not eligible", 11, "compute", "worker not eligible")
+            chain.cancel(refused)  # the customer cancels just before the assignment arrives: the chain refuses it
 
-    chain.world.before_send.append(refuse_first_task)
+    chain.before_send.append(cancel_first_task)
 
     assert assigner.step() == 1
     assert [m.task_id for m in chain.attempted_msgs(MsgAssignWorkers)] == [refused, accepted]
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), accepted, (decode_address(WORKERS[0]),))]
+    assert assignments(chain) == [assignment(accepted, W[0])]
     assert assigner.assigned == 1
 
 
 def test_a_restarted_master_assigns_a_task_allocated_before_the_restart(
-    chain: FakeChain, tmp_path: Path, settings: MasterSettings
+    chain: LocalChain, tmp_path: Path, settings: MasterSettings
 ) -> None:
-    chain.add_worker(WORKERS[0], MASTER)
+    workers(chain, W[0])
     store = BlobStore(tmp_path / "blobs", max_blob_bytes=100_000, max_total_bytes=1_000_000)
     app_hash, input_hash = new_blobs("before restart", store, input=False)
-    task_id = chain.add_task(MASTER, app_hash, input_hash)
-    before = Assigner(chain, MasterChainView(chain, MASTER, settings), store, settings)
+    task_id = chain.submit(app_hash, input_hash, master=MASTER_KEY)
+    client = chain.client(MASTER_KEY)
+    before = Assigner(client, MasterChainView(client, MASTER, settings), store, settings)
     assert before.step() == 0  # the input is not there yet
     data = b"input of before restart"
     store.put(sha(data), data)
-    del before, store  # the process stops; only the chain and the blob directory survive
+    del before, store, client  # the process stops; only the chain and the blob directory survive
 
     reopened = BlobStore(tmp_path / "blobs", max_blob_bytes=100_000, max_total_bytes=1_000_000)
-    after = Assigner(chain, MasterChainView(chain, MASTER, settings), reopened, settings)
+    client = chain.client(MASTER_KEY)
+    after = Assigner(client, MasterChainView(client, MASTER, settings), reopened, settings)
 
     assert after.step() == 1
-    assert assignments(chain) == [MsgAssignWorkers(decode_address(MASTER), task_id, (decode_address(WORKERS[0]),))]
+    assert assignments(chain) == [assignment(task_id, W[0])]
 
 
 # -- ensure_registered -------------------------------------------------------------------------------
 
 
-def test_ensure_registered_registers_a_new_master_with_its_public_endpoint(chain: FakeChain) -> None:
+def test_ensure_registered_registers_a_new_master_with_its_public_endpoint(chain: LocalChain) -> None:
+    newcomer = make_key("services-new-master")
+    chain.register_master(newcomer, consent_only=True)
     settings = MasterSettings(listen_host="10.0.0.7", listen_port=8711)
 
-    candidate = ensure_registered(chain, settings, bond=5_000, sponsor=SPONSOR, region="eu", moniker="m-1")
+    candidate = ensure_registered(chain.client(newcomer), settings, bond=5_000, sponsor=SPONSOR.bech32, region="eu",
+                                  moniker="m-1")
 
-    assert chain.sent_msgs() == [MsgCreateMasterNode(decode_address(MASTER), "m-1", "http://10.0.0.7:8711", "eu",
-                                                     decode_address(SPONSOR), 5_000)]
+    assert chain.sent_msgs() == [MsgCreateMasterNode(newcomer.address, "m-1", "http://10.0.0.7:8711", "eu",
+                                                     SPONSOR.address, 5_000)]
     assert candidate["kind"] == "master" and candidate["endpoint"] == "http://10.0.0.7:8711"
+    assert candidate["operator"] == newcomer.bech32
 
 
-def test_ensure_registered_sends_nothing_for_a_registered_master(chain: FakeChain) -> None:
-    chain.world.candidates[MASTER] = {"operator": MASTER, "kind": "master", "endpoint": "http://m", "status": "active"}
+def test_ensure_registered_sends_nothing_for_a_registered_master(chain: LocalChain, client: ChainClient) -> None:
+    candidate = ensure_registered(client, MasterSettings(), bond=0, sponsor="", region="eu", moniker="m")
 
-    candidate = ensure_registered(chain, MasterSettings(), bond=0, sponsor="", region="eu", moniker="m")
-
-    assert candidate["status"] == "active"
-    assert chain.world.attempts == []
+    assert candidate["status"] == "active" and candidate["operator"] == MASTER
+    assert chain.attempts == []
 
 
-def test_ensure_registered_refuses_without_a_sponsor_or_for_a_super_node(chain: FakeChain) -> None:
+def test_ensure_registered_refuses_without_a_sponsor_or_for_a_super_node(chain: LocalChain) -> None:
     with pytest.raises(ChainError, match="--sponsor"):
-        ensure_registered(chain, MasterSettings(), bond=0, sponsor="", region="eu", moniker="m")
+        ensure_registered(chain.client(make_key("services-unknown")), MasterSettings(), bond=0, sponsor="",
+                          region="eu", moniker="m")
 
-    chain.world.candidates[MASTER] = {"operator": MASTER, "kind": "super", "endpoint": "", "status": "validator"}
-    with pytest.raises(ChainError, match="super node"):
-        ensure_registered(chain, MasterSettings(), bond=0, sponsor=SPONSOR, region="eu", moniker="m")
-    assert chain.world.attempts == []
+    with pytest.raises(ChainError, match="super node"):  # the genesis super node's operator key
+        ensure_registered(chain.client(SPONSOR), MasterSettings(), bond=0, sponsor=SPONSOR.bech32, region="eu",
+                          moniker="m")
+    assert chain.attempts == []
 
 
 # -- blob garbage collection ----------------------------------------------------------------------
 
 
 def test_garbage_collection_deletes_only_old_blobs_no_open_task_references(
-    chain: FakeChain, store: BlobStore, assigner: Assigner, settings: MasterSettings
+    chain: LocalChain, store: BlobStore, assigner: Assigner, settings: MasterSettings
 ) -> None:
     import os
     import time as time_module
 
+    workers(chain, W[0])
     stored_task(chain, store, "open")  # its module and input stay, however old
     old_stray, young_stray = b"a settled task's result", b"a result uploaded a minute ago"
     store.put(sha(old_stray), old_stray)
@@ -445,25 +498,33 @@ def test_garbage_collection_deletes_only_old_blobs_no_open_task_references(
 
 
 def test_a_task_whose_job_never_arrived_is_released_just_before_its_assign_deadline(
-    chain: FakeChain, store: BlobStore, view: MasterChainView, assigner: Assigner, settings: MasterSettings
+    chain: LocalChain, client: ChainClient, view: MasterChainView, assigner: Assigner, settings: MasterSettings
 ) -> None:
     from chain_modules.compute.types import MsgReleaseTask
 
+    workers(chain, W[0], W[1])
     app_hash, input_hash = new_blobs("never uploaded")  # nothing stored
-    task_id = chain.add_task(MASTER, app_hash, input_hash, replicas=2)
+    task_id = chain.submit(app_hash, input_hash, master=MASTER_KEY, replicas=2)
     task = view.task(task_id)
     assert not assigner._release_if_never_uploaded(task, now=task["step_deadline"] - settings.release_margin_seconds - 1)
-    assert chain.sent_msgs(MsgReleaseTask) == []
+    assert chain.attempts == []
     assert assigner._release_if_never_uploaded(task, now=task["step_deadline"] - 1)
     assert chain.sent_msgs(MsgReleaseTask) == [MsgReleaseTask(decode_address(MASTER), task_id)]
-    assert MasterChainView(chain, MASTER, settings).task(task_id) is None  # no longer this master's
+    assert MasterChainView(client, MASTER, settings).task(task_id) is None  # no longer this master's
+    assert chain.get_task(task_id).excluded_masters == (MASTER_KEY.address,)
 
 
-def test_a_task_with_workers_on_it_is_never_released(chain: FakeChain, store: BlobStore, view: MasterChainView,
+def test_a_task_with_workers_on_it_is_never_released(chain: LocalChain, store: BlobStore, view: MasterChainView,
                                                      assigner: Assigner) -> None:
     from chain_modules.compute.types import MsgReleaseTask
 
-    task_id = stored_task(chain, store, "replacement round", replicas=2, participants=(participant(WORKERS[0]),), target=2)
+    workers(chain, W[0], W[1])
+    task_id = stored_task(chain, store, "replacement round", replicas=2)
+    chain.assign(task_id, W[0], W[1])
+    chain.commit(W[0], task_id)
+    chain.hand_back(W[1], task_id)  # allocated again for one replacement, W[0] still on it
     task = view.task(task_id)
+    assert task["state"] == ALLOCATED and len(task["participants"]) == 1
+
     assert not assigner._release_if_never_uploaded(task, now=task["step_deadline"])
-    assert chain.sent_msgs(MsgReleaseTask) == []
+    assert chain.attempted_msgs(MsgReleaseTask) == []

@@ -9,7 +9,6 @@ at once, and in every case take the customer's real upload afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import threading
@@ -24,15 +23,17 @@ from masternode.api import ApiSettings, RunningServer, create_app, serve
 from masternode.blobstore import BlobStore
 from client.tasks import TaskClient, TaskError
 from masternode.node import MasterChainView, MasterSettings
-from tests.services.fakes import CUSTOMER_KEY as CHAIN_CUSTOMER_KEY
-from tests.services.fakes import FakeChain
+from tests.services.localchain import CUSTOMER as CHAIN_CUSTOMER_KEY
+from tests.services.localchain import LocalChain
 from tests.services.test_master_api import CHAIN_ID, CUSTOMER_KEY, OPERATOR_KEY, STRANGER_KEY, sha, signed, task_view
 from tests.services.test_master_api import FakeChain as DictChain
+from tests.support import make_key
 
 MODULE = b"\0asm stalled module"
 INPUT = os.urandom(12_000)
 OTHER_INPUT = os.urandom(14_000)
 IDLE_SECONDS = 0.6
+RUNNER_KEY = make_key("uploads-worker")
 
 
 def start(tmp_path: Path, chain, **changes) -> tuple[RunningServer, BlobStore]:
@@ -219,33 +220,22 @@ def test_strangers_and_unsigned_clients_cannot_start_an_upload_at_all(master) ->
 # -- the customer's own client ------------------------------------------------------------------------------------
 
 
-class CustomerChain(FakeChain):
-    """The customer's ChainClient over a FakeChain, with the master's endpoint in task views."""
-
-    endpoint = ""
-
-    def query(self, path: str):
-        value = super().query(path)
-        if path.startswith("/compute/task/"):
-            value["master_endpoint"] = self.endpoint
-        return value
-
-
 @pytest.fixture
-def customer_setup(tmp_path: Path) -> Iterator[tuple[TaskClient, CustomerChain, RunningServer, BlobStore, int]]:
-    master_chain = FakeChain(OPERATOR_KEY.bech32)
-    master_chain.chain_id = CHAIN_ID
-    task_id = master_chain.add_task(OPERATOR_KEY.bech32, sha(MODULE), sha(INPUT), input_size=len(INPUT))
-    view = MasterChainView(master_chain, OPERATOR_KEY.bech32, MasterSettings(cache_seconds=0.0, fresh_seconds=0.0))
+def customer_setup(tmp_path: Path) -> Iterator[tuple[TaskClient, LocalChain, RunningServer, BlobStore, int]]:
+    """A real chain in the process where this master (serving on loopback, its endpoint registered on chain)
+    holds the customer's task; the customer's TaskClient finds the master through the chain."""
+    chain = LocalChain(tmp_path / "chain", chain_id=CHAIN_ID)
+    view = MasterChainView(chain.client(OPERATOR_KEY), OPERATOR_KEY.bech32,
+                           MasterSettings(cache_seconds=0.0, fresh_seconds=0.0))
     server, store = start(tmp_path, view)
-    customer = CustomerChain(CHAIN_CUSTOMER_KEY.bech32, _world=master_chain.world,
-                             signing_key=CHAIN_CUSTOMER_KEY.signing_key)
-    customer.chain_id = CHAIN_ID
-    customer.endpoint = server.url
-    tasks = TaskClient(customer)  # type: ignore[arg-type]
+    tasks = TaskClient(chain.client(CHAIN_CUSTOMER_KEY))
     with server:
-        yield tasks, customer, server, store, task_id
+        chain.register_master(OPERATOR_KEY, endpoint=server.url)
+        chain.register_worker(RUNNER_KEY, OPERATOR_KEY)
+        task_id = chain.submit(sha(MODULE), sha(INPUT), master=OPERATOR_KEY, input_size=len(INPUT))
+        yield tasks, chain, server, store, task_id
     tasks.close()
+    chain.close()
 
 
 def test_the_task_client_uploads_once_a_stalled_upload_of_its_input_is_dropped(customer_setup) -> None:
@@ -260,19 +250,20 @@ def test_the_task_client_uploads_once_a_stalled_upload_of_its_input_is_dropped(c
 
 
 def test_the_task_client_downloads_the_accepted_result_with_a_signed_request(customer_setup) -> None:
-    tasks, customer, _server, store, task_id = customer_setup
+    tasks, chain, _server, store, task_id = customer_setup
     result = b"the verified output"
     store.put(sha(result), result)
-    customer.update_task(task_id, state="delivered", result_hash=hashlib.sha256(result).digest())
+    chain.assign(task_id, RUNNER_KEY)
+    chain.commit(RUNNER_KEY, task_id, result=result)
+    chain.reveal(RUNNER_KEY, task_id)
+    assert chain.get_task(task_id).state == "delivered"
 
     assert tasks.result(task_id) == result
 
 
 def test_the_task_client_refuses_to_move_another_customers_blobs(customer_setup) -> None:
-    tasks, customer, _server, store, task_id = customer_setup
-    stranger = CustomerChain(STRANGER_KEY.bech32, _world=customer.world, signing_key=STRANGER_KEY.signing_key)
-    stranger.endpoint, stranger.chain_id = customer.endpoint, CHAIN_ID
-    other = TaskClient(stranger)  # type: ignore[arg-type]
+    tasks, chain, _server, store, task_id = customer_setup
+    other = TaskClient(chain.client(STRANGER_KEY))
 
     with pytest.raises(TaskError, match="belongs to"):
         other.upload(task_id, MODULE, INPUT)

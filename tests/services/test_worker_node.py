@@ -1,9 +1,10 @@
-"""The worker service without CometBFT: a job from fetch to upload, restarts at every step, and the status display.
+"""The worker service against a real chain in the process: a job from fetch to upload, restarts at every step,
+and the status display.
 
-The chain is a FakeChain (the compute views, simple handler effects); the
-master node is a FakeMaster behind httpx.MockTransport whose job list comes
-from the real MasterChainView. Jobs run for real: the hash_chain example
-module in the sandbox.
+The chain is a LocalChain (the real app driven without CometBFT, behind the worker's own ChainClient), so every
+commit, reveal, hand-back, heartbeat and registration runs through the real handlers; the master node is a
+FakeMaster behind httpx.MockTransport whose job list comes from the real MasterChainView. Jobs run for real: the
+hash_chain example module in the sandbox.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +43,16 @@ from worker import node as worker_node
 from worker.config import WorkerConfig, load_config
 from worker.node import LIE_SUFFIX, Worker
 from worker.status import render
-from tests.services.fakes import Crash, FakeChain, FakeMaster, participant
+from tests.services.fakes import Crash, FakeMaster
+from tests.services.localchain import PARAMS, Key, LocalChain
 from tests.support import admission, make_key
 
-MASTER = make_key("services-master").bech32
+MASTER_KEY = make_key("services-master")
+MASTER = MASTER_KEY.bech32
 WORKER_KEY = make_key("services-worker")
 WORKER = WORKER_KEY.bech32
-OTHER_WORKER = make_key("services-other-worker").bech32
+OTHER_WORKER_KEY = make_key("services-other-worker")
+OTHER_WORKER = OTHER_WORKER_KEY.bech32
 MASTER_URL = "http://master.test"
 MODULE = build("hash_chain")
 _, REFERENCE, SAMPLE_INPUT = EXAMPLES["hash_chain"]
@@ -58,24 +63,22 @@ TASK_MAX_FUEL = 10_000_000
 
 @dataclass
 class Setup:
-    chain: FakeChain  # the master's client; the worker signs with chain.as_signer(WORKER)
+    chain: LocalChain  # the real chain; the worker holds chain.client(WORKER_KEY)
     master: FakeMaster
     config: WorkerConfig
     app_hash: str
     input_hash: str
 
-    def new_task(self, *others: str, state: str = COMMITTING, max_fuel: int = TASK_MAX_FUEL) -> int:
-        """A task assigned to this worker (and ``others``), waiting for commitments."""
-        for address in (WORKER, *others):
-            self.chain.update_worker(address, running=self.chain.get_worker(address).running + 1)
-        return self.chain.add_task(MASTER, self.app_hash, self.input_hash, input_size=len(SAMPLE_INPUT), state=state,
-                                   replicas=1 + len(others), max_fuel=max_fuel,
-                                   participants=tuple(participant(a) for a in (WORKER, *others)))
+    def new_task(self, *others: Key, max_fuel: int = TASK_MAX_FUEL) -> int:
+        """A task the master assigned to this worker (and ``others``): waiting for commitments."""
+        task_id = self.chain.submit(self.app_hash, self.input_hash, master=MASTER_KEY, input_size=len(SAMPLE_INPUT),
+                                    replicas=1 + len(others), max_fuel=max_fuel)
+        self.chain.assign(task_id, WORKER_KEY, *others)
+        return task_id
 
     def new_worker(self, **config_changes) -> Worker:
         """A worker process on the same home directory (a restart, when one ran before)."""
-        worker = Worker(dataclasses.replace(self.config, **config_changes),
-                        self.chain.as_signer(WORKER, WORKER_KEY.signing_key))
+        worker = Worker(dataclasses.replace(self.config, **config_changes), self.chain.client(WORKER_KEY))
         worker.http = self.master.client()
         return worker
 
@@ -85,15 +88,19 @@ class Setup:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Setup:
-    chain = FakeChain(MASTER)
-    master = FakeMaster(chain)
-    chain.add_worker(WORKER, MASTER, slots=4, deposit=5_000)
-    chain.add_worker(OTHER_WORKER, MASTER, slots=4, deposit=5_000)
+def setup(tmp_path: Path) -> Iterator[Setup]:
+    chain = LocalChain(tmp_path / "chain")
+    chain.register_master(MASTER_KEY)
+    chain.register_worker(WORKER_KEY, MASTER_KEY, slots=4, deposit=5_000)
+    chain.register_worker(OTHER_WORKER_KEY, MASTER_KEY, slots=4, deposit=5_000)
+    master = FakeMaster(chain.client(MASTER_KEY))
     config = WorkerConfig(home=tmp_path / "worker", master_url=MASTER_URL, chain_id=chain.chain_id,
                           max_fuel=TASK_MAX_FUEL, max_memory_mb=1024,
                           wall_timeout_seconds=20.0, deposit=5_000, poll_seconds=0.01)
-    return Setup(chain, master, config, master.add_blob(MODULE), master.add_blob(SAMPLE_INPUT))
+    app_hash = master.add_blob(MODULE)
+    chain.register_app(app_hash, size=len(MODULE))
+    yield Setup(chain, master, config, app_hash, master.add_blob(SAMPLE_INPUT))
+    chain.close()
 
 
 class OnePass(threading.Event):
@@ -132,7 +139,7 @@ def test_a_job_is_computed_journaled_committed_revealed_and_uploaded(setup: Setu
     task_id = setup.new_task()
     worker = setup.new_worker()
     journal_at_commit: list[list[dict]] = []
-    setup.chain.world.before_send.append(
+    setup.chain.before_send.append(
         lambda signer, msgs: journal_at_commit.append(setup.journal_records())
         if any(isinstance(m, MsgCommitResult) for m in msgs) else None)
 
@@ -183,7 +190,7 @@ def test_the_worker_signs_its_downloads_and_its_upload_with_its_own_key_naming_t
 def test_a_worker_not_assigned_to_the_task_is_refused_its_blobs(setup: Setup) -> None:
     task_id = setup.new_task()
     intruder = Worker(dataclasses.replace(setup.config, home=setup.config.home.parent / "intruder"),
-                      setup.chain.as_signer(OTHER_WORKER, make_key("services-other-worker").signing_key))
+                      setup.chain.client(OTHER_WORKER_KEY))
     intruder.http = setup.master.client()
 
     with pytest.raises(httpx.HTTPStatusError) as refused:
@@ -225,7 +232,7 @@ def test_a_lying_worker_commits_and_uploads_a_different_result(setup: Setup) -> 
 
 
 def test_a_worker_waits_for_the_other_commitments_before_revealing(setup: Setup) -> None:
-    task_id = setup.new_task(OTHER_WORKER)
+    task_id = setup.new_task(OTHER_WORKER_KEY)
     worker = setup.new_worker()
 
     worker.step()
@@ -233,7 +240,7 @@ def test_a_worker_waits_for_the_other_commitments_before_revealing(setup: Setup)
     assert setup.chain.get_task(task_id).state == COMMITTING
     assert len(setup.chain.sent_msgs(MsgCommitResult)) == 1 and setup.chain.sent_msgs(MsgRevealResult) == []
 
-    setup.chain.as_signer(OTHER_WORKER).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+    setup.chain.client(OTHER_WORKER_KEY).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
     worker.step()
 
     [reveal] = setup.chain.sent_msgs(MsgRevealResult)
@@ -252,13 +259,13 @@ def test_after_a_crash_before_the_commit_the_restarted_worker_commits_the_journa
 ) -> None:
     task_id = setup.new_task()
     first = setup.new_worker()
-    setup.chain.world.before_send.append(crash_on(MsgCommitResult))
+    setup.chain.before_send.append(crash_on(MsgCommitResult))
     with pytest.raises(Crash):
         first.step()
     first.journal.close()
     data = first.journal.get(task_id, 0)["data"]
     assert setup.chain.sent_msgs() == []
-    setup.chain.world.before_send.clear()
+    setup.chain.before_send.clear()
     runs: list[int] = []
     real_run = worker_node.run_sandboxed
     monkeypatch.setattr(worker_node, "run_sandboxed", lambda *args: runs.append(1) or real_run(*args))
@@ -272,20 +279,20 @@ def test_after_a_crash_before_the_commit_the_restarted_worker_commits_the_journa
 
 
 def test_after_a_crash_after_the_commit_the_restarted_worker_reveals_with_the_journaled_salt(setup: Setup) -> None:
-    task_id = setup.new_task(OTHER_WORKER)
+    task_id = setup.new_task(OTHER_WORKER_KEY)
     first = setup.new_worker()
-    setup.chain.world.after_send.append(crash_on(MsgCommitResult))  # the chain has the commit, the journal does not
+    setup.chain.after_send.append(crash_on(MsgCommitResult))  # the chain has the commit, the journal does not
     with pytest.raises(Crash):
         first.step()
     first.journal.close()
-    setup.chain.world.after_send.clear()
+    setup.chain.after_send.clear()
     assert first.journal.get(task_id, 0)["step"] == "computed"
 
     second = setup.new_worker()
     second.step()  # the chain shows the commit: nothing to send while the other worker commits
     assert len(setup.chain.attempted_msgs(MsgCommitResult)) == 1
 
-    setup.chain.as_signer(OTHER_WORKER).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+    setup.chain.client(OTHER_WORKER_KEY).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
     second.step()
 
     assert len(setup.chain.attempted_msgs(MsgCommitResult)) == 2  # the first worker's, then the other worker's
@@ -330,11 +337,11 @@ def test_after_a_crash_while_the_reveal_was_being_included_the_restarted_worker_
     task_id = setup.new_task()
     first = setup.new_worker()
     first.step()
-    setup.chain.world.after_send.append(crash_on(MsgRevealResult))
+    setup.chain.after_send.append(crash_on(MsgRevealResult))
     with pytest.raises(Crash):
         first.step()
     first.journal.close()
-    setup.chain.world.after_send.clear()
+    setup.chain.after_send.clear()
     assert setup.chain.get_task(task_id).state == DELIVERED  # the chain counted the reveal
 
     second = setup.new_worker()
@@ -375,6 +382,19 @@ def test_a_job_that_times_out_is_abandoned_and_not_run_again(setup: Setup, monke
 
 
 
+class WorkerClock:
+    """The worker's view of the time module, with the wall clock set to ``now``."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
 def test_a_run_stops_before_the_commit_deadline_and_a_job_without_time_left_is_handed_back_unrun(
         setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     limits: list[float] = []
@@ -384,9 +404,9 @@ def test_a_run_stops_before_the_commit_deadline_and_a_job_without_time_left_is_h
         return JobOutcome(abi.STATUS_TIMEOUT, b"", 0, f"wall clock limit of {wall_timeout}s")
 
     monkeypatch.setattr(worker_node, "run_sandboxed", run_sandboxed)
-    now = int(time.time())
     roomy = setup.new_task()
-    setup.chain.update_task(roomy, step_deadline=now + 30)
+    clock = WorkerClock(setup.chain.get_task(roomy).step_deadline - 30)  # the worker sees it 30 s before its deadline
+    monkeypatch.setattr(worker_node, "time", clock)
     worker = setup.new_worker(wall_timeout_seconds=600)
     worker.step()
     # 30 s to the deadline, less the margin to hand the job back: the run may not take longer
@@ -394,11 +414,12 @@ def test_a_run_stops_before_the_commit_deadline_and_a_job_without_time_left_is_h
     assert setup.chain.sent_msgs() == [MsgHandBackTask(decode_address(WORKER), roomy)]
 
     tight = setup.new_task()
-    setup.chain.update_task(tight, step_deadline=now + 3)
+    clock.now = setup.chain.get_task(tight).step_deadline - 3
     worker.step()
     assert len(limits) == 1  # not run: it could not finish before the deadline
     assert setup.chain.sent_msgs()[-1] == MsgHandBackTask(decode_address(WORKER), tight)
     assert "too little time" in worker.journal.get(tight, 0)["data"]["reason"]
+    assert setup.chain.get_worker(WORKER_KEY).handed_back == 2
 
 
 def test_a_job_that_timed_out_is_not_run_again_after_a_restart(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -435,7 +456,7 @@ def test_a_blob_that_does_not_match_its_hash_is_not_run_or_committed(setup: Setu
     run_one_pass(worker)
 
     assert runs == []
-    assert setup.chain.world.attempts == []
+    assert setup.chain.attempts == []
     assert worker.journal.get(task_id, 0) is None
     assert any("does not match its hash" in error for error in worker.status.errors)
 
@@ -445,17 +466,17 @@ def test_a_failing_job_does_not_keep_the_worker_from_revealing_another(setup: Se
     bad_input = b"an input the master serves corrupted"
     bad_hash = hashlib.sha256(bad_input).hexdigest()
     setup.master.blobs[bad_hash] = b"corrupted"
-    setup.chain.update_worker(WORKER, running=2)
-    broken = setup.chain.add_task(MASTER, setup.app_hash, bad_hash, input_size=len(bad_input), state="allocated")
+    broken = setup.chain.submit(setup.app_hash, bad_hash, master=MASTER_KEY, input_size=len(bad_input))
     good = setup.new_task()
     worker = setup.new_worker()
     worker.step()  # commits the good task; it moves to revealing
     assert setup.chain.get_task(good).state == REVEALING
-    setup.chain.update_task(broken, state=COMMITTING, participants=(participant(WORKER),))  # ordered first by id
+    setup.chain.assign(broken, WORKER_KEY)  # ordered first by id
 
     run_one_pass(worker)
 
     assert [m.task_id for m in setup.chain.sent_msgs(MsgRevealResult)] == [good]
+    assert any("does not match its hash" in error for error in worker.status.errors)
 
 
 # -- registration and heartbeats ------------------------------------------------------------------------
@@ -466,8 +487,9 @@ def test_ensure_registered_registers_with_the_configured_capabilities(setup: Set
     newcomer = newcomer_key.bech32
     config = dataclasses.replace(setup.config, home=tmp_path / "newcomer", cpu_cores=4, gpu=1, ram_mb=8_192,
                                  storage_mb=20_000, slots=3, any_app=True, deposit=7_000)
-    worker = Worker(config, setup.chain.as_signer(newcomer, newcomer_key.signing_key))
-    master_pubkey, signature = admission(make_key("services-master"), decode_address(newcomer), config.chain_id)
+    setup.chain.fund(newcomer_key)
+    worker = Worker(config, setup.chain.client(newcomer_key))
+    master_pubkey, signature = admission(MASTER_KEY, decode_address(newcomer), config.chain_id)
     asked = []
     worker.fetch_admission = lambda master: asked.append(master) or {"pubkey": master_pubkey.hex(), "signature": signature.hex()}
 
@@ -485,24 +507,29 @@ def test_ensure_registered_keeps_a_registration_and_refuses_another_masters_pool
     assert worker.ensure_registered(MASTER)["master"] == MASTER
     with pytest.raises(ChainError, match="unregister it first"):
         worker.ensure_registered(OTHER_WORKER)
-    assert setup.chain.world.attempts == []
+    assert setup.chain.attempts == []
 
 
 def test_heartbeat_tops_the_deposit_up_to_the_configured_amount(setup: Setup) -> None:
-    setup.chain.update_worker(WORKER, deposit=3_500, online=False)
-    worker = setup.new_worker()
+    low_key = make_key("services-low-deposit-worker")
+    setup.chain.register_worker(low_key, MASTER_KEY, deposit=3_500)
+    setup.chain.advance(PARAMS.heartbeat_timeout_seconds + 1)  # no heartbeat since: offline
+    assert not setup.chain.get_worker(low_key).online
+    worker = Worker(dataclasses.replace(setup.config, home=setup.config.home.parent / "low"), setup.chain.client(low_key))
+    worker.http = setup.master.client()
 
     worker.heartbeat()
 
     assert [attempt.msgs for attempt in setup.chain.sent] == [
-        [MsgHeartbeat(decode_address(WORKER)), MsgTopUpDeposit(decode_address(WORKER), 1_500)]]
-    assert setup.chain.get_worker(WORKER).deposit == 5_000
+        [MsgHeartbeat(low_key.address), MsgTopUpDeposit(low_key.address, 1_500)]]
+    assert setup.chain.get_worker(low_key).deposit == 5_000 and setup.chain.get_worker(low_key).online
     assert worker.status.deposit == 5_000 and worker.status.online
 
 
 @pytest.mark.parametrize("deposit", [5_000, 9_000])
 def test_heartbeat_sends_no_top_up_at_or_above_the_configured_deposit(setup: Setup, deposit: int) -> None:
-    setup.chain.update_worker(WORKER, deposit=deposit)
+    if deposit > 5_000:
+        setup.chain.send(WORKER_KEY, MsgTopUpDeposit(WORKER_KEY.address, deposit - 5_000))
     worker = setup.new_worker()
 
     worker.heartbeat()
@@ -521,7 +548,7 @@ def test_a_worker_runs_from_a_loaded_config_file(setup: Setup, tmp_path: Path) -
     config = load_config(path)
     assert config.home == tmp_path / "node"
     task_id = setup.new_task()
-    worker = Worker(config, setup.chain.as_signer(WORKER, WORKER_KEY.signing_key))
+    worker = Worker(config, setup.chain.client(WORKER_KEY))
     worker.http = setup.master.client()
 
     worker.step()

@@ -1,5 +1,5 @@
 """The locks messages through the real ante checks and router (routes built here, as
-abci_app/routes.py will list them): signed, canonically encoded, atomic, fee kept on failure."""
+abci_app/modules.py lists them): signed, canonically encoded, atomic, fee kept on failure."""
 
 from abci_app.router import Route, Router
 from abci_app.store import Overlay

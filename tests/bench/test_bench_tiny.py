@@ -1,0 +1,123 @@
+"""Every benchmark runs in its --tiny mode and prints its figures, so a benchmark cannot rot unnoticed.
+
+Each script runs as a subprocess, as a person runs it; the test checks that it exits 0 and parses the figures
+out of its report (each must be present and positive). The app-only runs take seconds; the runs that start a
+real localnet (the transfer benchmark's localnet phases, the task benchmark) are e2e tests, on loopback ports
+from AMINO_BENCH_BASE_PORT (default: AMINO_E2E_BASE_PORT + 250).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_BASE_PORT = int(os.environ.get("AMINO_E2E_BASE_PORT", "29656"))
+BENCH_BASE_PORT = int(os.environ.get("AMINO_BENCH_BASE_PORT", str(E2E_BASE_PORT + 250)))
+NUMBER = r"(-?[\d,]+(?:\.\d+)?)"
+
+
+def run_bench(script: str, *options: str, timeout: float) -> str:
+    """Run bench/<script> --tiny with ``options``; its report (stdout) once it exited 0."""
+    started = time.monotonic()
+    process = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--tiny", *options], cwd=ROOT,
+                             capture_output=True, text=True, timeout=timeout)
+    assert process.returncode == 0, f"{script} exited {process.returncode}\n{process.stdout[-4000:]}\n{process.stderr[-4000:]}"
+    print(f"{script} --tiny {' '.join(options)}: {time.monotonic() - started:.1f}s")
+    return process.stdout
+
+
+def figures(pattern: str, text: str, count: int | None = None) -> list[float]:
+    """The numbers the first group of ``pattern`` matches in ``text`` (every line), each one positive."""
+    found = [float(match.group(1).replace(",", "")) for match in re.finditer(pattern, text, re.MULTILINE)]
+    assert found, f"no figure matches {pattern!r} in:\n{text}"
+    if count is not None:
+        assert len(found) == count, f"{len(found)} figures match {pattern!r}, expected {count}:\n{text}"
+    assert all(value > 0 for value in found), f"a figure of {pattern!r} is not positive: {found}\n{text}"
+    return found
+
+
+def wait_for_free_ports(base: int, offsets: range = range(100), timeout: float = 30.0) -> None:
+    """A localnet that just stopped may hold its ports for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = []
+        for port in (base + offset for offset in offsets):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    busy.append(port)
+        if not busy:
+            return
+        assert time.monotonic() < deadline, f"ports {busy} are taken; set AMINO_BENCH_BASE_PORT"
+        time.sleep(0.5)
+
+
+def test_the_transfer_benchmark_measures_checktx_and_blocks_on_two_store_sizes() -> None:
+    report = run_bench("transfers.py", "--skip-localnet", "--skip-kvstore", timeout=180)
+
+    assert "PHASE FAILED" not in report
+    figures(rf"CheckTx/s through the ABCI socket:\s+{NUMBER}", report, count=1)
+    figures(rf"CheckTx/s in-process \(AminoApp.check_tx\):\s+{NUMBER}", report, count=1)
+    figures(rf"ReCheckTx/s in-process \(sigs cached\):\s+{NUMBER}", report, count=1)
+    assert figures(rf"^store with {NUMBER} funded accounts", report, count=2) == [1_000, 2_000]
+    # the small store goes through the project's genesis (parse_app_state), the big one is written from records
+    assert re.search(r"^store with 1,000 funded accounts \(setup [\d.]+s: custom allocation table via parse_app_state",
+                     report, re.MULTILINE), report
+    assert re.search(r"^store with 2,000 funded accounts \(setup [\d.]+s: GenesisAccount records", report, re.MULTILINE), report
+    # every block row: transfers/s, then the finalize, commit and app-hash times, the hash share and the txs that passed
+    rows = re.findall(rf"^  (\S.{{33}})\s*{NUMBER}\s+{NUMBER}ms\s+{NUMBER}ms\s+{NUMBER}ms\s+{NUMBER}%\s+{NUMBER}$", report,
+                      re.MULTILINE)
+    assert len(rows) == 6, report  # three blocks on each store
+    for label, transfers_per_second, _finalize, _commit, _hash, _share, passed in rows:
+        assert float(transfers_per_second.replace(",", "")) > 0, label
+        assert int(passed) == 200, label
+    figures(rf"^  \S.{{33}}\s*{NUMBER}x  \(", report, count=3)  # the per-transaction cost ratio of each block
+
+
+def test_the_rewards_benchmark_times_blocks_with_few_and_many_delegators() -> None:
+    report = run_bench("rewards.py", timeout=120)
+
+    assert figures(rf"Fee distribution with {NUMBER} vs {NUMBER} delegators", report) == [20]
+    rows = re.findall(rf"^  (empty block, fees allocated|one reward withdrawal|one fee-paying transfer)\s+{NUMBER}ms\s+"
+                      rf"{NUMBER}ms\s+{NUMBER}$", report, re.MULTILINE)
+    assert sorted(row[0] for row in rows) == ["empty block, fees allocated", "one fee-paying transfer",
+                                              "one reward withdrawal"], report
+    for _name, small, large, ratio in rows:
+        assert float(small) > 0 and float(large) > 0 and float(ratio) > 0, report
+
+
+@pytest.mark.e2e
+def test_the_transfer_benchmark_measures_a_real_localnet_and_the_kvstore_baseline() -> None:
+    base, kvstore = BENCH_BASE_PORT, BENCH_BASE_PORT + 50
+    wait_for_free_ports(base, range(40))
+    wait_for_free_ports(kvstore, range(40))
+    report = run_bench("transfers.py", "--skip-app", "--base-port", str(base), "--kvstore-base-port", str(kvstore),
+                       timeout=240)
+
+    assert "PHASE FAILED" not in report
+    committed = re.findall(rf"^  committed, tx/s \(steady state\)\s+{NUMBER}\s+{NUMBER}", report, re.MULTILINE)
+    assert len(committed) == 3, report  # closed loop, unbounded, fixed rate; Amino then kvstore
+    assert all(float(amino.replace(",", "")) > 0 and float(kv.replace(",", "")) > 0 for amino, kv in committed), report
+    figures(rf"^  latency p50 \(broadcast -> committed\)\s+{NUMBER} ms", report, count=3)
+    figures(rf"=> at half the closed-loop saturating throughput \({NUMBER} tx/s\)", report, count=1)
+
+
+@pytest.mark.e2e
+def test_the_task_benchmark_settles_tasks_on_a_real_localnet() -> None:
+    wait_for_free_ports(BENCH_BASE_PORT)
+    report = run_bench("tasks.py", "--base-port", str(BENCH_BASE_PORT), timeout=240)
+
+    settled = figures(rf"^tasks settled: {NUMBER} \(", report, count=1)[0]
+    figures(rf"^tasks settled: \d+ \({NUMBER} per minute\)", report, count=1)
+    figures(rf"^task latency \(submit to settled, client side\): p50 {NUMBER}s", report, count=1)
+    per_task = re.search(rf"^  total without heartbeats\s+{NUMBER}\s+{NUMBER}$", report, re.MULTILINE)
+    assert per_task is not None, report
+    assert float(per_task.group(1)) >= 6 and float(per_task.group(2)) > 0, report  # submit, assign, commits, reveals, confirm
+    assert settled >= 1
