@@ -113,9 +113,13 @@ def withdraw_delegation_rewards(state: StateWrite, delegator: bytes, operator: b
 
 
 def start_interval(state: StateWrite, delegator: bytes, operator: bytes) -> None:
-    """Begin a new reward interval with the delegation's current value as stake."""
+    """Begin a new reward interval with the delegation's current value as stake.
+
+    A delegation that still holds shares gets an interval even when they are worth nothing now (a heavy slash):
+    rounding in later undelegations can give those shares value again, and a delegation with value must always
+    have an interval (tests/invariants/test_rewards_and_slashing.py)."""
     stake = staking_api.delegation_tokens(state, delegator, operator)
-    if stake == 0:
+    if staking_api.get_delegation_shares(state, delegator, operator) == 0:
         _sweep_if_empty(state, operator)
         return
     current = st.get_current(state, operator)

@@ -336,3 +336,25 @@ RewardsMachine.TestCase.settings = settings(
     max_examples=50, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
 )
 TestRewardsMachine = RewardsMachine.TestCase
+
+
+def test_a_delegation_slashed_to_nothing_keeps_an_interval_and_regains_one_when_rounding_gives_it_value():
+    """Found by the machine above: after a slash, a redelegation, a double sign and a near-total redelegation, one
+    delegation is worth 0 while holding shares; undelegations round in favour of the remaining shares and it is
+    worth 1 uamio again. It must have a reward interval all along."""
+    machine = RewardsMachine()
+
+    def steps():
+        yield lambda: machine.slash(fraction=1, infraction_back=0, operator=0, power=None)
+        yield lambda: machine.redelegate(amount="half", delegation=2, destination=0)
+        yield lambda: machine.double_sign(fraction=15, infraction_back=0, operator=0)
+        yield lambda: machine.redelegate(amount="all but 1", delegation=0, destination=2)
+        yield lambda: machine.undelegate(amount=1, delegation=0)
+        yield lambda: machine.undelegate(amount=1, delegation=1)
+
+    for step in steps():
+        step()
+        machine.f1_stakes_never_exceed_the_delegations_worth()
+        machine.nothing_is_created_or_lost()
+        machine.pools_supply_and_balances_hold()
+    machine.teardown()
