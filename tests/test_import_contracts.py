@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 ROOT_PACKAGES = ("abci_app", "chain_modules", "cli", "client", "genesis", "localnet", "masternode", "wasm_jobs", "worker")
+CHAIN_MODULES = ("common", "auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -33,12 +34,17 @@ def test_the_import_contracts_hold():
     ("localnet", "cli", "the services never import the CLI"),
     ("chain_modules", "client", "chain modules never import the node, the library, the CLI or the services"),
     ("chain_modules", "abci_app", "chain modules never import the node, the library, the CLI or the services"),
+    ("chain_modules.bank", "chain_modules.staking",
+     "chain modules form one dependency order (a lower module never imports a higher one)"),
+    ("chain_modules.slashing", "chain_modules.compute",
+     "chain modules form one dependency order (a lower module never imports a higher one)"),
+    ("chain_modules.common", "chain_modules.bank", "chain_modules.common imports no module"),
 ])
 def test_a_forbidden_import_breaks_its_contract(tmp_path, importer, imported, contract):
-    for package in ROOT_PACKAGES:
+    for package in ROOT_PACKAGES + tuple(f"chain_modules/{name}" for name in CHAIN_MODULES):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / importer / "reaching_up.py").write_text(f"import {imported}\n")
+    (tmp_path / importer.replace(".", "/") / "reaching_up.py").write_text(f"import {imported}\n")
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert f"{contract} BROKEN" in result.stdout, result.stdout + result.stderr
