@@ -19,7 +19,7 @@ from abci_app import metrics
 from abci_app import seed as block_seed
 from abci_app.codec import tx_hash
 from abci_app.genesis import CHAIN_ID_KEY, init_app_state, parse_app_state
-from abci_app.modules import BEGIN_BLOCKERS, END_BLOCKERS, ROUTES, STAKE_HOOKS
+from abci_app.modules import BEGIN_BLOCKERS, END_BLOCKERS, ROUTES, HOOKS
 from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query
 from abci_app.router import ENVIRONMENT_ERRORS, ProposalCheck, Router
@@ -88,7 +88,7 @@ class AminoApp:
         self.initial_height = max(1, req.initial_height)
         self.block = Overlay(self.store.committed)
         self.block.set(CHAIN_ID_KEY, req.chain_id.encode())
-        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=STAKE_HOOKS)
+        ctx = BlockContext(req.chain_id, 0, req.time.seconds * 1_000_000_000 + req.time.nanos, hooks=HOOKS)
         validators = init_app_state(self.block, ctx, genesis)
         given = sorted((bytes(v.pub_key.ed25519), v.power) for v in req.validators)
         if given and given != sorted(validators):
@@ -109,7 +109,7 @@ class AminoApp:
     # -- mempool -----------------------------------------------------------------
 
     def _check_context(self) -> BlockContext:
-        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=STAKE_HOOKS)
+        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=HOOKS)
 
     def preverify_check_txs(self, raws: list[bytes]) -> None:
         """Verify the signatures of a batch of pipelined CheckTx requests in parallel.
@@ -165,7 +165,7 @@ class AminoApp:
         base = self._base_state()
         self.router.preverify(txs, auth_api.get_params(base).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=STAKE_HOOKS)
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), hooks=HOOKS)
         return ProposalCheck(self.router, base, ctx)
 
     def prepare_proposal(self, req) -> object:
@@ -255,7 +255,7 @@ class AminoApp:
         has_record = len(user_txs) < len(req.txs)
         self.router.preverify(user_txs, auth_api.get_params(self.block).max_tx_bytes)
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), seed, hooks=STAKE_HOOKS)
+        ctx = BlockContext(self.chain_id, req.height, time_ns, bytes(req.proposer_address), seed, hooks=HOOKS)
         info = BlockInfo(
             tuple(Vote(bytes(v.validator.address), v.validator.power, v.block_id_flag) for v in req.decided_last_commit.votes),
             tuple(Misbehavior(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior),

@@ -10,7 +10,8 @@ Adding a module is: write its package with a ``module.py`` manifest, and add it 
 - ``END_BLOCKERS``: after the block's txs. compute first (its allocations read the master node set that the
   staking election may change after it), then staking (unbondings, elections: the validator updates), then
   locks.
-- ``STAKE_HOOKS``: modules that follow stake changes, in the order their hooks run.
+- ``HOOKS``: the hook objects of modules that follow other modules' changes (stake, compute work, locks), in
+  the order they run.
 """
 
 from __future__ import annotations
@@ -23,17 +24,18 @@ from chain_modules.common.module import Module
 from chain_modules.compute.module import MODULE as COMPUTE
 from chain_modules.compute.module import class_names
 from chain_modules.distribution.module import MODULE as DISTRIBUTION
+from chain_modules.fog.module import MODULE as FOG
 from chain_modules.locks.module import MODULE as LOCKS
 from chain_modules.slashing.module import MODULE as SLASHING
 from chain_modules.staking.module import MODULE as STAKING
 
 APPPOOL = make_apppool(known_classes=class_names)
 
-MODULES: tuple[Module, ...] = (AUTH, BANK, STAKING, DISTRIBUTION, SLASHING, LOCKS, APPPOOL, COMPUTE)
+MODULES: tuple[Module, ...] = (AUTH, BANK, STAKING, DISTRIBUTION, SLASHING, LOCKS, APPPOOL, COMPUTE, FOG)
 
 BEGIN_BLOCKERS: tuple[Module, ...] = (DISTRIBUTION, SLASHING)
-END_BLOCKERS: tuple[Module, ...] = (COMPUTE, STAKING, LOCKS)
-STAKE_HOOKS: tuple = tuple(module.stake_hooks for module in MODULES if module.stake_hooks is not None)
+END_BLOCKERS: tuple[Module, ...] = (COMPUTE, STAKING, LOCKS, FOG)
+HOOKS: tuple = tuple(module.hooks for module in MODULES if module.hooks is not None)
 
 
 def _check() -> None:

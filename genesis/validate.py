@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from abci_app.genesis import AppGenesis, GenesisError, init_app_state, parse_app_state
-from abci_app.modules import MODULES, STAKE_HOOKS
+from abci_app.modules import MODULES, HOOKS
 from abci_app.store import MemoryState, Overlay
 from chain_modules.common.context import BlockContext
 
@@ -95,7 +95,7 @@ def check_exported_state(app: AppGenesis, genesis_time: int, listed: dict[bytes,
     compare its validator set with genesis.json's."""
     state = Overlay(MemoryState())
     try:
-        validators = init_app_state(state, BlockContext("validate", 0, genesis_time * 1_000_000_000, hooks=STAKE_HOOKS), app)
+        validators = init_app_state(state, BlockContext("validate", 0, genesis_time * 1_000_000_000, hooks=HOOKS), app)
     except (ValueError, KeyError, TypeError) as exc:
         raise GenesisError(f"app_state: the exported state does not load: {exc}") from None
     for module in MODULES:

@@ -23,8 +23,8 @@ class BlockContext:
     proposer: bytes = b""
     seed: bytes = b""
     check: bool = False  # True in CheckTx (mempool), False in FinalizeBlock
-    # Hooks of modules that follow stake changes (distribution, slashing), wired by the app in a
-    # fixed order; module unit tests run without them.
+    # Hook objects of modules that follow other modules' changes (distribution follows stake, fog follows compute
+    # work and locks), wired by the app in a fixed order; module unit tests run without them. See call_hooks.
     hooks: tuple = ()
 
     @property
@@ -71,3 +71,13 @@ class BlockInfo:
 
     votes: tuple[Vote, ...] = ()
     misbehavior: tuple[Misbehavior, ...] = ()
+
+
+def call_hooks(ctx: BlockContext, name: str, *args: object) -> None:
+    """Call method ``name`` of every hook object in ``ctx.hooks`` that has one, in their order.
+
+    The module that changes something calls this; it does not import the modules that follow it."""
+    for hooks in ctx.hooks:
+        method = getattr(hooks, name, None)
+        if method is not None:
+            method(*args)

@@ -66,7 +66,7 @@ class Module:
     params: Params | None = None
     begin_block: Callable[[StateWrite, BlockContext, BlockInfo], None] | None = None
     end_block: Callable[[StateWrite, BlockContext, BlockInfo], ValidatorUpdates | None] | None = None
-    stake_hooks: Any = None  # chain_modules.staking.hooks.StakingHooks: called when stake changes
+    hooks: Any = None  # an object whose methods other modules call when they change (stake, workers, locks)
     prefix: bytes = b""  # every state key of the module starts with it (genesis export takes them all)
     invariants: tuple[Callable[[StateRead], None], ...] = field(default=())  # raise AssertionError when broken
 

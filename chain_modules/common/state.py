@@ -26,3 +26,36 @@ class StateWrite(StateRead, Protocol):
     def delete(self, key: bytes) -> None: ...
 
     def emit(self, event: Event) -> None: ...
+
+
+class Scratch:
+    """A throwaway write layer over a read-only state: a view can run the same settlement code a transaction
+    would, to show what it would credit, without writing anything (its writes and events are dropped)."""
+
+    __slots__ = ("parent", "writes")
+
+    def __init__(self, parent: StateRead) -> None:
+        self.parent = parent
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        return self.parent.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self.writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self.writes[key] = None
+
+    def emit(self, event: Event) -> None:
+        pass
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        own = {k: v for k, v in self.writes.items() if k.startswith(prefix)}
+        keys = sorted(set(own) | {k for k, _v in self.parent.iter_prefix(prefix)})
+        for key in keys:
+            value = own[key] if key in own else self.parent.get(key)
+            if value is not None:
+                yield key, value

@@ -13,6 +13,7 @@ from chain_modules.compute.rules import (
     reputation_bps,
     reveal_refusal,
 )
+from chain_modules.compute.state import get_params, get_worker
 from chain_modules.compute.types import commitment, cost
 
 ESCROW = module_address("compute_escrow")  # holds the escrow of every open task
@@ -20,7 +21,7 @@ DEPOSITS = module_address("compute_deposits")  # holds the deposits of registere
 REVENUE_POOL = module_address("revenue_pool")  # task payments and slashed deposits (FOG redemption pays from it)
 
 __all__ = [
-    "admission_sign_bytes", "ESCROW", "DEPOSITS", "REVENUE_POOL", "commitment", "cost",
+    "get_params", "get_worker", "admission_sign_bytes", "ESCROW", "DEPOSITS", "REVENUE_POOL", "commitment", "cost",
     "assignment_refusal", "commit_refusal", "fits_class", "free_slots", "is_available", "may_release",
     "reputation_bps", "reveal_refusal",
 ]

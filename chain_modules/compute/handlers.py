@@ -8,7 +8,7 @@ from nacl.signing import VerifyKey
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32, uamio
-from chain_modules.common.context import BlockContext
+from chain_modules.common.context import BlockContext, call_hooks
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import logic, rules
 from chain_modules.compute import state as st
@@ -384,6 +384,7 @@ def handle_heartbeat(state: StateWrite, ctx: BlockContext, msg: MsgHeartbeat) ->
                   params.heartbeat_timeout_seconds)
     if not worker.online:
         state.emit(event_worker("online", worker))
+    call_hooks(ctx, "after_heartbeat", state, ctx, worker.address, worker.master)
 
 
 def handle_top_up_deposit(state: StateWrite, ctx: BlockContext, msg: MsgTopUpDeposit) -> None:

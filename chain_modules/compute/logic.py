@@ -15,7 +15,7 @@ from collections import Counter
 from chain_modules.apppool import api as apppool_api
 from chain_modules.bank import api as bank_api
 from chain_modules.common.events import bech32, uamio
-from chain_modules.common.context import BlockContext
+from chain_modules.common.context import BlockContext, call_hooks
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import rules
 from chain_modules.compute import state as st
@@ -69,6 +69,7 @@ def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: 
     updated = worker.with_(deposit=worker.deposit - amount, failed=worker.failed + 1, slashed=worker.slashed + 1)
     st.set_worker(state, params, updated, worker, params.heartbeat_timeout_seconds)
     state.emit(event_worker("slashed", updated, task_id=task.id, reason=reason, amount=uamio(amount)))
+    call_hooks(ctx, "after_worker_slashed", state, ctx, worker_address)
     return amount
 
 
@@ -201,6 +202,8 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
             if (participant.result_hash, participant.fuel) == winner:
                 if not participant.late:  # a late joiner could have copied the winner: it confirms, it earns nothing
                     _credit(state, params, participant.worker)
+                    call_hooks(ctx, "after_verified_result", state, ctx, participant.worker, task.master,
+                               task.class_name, fuel)
             else:
                 forfeited += penalise(state, ctx, params, task, participant.worker, "minority result")
         _release_all(state, params, task)

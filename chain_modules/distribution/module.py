@@ -47,6 +47,6 @@ MODULE = Module(
     ),
     genesis=Genesis(default=dict, parse=_parse, init=_init, export=_export, required=False),
     begin_block=begin_block,
-    stake_hooks=DistributionHooks(),
+    hooks=DistributionHooks(),
     invariants=(check_pool,),
 )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from chain_modules.bank import api as bank_api
-from chain_modules.common.context import BlockContext
+from chain_modules.common.context import BlockContext, call_hooks
 from chain_modules.common.state import StateWrite
 from chain_modules.locks import state as st
+from chain_modules.locks.epoch import expire
 from chain_modules.locks.api import LOCKS_POOL
 from chain_modules.locks.errors import (
     ErrInsufficientAccessAmount,
@@ -49,6 +50,7 @@ def handle_create_lock(state: StateWrite, ctx: BlockContext, msg: MsgCreateLock)
     lock = Lock(st.take_next_lock_id(state), msg.owner, KIND_INVESTOR, msg.amount, ctx.time, ctx.time + msg.duration)
     st.add_lock(state, lock)
     state.emit(event_lock_created(lock))
+    call_hooks(ctx, "after_investor_lock_created", state, ctx, lock.owner, lock.id, lock.amount)
 
 
 def handle_withdraw_lock(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawLock) -> None:
@@ -67,11 +69,12 @@ def handle_withdraw_lock(state: StateWrite, ctx: BlockContext, msg: MsgWithdrawL
         raise ErrLockNotExpired(f"lock {lock.id} ends at {lock.end}, block time is {ctx.time} ({lock.end - ctx.time}s left)")
 
     if st.is_queued(state, lock):
-        st.expire_lock(state, lock)
-        state.emit(event_lock_expired(lock))
+        expire(state, ctx, lock)
     bank_api.undelegate_coins(state, LOCKS_POOL, lock.owner, lock.amount)
     st.delete_lock(state, lock)
     state.emit(event_lock_withdrawn(lock))
+    if lock.kind == KIND_INVESTOR:
+        call_hooks(ctx, "after_investor_lock_withdrawn", state, ctx, lock.owner, lock.id)
 
 
 def handle_buy_api_access(state: StateWrite, ctx: BlockContext, msg: MsgBuyApiAccess) -> None:

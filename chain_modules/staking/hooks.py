@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chain_modules.common.context import BlockContext
+from chain_modules.common.context import BlockContext, call_hooks
 from chain_modules.common.state import StateWrite
 
 
@@ -24,20 +24,16 @@ class StakingHooks(Protocol):
 
 
 def after_candidate_created(ctx: BlockContext, state: StateWrite, operator: bytes) -> None:
-    for hooks in ctx.hooks:
-        hooks.after_candidate_created(state, operator)
+    call_hooks(ctx, "after_candidate_created", state, operator)
 
 
 def before_delegation_modified(ctx: BlockContext, state: StateWrite, delegator: bytes, operator: bytes) -> None:
-    for hooks in ctx.hooks:
-        hooks.before_delegation_modified(state, delegator, operator)
+    call_hooks(ctx, "before_delegation_modified", state, delegator, operator)
 
 
 def after_delegation_modified(ctx: BlockContext, state: StateWrite, delegator: bytes, operator: bytes) -> None:
-    for hooks in ctx.hooks:
-        hooks.after_delegation_modified(state, delegator, operator)
+    call_hooks(ctx, "after_delegation_modified", state, delegator, operator)
 
 
 def before_candidate_slashed(ctx: BlockContext, state: StateWrite, operator: bytes, removed: int, tokens_before: int) -> None:
-    for hooks in ctx.hooks:
-        hooks.before_candidate_slashed(state, operator, removed, tokens_before)
+    call_hooks(ctx, "before_candidate_slashed", state, operator, removed, tokens_before)

@@ -40,6 +40,7 @@ from chain_modules.compute.types import (
     commitment,
 )
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
+from chain_modules.fog.types import FogParams, MsgRedeem
 from chain_modules.locks.types import LockParams, MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.slashing.types import MsgUnjail, SlashingParams
 from chain_modules.staking.types import (
@@ -79,6 +80,7 @@ COMPUTE = ComputeParams(heartbeat_timeout_seconds=30, assign_timeout_seconds=20,
                         price_epoch_blocks=20, worker_min_deposit=100 * AMIO, worker_unbonding_seconds=60,
                         audit_probability_bps=3_000)
 LOCKS = LockParams(min_lock_seconds=60, max_lock_seconds=10 * DAY)
+FOG = FogParams(epoch_seconds=60, windows_per_epoch=3, probation_results=2, redemption_period_seconds=300)
 
 
 def app_state() -> dict:
@@ -90,6 +92,7 @@ def app_state() -> dict:
     state = build_app_state(recipients, staking_params=STAKING, super_nodes=nodes, slashing_params=SLASHING,
                             compute_params=COMPUTE, apppool_params=AppPoolParams((FOUNDATION.address,)))
     state["locks"]["params"] = LOCKS.to_dict()
+    state["fog"] = {"params": FOG.to_dict()}
     return state
 
 
@@ -300,6 +303,12 @@ def _play(g: Golden) -> None:
     g.tx(OPERATORS[3], MsgUnjail(OPERATORS[3].address))
     g.blocks(12)
 
+    # -- FOG: a worker and a locker redeem half of what they may; the day below closes the period and pays --------
+    for key in (WORKERS[0], CAROL):
+        redeemable = decode(g.driver.query(f"/fog/balance/{key.bech32}").value)["redeemable"]
+        g.tx(key, MsgRedeem(key.address, max(1, redeemable // 2)))
+    g.block()
+
     # -- a day later: commission edit, lock withdrawal; then double-sign evidence against node2 ----------------
     g.block(seconds=DAY)
     g.tx(OPERATORS[1], MsgEditSuperNode(OPERATORS[1].address, "node1-renamed", 600))
@@ -336,3 +345,14 @@ def _check_coverage(g: Golden, settled, liar, late, cancelled, released, ignored
     assert query(f"/staking/delegations/{ALICE.bech32}")["unbondings"] == []
     prices = [entry["price"] for entry in query("/compute/prices/small")]
     assert len(set(prices)) > 1
+    # FOG: epochs closed with emission, a worker and a locker redeemed and were paid at the period's rate
+    assert query("/fog/epoch/1")["emission"] > 0 and query("/fog/epoch/1")["locker_emission"] > 0
+    for key in (WORKERS[0], CAROL):
+        assert query(f"/fog/balance/{key.bech32}")["redeemed"] > 0
+    assert query("/fog/redemption")["last_close"] is not None and query("/fog/supply")["burned"] > 0
+    # and every module's invariants hold on the final state
+    from abci_app.modules import MODULES
+
+    for module in MODULES:
+        for invariant in module.invariants:
+            invariant(g.driver.app.store.committed)

@@ -232,7 +232,7 @@ def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_spo
     from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode
     from chain_modules.common.context import BlockContext
     from abci_app.store import Overlay
-    from abci_app.modules import STAKE_HOOKS
+    from abci_app.modules import HOOKS
     from chain_modules.distribution.api import DISTRIBUTION_POOL
 
     driver.block([])
@@ -269,7 +269,7 @@ def test_master_nodes_are_elected_by_stake_and_a_master_fault_also_costs_its_spo
 
     # the compute module's hook: a master node fault costs it an amount of its stake, and its sponsor 20% of that
     state = Overlay(driver.app.store.committed)
-    ctx = BlockContext("amino-test", driver.height + 1, (driver.time + 5) * 10**9, hooks=STAKE_HOOKS)
+    ctx = BlockContext("amino-test", driver.height + 1, (driver.time + 5) * 10**9, hooks=HOOKS)
     master_cut, sponsor_cut = penalise_master_node(state, ctx, masters[0].address, driver.height, 500 * AMIO,
                                                    OPERATORS[0].address, DISTRIBUTION_POOL)
     assert master_cut == 500 * AMIO and sponsor_cut == 100 * AMIO
