@@ -9,7 +9,7 @@ Adding a module is: write its package with a ``module.py`` manifest, and add it 
 - ``BEGIN_BLOCKERS``: before the block's txs. Fees of the last block go out before liveness is judged.
 - ``END_BLOCKERS``: after the block's txs. compute first (its allocations read the master node set that the
   staking election may change after it), then staking (unbondings, elections: the validator updates), then
-  locks.
+  locks (expiries), then fog (closing an epoch counts the locks expired in this block).
 - ``HOOKS``: the hook objects of modules that follow other modules' changes (stake, compute work, locks), in
   the order they run.
 """

@@ -13,6 +13,7 @@ from pathlib import Path
 from chain_modules.auth.types import TxParams
 from chain_modules.apppool.types import AppPoolParams
 from chain_modules.compute.types import ComputeParams
+from chain_modules.fog.types import FogParams
 from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
@@ -59,6 +60,7 @@ def build_app_state(
     slashing_params: SlashingParams | None = None,
     compute_params: ComputeParams | None = None,
     apppool_params: AppPoolParams | None = None,
+    fog_params: FogParams | None = None,
 ) -> dict:
     """app_state with the default allocation table; each allocation is split evenly among its recipients."""
     allocations = []
@@ -96,6 +98,7 @@ def build_app_state(
         "locks": {"params": LockParams().to_dict()},
         "compute": {"params": (compute_params or ComputeParams()).to_dict()},
         "apppool": {"params": (apppool_params or AppPoolParams()).to_dict()},
+        "fog": {"params": (fog_params or FogParams()).to_dict()},
     }
 
 
@@ -128,6 +131,7 @@ def build_genesis(
     slashing_params: SlashingParams | None = None,
     compute_params: ComputeParams | None = None,
     apppool_params: AppPoolParams | None = None,
+    fog_params: FogParams | None = None,
 ) -> dict:
     """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
     self_bond / power_reduction, which is what InitChain's election returns."""
@@ -143,7 +147,8 @@ def build_genesis(
         "validators": [validator_json(v) for v in validators],
         "app_hash": "",
         "app_state": build_app_state(
-            recipients, tx_params, staking_params, super_nodes, slashing_params, compute_params, apppool_params
+            recipients, tx_params, staking_params, super_nodes, slashing_params, compute_params, apppool_params,
+            fog_params,
         ),
     }
 

@@ -34,6 +34,7 @@ from chain_modules.common.amount import UAMIO_PER_AMIO
 from chain_modules.apppool.types import AppPoolParams
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import ComputeParams
+from chain_modules.fog.types import FogParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
@@ -90,6 +91,8 @@ LOCALNET_COMPUTE = ComputeParams(
     worker_unbonding_seconds=120,
     max_run_seconds=120,  # no task may ask for more than two minutes of its class's guaranteed rate
 )
+# Epochs and periods you can watch: FOG arrives every 30 s, redemptions pay every two minutes.
+LOCALNET_FOG = FogParams(epoch_seconds=30, windows_per_epoch=3, redemption_period_seconds=120)
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 
 
@@ -275,7 +278,7 @@ class Localnet:
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
             staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
-            compute_params=LOCALNET_COMPUTE,
+            compute_params=LOCALNET_COMPUTE, fog_params=LOCALNET_FOG,
             # the foundation key verifies applications on the localnet (governance takes this over later)
             apppool_params=AppPoolParams((decode_address(recipients["foundation"][0]),)),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import grimp
 
-CHAIN_MODULES = ("auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute")
+CHAIN_MODULES = ("auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog")
 PUBLIC = {"api", "types", "errors", "module"}
 PACKAGES = ("chain_modules", "abci_app", "client", "genesis", "worker", "masternode", "localnet")
 
