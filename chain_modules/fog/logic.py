@@ -42,15 +42,15 @@ def start(state: StateWrite, time: int) -> None:
 # -- crediting ---------------------------------------------------------------------------------------
 
 
-def credit(state: StateWrite, ledger: Ledger, address: bytes, amount: int, minted_at: int) -> Ledger:
-    """Add settled FOG to a balance. FOG minted at or after the start of the current redemption period can be
-    redeemed from the next one (its ``recent`` part)."""
+def credit(state: StateWrite, ledger: Ledger, address: bytes, amount: int, epoch: int) -> Ledger:
+    """Add settled FOG of contribution epoch ``epoch`` to a balance. FOG of an epoch that closed during the current
+    redemption period (``epoch >= first_epoch`` of the period) can be redeemed from the next one (``recent``)."""
     if amount == 0:
         return ledger
     period = st.get_open_period(state)
     account = st.get_account(state, address)
     recent, recent_period = (account.recent, account.recent_period) if account.recent_period == period.index else (0, period.index)
-    if minted_at >= period.start:
+    if epoch >= period.first_epoch:
         recent += amount
     st.set_account(state, address, account.with_(balance=account.balance + amount, earned=account.earned + amount,
                                                  recent=recent, recent_period=recent_period))
@@ -67,14 +67,14 @@ def redeemable(state: StateRead, address: bytes) -> int:
 # -- contribution: points as they arrive, settlement when touched --------------------------------------
 
 
-def _take(state: StateWrite, ledger: Ledger, epoch_index: int, points: int) -> tuple[Ledger, int, int]:
+def _take(state: StateWrite, ledger: Ledger, epoch_index: int, points: int) -> tuple[Ledger, int]:
     """An earner's share of a closed epoch: points x remaining / points_remaining (the last one takes the rest)."""
     epoch = st.get_closed_epoch(state, epoch_index)
     assert epoch is not None and epoch.points_remaining >= points, f"epoch {epoch_index} cannot pay {points} points"
     amount = points * epoch.remaining // epoch.points_remaining
     st.set_closed_epoch(state, epoch_index, epoch.with_(remaining=epoch.remaining - amount,
                                                         points_remaining=epoch.points_remaining - points))
-    return ledger.with_(provider_unsettled=ledger.provider_unsettled - amount), amount, epoch.end
+    return ledger.with_(provider_unsettled=ledger.provider_unsettled - amount), amount
 
 
 def touch(state: StateWrite, ctx: BlockContext, address: bytes) -> Contribution:
@@ -87,8 +87,8 @@ def touch(state: StateWrite, ctx: BlockContext, address: bytes) -> Contribution:
         return record
     settled, total, history = 0, record.total, record.history
     if record.points:
-        ledger, settled, minted_at = _take(state, st.get_ledger(state), record.epoch, record.points)
-        ledger = credit(state, ledger, address, settled, minted_at)
+        ledger, settled = _take(state, st.get_ledger(state), record.epoch, record.points)
+        ledger = credit(state, ledger, address, settled, record.epoch)
         st.set_ledger(state, ledger)
         total += settled
         history = (history + ((record.epoch, settled),))[-HISTORY:]
@@ -214,7 +214,7 @@ def on_lock_withdrawn(state: StateWrite, ctx: BlockContext, owner: bytes, lock_i
     if share is None:
         return
     st.set_share(state, owner, lock_id, share.with_(withdrawn=True))
-    settle_share(state, owner, lock_id)
+    settle_lock(state, owner, lock_id)
 
 
 def _cumulative(state: StateRead, index: int) -> int:
@@ -224,39 +224,49 @@ def _cumulative(state: StateRead, index: int) -> int:
     return 0 if epoch is None else epoch.cumulative_rate
 
 
-def settle_share(state: StateWrite, owner: bytes, lock_id: int) -> int:
-    """Credit a lock's FOG for its time in every closed epoch since it was last settled:
-    amount x seconds x rate / RATE_SCALE, per epoch (the full epochs through the cumulative rate)."""
+def settle_share(state: StateWrite, owner: bytes, lock_id: int, until: int | None = None) -> int:
+    """Credit a lock's FOG for its time in the closed epochs before ``until`` (default: every closed epoch) since it
+    was last settled: amount x seconds x rate / RATE_SCALE per epoch (the full epochs through the cumulative rate)."""
     share = st.get_share(state, owner, lock_id)
     current = st.get_open_epoch(state).index
-    if share is None or share.epoch >= current:
+    until = current if until is None else min(until, current)
+    if share is None or share.epoch >= until:
         return 0
+    last_index = until - 1
     first = st.get_closed_epoch(state, share.epoch)
-    stopped_closed = share.stopped and share.stop_epoch < current
+    stopped_closed = share.stopped and share.stop_epoch <= last_index
     if stopped_closed and share.stop_epoch == share.epoch:
-        scaled, done, last_end = share.amount * (share.stopped - share.since) * first.rate, True, first.end
+        scaled, done = share.amount * (share.stopped - share.since) * first.rate, True
     else:
         scaled = share.amount * (first.end - share.since) * first.rate
         if stopped_closed:
             last = st.get_closed_epoch(state, share.stop_epoch)
             scaled += share.amount * (_cumulative(state, share.stop_epoch - 1) - first.cumulative_rate)
             scaled += share.amount * (share.stopped - last.start) * last.rate
-            done, last_end = True, last.end
+            done = True
         else:
-            scaled += share.amount * (_cumulative(state, current - 1) - first.cumulative_rate)
-            done, last_end = False, st.get_closed_epoch(state, current - 1).end
+            scaled += share.amount * (_cumulative(state, last_index) - first.cumulative_rate)
+            done = False
     amount = scaled // RATE_SCALE
     ledger = st.get_ledger(state)
     assert amount <= ledger.locker_unsettled, "a lock's share exceeds the lockers' unsettled FOG"
-    ledger = credit(state, ledger.with_(locker_unsettled=ledger.locker_unsettled - amount), owner, amount, last_end)
+    ledger = credit(state, ledger.with_(locker_unsettled=ledger.locker_unsettled - amount), owner, amount,
+                    share.stop_epoch if done else last_index)
     st.set_ledger(state, ledger)
     if done:
         st.delete_share(state, owner, lock_id)
     else:
-        st.set_share(state, owner, lock_id, share.with_(since=last_end, epoch=current))
+        st.set_share(state, owner, lock_id, share.with_(since=st.get_closed_epoch(state, last_index).end, epoch=until))
     if amount:
         state.emit(events.event_locker_settled(owner, lock_id, amount))
     return amount
+
+
+def settle_lock(state: StateWrite, owner: bytes, lock_id: int) -> int:
+    """Settle a lock in two steps: the epochs that closed before the current redemption period (redeemable now),
+    then the rest (redeemable from the next period)."""
+    first_epoch = st.get_open_period(state).first_epoch
+    return settle_share(state, owner, lock_id, until=first_epoch) + settle_share(state, owner, lock_id)
 
 
 def settle_account(state: StateWrite, ctx: BlockContext, address: bytes) -> None:
@@ -265,7 +275,7 @@ def settle_account(state: StateWrite, ctx: BlockContext, address: bytes) -> None
     if st.get_contribution(state, address) is not None:
         st.set_contribution(state, address, touch(state, ctx, address))
     for _owner, lock_id, _share in list(st.iter_shares(state, address)):
-        settle_share(state, address, lock_id)
+        settle_lock(state, address, lock_id)
 
 
 # -- epoch close --------------------------------------------------------------------------------------
@@ -320,7 +330,7 @@ def close_period(state: StateWrite, ctx: BlockContext) -> None:
     st.set_closed_period(state, period.index, ClosedPeriod(period.start, ctx.time, pool, supply, period.requested, payout,
                                                            payout, period.requested, period.requests))
     st.set_ledger(state, ledger.with_(burned=ledger.burned + period.requested, requested=0))
-    st.set_open_period(state, OpenPeriod(period.index + 1, ctx.time))
+    st.set_open_period(state, OpenPeriod(period.index + 1, ctx.time, first_epoch=st.get_open_epoch(state).index))
     state.emit(events.event_period_closed(period.index, pool, supply, period.requested, payout))
 
 

@@ -129,8 +129,8 @@ class ClosedEpoch:
 @_record
 @dataclass(frozen=True, slots=True)
 class Account:
-    """A FOG balance. ``recent`` ufog were credited during redemption period ``recent_period``: FOG earned
-    during a period can be redeemed from the next one."""
+    """A FOG balance. ``recent`` ufog, credited in redemption period ``recent_period``, come from epochs that
+    closed during that period: FOG minted during a period can be redeemed from the next one."""
 
     BIG = frozenset()
     balance: int = 0
@@ -202,6 +202,7 @@ class OpenPeriod:
     start: int = 0
     requested: int = 0  # FOG requested in this period
     requests: int = 0  # number of requests (their sequence numbers)
+    first_epoch: int = 0  # the contribution epoch open when the period started: FOG of it and later epochs is recent
 
 
 @_record
