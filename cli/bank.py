@@ -9,6 +9,7 @@ from chain_modules.common.amount import format_amio, parse_amio
 from chain_modules.common.encoding import decode
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
+from cli.parsing import FOG_IS_NOT_TRANSFERABLE, refuse_fog
 from cli.query import query_value
 from cli.trust import prove_options
 from cli.tx import send_tx, tx_options
@@ -26,7 +27,9 @@ def tx_bank() -> None:
 @tx_options
 @pass_ctx
 def tx_bank_send(ctx: CliContext, sender: str, recipient: str, amount: str, **options) -> None:
-    """Send AMOUNT (e.g. 10amio, 0.5amio, 1500uamio) from key SENDER to address RECIPIENT."""
+    """Send AMOUNT (e.g. 10amio, 0.5amio, 1500uamio) from key SENDER to address RECIPIENT. Only AMIO moves:
+    FOG is not transferable."""
+    refuse_fog(amount, FOG_IS_NOT_TRANSFERABLE)
     try:
         value = parse_amio(amount)
     except ValueError as exc:
@@ -42,7 +45,9 @@ def tx_bank_send(ctx: CliContext, sender: str, recipient: str, amount: str, **op
 @tx_options
 @pass_ctx
 def tx_bank_multi_send(ctx: CliContext, sender: str, outputs: tuple[str, ...], **options) -> None:
-    """Send from key SENDER to several ADDRESS=AMOUNT outputs, all or nothing."""
+    """Send AMIO from key SENDER to several ADDRESS=AMOUNT outputs, all or nothing (FOG is not transferable)."""
+    for output in outputs:
+        refuse_fog(output, FOG_IS_NOT_TRANSFERABLE)
     parsed = []
     for output in outputs:
         address, sep, amount = output.partition("=")

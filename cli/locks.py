@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 
 from chain_modules.common.amount import format_amio
 from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-from cli.parsing import format_duration, parse_amount, parse_duration
+from cli.parsing import format_amio_days, format_duration, format_time, parse_amount, parse_duration
 from cli.tx import send_tx, tx_options
-
-
-def _time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _amio_days(weight: str) -> str:
-    """uamio-seconds as AMIO-days with two decimals (rounded down)."""
-    hundredths = int(weight) * 100 // (1_000_000 * 86_400)
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def _duration_option(text: str, option: str) -> int:
@@ -103,8 +91,8 @@ def weight(ctx: CliContext, address):
         emit("json", value | {"height": height})
     else:
         emit("text", {"address": value["address"] or "(all accounts)", "weight": f"{value['weight']} uamio-seconds",
-                      "amio_days": _amio_days(value["weight"]), "locked": format_amio(value["locked_amount"]),
-                      "time": _time(value["time"]), "height": height})
+                      "amio_days": format_amio_days(value["weight"]), "locked": format_amio(value["locked_amount"]),
+                      "time": format_time(value["time"]), "height": height})
 
 
 @query_lock.command("api-access")
@@ -117,7 +105,7 @@ def api_access_query(ctx: CliContext, address):
         emit("json", value | {"height": height})
     else:
         emit("text", {"address": value["address"], "active": value["active"],
-                      "until": _time(value["access_until"]) if value["access_until"] else "never bought",
+                      "until": format_time(value["access_until"]) if value["access_until"] else "never bought",
                       "remaining": format_duration(value["remaining_seconds"]),
                       "price": f"{value['rate']}uamio per second ({format_amio(value['rate'] * 86_400)} per day)",
                       "height": height})
@@ -136,8 +124,8 @@ def _render_lock(lock: dict) -> dict:
         "id": lock["id"],
         "kind": lock["kind"],
         "amount": format_amio(lock["amount"]),
-        "start": _time(lock["start"]),
-        "end": _time(lock["end"]),
+        "start": format_time(lock["start"]),
+        "end": format_time(lock["end"]),
         "status": "withdrawable" if lock["withdrawable"] else f"{format_duration(lock['remaining_seconds'])} left",
-        "amio_days": _amio_days(lock["weight"]),
+        "amio_days": format_amio_days(lock["weight"]),
     }

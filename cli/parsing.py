@@ -3,19 +3,46 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import click
 
 from chain_modules.common.amount import parse_amio
+from client.fog import is_fog, parse_fog
 
 DURATION_UNITS = {"s": 1, "min": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400}
 _DURATION_RE = re.compile(r"^([0-9]+)(s|min|h|d|w|y)?$")
 
 
+FOG_IS_NOT_TRANSFERABLE = "FOG cannot be sent: it is earned by contributing to the network and only redeemed " \
+                          "(amino tx fog redeem)"
+
+
+def refuse_fog(text: str, message: str) -> None:
+    """Stop the command with ``message`` (one line) when ``text`` is an amount of FOG: FOG never moves between
+    accounts, it is earned and redeemed only."""
+    if is_fog(text):
+        raise click.ClickException(message)
+
+
 def parse_amount(text: str, param_hint: str | None = None) -> int:
-    """'10amio', '0.5amio' or '1500uamio' -> a positive number of uamio."""
+    """'10amio', '0.5amio' or '1500uamio' -> a positive number of uamio (an amount of FOG is refused by name)."""
+    where = f" for {param_hint}" if param_hint else ""
+    refuse_fog(text, f"{text.strip()!r}{where} is FOG, and this takes AMIO (e.g. 10amio): FOG is earned and redeemed "
+                     "only, never sent, bonded or locked")
     try:
         value = parse_amio(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+    if value == 0:
+        raise click.BadParameter("amount must be positive", param_hint=param_hint)
+    return value
+
+
+def parse_fog_amount(text: str, param_hint: str | None = None) -> int:
+    """'12.5fog' or '12500000ufog' -> a positive number of ufog (FOG has 6 decimals, as AMIO)."""
+    try:
+        value = parse_fog(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
     if value == 0:
@@ -68,3 +95,15 @@ def format_duration(seconds: int) -> str:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
     return " ".join(parts[:2])
+
+
+def format_time(seconds: int) -> str:
+    """Block time (unix seconds) as e.g. '2025-01-31 12:00:00 UTC'."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_amio_days(uamio_seconds: int | str) -> str:
+    """uamio-seconds (an int, or the decimal string a view gives for values past 64 bits) as AMIO-days with two
+    decimals (rounded down)."""
+    hundredths = int(uamio_seconds) * 100 // (1_000_000 * 86_400)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"

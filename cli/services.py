@@ -139,7 +139,8 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
     node = Worker(config, ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id))
     _register_worker(node, ctx.resolve_address(master_address))
     threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
-               threading.Thread(target=node.run, daemon=True, name="jobs")]
+               threading.Thread(target=node.run, daemon=True, name="jobs"),
+               threading.Thread(target=node.earnings_loop, daemon=True, name="earnings")]
     for thread in threads:
         thread.start()
     try:

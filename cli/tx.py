@@ -12,6 +12,7 @@ from abci_app.codec import SignDoc, decode_sign_doc
 from chain_modules.common.amount import parse_amio
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
+from cli.parsing import refuse_fog
 from client.wallet import tx as wallet_tx
 
 _TX_OPTIONS = [
@@ -39,6 +40,8 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_limit
     Without --yes the sign doc is shown and the user confirms; --generate-only prints it unsigned instead.
     The keyring is asked for the signing key only once the doc is accepted. Exits 1 when the tx fails.
     """
+    if fee:
+        refuse_fog(fee, f"fees are paid in AMIO (e.g. --fee 500uamio), not in FOG: {fee.strip()!r}")
     try:
         fee_amount = parse_amio(fee) if fee else None
     except ValueError as exc:

@@ -49,6 +49,7 @@ class WorkerConfig:
     any_app: bool = False
     heartbeat_seconds: float = 20.0
     poll_seconds: float = 2.0
+    earnings_seconds: float = 30.0  # how often the FOG it earns is read for the status display
     lie: bool = False
     deposit: int = 100_000_000
 
@@ -72,6 +73,7 @@ _SCHEMA: dict[str, tuple[str, float | None, float | None]] = {
     "any_app": ("bool", None, None),
     "heartbeat_seconds": ("seconds", None, None),
     "poll_seconds": ("seconds", None, None),
+    "earnings_seconds": ("seconds", None, None),
     "lie": ("bool", None, None),
     "deposit": ("int", 0, None),
 }

@@ -47,6 +47,7 @@ from chain_modules.compute.types import (
     commitment,
 )
 from client.chain import ChainClient, ChainError
+from client.fog import format_fog
 from client.httpsig import retry_after_seconds, sign_headers
 from wasm_jobs.runner import canonical_result
 from wasm_jobs.sandbox import run_sandboxed
@@ -62,6 +63,17 @@ LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
 UPLOAD_ATTEMPTS = 10
 HAND_BACK_MARGIN_SECONDS = 8.0  # a run stops this long before the commit deadline, to hand the job back in time
 MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """The worker's FOG as the chain last answered: this epoch's points and their parts (/fog/contribution), its
+    balance and FOG per past epoch (/fog/balance), and the params that explain them (/fog/params)."""
+
+    contribution: dict
+    balance: dict
+    params: dict
+    read_at: float  # time.monotonic() of the answer
 
 
 @dataclass
@@ -84,6 +96,7 @@ class Status:
     results: int = 0
     errors: list[str] = field(default_factory=list)
     history: list[tuple[int, str, int, str]] = field(default_factory=list)  # (task, status, fuel, result hash)
+    earnings: Earnings | None = None  # the FOG it earns, as last read from the chain
 
     def set_phase(self, task: int | None, phase: str) -> None:
         self.current_task, self.phase, self.phase_started = task, phase, time.monotonic()
@@ -162,6 +175,34 @@ class Worker:
             except Exception as exc:
                 self.status.error(f"heartbeat failed: {exc}")
                 log.warning("heartbeat failed: %s", exc)
+
+    # -- earnings ----------------------------------------------------------------------
+
+    def refresh_earnings(self) -> None:
+        """Read this worker's FOG from the chain for the status display, and log the FOG of each newly closed
+        epoch. A failed query is reported as an error and the last answer kept: it never stops the worker."""
+        previous = self.status.earnings
+        try:
+            contribution = self.chain.query(f"/fog/contribution/{self.address}")
+            balance = self.chain.query(f"/fog/balance/{self.address}")
+            params = self.chain.query("/fog/params")
+            seen = max((item["epoch"] for item in previous.balance["history"]), default=-1) if previous else None
+            news = [f"earned {format_fog(item['amount'])} in epoch {item['epoch']} "
+                    f"({format_fog(balance['contribution_total'])} in all by contribution)"
+                    for item in balance["history"] if seen is not None and item["epoch"] > seen]
+        except Exception as exc:
+            self.status.error(f"reading FOG earnings failed: {exc!r}")
+            log.warning("reading FOG earnings failed: %r", exc)
+            return
+        self.status.earnings = Earnings(contribution, balance, params, time.monotonic())
+        for line in news:
+            log.info("%s", line)
+
+    def earnings_loop(self) -> None:
+        """Refresh the earnings now, then every earnings_seconds, until stopped."""
+        while not self.stop_event.is_set():
+            self.refresh_earnings()
+            self.stop_event.wait(self.config.earnings_seconds)
 
     # -- jobs --------------------------------------------------------------------------
 

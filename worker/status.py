@@ -1,5 +1,6 @@
 """The worker's live status display (rich): identity, deposit and counters from the chain, the current job
-and its phase, recent results and errors. Refreshed twice a second until Ctrl-C."""
+and its phase, recent results, the FOG it earns (read from the chain every earnings_seconds) and errors.
+Refreshed twice a second until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from chain_modules.common.amount import format_amio
+from chain_modules.fog.types import BPS
+from client.fog import format_factor, format_fog
 
 
 def render(node) -> Group:
@@ -36,7 +39,48 @@ def render(node) -> Group:
     for task_id, outcome, fuel, result in reversed(status.history):
         history.add_row(str(task_id), outcome, f"{fuel:,}", result)
     errors = Panel("\n".join(status.errors) or "none", title="recent errors")
-    return Group(Panel(head, title="amino worker"), Panel(current, title="current job"), history, errors)
+    return Group(Panel(head, title="amino worker"), Panel(current, title="current job"), history,
+                 render_earnings(status.earnings), errors)
+
+
+def render_earnings(earnings) -> Panel:
+    """This epoch's points and why (availability windows, verified work, loyalty, probation), FOG per past epoch
+    and the total."""
+    if earnings is None:
+        return Panel("not read from the chain yet", title="FOG earnings")
+    age = time.monotonic() - earnings.read_at
+    try:
+        table = _earnings_table(earnings.contribution, earnings.balance, earnings.params)
+    except (KeyError, TypeError, ValueError) as exc:  # an answer of another shape must not take the display down
+        return Panel(f"cannot show the chain's answer: {exc!r}", title=f"FOG earnings (read {age:.0f}s ago)")
+    return Panel(table, title=f"FOG earnings (read {age:.0f}s ago)")
+
+
+def _earnings_table(work: dict, balance: dict, params: dict) -> Table:
+    table = Table.grid(padding=(0, 2))
+    ends = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(work["epoch_ends"]))
+    estimate = work["points"] * params["emission_per_epoch"] // work["epoch_points"] if work["epoch_points"] else 0
+    table.add_row("this epoch", f"epoch {work['epoch']}, ends {ends}: {work['points']:,} points of "
+                                f"{work['epoch_points']:,} (about {format_fog(estimate)} if it closed now)")
+    availability = (f"{work['availability']:,} points: {work['windows']} of {work['windows_per_epoch']} windows online "
+                    f"under an active master, {params['availability_points']} x proven weight {work['proven_weight']} each")
+    if work["proven_weight"] == 0:
+        availability += " (no verified result yet: availability earns nothing until one proves a class)"
+    table.add_row("availability", availability)
+    if work["slashed"]:
+        table.add_row("[bold red]slashed[/]", "[bold red]this epoch's availability is lost (a slash)[/]")
+    table.add_row("verified work", f"{work['work']:,} points for {work['verified_fuel']:,} fuel")
+    table.add_row("loyalty", f"{format_factor(work['loyalty_bps'])} ({work['streak']} contributing epochs in a row)")
+    probation = ("none" if work["probation_bps"] >= BPS else
+                 f"{format_factor(work['probation_bps'])} until {params['probation_results']} verified results "
+                 f"({work['verified_results']} so far)")
+    table.add_row("probation", probation)
+    past = ", ".join(f"epoch {item['epoch']}: {format_fog(item['amount'])}" for item in balance["history"])
+    table.add_row("past epochs", past or "none yet")
+    table.add_row("total", f"{format_fog(balance['contribution_total'])} earned by contribution; balance "
+                           f"{format_fog(balance['balance'] + balance['unsettled'])}, redeemable now "
+                           f"{format_fog(balance['redeemable'])}")
+    return table
 
 
 def run_display(node) -> None:

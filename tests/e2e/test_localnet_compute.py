@@ -93,6 +93,20 @@ def test_two_honest_replicas_return_the_right_answer(services):
     assert all(workers[w]["completed"] >= 1 for w in summary.workers)
 
 
+def test_a_verified_result_proves_the_workers_capability_in_the_fog_cli(services):
+    import json
+
+    _wat, expected_fn, sample = EXAMPLES["hash_chain"]
+    summary = tasks_for(services).run(build("hash_chain"), sample, class_name="small", replicas=2, timeout=300)
+    assert summary.state == "settled" and summary.output == expected_fn(sample)
+    for worker in set(summary.workers):
+        shown = json.loads(amino(services, "query", "fog", "contribution", worker))
+        assert shown["verified_results"] >= 1 and shown["proven_weight"] == 1  # the small class: 1 CPU core
+        assert shown["verified_fuel"] >= summary.fuel_used or shown["epoch"] > 0
+    text = amino(services, "--output", "text", "query", "fog", "contribution", summary.workers[0])
+    assert "verified results" in text and "windows" in text
+
+
 def test_the_master_hands_a_worker_its_signed_admission(services):
     from worker.admission import fetch_admission, verify_admission
 

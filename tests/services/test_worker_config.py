@@ -57,6 +57,8 @@ def test_a_relative_home_is_relative_to_the_config_file(tmp_path: Path) -> None:
     ("max_memory_mb = 5000", "'max_memory_mb' .* at most 4096"),
     ("deposit = -5", "'deposit' .* at least 0"),
     ("poll_seconds = 0", "'poll_seconds' .* positive"),
+    ("earnings_seconds = -5", "'earnings_seconds' .* positive"),
+    ('earnings_seconds = "often"', "'earnings_seconds' .* must be a number of seconds"),
     ("wall_timeout_seconds = inf", "'wall_timeout_seconds' .* finite"),
     ('any_app = "yes"', "'any_app' .* true or false"),
     ('key_name = ""', "'key_name' .* non-empty string"),

@@ -36,6 +36,7 @@ from chain_modules.compute.types import (
     commitment,
 )
 from client.chain import ChainError
+from client.fog import format_fog
 from wasm_jobs import abi
 from wasm_jobs.examples import EXAMPLES, build
 from wasm_jobs.runner import JobOutcome
@@ -627,3 +628,164 @@ def test_the_class_sets_the_memory_limit_and_a_worker_below_it_gives_the_job_up(
     entry = worker.journal.get(stingy, 0)
     assert entry["step"] == "abandoned" and f"needs {ram_mb} MiB" in entry["data"]["reason"]
     assert len(limits) == 1 and len(setup.chain.sent_msgs(MsgCommitResult)) == 1
+
+
+# -- the FOG it earns ------------------------------------------------------------------------------------------
+
+
+def earn_one_window(setup: Setup) -> None:
+    """A verified result (it proves the small class, weight 1) and a heartbeat in the next availability window."""
+    setup.chain.complete(WORKER_KEY, MASTER_KEY)
+    fog = setup.chain.query("/fog/params")
+    setup.chain.advance(fog["epoch_seconds"] // fog["windows_per_epoch"], keep_online=(WORKER_KEY,))
+
+
+def test_the_display_shows_this_epochs_points_and_why(setup: Setup) -> None:
+    earn_one_window(setup)
+    worker = setup.new_worker()
+
+    worker.refresh_earnings()
+
+    contribution = worker.status.earnings.contribution
+    assert contribution == setup.chain.query(f"/fog/contribution/{WORKER}")
+    assert (contribution["points"], contribution["windows"], contribution["verified_results"]) == (10, 1, 1)
+    text = " ".join(rendered(worker).split())
+    assert "FOG earnings" in text
+    assert "epoch 0" in text and "10 points of" in text
+    assert "10 points: 1 of 6 windows online under an active master, 100 x proven weight 1 each" in text
+    assert "×0.1 until 3 verified results (1 so far)" in text  # probation: a new worker
+    assert "×1 (0 contributing epochs in a row)" in text
+    assert "past epochs none yet" in text
+
+
+def test_after_an_epoch_closes_the_display_shows_its_fog_and_the_total_and_the_log_says_so(
+        setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    earn_one_window(setup)
+    worker = setup.new_worker()
+    worker.refresh_earnings()
+    setup.chain.advance(setup.chain.query("/fog/params")["epoch_seconds"])  # epoch 0 closes
+
+    with caplog.at_level("INFO", logger="amino.worker"):
+        worker.refresh_earnings()
+
+    balance = worker.status.earnings.balance
+    [settled] = balance["history"]
+    assert settled["epoch"] == 0 and settled["amount"] > 0 and balance["contribution_total"] == settled["amount"]
+    text = " ".join(rendered(worker).split())
+    fog = format_fog(settled["amount"])
+    assert f"past epochs epoch 0: {fog}" in text
+    assert f"total {fog} earned by contribution" in text
+    assert [record.getMessage() for record in caplog.records] == [f"earned {fog} in epoch 0 ({fog} in all by contribution)"]
+
+    with caplog.at_level("INFO", logger="amino.worker"):
+        worker.refresh_earnings()  # the same epoch is not announced twice
+    assert len(caplog.records) == 1
+
+
+def test_a_slash_shows_as_lost_availability(setup: Setup) -> None:
+    earn_one_window(setup)
+    setup.chain.fail([WORKER_KEY], MASTER_KEY, keep_online=(WORKER_KEY,))
+    worker = setup.new_worker()
+
+    worker.refresh_earnings()
+
+    assert worker.status.earnings.contribution["slashed"] and worker.status.earnings.contribution["availability"] == 0
+    assert "this epoch's availability is lost (a slash)" in " ".join(rendered(worker).split())
+
+
+def test_before_the_first_reading_the_display_says_so(setup: Setup) -> None:
+    assert "not read from the chain yet" in rendered(setup.new_worker())
+
+
+def test_a_worker_without_a_verified_result_is_told_availability_earns_nothing_yet(setup: Setup) -> None:
+    setup.chain.advance(600, keep_online=(WORKER_KEY,))
+    worker = setup.new_worker()
+    worker.refresh_earnings()
+    assert "no verified result yet" in " ".join(rendered(worker).split())
+
+
+class Refusing:
+    """A chain client whose FOG queries fail (the node is down, or answers nonsense)."""
+
+    def __init__(self, chain, error: Exception) -> None:
+        self.chain, self.error = chain, error
+
+    def query(self, path: str):
+        if path.startswith("/fog/"):
+            raise self.error
+        return self.chain.query(path)
+
+    def __getattr__(self, name: str):
+        return getattr(self.chain, name)
+
+
+@pytest.mark.parametrize("error", [ChainError("query /fog/balance: unknown path"), httpx.ConnectError("refused"),
+                                   KeyError("points")])
+def test_a_failed_reading_is_reported_keeps_the_last_answer_and_never_stops_the_worker(setup: Setup, error) -> None:
+    earn_one_window(setup)
+    worker = setup.new_worker()
+    worker.refresh_earnings()
+    last = worker.status.earnings
+    worker.chain = Refusing(worker.chain, error)
+
+    worker.refresh_earnings()
+
+    assert worker.status.earnings is last
+    assert len(worker.status.errors) == 1 and "reading FOG earnings failed" in worker.status.errors[0]
+    assert "FOG earnings" in rendered(worker)
+
+
+class Answering:
+    """A chain client that answers ``answer`` to every FOG query (a node of another version, say)."""
+
+    def __init__(self, chain, answer) -> None:
+        self.chain, self.answer = chain, answer
+
+    def query(self, path: str):
+        return self.answer if path.startswith("/fog/") else self.chain.query(path)
+
+
+def test_an_answer_of_another_shape_is_reported_and_the_display_still_draws(setup: Setup) -> None:
+    earn_one_window(setup)
+    worker = setup.new_worker()
+    worker.refresh_earnings()
+    last = worker.status.earnings
+    worker.chain = Answering(worker.chain, {"unexpected": 1})
+
+    worker.refresh_earnings()  # the previous reading's history is compared: the new answer has none
+
+    assert worker.status.earnings is last and "reading FOG earnings failed" in worker.status.errors[-1]
+    worker.status.earnings = dataclasses.replace(last, contribution={"epoch": 1})
+    assert "cannot show the chain's answer: KeyError('epoch_ends')" in " ".join(rendered(worker).split())
+
+
+class CountingStop(threading.Event):
+    """A stop event that records how long the loop waits, and stops it after ``passes`` waits."""
+
+    def __init__(self, passes: int) -> None:
+        super().__init__()
+        self.passes, self.waits = passes, []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        if len(self.waits) >= self.passes:
+            self.set()
+        return self.is_set()
+
+
+def test_the_earnings_loop_reads_at_once_then_every_earnings_seconds_and_survives_failures(setup: Setup) -> None:
+    worker = setup.new_worker(earnings_seconds=45.0)
+    worker.chain = Refusing(worker.chain, RuntimeError("the node is down"))
+    worker.stop_event = CountingStop(passes=3)
+
+    worker.earnings_loop()
+
+    assert worker.stop_event.waits == [45.0, 45.0, 45.0]
+    assert len(worker.status.errors) == 3 and worker.status.earnings is None
+    assert sum(path == f"/fog/contribution/{WORKER}" for path in setup.chain.queries) == 0  # refused before asking
+
+    worker.chain = worker.chain.chain
+    worker.stop_event = CountingStop(passes=1)
+    worker.earnings_loop()
+    assert worker.status.earnings is not None
+    assert setup.chain.queries[-3:] == [f"/fog/contribution/{WORKER}", f"/fog/balance/{WORKER}", "/fog/params"]

@@ -1,0 +1,60 @@
+"""`amino worker start` runs the worker's loops: heartbeats, jobs, and the reading of the FOG it earns."""
+
+from __future__ import annotations
+
+import threading
+
+from cli import services
+
+
+class RecordingWorker:
+    """Stands in for worker.node.Worker: records registration and which loops ran."""
+
+    def __init__(self, config, chain) -> None:
+        self.config, self.chain = config, chain
+        self.stop_event = threading.Event()
+        self.registered: list[str] = []
+        self.loops: list[str] = []
+        self.all_running = threading.Barrier(4)
+
+    def ensure_registered(self, master: str) -> None:
+        self.registered.append(master)
+
+    def _loop(self, name: str) -> None:
+        self.loops.append(name)
+        self.all_running.wait(timeout=10)
+        self.stop_event.wait(10)
+
+    def heartbeat_loop(self) -> None:
+        self._loop("heartbeat")
+
+    def run(self) -> None:
+        self._loop("jobs")
+
+    def earnings_loop(self) -> None:
+        self._loop("earnings")
+
+
+def test_worker_start_registers_and_runs_the_heartbeat_job_and_earnings_loops(harness, tmp_path, monkeypatch):
+    config = tmp_path / "worker.toml"
+    config.write_text(f'key_name = "alice"\nhome = "node"\nchain_id = "amino-cli-test"\nearnings_seconds = 60\n')
+    started: list[RecordingWorker] = []
+
+    def make_worker(config, chain):
+        started.append(RecordingWorker(config, chain))
+        return started[-1]
+
+    def wait_for_interrupt(node, live_display: bool) -> None:
+        node.all_running.wait(timeout=10)  # every loop has started: the user presses Ctrl-C
+
+    monkeypatch.setattr("worker.node.Worker", make_worker)
+    monkeypatch.setattr(services, "_wait_for_interrupt", wait_for_interrupt)
+    monkeypatch.setattr(services, "_log_to_stderr", lambda: None)
+
+    result = harness.invoke("worker", "start", "--config", str(config), "--master", "bob", "--no-tui")
+
+    assert result.exit_code == 0, result.output
+    [node] = started
+    assert node.registered == [harness.addresses["bob"]]
+    assert sorted(node.loops) == ["earnings", "heartbeat", "jobs"]
+    assert node.config.earnings_seconds == 60.0 and node.stop_event.is_set()
