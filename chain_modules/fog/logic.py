@@ -146,7 +146,9 @@ def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: by
     epoch = st.get_open_epoch(state)
     record = touch(state, ctx, worker)
     window = window_of(params, epoch, ctx.time)
-    if record.slashed or window == record.last_window or not staking_api.is_active_master(state, master):
+    # nothing proven yet: the window is not used up, so a heartbeat after the first verified result still counts it
+    if (record.slashed or window == record.last_window or record.proven_weight == 0
+            or not staking_api.is_active_master(state, master)):
         st.set_contribution(state, worker, record)
         return
     points = _scaled(params, record, params.availability_points * record.proven_weight)

@@ -18,12 +18,15 @@ def params_view(ctx: QueryContext) -> dict:
     return st.get_params(ctx.state).to_dict()
 
 
-def _contribution_view(ctx: QueryContext, record) -> dict:
+def _contribution_view(ctx: QueryContext, record, address: bytes = b"") -> dict:
     params = st.get_params(ctx.state)
     epoch = st.get_open_epoch(ctx.state)
     current = record is not None and record.epoch == epoch.index
     loyalty, probation = logic.factors(params, record) if current else (BPS, BPS)
+    worker = compute_api.get_worker(ctx.state, address) if address else None
     return {
+        # routing is a master node's share and takes no factors; availability and work are a worker's
+        "kind": "worker" if worker is not None else ("master" if record is not None and record.routing else "account"),
         "epoch": epoch.index,
         "points": record.points if current else 0,
         "availability": record.availability if current else 0,
@@ -38,7 +41,9 @@ def _contribution_view(ctx: QueryContext, record) -> dict:
         "streak": record.streak if current else 0,
         "proven_weight": record.proven_weight if record else 0,
         "verified_results": record.verified_results if record else 0,
+        "probation_results": params.probation_results,
         "epoch_points": epoch.points,
+        "epoch_emission": params.emission_per_epoch,
         "epoch_ends": epoch.start + params.epoch_seconds,
     }
 
@@ -48,7 +53,7 @@ def contribution_view(ctx: QueryContext, address: bytes) -> dict:
     scratch = Scratch(ctx.state)
     block = BlockContext("query", ctx.height, ctx.time * 1_000_000_000)
     record = logic.touch(scratch, block, address) if st.get_contribution(ctx.state, address) else None
-    return _contribution_view(QueryContext(scratch, ctx.height, ctx.time), record)
+    return _contribution_view(QueryContext(scratch, ctx.height, ctx.time), record, address)
 
 
 def balance_view(ctx: QueryContext, address: bytes) -> dict:
@@ -105,9 +110,14 @@ def redemption_view(ctx: QueryContext) -> dict:
         "supply": ledger.supply,
         "last_close": None if last is None else {
             "period": period.index - 1, "pool": last.pool, "supply": last.supply, "requested": last.requested,
-            "payout": last.payout, "rate_uamio_per_fog": f"{last.pool * 1_000_000 // last.supply}" if last.supply else "0",
+            "payout": last.payout, "uamio_per_fog": _decimal(last.pool * 10**12 // last.supply) if last.supply else "0",
         },
     }
+
+
+def _decimal(micros: int) -> str:
+    """An integer count of millionths as a decimal with 6 places."""
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
 def supply_view(ctx: QueryContext) -> dict:

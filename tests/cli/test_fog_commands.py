@@ -44,7 +44,7 @@ CLOSED_EPOCH = {"epoch": 4, "start": END - 7_205, "end": END - 3_600, "emission"
 REDEMPTION = {"period": 2, "start": END - 86_400, "ends": END, "requested": 3_000_000, "requests": 2,
               "revenue_pool": 7_500_000_000, "supply": 3_000 * FOG,
               "last_close": {"period": 1, "pool": 1_500_000, "supply": 2_000 * FOG, "requested": 100 * FOG,
-                             "payout": 75_000, "rate_uamio_per_fog": "750"}}
+                             "payout": 75_000, "uamio_per_fog": "750.000000"}}
 SUPPLY = {"minted": 3_100 * FOG, "burned": 100 * FOG, "supply": 3_000 * FOG, "settled": 2_500 * FOG,
           "unsettled_providers": 400 * FOG, "unsettled_lockers": 99_500_000, "requested": 500_000}
 
