@@ -121,3 +121,46 @@ def test_the_task_benchmark_settles_tasks_on_a_real_localnet() -> None:
     assert per_task is not None, report
     assert float(per_task.group(1)) >= 6 and float(per_task.group(2)) > 0, report  # submit, assign, commits, reveals, confirm
     assert settled >= 1
+
+
+ECONOMICS_ROWS = ("honest", "honest 4-core", "sybil 4 as 4x1", "lying", "lazy", "heartbeat-only", "proven-idle", "copier",
+                  "intermittent")
+CHEATING = ("lying", "lazy", "heartbeat-only", "proven-idle", "copier", "intermittent")
+
+
+def test_the_economics_benchmark_keeps_honest_workers_ahead_and_conserves_amio_and_fog() -> None:
+    report = run_bench("economics.py", timeout=180)
+
+    assert figures(rf"^FOG economics: {NUMBER} workers", report, count=1) == [13]
+    # the table: one row per strategy, with workers, capacity, deposit, FOG, FOG/unit, FOG/100dep, AMIO, AMIO/unit,
+    # deposit lost, fees, net/unit and return
+    table = {}
+    for match in re.finditer(r"^(\S+(?: \S+)*?)\s{2,}(\d+)\s+(\d+)\s+([\d,]+)\s+([\d,.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d,.]+)"
+                             r"\s+([\d.]+)\s+([\d,.]+)\s+([\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)%$", report, re.MULTILINE):
+        table[match.group(1)] = [float(value.replace(",", "")) for value in match.groups()[1:]]
+    assert sorted(table) == sorted(ECONOMICS_ROWS), report
+    assert "selective-liar" not in report  # the probes need the full-size run
+    honest = table["honest"]
+    assert honest[0] == 3 and honest[1] == 7 and honest[3] > 0 and honest[6] > 0, report  # FOG earned and redeemed
+    assert table["heartbeat-only"][3] == 0 and table["copier"][3] == 0, report  # a heartbeat alone proves nothing
+    assert table["lying"][8] > 0 and table["lazy"][8] > 0, report  # both lost deposit
+    # every earner redeemed at one rate; the replicas and the running lock are reported
+    figures(rf"^master nodes\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", report, count=1)
+    figures(rf"^locker, lock ended\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", report, count=1)
+    figures(rf"^replicas assigned: {NUMBER}", report, count=1)
+    assert re.search(r"^audit and tie-breaker share of replicas: [\d.]+%$", report, re.MULTILINE), report
+
+    checks = re.findall(r"^(PASS|FAIL) (.*)$", report, re.MULTILINE)
+    assert [text for verdict, text in checks if verdict == "FAIL"] == [], report
+    passed = [text for _verdict, text in checks]
+    for cheater in CHEATING:
+        assert any(text.startswith(f"honest earns more FOG per unit of capacity than {cheater}:") for text in passed)
+        assert any(text.startswith(f"honest nets more AMIO per unit of capacity than {cheater}:") for text in passed)
+    for claim in ("a 4-core machine split as 4x1 workers gains no FOG",
+                  "a 4-core machine split as 4x1 workers redeems no more AMIO",
+                  "AMIO total supply is exactly 10^15 uamio: 1,000,000,000,000,000",
+                  "FOG minted - burned = balances + unsettled + requested",
+                  "every redeemable FOG was redeemed, burned and paid at one rate", "fog invariant check_supply",
+                  "fog invariant check_points", "every module's invariants hold on the final state"):
+        assert any(text.startswith(claim) for text in passed), f"no PASS line for {claim!r}:\n{report}"
+    assert len(checks) == 2 * len(CHEATING) + 2 + 6, report
