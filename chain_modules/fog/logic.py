@@ -95,7 +95,8 @@ def touch(state: StateWrite, ctx: BlockContext, address: bytes) -> Contribution:
         state.emit(events.event_settled(address, record.epoch, record.points, settled))
     streak = record.streak + 1 if record.points and record.epoch == epoch.index - 1 else 0
     return Contribution(epoch=epoch.index, streak=streak, proven_weight=record.proven_weight,
-                        verified_results=record.verified_results, total=total, history=history)
+                        verified_results=record.verified_results, proven_epoch=record.proven_epoch, total=total,
+                        history=history)
 
 
 def factors(params: FogParams, record: Contribution) -> tuple[int, int]:
@@ -146,9 +147,8 @@ def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: by
     epoch = st.get_open_epoch(state)
     record = touch(state, ctx, worker)
     window = window_of(params, epoch, ctx.time)
-    # nothing proven yet: the window is not used up, so a heartbeat after the first verified result still counts it
-    if (record.slashed or window == record.last_window or record.proven_weight == 0
-            or not staking_api.is_active_master(state, master)):
+    if (record.slashed or window == record.last_window or not _proven(params, record, epoch.index)
+            or not staking_api.is_active_master(state, master) or not _assignable(state, worker)):
         st.set_contribution(state, worker, record)
         return
     points = _scaled(params, record, params.availability_points * record.proven_weight)
@@ -161,13 +161,26 @@ def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: by
         _add_points(state, st.get_open_epoch(state), points)
 
 
+def _proven(params: FogParams, record: Contribution, epoch: int) -> bool:
+    """Capability proven by a verified result within the last proof_valid_epochs epochs. Not proven: the window is
+    not used up, so a heartbeat after the worker's next verified result still counts it."""
+    return record.proven_weight > 0 and epoch - record.proven_epoch < params.proof_valid_epochs
+
+
+def _assignable(state: StateRead, worker: bytes) -> bool:
+    """Availability pays only a worker that can be given work: its deposit is at least the minimum."""
+    record = compute_api.get_worker(state, worker)
+    return record is not None and record.deposit >= compute_api.get_params(state).worker_min_deposit
+
+
 def on_verified_result(state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes, class_name: str, fuel: int) -> None:
     """A result revealed with the majority (not by a late joiner): it proves the class's capability and earns
     work points for its fuel; the task's master earns its routing share."""
     params = st.get_params(state)
     record = touch(state, ctx, worker)
     record = record.with_(proven_weight=max(record.proven_weight, class_weight(state, class_name)),
-                          verified_results=record.verified_results + 1, fuel=record.fuel + fuel)
+                          verified_results=record.verified_results + 1, fuel=record.fuel + fuel,
+                          proven_epoch=st.get_open_epoch(state).index)
     points = _scaled(params, record, fuel * params.work_points_per_megafuel // MEGAFUEL)
     st.set_contribution(state, worker, record.with_(work=record.work + points, points=record.points + points))
     if points:

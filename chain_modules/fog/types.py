@@ -35,6 +35,7 @@ class FogParams(IntParams):
     loyalty_max_bps: int = 5_000  # ... up to +50%
     probation_results: int = 3  # a worker earns probation_bps of its points until it has this many verified results
     probation_bps: int = 1_000
+    proof_valid_epochs: int = 24  # proven capability pays availability for this many epochs after the last verified result
     routing_bps: int = 1_000  # a master node earns this share of the points of its pool's workers, on top
     redemption_period_seconds: int = 86_400
     max_redemptions_per_block: int = 100  # redemption requests paid out per block after a period closes
@@ -46,6 +47,8 @@ class FogParams(IntParams):
             raise ValueError("fog param 'windows_per_epoch' must not exceed 'epoch_seconds'")
         if max(self.probation_bps, self.routing_bps) > BPS:
             raise ValueError("fog params 'probation_bps' and 'routing_bps' must be at most 10000")
+        if self.proof_valid_epochs == 0:
+            raise ValueError("fog param 'proof_valid_epochs' must be positive")
         if self.max_redemptions_per_block == 0:
             raise ValueError("fog param 'max_redemptions_per_block' must be positive")
 
@@ -164,6 +167,7 @@ class Contribution:
     streak: int = 0  # consecutive contributing epochs before ``epoch``
     proven_weight: int = 0  # capability weight of the largest class with a verified result
     verified_results: int = 0
+    proven_epoch: int = 0  # the epoch of the last verified result
     total: int = 0  # ufog ever settled to this earner from contribution
     history: tuple = ()  # (epoch, ufog) of the last HISTORY settled epochs
 
