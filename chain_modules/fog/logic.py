@@ -118,10 +118,11 @@ def _add_points(state: StateWrite, epoch: OpenEpoch, amount: int) -> OpenEpoch:
     return updated
 
 
-def _route(state: StateWrite, ctx: BlockContext, params: FogParams, master: bytes, points: int) -> int:
-    """The master node's routing share of ``points`` earned in its pool."""
+def _route(state: StateWrite, ctx: BlockContext, params: FogParams, master: bytes, worker: bytes, points: int) -> int:
+    """The master node's routing share of ``points`` earned in its pool. A master that works in its own pool routes
+    nothing to itself (and its one record must not be touched twice)."""
     routing = points * params.routing_bps // BPS
-    if routing == 0 or not master:
+    if routing == 0 or not master or master == worker:
         return 0
     record = touch(state, ctx, master)
     st.set_contribution(state, master, record.with_(routing=record.routing + routing, points=record.points + routing))
@@ -142,7 +143,9 @@ def window_of(params: FogParams, epoch: OpenEpoch, time: int) -> int:
 
 def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes) -> None:
     """A heartbeat counts its window once, while the worker's master is active and it was not slashed this epoch:
-    availability_points x proven weight, times the factors; the master earns its routing share of it."""
+    availability_points x proven weight, times the factors; the master earns its routing share of it. A worker
+    that changes pools within the epoch routes only to the first master that earned from it: a slash takes back
+    ``routing_given`` from that one master."""
     params = st.get_params(state)
     epoch = st.get_open_epoch(state)
     record = touch(state, ctx, worker)
@@ -152,7 +155,8 @@ def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: by
         st.set_contribution(state, worker, record)
         return
     points = _scaled(params, record, params.availability_points * record.proven_weight)
-    routing = _route(state, ctx, params, master, points) if points else 0
+    routes = points > 0 and record.routing_master in (b"", master)
+    routing = _route(state, ctx, params, master, worker, points) if routes else 0
     record = record.with_(windows=record.windows + 1, last_window=window, availability=record.availability + points,
                           points=record.points + points, routing_master=master if routing else record.routing_master,
                           routing_given=record.routing_given + routing)
@@ -175,17 +179,19 @@ def _assignable(state: StateRead, worker: bytes) -> bool:
 
 def on_verified_result(state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes, class_name: str, fuel: int) -> None:
     """A result revealed with the majority (not by a late joiner): it proves the class's capability and earns
-    work points for its fuel; the task's master earns its routing share."""
+    work points for its fuel; the task's master earns its routing share. Work points follow the epoch's verified
+    fuel, so fuel below a point carries to the worker's next result of the epoch instead of being lost."""
     params = st.get_params(state)
     record = touch(state, ctx, worker)
+    before = record.fuel * params.work_points_per_megafuel // MEGAFUEL
     record = record.with_(proven_weight=max(record.proven_weight, class_weight(state, class_name)),
                           verified_results=record.verified_results + 1, fuel=record.fuel + fuel,
                           proven_epoch=st.get_open_epoch(state).index)
-    points = _scaled(params, record, fuel * params.work_points_per_megafuel // MEGAFUEL)
+    points = _scaled(params, record, record.fuel * params.work_points_per_megafuel // MEGAFUEL - before)
     st.set_contribution(state, worker, record.with_(work=record.work + points, points=record.points + points))
     if points:
         _add_points(state, st.get_open_epoch(state), points)
-        _route(state, ctx, params, master, points)
+        _route(state, ctx, params, master, worker, points)
 
 
 def on_slashed(state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
@@ -225,11 +231,15 @@ def on_lock_ended(state: StateWrite, ctx: BlockContext, owner: bytes, lock_id: i
 
 
 def on_lock_withdrawn(state: StateWrite, ctx: BlockContext, owner: bytes, lock_id: int) -> None:
+    """Settle the withdrawn lock, and the owner's locks withdrawn before: a share withdrawn in the epoch it ended
+    waits for that epoch to close, so the shares an account keeps are its locks plus those it withdrew in the
+    epoch of its last withdrawal, however long it goes without redeeming."""
     share = st.get_share(state, owner, lock_id)
-    if share is None:
-        return
-    st.set_share(state, owner, lock_id, share.with_(withdrawn=True))
-    settle_lock(state, owner, lock_id)
+    if share is not None:
+        st.set_share(state, owner, lock_id, share.with_(withdrawn=True))
+    for _owner, withdrawn_id, withdrawn in list(st.iter_shares(state, owner)):
+        if withdrawn.withdrawn:
+            settle_lock(state, owner, withdrawn_id)
 
 
 def _cumulative(state: StateRead, index: int) -> int:
@@ -286,7 +296,7 @@ def settle_lock(state: StateWrite, owner: bytes, lock_id: int) -> int:
 
 def settle_account(state: StateWrite, ctx: BlockContext, address: bytes) -> None:
     """Everything ``address`` has earned in closed epochs: its contribution and its locks (at most the locks it
-    holds, bounded by locks' max_locks_per_account, plus those withdrawn in the open epoch)."""
+    holds, bounded by locks' max_locks_per_account, plus those it withdrew in the epoch of its last withdrawal)."""
     if st.get_contribution(state, address) is not None:
         st.set_contribution(state, address, touch(state, ctx, address))
     for _owner, lock_id, _share in list(st.iter_shares(state, address)):

@@ -93,6 +93,22 @@ def test_the_rewards_benchmark_times_blocks_with_few_and_many_delegators() -> No
         assert float(small) > 0 and float(large) > 0 and float(ratio) > 0, report
 
 
+def test_the_fog_benchmark_times_the_epoch_close_and_one_settlement_with_few_and_many_workers() -> None:
+    report = run_bench("fog_epoch.py", timeout=120)
+
+    sizes = re.search(rf"with {NUMBER} workers / {NUMBER} lockers vs {NUMBER} workers / {NUMBER} lockers", report)
+    assert sizes is not None, report
+    assert [int(value.replace(",", "")) for value in sizes.groups()] == [200, 20, 2_000, 200]
+    rows = re.findall(rf"^  (epoch-close end block \(fog\)|epoch-close block \(\+ app hash, commit\)|"
+                      rf"one settlement: a heartbeat \(worker \+ master\)|one settlement: a lock)\s+{NUMBER}ms\s+"
+                      rf"{NUMBER}ms\s+{NUMBER}$", report, re.MULTILINE)
+    assert sorted(row[0] for row in rows) == ["epoch-close block (+ app hash, commit)", "epoch-close end block (fog)",
+                                              "one settlement: a heartbeat (worker + master)",
+                                              "one settlement: a lock"], report
+    for _name, small, large, ratio in rows:
+        assert float(small) > 0 and float(large) > 0 and float(ratio) > 0, report
+
+
 @pytest.mark.e2e
 def test_the_transfer_benchmark_measures_a_real_localnet_and_the_kvstore_baseline() -> None:
     base, kvstore = BENCH_BASE_PORT, BENCH_BASE_PORT + 50
