@@ -221,10 +221,13 @@ class TaskClient:
             self.register_app(module, name or f"app-{module_hash.hex()[:8]}")
         task_id = self.submit(module_hash, input_data, class_name, replicas, max_fuel, timeout)
         limit = wait_seconds if wait_seconds is not None else timeout + 30
-        task = self.wait(task_id, ("allocated",), limit)
+        # past "submitted": a master holding this job's blobs already (the same module and input ran before) can
+        # have its workers past "allocated" before the next poll, so any later state ends the wait too
+        task = self.wait(task_id, ("allocated", "committing", "revealing", "delivered"), limit)
         if task["state"] in FINAL_STATES:
             return self._summary(task, b"")
-        self.upload(task_id, module, input_data)
+        if task["state"] == "allocated":
+            self.upload(task_id, module, input_data)
         uploaded_to = task["master"]
         deadline = time.monotonic() + limit
         while True:  # a master that misses its assign deadline loses the task: upload again to the next one

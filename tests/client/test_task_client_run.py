@@ -1,0 +1,50 @@
+"""TaskClient.run follows a task through every state it can be seen in, however fast the workers are."""
+
+from __future__ import annotations
+
+from client.tasks import TaskClient
+
+
+class _Seen(TaskClient):
+    """A TaskClient whose chain answers a scripted sequence of task states, one per status query."""
+
+    def __init__(self, states: list[str]) -> None:
+        self.states = list(states)
+        self.uploads = 0
+        self.confirmed = False
+
+    def app(self, module_hash):
+        return {"verified": True}
+
+    def submit(self, *args, **kwargs) -> int:
+        return 7
+
+    def status(self, task_id: int) -> dict:
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return {"id": task_id, "state": state, "master": "amio1master", "participants": [{"worker": "amio1w"}],
+                "fuel_used": 5, "price": 1, "escrow": 100, "paid": 10, "refunded": 90, "compensation": 0,
+                "result_hash": "ab", "heights": []}
+
+    def upload(self, task_id, module, input_data) -> None:
+        self.uploads += 1
+
+    def result(self, task_id: int) -> bytes:
+        return b"the output"
+
+    def confirm(self, task_id: int) -> None:
+        self.confirmed = True
+
+
+def test_a_task_whose_workers_were_past_allocated_before_the_first_poll_still_returns_its_result():
+    """The master already held the module and input (the same job ran before): the first poll after submission
+    already sees the task committing. run() must not wait for an 'allocated' it will never see."""
+    client = _Seen(["submitted", "committing", "delivered", "settled"])
+    summary = client.run(b"module", b"input", wait_seconds=5)
+    assert (summary.state, summary.output) == ("settled", b"the output")
+    assert client.uploads == 0 and client.confirmed
+
+
+def test_a_task_seen_allocated_gets_the_job_uploaded():
+    client = _Seen(["submitted", "allocated", "delivered", "settled"])
+    summary = client.run(b"module", b"input", wait_seconds=5)
+    assert (summary.state, summary.output, client.uploads) == ("settled", b"the output", 1)
