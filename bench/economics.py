@@ -106,8 +106,8 @@ DEPOSIT_PER_CORE = 100 * AMIO  # every worker stakes the minimum deposit per cor
 STRATEGIES = {
     "honest": "heartbeats, takes every assignment, computes, commits and reveals the right result; tops up after a slash",
     "lying": "reveals a wrong result (the same fake as every liar) claiming max_fuel, without computing; no top-up",
-    "selective-liar": "honest, except alone on a task (a single replica not drawn for audit, which the assignment shows): "
-                      "then reveals the fake claiming max_fuel, without computing",
+    "selective-liar": "honest, except alone on a task (a single replica: the assignment shows target 1, whether an "
+                      "audit follows is drawn after the commit): then reveals the fake claiming max_fuel, without computing",
     "lazy": "commits but never reveals; no top-up",
     "heartbeat-only": "online, never computes: hands back every assignment (no slash)",
     "proven-idle": "computes honestly until out of probation (capability proven), then hands back every assignment",
@@ -442,9 +442,13 @@ class Economy:
         self.master_txs = [(m, by_master[m.address]) for m in self.masters if by_master[m.address]]
 
     def count_seats(self, task: Task, seats: int) -> None:
-        """Which kind of replica the seats are: paid replicas and the audit of the first round, a tie-breaker when
-        the target grew since the last assignment (compute adds one per split vote), replacements otherwise."""
-        if not any(step == "assigned" for step, _height in task.heights):
+        """Which kind of replica the seats are: paid replicas (and an audit, after a reallocation of an audited task)
+        in the first round, the auditor when the audit drawn after the lone worker's commit asks for one, a
+        tie-breaker when the target grew since the last assignment (compute adds one per split vote), replacements
+        otherwise."""
+        if task.heights[-1][0] == "audited":
+            self.stats.seats["audit"] += seats
+        elif not any(step == "assigned" for step, _height in task.heights):
             self.stats.seats["paid replica"] += task.replicas
             self.stats.seats["audit"] += seats - task.replicas
         elif task.extra > self.extra_seen.get(task.id, 0):

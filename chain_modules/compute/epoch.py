@@ -1,7 +1,8 @@
-"""End of block for compute: heartbeat expiry, deadlines, allocation, and at each price epoch the price moves.
+"""End of block for compute: heartbeat expiry, audit draws, deadlines, allocation, and at each price epoch the
+price moves.
 
-The work is bounded by what is due in this block (expired heartbeats,
-deadlines up to max_deadlines_per_block, queued tasks up to
+The work is bounded by what is due in this block (expired heartbeats, audit
+draws and deadlines up to max_deadlines_per_block each, queued tasks up to
 max_allocations_per_block) times the number of active master nodes, never
 by the number of workers or tasks.
 """
@@ -24,6 +25,7 @@ def end_block(state: StateWrite, ctx: BlockContext) -> None:
     params = st.get_params(state)
     expire_heartbeats(state, ctx, params)
     release_deposits(state, ctx, params)
+    draw_audits(state, ctx, params)
     process_deadlines(state, ctx, params)
     logic.allocate_queue(state, ctx, params)
     sample(state, params)
@@ -72,6 +74,21 @@ def expire_heartbeats(state: StateWrite, ctx: BlockContext, params: ComputeParam
         assert worker is not None and worker.online
         st.set_worker(state, params, worker.with_(online=False), worker, params.heartbeat_timeout_seconds)
         state.emit(event_worker("offline", worker, last_heartbeat=worker.last_heartbeat))
+
+
+def draw_audits(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:
+    """Draw the audits of the single-replica tasks whose lone worker committed in an earlier block, with this block's
+    seed; earliest commit first, at most max_deadlines_per_block per block (the rest wait, still committing). Runs
+    before the deadlines, so a commit deadline that fell in the commit's own block finds the task moved on."""
+    due = []
+    for entry in st.iter_pending_draws(state, ctx.height):
+        due.append(entry)
+        if len(due) >= params.max_deadlines_per_block:
+            break
+    for _height, task_id in due:
+        task = st.get_task(state, task_id)
+        assert task is not None, f"the audit-draw index names a missing task {task_id}"
+        logic.draw_audit(state, ctx, params, task)
 
 
 def process_deadlines(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:

@@ -262,7 +262,9 @@ def _committing_seat(state: StateWrite, task_id: int, worker: bytes, what: str) 
 
 
 def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitResult) -> None:
-    """Record a worker's commitment; when every participant has committed, the reveal phase starts.
+    """Record a worker's commitment; when every participant has committed, the reveal phase starts, except for a
+    single-replica task whose audit is not drawn yet: it stays committing until the end of a later block draws the
+    audit with a seed nobody knew when this commit was included (logic.draw_audit).
 
     Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
     """
@@ -274,8 +276,12 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
     state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
     # a round reveals only once it is whole and every member committed: nobody of the round has seen another's result
     if updated.needed() == 0 and all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
-        updated = updated.move(TaskEvent.REVEAL, step_deadline=ctx.time + params.reveal_timeout_seconds).mark("committed", ctx.height)
-        state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
+        if logic.awaits_audit_draw(updated):
+            # the lone worker committed without knowing whether it will be checked: the draw comes later
+            updated = updated.with_(draw_height=ctx.height).mark("committed", ctx.height)
+            state.emit(event_task("audit_pending", updated, draw_height=ctx.height))
+        else:
+            updated = logic.start_reveals(state, ctx, params, updated.mark("committed", ctx.height))
     st.set_task(state, updated, task)
 
 

@@ -15,6 +15,7 @@ from chain_modules.compute import state as st
 from chain_modules.compute.api import DEPOSITS, ESCROW
 from chain_modules.compute.types import (
     ALLOCATED,
+    COMMITTING,
     FINAL_STATES,
     MAX_U64,
     P_ASSIGNED,
@@ -201,6 +202,30 @@ def check_deadlines(state: StateRead, tasks: list[Task]) -> None:
     )
 
 
+def check_audit_draws(state: StateRead, tasks: list[Task]) -> None:
+    """The audit-draw index lists exactly the committing single-replica tasks whose round is whole, every member
+    committed and no audit drawn yet, each at its draw height; no other task has a draw height, and an audited
+    task's audit was drawn."""
+    expected = set()
+    for task in tasks:
+        label = f"task {task.id}"
+        waiting = (task.state == COMMITTING and task.replicas == 1 and not task.audit_drawn and task.needed() == 0
+                   and all(p.status == P_COMMITTED for p in task.participants))
+        if waiting:
+            assert task.draw_height, f"{label} waits for its audit draw without a draw height"
+            expected.add((task.draw_height, task.id))
+        else:
+            assert task.draw_height == 0, f"{label} is {task.state} with a draw height but does not wait for a draw"
+        assert task.audit_drawn or not task.audit, f"{label} is audited but its audit was never drawn"
+        assert task.replicas == 1 or not task.audit_drawn, f"{label} has {task.replicas} replicas and an audit draw"
+    strip = len(keys.AUDIT_PENDING_PREFIX)
+    stored = {(int.from_bytes(key[strip:strip + 8], "big"), int.from_bytes(key[strip + 8:], "big"))
+              for key, _ in state.iter_prefix(keys.AUDIT_PENDING_PREFIX)}
+    assert stored == expected, (
+        f"audit-draw index differs: stale {sorted(stored - expected)}, missing {sorted(expected - stored)}"
+    )
+
+
 def _index(state: StateRead, prefix: bytes) -> set[tuple[bytes, int]]:
     entries = set()
     for key, _ in state.iter_prefix(prefix):
@@ -255,5 +280,6 @@ def check(state: StateRead) -> None:
     check_master_pending(state, tasks)
     check_queue(state, tasks)
     check_deadlines(state, tasks)
+    check_audit_draws(state, tasks)
     check_open_indexes(state, tasks)
     check_open_counts(state, tasks)

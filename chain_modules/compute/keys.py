@@ -26,6 +26,7 @@ PRICE_HISTORY_PREFIX = b"compute/price_history/"
 PRICE_EPOCH_KEY = b"compute/price_epoch"
 EPOCH_SAMPLES_KEY = b"compute/epoch_samples"  # per-block sums over the current price epoch
 DEPOSIT_RELEASE_PREFIX = b"compute/deposit_release/"  # time + worker -> amount
+AUDIT_PENDING_PREFIX = b"compute/audit_pending/"  # height + task id: single-replica tasks waiting for their audit draw
 
 STEP = b"s"  # deadline kinds: the current step's deadline, the task's final deadline
 FINAL = b"f"
@@ -41,6 +42,10 @@ def task_key(task_id: int) -> bytes:
 
 def deadline_key(time: int, task_id: int, kind: bytes) -> bytes:
     return DEADLINE_PREFIX + u64(time) + u64(task_id) + kind
+
+
+def audit_pending_key(height: int, task_id: int) -> bytes:
+    return AUDIT_PENDING_PREFIX + u64(height) + u64(task_id)
 
 
 def price_key(class_name: str) -> bytes:

@@ -130,21 +130,19 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
         task = st.get_task(state, task_id)
         assert task is not None and task.state == SUBMITTED
         if task.heights[0][1] == ctx.height:
-            # the block's seed was known before its txs were chosen: a task is allocated, and its audit drawn,
-            # from the block after its submission on, so nobody can time a submission to a known draw
+            # the block's seed was known before its txs were chosen: a task is allocated (its tie-break seeded) from
+            # the block after its submission on, so nobody can time a submission to a known draw
             continue
-        target = task.target
-        audit = task.audit
-        if target == 0:  # first allocation: decide the audit of a single-replica task
-            target = task.replicas
-            if task.replicas == 1 and _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
-                audit, target = True, 2
-        master = choose_master(state, ctx, params, task, target, masters)
+        target = task.target or task.replicas
+        # a single-replica task whose audit is not drawn yet goes only to a master with room for the auditor the
+        # draw may ask for after the commit (draw_audit), when it may ask for one; it reserves one worker
+        room = target + (1 if awaits_audit_draw(task) and params.audit_probability_bps else 0)
+        master = choose_master(state, ctx, params, task, room, masters)
         st.dequeue(state, task.id)
         if master is None:
             st.enqueue(state, task.id)
             continue
-        updated = task.move(TaskEvent.ALLOCATE, master=master, target=target, audit=audit, sponsor=sponsors[master],
+        updated = task.move(TaskEvent.ALLOCATE, master=master, target=target, sponsor=sponsors[master],
                              allocated_height=ctx.height,
                              step_deadline=ctx.time + params.assign_timeout_seconds).mark(ALLOCATED, ctx.height)
         st.bump_master(state, master, pending=updated.needed())
@@ -166,16 +164,49 @@ def commit_window(params: ComputeParams, task: Task) -> int:
 
 
 def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task,
-                     replacement: bool) -> None:
-    """Ask the master for the workers the round still needs (replacements count against max_reassignments)."""
+                     replacement: bool, step: str = "reassigning") -> None:
+    """Ask the master for the workers the round still needs (replacements count against max_reassignments;
+    tie-breakers and the auditor do not). ``step`` names the move in the task's heights."""
     if replacement and task.reassignments >= params.max_reassignments:
         fail(state, ctx, params, task, old, "too many replacement rounds")
         return
     updated = task.move(TaskEvent.NEED_WORKERS, step_deadline=ctx.time + params.assign_timeout_seconds,
-                         reassignments=task.reassignments + (1 if replacement else 0)).mark("reassigning", ctx.height)
+                         reassignments=task.reassignments + (1 if replacement else 0)).mark(step, ctx.height)
     st.bump_master(state, task.master, pending=updated.needed())
     st.set_task(state, updated, old)
     state.emit(event_task("needs_workers", updated, master=bech32(updated.master), needed=updated.needed()))
+
+
+def awaits_audit_draw(task: Task) -> bool:
+    """Whether the task is a single-replica task whose audit is still to be drawn: its first round, once whole and
+    committed, waits for the draw instead of revealing."""
+    return task.replicas == 1 and not task.audit_drawn
+
+
+def start_reveals(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> Task:
+    """The round is whole and every member committed: the reveal phase starts. Returns the task to store."""
+    updated = task.move(TaskEvent.REVEAL, step_deadline=ctx.time + params.reveal_timeout_seconds)
+    state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
+    return updated
+
+
+def draw_audit(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """Draw the audit of a single-replica task whose lone worker committed in an earlier block, with this block's
+    seed: ``sha256(seed ‖ "audit" ‖ task id)`` (first 8 bytes) mod 10,000 below audit_probability_bps.
+
+    The seed of this block comes from the precommits of the previous one, so nobody knew it when the commit was
+    included, and the worker committed without knowing whether it would be checked. Audited: the target grows to
+    two and the master names one more worker (not a replacement round, not a tie-breaker; it joins before any
+    reveal). Not audited: the reveals start. Drawn once: audit_drawn stays set for the task's life."""
+    assert task.state == COMMITTING and 0 < task.draw_height < ctx.height and awaits_audit_draw(task)
+    drawn = task.with_(audit_drawn=True, draw_height=0)
+    if _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
+        audited = drawn.with_(audit=True, target=drawn.target + 1)
+        state.emit(event_task("audit_drawn", audited, audited="true", draw_height=task.draw_height))
+        await_assignment(state, ctx, params, audited, task, replacement=False, step="audited")
+        return
+    state.emit(event_task("audit_drawn", drawn, audited="false", draw_height=task.draw_height))
+    st.set_task(state, start_reveals(state, ctx, params, drawn.mark("not_audited", ctx.height)), task)
 
 
 def drop(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, status: str, reason: str) -> Task:
@@ -274,7 +305,7 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
     compensation = _compensate(state, params, task)
     bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
     updated = task.move(TaskEvent.REFUND, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
-                         step_deadline=0).mark(REFUNDED, ctx.height)
+                         step_deadline=0, draw_height=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("refunded", updated, reason=reason, refund=uamio(task.escrow),
                           compensation=uamio(compensation)))
@@ -301,6 +332,10 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
     if task.state == ALLOCATED:
         _reallocate(state, ctx, params, task)
     elif task.state == COMMITTING:
+        if task.draw_height:
+            # every member committed in time (the last commit came in the deadline's own block): the audit draw of
+            # a later block moves the task on, and the deadline waits in the queue until then
+            return
         dropped = drop(state, ctx, params, task, P_ASSIGNED, "missed commit deadline")
         # the dropped workers' slots are already free; the rest still hold theirs
         await_assignment(state, ctx, params, dropped, task, replacement=True)

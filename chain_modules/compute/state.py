@@ -15,6 +15,7 @@ from chain_modules.common.encoding import decode, encode
 from chain_modules.common.state import StateRead, StateWrite
 from chain_modules.compute import keys, rules
 from chain_modules.compute.types import (
+    COMMITTING,
     FINAL_STATES,
     WORK_STATES,
     ComputeParams,
@@ -136,7 +137,8 @@ def get_task(state: StateRead, task_id: int) -> Task | None:
 
 
 def set_task(state: StateWrite, task: Task, old: Task | None) -> None:
-    """Store ``task`` and keep the open-task indexes and the deadline queue in step with ``old``."""
+    """Store ``task`` and keep the open-task indexes, the deadline queue and the audit-draw index in step with
+    ``old``."""
     state.set(keys.task_key(task.id), encode(task.to_list()))
     old_open = old is not None and old.state not in FINAL_STATES
     new_open = task.state not in FINAL_STATES
@@ -164,6 +166,10 @@ def set_task(state: StateWrite, task: Task, old: Task | None) -> None:
         if task.step_deadline:
             state.set(keys.deadline_key(task.step_deadline, task.id, keys.STEP), b"")
         state.set(keys.deadline_key(task.deadline, task.id, keys.FINAL), b"")
+    if old is not None and old.state == COMMITTING and old.draw_height:
+        state.delete(keys.audit_pending_key(old.draw_height, old.id))
+    if task.state == COMMITTING and task.draw_height:
+        state.set(keys.audit_pending_key(task.draw_height, task.id), b"")
 
 
 def get_open_count(state: StateRead, customer: bytes) -> int:
@@ -228,6 +234,17 @@ def iter_due_deadlines(state: StateRead, now: int) -> Iterator[tuple[int, int, b
         if time > now:
             break
         yield time, int.from_bytes(key[strip + 8:strip + 16], "big"), key[strip + 16:]
+
+
+def iter_pending_draws(state: StateRead, before_height: int) -> Iterator[tuple[int, int]]:
+    """(commit height, task id) of the tasks waiting for their audit draw whose round was completed by a commit in
+    a block before ``before_height``, earliest first."""
+    strip = len(keys.AUDIT_PENDING_PREFIX)
+    for key, _ in state.iter_prefix(keys.AUDIT_PENDING_PREFIX):
+        height = int.from_bytes(key[strip:strip + 8], "big")
+        if height >= before_height:
+            break
+        yield height, int.from_bytes(key[strip + 8:], "big")
 
 
 # -- workers and capacity ------------------------------------------------------------------

@@ -296,6 +296,10 @@ class Task:
     participants: tuple[Participant, ...] = ()
     target: int = 0  # participants the current round needs (replicas, +1 if audited, + tie-breakers)
     audit: bool = False
+    # a single-replica task's audit is drawn once, after its first round is whole and committed (audit_drawn), with
+    # the seed of a block after draw_height, the height of the commit that completed that round (0: no draw waits)
+    audit_drawn: bool = False
+    draw_height: int = 0
     extra: int = 0
     reassignments: int = 0
     reallocations: int = 0

@@ -43,6 +43,8 @@ def task_view(state: StateRead, task: Task) -> dict:
         "needed": task.needed() if task.state == "allocated" else 0,
         "target": task.target,
         "audit": task.audit,
+        "audit_drawn": task.audit_drawn,
+        "draw_height": task.draw_height,
         "extra": task.extra,
         "reassignments": task.reassignments,
         "reallocations": task.reallocations,

@@ -8,9 +8,10 @@ the power cap; fee rewards and commission withdrawn; downtime jailing and unjail
 investor locks and API access; an app pool with verified and unverified apps; sponsorship consent and
 withdrawal; master nodes created, edited, elected; workers registered, heartbeating, topped up and
 unregistered (deposit release); price epochs; tasks settled by confirmation and by the confirm deadline, with a
-minority liar, with a missed commit and a replacement, audited, cancelled, released, reallocated after a missed
-assign deadline (master penalty), and refunded at the final deadline. Vote extensions are on from height 1:
-every block after the first carries the seed record of its last commit's signers (abci_app/seed.py).
+minority liar, with a missed commit and a replacement, single replicas audited and not (drawn in the block after
+their worker's commit), cancelled, released, reallocated after a missed assign deadline (master penalty), and
+refunded at the final deadline. Vote extensions are on from height 1: every block after the first carries the
+seed record of its last commit's signers (abci_app/seed.py).
 """
 
 from __future__ import annotations
@@ -257,16 +258,22 @@ def _play(g: Golden) -> None:
     g.tx(ALICE, MsgConfirmTask(ALICE.address, late))
     g.block()
 
-    for replicas in (1, 1, 1):  # single replicas: some are audited (seeded by block data)
-        task_id = g.submit(replicas=replicas)
+    outcomes = set()
+    while len(outcomes) < 2 and g.next_task < 12:  # single replicas until one is audited and one is not: the audit
+        task_id = g.submit(replicas=1)  # is drawn with the seed of the block after the lone worker's commit
         g.blocks(2)
-        task = g.task(task_id)
-        g.assign(task_id, workers[:task["target"]])
+        g.assign(task_id, workers[:1])
         g.block()
-        for worker in workers[:task["target"]]:
-            g.commit(worker, task_id)
-        g.block()
-        for worker in workers[:task["target"]]:
+        g.commit(workers[0], task_id)
+        g.block()  # the commit's block: the task waits for its draw
+        g.block()  # drawn: audited (the master names an auditor) or not (the reveals start)
+        outcomes.add(g.task(task_id)["audit"])
+        if g.task(task_id)["audit"]:
+            g.assign(task_id, workers[1:2])
+            g.block()
+            g.commit(workers[1], task_id)
+            g.block()
+        for worker in workers[:g.task(task_id)["target"]]:
             g.reveal(worker, task_id)
         g.block()
         g.tx(ALICE, MsgConfirmTask(ALICE.address, task_id))
@@ -332,7 +339,9 @@ def _check_coverage(g: Golden, settled, liar, late, cancelled, released, ignored
     assert tasks[settled]["state"] == tasks[liar]["state"] == tasks[late]["state"] == "settled"
     assert query(f"/compute/worker/{WORKERS[1].bech32}")["slashed"] >= 1  # the liar
     assert tasks[late]["reassignments"] == 1
-    assert any(task["audit"] for task in tasks.values() if task["replicas"] == 1)
+    drawn = [task for task in tasks.values() if task["audit_drawn"]]
+    assert any(task["audit"] for task in drawn) and not all(task["audit"] for task in drawn)
+    assert all(task["state"] == "settled" for task in drawn)
     assert tasks[cancelled]["state"] == "cancelled" and tasks[released]["reallocations"] == 1
     assert tasks[ignored]["state"] == tasks[unverified]["state"] == "refunded"
     master = query(f"/compute/master/{MASTERS[0].bech32}")

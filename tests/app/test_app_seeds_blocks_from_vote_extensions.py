@@ -448,7 +448,7 @@ def test_without_a_record_the_seed_is_the_documented_constant(tmp_path):
 
 # -- compute follows the seed --------------------------------------------------------------------------------
 
-EXTRA_WORKERS = [make_key(f"seed-test/worker-{i}") for i in range(24)]  # room for every task audited
+EXTRA_WORKERS = [make_key(f"seed-test/worker-{i}") for i in range(24)]  # room for every task and its auditor
 TASKS = 12
 
 
@@ -476,14 +476,28 @@ def compute_chain(path):
     return g
 
 
-def allocate(path, absent: set[bytes] = frozenset(), block_hash: bytes = b"\x11" * 32, reverse_transfers: bool = False,
-             seconds: int = 5) -> tuple[dict[int, bool], bytes]:
-    """Submit TASKS single-replica tasks in one block on a fresh chain; the next block (with unrelated transfers)
-    allocates them: return each task's audit flag and the seed the rule gives for that block."""
+def draw_after_commits(path, absent: set[bytes] = frozenset(), block_hash: bytes = b"\x11" * 32,
+                       reverse_transfers: bool = False, seconds: int = 5) -> tuple[dict[int, bool], bytes]:
+    """Submit TASKS single-replica tasks, have their masters assign one worker each and the workers commit in one
+    block; the next block (with unrelated transfers) draws their audits: return each task's audit flag and the seed
+    the rule gives for that block."""
     g = compute_chain(path)
     try:
         ids = [g.submit(replicas=1) for _ in range(TASKS)]
-        g.block()  # the submissions' block: a task is allocated, and its audit drawn, from the next block on
+        g.blocks(2)  # submitted, then allocated in the next block
+        chosen = {}
+        for index, task_id in enumerate(ids):
+            pool = [w for i, w in enumerate(EXTRA_WORKERS) if golden.MASTERS[i % 2].bech32 == g.task(task_id)["master"]]
+            chosen[task_id] = pool[index % len(pool)]
+            g.assign(task_id, [chosen[task_id]])
+        g.block()
+        for task_id in ids:
+            g.commit(chosen[task_id], task_id)
+        g.block()  # the commits' block: its seed was public before they were included, so it draws nothing
+        commit_height = g.driver.height
+        tasks = {task_id: g.task(task_id) for task_id in ids}
+        assert all(task["state"] == "committing" and task["draw_height"] == commit_height and not task["audit_drawn"]
+                   for task in tasks.values()), "every task waits for its draw after the block of its commit"
         transfers = [send(golden.MASTERS[i], BOB.address, 1, g.driver.sequence(golden.MASTERS[i].address)) for i in range(2)]
         if reverse_transfers:
             transfers.reverse()
@@ -499,8 +513,8 @@ def allocate(path, absent: set[bytes] = frozenset(), block_hash: bytes = b"\x11"
         assert all(result.code == 0 for result in response.tx_results), [r.log for r in response.tx_results if r.code]
         g.driver.app.commit(abci.RequestCommit())
         tasks = {task_id: g.task(task_id) for task_id in ids}
-        assert all(task["state"] == "allocated" and ["allocated", g.driver.height] in task["heights"] for task in tasks.values()), \
-            "every task is allocated in the block after the one that submits it"
+        assert all(task["audit_drawn"] and task["state"] == ("allocated" if task["audit"] else "revealing")
+                   for task in tasks.values()), "every task is drawn in the block after the one of its commit"
         powers = dict(vals)
         seed = expected_seed(g.driver.height, [key_of(a) for a, _p in signers], sum(powers.values()), powers)
         return {task_id: task["audit"] for task_id, task in tasks.items()}, seed
@@ -515,15 +529,15 @@ def audit_draws(seed: bytes, ids, probability_bps: int) -> dict[int, bool]:
 
 def test_compute_audits_follow_the_seed_of_the_signatures_not_the_block_hash_or_tx_order(tmp_path):
     probability = golden.COMPUTE.audit_probability_bps
-    audits, seed = allocate(tmp_path / "a")
+    audits, seed = draw_after_commits(tmp_path / "a")
     assert audits == audit_draws(seed, audits, probability)
     assert 0 < sum(audits.values()) < TASKS  # both outcomes occur, so the comparisons below mean something
     # another block hash, another order of the other txs, another block time: the same audits
-    again, again_seed = allocate(tmp_path / "b", block_hash=b"\x22" * 32, reverse_transfers=True, seconds=7)
+    again, again_seed = draw_after_commits(tmp_path / "b", block_hash=b"\x22" * 32, reverse_transfers=True, seconds=7)
     assert again_seed == seed and again == audits
     # one signer of the prefix missing from the last commit: another seed, and the audits follow it
     vals = sorted((consensus_address(k.pubkey), 0) for k in VALIDATOR_KEYS)
-    other, other_seed = allocate(tmp_path / "c", absent={vals[0][0]})
+    other, other_seed = draw_after_commits(tmp_path / "c", absent={vals[0][0]})
     assert other_seed != seed
     assert other == audit_draws(other_seed, other, probability)
     assert other != audits

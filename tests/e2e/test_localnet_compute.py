@@ -93,6 +93,27 @@ def test_two_honest_replicas_return_the_right_answer(services):
     assert all(workers[w]["completed"] >= 1 for w in summary.workers)
 
 
+def test_a_single_replica_is_committed_alone_then_its_audit_is_drawn_in_a_later_block(services):
+    """Whatever the draw (20% on the localnet), the lone worker committed before it: audited, the master names a
+    second worker and both agree; not audited, the worker reveals alone. The customer pays for one replica."""
+    _wat, expected_fn, sample = EXAMPLES["hash_chain"]
+    summary = tasks_for(services).run(build("hash_chain"), sample, class_name="small", replicas=1, timeout=300)
+    assert summary.state == "settled" and summary.output == expected_fn(sample)
+    steps = [step for step, _height in summary.heights]
+    drawn = "audited" if "audited" in steps else "not_audited"
+    committed_at = next(height for step, height in summary.heights if step == "committed")
+    assert dict(summary.heights)[drawn] > committed_at  # the commit and its draw never share a block
+    task = query(services, f"/compute/task/{summary.task_id}")
+    assert task["audit_drawn"] and task["audit"] == (drawn == "audited") and task["draw_height"] == 0
+    if drawn == "audited":
+        assert steps[:7] == ["submitted", "allocated", "assigned", "committed", "audited", "assigned", "committed"]
+        assert len(set(summary.workers)) == 2 and task["reassignments"] == 0
+    else:
+        assert steps[:5] == ["submitted", "allocated", "assigned", "committed", "not_audited"]
+        assert len(set(summary.workers)) == 1
+    assert summary.paid == cost(summary.price, summary.fuel_used) + query(services, "/compute/params")["protocol_fee"]
+
+
 def test_a_verified_result_proves_the_workers_capability_in_the_fog_cli(services):
     import json
 

@@ -83,7 +83,7 @@ from tests.modules.compute.helpers import (
     total_balances,
 )
 
-MACHINE_PARAMS = replace(PARAMS, audit_probability_bps=3_000, max_reassignments=2, max_reallocations=2,
+MACHINE_PARAMS = replace(PARAMS, audit_probability_bps=5_000, max_reassignments=2, max_reallocations=2,
                          max_extra_replicas=1)
 UNVERIFIED_APP = hashlib.sha256(b"an unverified job module").digest()
 CUSTOMERS = [CUSTOMER, OTHER]
@@ -317,7 +317,10 @@ class ComputeMachine(RuleBasedStateMachine):
             if record.state == ALLOCATED:
                 self.assign_task(task_id, record, "eligible", choice + step)
             elif record.state == COMMITTING:
-                waiting = next(p.worker for p in record.participants if p.status == P_ASSIGNED)
+                waiting = next((p.worker for p in record.participants if p.status == P_ASSIGNED), None)
+                if waiting is None:  # a single replica waiting for its audit draw: blocks go on, a later one draws
+                    self.end_blocks(1, 1)
+                    continue
                 lying = liar and waiting == record.participants[0].worker
                 self.commit_result(task_id, record, key_of(waiting), "wrong result" if lying else "honest", step)
             elif record.state == REVEALING:

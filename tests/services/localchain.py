@@ -11,6 +11,10 @@ returns; its queries are answered by the real query table.
 
 Block time stands still from block to block unless a test moves it on
 (``advance``), so heartbeats and deadlines expire only when a test says so.
+A commit that leaves a single-replica task waiting for its audit draw is
+followed by one empty block, as a running chain's next block would follow
+it: that block's end draws the audit (docs/modules/compute.md, "Replication
+and audits") before anyone looks at the task again.
 It starts at the wall clock, as a node's would, because the worker measures
 the time left before a commit deadline with the wall clock.
 
@@ -250,9 +254,17 @@ class LocalChain:
             self.committed[tx.hash] = _Committed(self.height, 0, raw, result)
             if result.code == 0:
                 attempt.result = tx.hash.hex().upper()
+            self._draw_audits_of(msgs)
             for hook in list(self.after_send):
                 hook(signer, list(msgs))
         return answer
+
+    def _draw_audits_of(self, msgs: list) -> None:
+        """One empty block after a block whose commit left a task waiting for its audit draw: its end draws."""
+        committed = self.driver.app.store.committed
+        tasks = [compute_state.get_task(committed, msg.task_id) for msg in msgs if isinstance(msg, MsgCommitResult)]
+        if any(task is not None and task.draw_height for task in tasks):
+            self.driver.block([])
 
     # -- what the services sent ----------------------------------------------------------------------------------
 
@@ -309,6 +321,7 @@ class LocalChain:
             results = self.driver.block(raws, seconds=seconds)
             for (key, msgs), result in zip(txs, results):
                 assert result.code == 0, f"arranging {[m.TYPE for m in msgs]} by {key.name}: {result.codespace} {result.log}"
+            self._draw_audits_of([msg for _key, msgs in txs for msg in msgs])
             signers = {key.bech32 for key, _msgs in txs}
             for client in self._service_clients:
                 if client.address in signers:

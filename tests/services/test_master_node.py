@@ -9,6 +9,7 @@ The blob store is the real one on a temporary directory.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -277,6 +278,37 @@ def test_a_replacement_round_skips_current_participants_and_excluded_workers(
 
     assert assigner.step() == 1
     assert assignments(chain) == [assignment(task_id, W[2])]
+
+
+def test_the_master_names_the_auditor_a_task_asks_for_after_its_lone_worker_committed(tmp_path: Path) -> None:
+    chain = LocalChain(tmp_path / "audited", compute_params=replace(PARAMS, audit_probability_bps=10_000))
+    try:
+        chain.register_master(MASTER_KEY)
+        client = chain.client(MASTER_KEY)
+        settings = MasterSettings(cache_seconds=60.0)
+        store = BlobStore(tmp_path / "audited-blobs", max_blob_bytes=100_000, max_total_bytes=1_000_000)
+        assigner = Assigner(client, MasterChainView(client, MASTER, settings), store, settings)
+        workers(chain, *W[:3])
+        task_id = stored_task(chain, store, replicas=1)
+        assert chain.get_task(task_id).target == 1
+
+        assert assigner.step() == 1  # the lone worker
+        assert assignments(chain) == [assignment(task_id, W[0])]
+        chain.commit(W[0], task_id)  # the next block draws: audited
+        task = chain.get_task(task_id)
+        assert (task.state, task.audit, task.needed(), task.reassignments, task.extra) == (ALLOCATED, True, 1, 0, 0)
+
+        assert assigner.step() == 1  # the auditor: another worker than the one on the task
+        assert assignments(chain) == [assignment(task_id, W[0]), assignment(task_id, W[1])]
+        task = chain.get_task(task_id)
+        assert task.state == COMMITTING and task.target == 2 and not task.participant(W[1].address).late
+        chain.commit(W[1], task_id)
+        chain.reveal(W[0], task_id)
+        chain.reveal(W[1], task_id)
+        assert chain.get_task(task_id).state == DELIVERED
+        assert assigner.step() == 0
+    finally:
+        chain.close()
 
 
 # Each case makes the better reputed worker ineligible by one rule; the other worker must be chosen instead.

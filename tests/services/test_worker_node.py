@@ -24,6 +24,7 @@ from rich.console import Console
 
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import (
+    ALLOCATED,
     COMMITTING,
     DELIVERED,
     REVEALING,
@@ -90,7 +91,17 @@ class Setup:
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    chain = LocalChain(tmp_path / "chain")
+    yield from _setup(tmp_path, PARAMS)
+
+
+@pytest.fixture
+def audited(tmp_path: Path) -> Iterator[Setup]:
+    """The same, on a chain that audits every single-replica task."""
+    yield from _setup(tmp_path, dataclasses.replace(PARAMS, audit_probability_bps=10_000))
+
+
+def _setup(tmp_path: Path, params) -> Iterator[Setup]:
+    chain = LocalChain(tmp_path / "chain", compute_params=params)
     chain.register_master(MASTER_KEY)
     chain.register_worker(WORKER_KEY, MASTER_KEY, slots=4, deposit=5_000)
     chain.register_worker(OTHER_WORKER_KEY, MASTER_KEY, slots=4, deposit=5_000)
@@ -250,6 +261,30 @@ def test_a_worker_waits_for_the_other_commitments_before_revealing(setup: Setup)
 
     worker.step()  # still revealing, waiting for the other worker: nothing more to send
     assert len(setup.chain.attempted_msgs(MsgRevealResult)) == 1 and len(setup.master.uploads) == 1
+
+
+def test_a_lone_worker_commits_then_waits_through_its_audit_round_and_reveals_after_the_auditor_committed(
+    audited: Setup
+) -> None:
+    task_id = audited.new_task()
+    assert audited.chain.get_task(task_id).target == 1  # nothing at the assignment says whether it is audited
+    worker = audited.new_worker()
+
+    worker.step()  # compute and commit; the next block draws the audit: the master must name an auditor
+    task = audited.chain.get_task(task_id)
+    assert (task.state, task.audit, task.target, task.needed()) == (ALLOCATED, True, 2, 1)
+    worker.step()  # allocated: nothing to send
+    audited.chain.assign(task_id, OTHER_WORKER_KEY)
+    worker.step()  # committing, its own commitment in: nothing to send
+    assert len(audited.chain.attempted_msgs(MsgCommitResult)) == 1 and audited.chain.attempted_msgs(MsgRevealResult) == []
+
+    audited.chain.client(OTHER_WORKER_KEY).send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+    assert audited.chain.get_task(task_id).state == REVEALING
+    worker.step()
+
+    [reveal] = audited.chain.sent_msgs(MsgRevealResult)
+    assert reveal.task_id == task_id and reveal.result_hash == EXPECTED_HASH
+    assert audited.master.uploads == [(EXPECTED_HASH.hex(), EXPECTED_OUTPUT)]
 
 
 # -- restarts ------------------------------------------------------------------------------------------

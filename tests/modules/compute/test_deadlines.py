@@ -439,15 +439,32 @@ def test_deadlines_beyond_max_deadlines_per_block_wait_for_the_next_block():
 # -- audits and tie-breakers -----------------------------------------------------------------------
 
 
-def test_audited_single_replica_task_gets_two_workers_and_the_customer_pays_for_one():
+def drawn(world: World, task_id: int, worker=W0, result: bytes = RESULT) -> None:
+    """Assign the lone worker of an allocated single-replica task and commit: the audit is drawn at the end of the
+    block after the commit's (docs/modules/compute.md, "Replication and audits")."""
+    assign(world, task_id, [worker])
+    commit(world, task_id, worker, result=result)
+    block(world)
+    assert world.task(task_id).state == "committing"  # the commit's own block does not draw
+    block(world)
+
+
+def test_audited_single_replica_task_gets_a_second_worker_after_the_commit_and_the_customer_pays_for_one():
     world = make_world(replace(PARAMS, audit_probability_bps=10_000))
     before = world.balance(CUSTOMER)
     task_id = allocated(world, replicas=1)
     task = world.task(task_id)
-    assert task.audit and task.target == 2 and task.needed() == 2
+    assert not task.audit and task.target == 1 and task.needed() == 1  # nothing known at allocation
     assert task.escrow == cost(1_000, 1_000_000) + 10
-    assert events_of(world, "task_allocated")[0]["audit"] == "true"
-    deliver(world, task_id, [W0, W1])
+    assert events_of(world, "task_allocated")[0]["audit"] == "false"
+    drawn(world, task_id)
+    task = world.task(task_id)
+    assert task.state == "allocated" and task.audit and task.target == 2 and task.needed() == 1
+    assert (task.reassignments, task.extra) == (0, 0)  # neither a replacement round nor a tie-breaker
+    assign(world, task_id, [W1])
+    commit(world, task_id, W1)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
     confirm(world, task_id)
     task = world.task(task_id)
     assert task.state == "settled" and task.paid == cost(1_000, 5_000) + 10
@@ -458,26 +475,36 @@ def test_audited_single_replica_task_gets_two_workers_and_the_customer_pays_for_
 def test_audit_that_disagrees_calls_a_tie_breaker():
     world = make_world(replace(PARAMS, audit_probability_bps=10_000))
     task_id = allocated(world, replicas=1)
-    deliver(world, task_id, [W0, W1], results=[RESULT, WRONG])
+    drawn(world, task_id, result=WRONG)
+    assign(world, task_id, [W1])
+    commit(world, task_id, W1)
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
     task = world.task(task_id)
     assert task.state == "allocated" and task.target == 3 and task.extra == 1 and task.needed() == 1
     deliver(world, task_id, [W2])
     task = world.task(task_id)
-    assert task.state == "delivered" and task.result_hash == RESULT and world.worker(W1).slashed == 1
+    assert task.state == "delivered" and task.result_hash == RESULT and world.worker(W0).slashed == 1
 
 
 def test_single_replica_task_is_not_audited_at_probability_zero():
     world = make_world()
     task_id = allocated(world, replicas=1)
-    assert not world.task(task_id).audit and world.task(task_id).target == 1
+    drawn(world, task_id)
+    task = world.task(task_id)
+    assert task.state == "revealing" and task.audit_drawn and not task.audit and task.target == 1
 
 
 def test_reallocated_audited_task_keeps_its_audit_replica():
     world = make_world(replace(PARAMS, audit_probability_bps=10_000), workers=6, masters=(MASTER_A, MASTER_B))
     task_id = allocated(world, replicas=1)
-    run_through(world, world.task(task_id).step_deadline)
+    drawn(world, task_id)
+    first = world.task(task_id).master
+    run_through(world, world.task(task_id).step_deadline)  # the master never names the auditor
+    block(world)
     task = world.task(task_id)
-    assert task.master == MASTER_B.address and task.audit and task.target == 2
+    assert task.master == MASTER_B.address != first and task.audit and task.target == 2 and task.needed() == 2
+    assert task.participants == () and task.reallocations == 1
 
 
 @pytest.mark.parametrize("max_extra", [0, 1])

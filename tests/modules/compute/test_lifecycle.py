@@ -364,13 +364,14 @@ def test_a_master_that_never_got_the_job_releases_the_task_without_a_failure():
         handlers.handle_release_task(world.state, world.ctx(), MsgReleaseTask(other, task_id))
 
 
-def test_a_task_is_allocated_and_its_audit_drawn_only_from_the_block_after_its_submission():
-    """A block's seed is public before its txs are chosen: a draw in the submission's own block could be timed."""
+def test_a_task_is_allocated_only_from_the_block_after_its_submission():
+    """A block's seed is public before its txs are chosen: a seeded tie-break in the submission's own block could be
+    timed. (The audit of a single replica is drawn even later: after its worker's commit, test_audit_after_commit.)"""
     from chain_modules.compute import state as st
 
     world = make_world()
     task_id = submit(world, replicas=1, end_block=False)
-    world.advance()  # the submission's block ends: not allocated, no audit drawn
+    world.advance()  # the submission's block ends: not allocated
     task = world.task(task_id)
     assert task.state == "submitted" and task.target == 0 and list(st.iter_queue(world.state)) == [task_id]
     world.advance()
