@@ -71,6 +71,19 @@ def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+def _not_there_yet(response: httpx.Response) -> bool:
+    """404 (no worker uploaded the result yet) or 403 not_expected (the master's cached view of the task does not
+    show the accepted result yet): both pass within a few seconds."""
+    if response.status_code == 404:
+        return True
+    if response.status_code != 403:
+        return False
+    try:
+        return response.json().get("error") == "not_expected"
+    except ValueError:
+        return False
+
+
 class TaskClient:
     def __init__(self, chain: ChainClient, http_timeout: float = 30.0) -> None:
         self.chain = chain
@@ -181,11 +194,11 @@ class TaskClient:
         if not task["master_endpoint"]:
             raise TaskError(f"task {task_id}: its master node has no endpoint")
         deadline = time.monotonic() + 60
-        while True:  # the workers upload right after revealing; give them a moment
+        while True:  # the workers upload right after revealing, and the master's view of the chain may lag a block
             response = self._blob_request(task, "GET", task["result_hash"])
             if response.status_code == 200:
                 break
-            if response.status_code != 404 or time.monotonic() > deadline:
+            if not _not_there_yet(response) or time.monotonic() > deadline:
                 raise TaskError(f"master node did not deliver the result: {response.status_code} {response.text}")
             time.sleep(0.5)
         if sha256(response.content).hex() != task["result_hash"]:

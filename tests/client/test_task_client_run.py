@@ -48,3 +48,45 @@ def test_a_task_seen_allocated_gets_the_job_uploaded():
     client = _Seen(["submitted", "allocated", "delivered", "settled"])
     summary = client.run(b"module", b"input", wait_seconds=5)
     assert (summary.state, summary.output, client.uploads) == ("settled", b"the output", 1)
+
+
+def test_the_result_download_waits_while_the_master_does_not_see_the_delivery_yet():
+    """The master's cached view of the task can lag a block behind the customer's: it answers 403 not_expected
+    for the accepted result at first, then serves it."""
+    import hashlib
+
+    import httpx
+
+    output = b"the output"
+    answers = [httpx.Response(403, json={"error": "not_expected"}), httpx.Response(404, json={"error": "not_found"}),
+               httpx.Response(200, content=output)]
+
+    class Downloading(_Seen):
+        def status(self, task_id):
+            return super().status(task_id) | {"result_hash": hashlib.sha256(output).hexdigest(),
+                                              "master_endpoint": "http://127.0.0.1:1"}
+
+        def _blob_request(self, task, method, digest, content=None):
+            return answers.pop(0)
+
+    assert TaskClient.result(Downloading(["delivered"]), 7) == output and answers == []
+
+
+def test_the_result_download_gives_up_at_once_on_a_real_refusal():
+    import hashlib
+
+    import httpx
+    import pytest
+
+    from client.tasks import TaskError
+
+    class Refused(_Seen):
+        def status(self, task_id):
+            return super().status(task_id) | {"result_hash": hashlib.sha256(b"x").hexdigest(),
+                                              "master_endpoint": "http://127.0.0.1:1"}
+
+        def _blob_request(self, task, method, digest, content=None):
+            return httpx.Response(403, json={"error": "forbidden"})
+
+    with pytest.raises(TaskError, match="403"):
+        TaskClient.result(Refused(["delivered"]), 7)
