@@ -24,3 +24,19 @@ def wait_until(predicate, timeout: float, what: str, poll: float = 0.5):
             return value
         time.sleep(poll)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def events_of(rpc: CometRpc, kind: str) -> list[dict]:
+    """Every event of type ``kind`` so far, in chain order (tx events, then the block's own events, per height), as
+    attribute dicts with the height."""
+    found = []
+    height = int(rpc.call("status")["sync_info"]["latest_block_height"])
+    for h in range(1, height + 1):
+        results = rpc.call("block_results", height=str(h))
+        groups = [tx.get("events") or [] for tx in results.get("txs_results") or []]
+        groups.append(results.get("finalize_block_events") or [])
+        for group in groups:
+            for event in group:
+                if event["type"] == kind:
+                    found.append({a["key"]: a["value"] for a in event["attributes"]} | {"height": h})
+    return found

@@ -14,7 +14,7 @@ from chain_modules.fog.types import LOCKER_DIVISOR, MsgRedeem
 from chain_modules.locks.types import MsgCreateLock
 from client.rpc import CometRpc
 from localnet.services import MASTER, ComputeServices
-from tests.e2e.helpers import wait_until
+from tests.e2e.helpers import events_of, wait_until
 from wasm_jobs.examples import EXAMPLES, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -50,19 +50,7 @@ def send(services: ComputeServices, key: str, msg) -> None:
 
 
 def events(services: ComputeServices, kind: str) -> list[dict]:
-    """Every event of type ``kind`` so far, in chain order (block events and tx events), as attribute dicts."""
-    rpc = CometRpc(services.net.rpc_url(0))
-    found = []
-    height = int(rpc.call("status")["sync_info"]["latest_block_height"])
-    for h in range(1, height + 1):
-        results = rpc.call("block_results", height=str(h))
-        groups = [tx.get("events") or [] for tx in results.get("txs_results") or []]
-        groups.append(results.get("finalize_block_events") or [])
-        for group in groups:
-            for event in group:
-                if event["type"] == kind:
-                    found.append({a["key"]: a["value"] for a in event["attributes"]} | {"height": h})
-    return found
+    return events_of(CometRpc(services.net.rpc_url(0)), kind)
 
 
 def amount(text: str) -> int:
