@@ -22,8 +22,7 @@ def check_supply(state: StateRead) -> None:
     assert ledger.supply == ledger.settled + ledger.provider_unsettled + ledger.locker_unsettled + ledger.requested, \
         "FOG minted - burned != settled + unsettled + requested"
     unsettled = 0
-    for key, raw in state.iter_prefix(b"fog/epochs/"):
-        epoch = st.get_closed_epoch(state, int.from_bytes(key[len(b"fog/epochs/"):], "big"))
+    for _index, epoch in st.iter_closed_epochs(state):
         assert 0 <= epoch.remaining <= epoch.emission and 0 <= epoch.points_remaining <= epoch.points
         assert epoch.points_remaining > 0 or epoch.remaining == 0, "an epoch fully settled still holds FOG"
         unsettled += epoch.remaining

@@ -58,6 +58,11 @@ def set_closed_epoch(state: StateWrite, index: int, epoch: ClosedEpoch) -> None:
     state.set(keys.epoch_key(index), encode(epoch.to_list()))
 
 
+def iter_closed_epochs(state: StateRead) -> Iterator[tuple[int, ClosedEpoch]]:
+    for key, raw in state.iter_prefix(keys.EPOCH_PREFIX):
+        yield int.from_bytes(key[len(keys.EPOCH_PREFIX):], "big"), ClosedEpoch.from_list(decode(raw))
+
+
 def get_open_period(state: StateRead) -> OpenPeriod | None:
     return _get(state, keys.PERIOD_KEY, OpenPeriod)
 
