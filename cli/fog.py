@@ -14,7 +14,7 @@ from cli.context import CliContext, pass_ctx
 from cli.output import emit
 from cli.parsing import format_amio_days, format_duration, format_time, parse_fog_amount
 from cli.tx import send_tx, tx_options
-from client.fog import format_factor, format_fog
+from client.fog import FORFEITS, format_factor, format_fog
 
 
 # -- amino tx fog ----------------------------------------------------------------------------------------
@@ -107,7 +107,9 @@ def contribution(ctx: CliContext, worker):
         "points": f"{value['points']:,} of the epoch's {value['epoch_points']:,} ({share}; about "
                   f"{format_fog(estimate)} if the epoch closed now)",
         "availability": f"{value['availability']:,} points in {value['windows']} of {value['windows_per_epoch']} windows"
-                        + (" (slashed this epoch: availability lost)" if value["slashed"] else ""),
+                        + f" at capacity weight {value['capacity_weight']}"
+                        + (f" (forfeited this epoch: {FORFEITS.get(value['forfeited'], value['forfeited'])})"
+                           if value["forfeited"] else ""),
         "work": f"{value['work']:,} points for {value['verified_fuel']:,} verified fuel",
         "routing": f"{value['routing']:,} points (a master node's share of its pool's points)",
         "loyalty": f"{format_factor(value['loyalty_bps'])} on availability and work ({value['streak']} contributing "

@@ -54,3 +54,10 @@ def format_factor(bps: int) -> str:
     """A factor in basis points as a multiplier: 10500 -> '×1.05', 1000 -> '×0.1', 10000 -> '×1'."""
     whole, fraction = divmod(bps, 10_000)
     return f"×{whole}" if fraction == 0 else f"×{whole}.{fraction:04d}".rstrip("0")
+
+
+# why a worker's availability of an epoch was forfeited (the contribution query's "forfeited"), for people
+FORFEITS = {
+    "slashed": "the worker was slashed",
+    "handed_back": "the worker handed back a job it was given",
+}

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from chain_modules.common.amount import format_amio
 from chain_modules.fog.types import BPS
-from client.fog import format_factor, format_fog
+from client.fog import FORFEITS, format_factor, format_fog
 
 
 def render(node) -> Group:
@@ -63,12 +63,14 @@ def _earnings_table(work: dict, balance: dict, params: dict) -> Table:
     table.add_row("this epoch", f"epoch {work['epoch']}, ends {ends}: {work['points']:,} points of "
                                 f"{work['epoch_points']:,} (about {format_fog(estimate)} if it closed now)")
     availability = (f"{work['availability']:,} points: {work['windows']} of {work['windows_per_epoch']} windows online "
-                    f"under an active master, {params['availability_points']} x proven weight {work['proven_weight']} each")
+                    f"under an active master, {params['availability_points']} x capacity weight {work['capacity_weight']} "
+                    f"each (slots x proven weight {work['proven_weight']}, bounded by the machine and the deposit)")
     if work["proven_weight"] == 0:
         availability += " (no verified result yet: availability earns nothing until one proves a class)"
     table.add_row("availability", availability)
-    if work["slashed"]:
-        table.add_row("[bold red]slashed[/]", "[bold red]this epoch's availability is lost (a slash)[/]")
+    if work["forfeited"]:
+        table.add_row("[bold red]forfeited[/]", f"[bold red]this epoch's availability is lost: "
+                                                f"{FORFEITS.get(work['forfeited'], work['forfeited'])}[/]")
     table.add_row("verified work", f"{work['work']:,} points for {work['verified_fuel']:,} fuel")
     table.add_row("loyalty", f"{format_factor(work['loyalty_bps'])} ({work['streak']} contributing epochs in a row)")
     probation = ("none" if work["probation_bps"] >= BPS else

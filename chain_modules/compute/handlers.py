@@ -287,7 +287,8 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
 
 def handle_hand_back_task(state: StateWrite, ctx: BlockContext, msg: MsgHandBackTask) -> None:
     """An assigned worker returns a job it cannot finish before the commit deadline, before committing: it leaves
-    the task without a slash (its handed_back counter grows), and is excluded from it. When every remaining
+    the task without a slash (its handed_back counter grows; fog takes back its availability of the epoch), and is
+    excluded from it. When every remaining
     participant has committed, the master is asked for the replacement at once; otherwise at the commit deadline.
 
     Raises: ErrUnknownTask, ErrWrongState, ErrNotParticipant, ErrAlreadyCommitted
@@ -302,6 +303,7 @@ def handle_hand_back_task(state: StateWrite, ctx: BlockContext, msg: MsgHandBack
     updated = task.with_(participants=tuple(p for p in task.participants if p.worker != msg.worker),
                          excluded_workers=task.excluded_workers + (msg.worker,)).mark("handed_back", ctx.height)
     state.emit(event_task("handed_back", updated, worker=bech32(msg.worker)))
+    call_hooks(ctx, "after_job_handed_back", state, ctx, msg.worker)
     if all(p.status == P_COMMITTED for p in updated.participants):
         logic.await_assignment(state, ctx, params, updated, task, replacement=True)
     else:

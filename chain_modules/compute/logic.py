@@ -35,9 +35,10 @@ from chain_modules.compute.types import (
     REVEALING,
     SETTLED,
     SUBMITTED,
-    TaskEvent,
     ComputeParams,
+    Participant,
     Task,
+    TaskEvent,
     cost,
 )
 from chain_modules.staking import api as staking_api
@@ -201,12 +202,23 @@ def draw_audit(state: StateWrite, ctx: BlockContext, params: ComputeParams, task
     assert task.state == COMMITTING and 0 < task.draw_height < ctx.height and awaits_audit_draw(task)
     drawn = task.with_(audit_drawn=True, draw_height=0)
     if _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
-        audited = drawn.with_(audit=True, target=drawn.target + 1)
+        audited = drawn.with_(audit=True, target=drawn.target + 1,
+                              participants=tuple(p.with_(audited=True) for p in drawn.participants))
         state.emit(event_task("audit_drawn", audited, audited="true", draw_height=task.draw_height))
         await_assignment(state, ctx, params, audited, task, replacement=False, step="audited")
         return
     state.emit(event_task("audit_drawn", drawn, audited="false", draw_height=task.draw_height))
     st.set_task(state, start_reveals(state, ctx, params, drawn.mark("not_audited", ctx.height)), task)
+
+
+def work_fuel(params: ComputeParams, participant: Participant, fuel: int) -> int:
+    """The fuel a verified result counts as work: its fuel, or fuel x 10,000 / audit_probability_bps for the lone
+    worker of an audited single-replica task. An unaudited single result is not verified and counts nothing, so
+    an honest single-replica worker counts, on average, the fuel it ran, and a worker that lies when it works alone
+    counts nothing for its lies (and is slashed when the audit falls on one)."""
+    if participant.audited and params.audit_probability_bps:
+        return fuel * BPS // params.audit_probability_bps
+    return fuel
 
 
 def drop(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, status: str, reason: str) -> Task:
@@ -233,8 +245,9 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
             if (participant.result_hash, participant.fuel) == winner:
                 if not participant.late:  # a late joiner could have copied the winner: it confirms, it earns nothing
                     _credit(state, params, participant.worker)
-                    call_hooks(ctx, "after_verified_result", state, ctx, participant.worker, task.master,
-                               task.class_name, fuel)
+                    if groups[winner] >= 2:  # verified: another worker computed the same result
+                        call_hooks(ctx, "after_verified_result", state, ctx, participant.worker, task.master,
+                                   task.class_name, work_fuel(params, participant, fuel))
             else:
                 forfeited += penalise(state, ctx, params, task, participant.worker, "minority result")
         _release_all(state, params, task)

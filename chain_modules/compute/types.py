@@ -264,9 +264,12 @@ class Participant:
     # assigned after a result of the task was revealed: it could copy that result, so it confirms a decision
     # but earns no credit for it (docs/security.md, "Copying across rounds")
     late: bool = False
+    # the lone worker of a single-replica task whose audit was drawn: its verified result stands for the
+    # unaudited ones, so its work counts fuel / audit probability (docs/modules/fog.md, "Verified work")
+    audited: bool = False
 
     def to_list(self) -> list:
-        return [self.worker, self.status, self.commitment, self.result_hash, self.fuel, self.late]
+        return [self.worker, self.status, self.commitment, self.result_hash, self.fuel, self.late, self.audited]
 
     @classmethod
     def from_list(cls, data: list) -> "Participant":

@@ -17,7 +17,7 @@ def balance_of(state: StateRead, address: bytes) -> int:
 
 
 class FogHooks:
-    """Called by compute (heartbeats, verified results, slashes) and locks (investor locks) through
+    """Called by compute (heartbeats, verified results, slashes, hand-backs) and locks (investor locks) through
     BlockContext.hooks; the app registers them from fog's manifest."""
 
     def after_heartbeat(self, state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes) -> None:
@@ -28,7 +28,10 @@ class FogHooks:
         logic.on_verified_result(state, ctx, worker, master, class_name, fuel)
 
     def after_worker_slashed(self, state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
-        logic.on_slashed(state, ctx, worker)
+        logic.forfeit(state, ctx, worker, "slashed")
+
+    def after_job_handed_back(self, state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
+        logic.forfeit(state, ctx, worker, "handed_back")
 
     def after_investor_lock_created(self, state: StateWrite, ctx: BlockContext, owner: bytes, lock_id: int, amount: int) -> None:
         logic.on_lock_created(state, ctx, owner, lock_id, amount)

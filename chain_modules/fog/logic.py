@@ -130,6 +130,18 @@ def _route(state: StateWrite, ctx: BlockContext, params: FogParams, master: byte
     return routing
 
 
+def capacity_weight(state: StateRead, params: FogParams, record: Contribution, worker: bytes) -> int:
+    """What a worker's available window is worth: its slots times its proven weight, bounded by the machine it
+    registered (CPU cores plus 4 per GPU) and by its deposit (one unit per capacity_deposit). Capacity is paid per
+    unit of deposit at risk, so splitting a machine into several workers, or joining several into one, changes
+    nothing; a worker that claims more than it has must stake for it and answers for it when work comes."""
+    registered = compute_api.get_worker(state, worker)
+    if registered is None:
+        return 0
+    return min(registered.slots * record.proven_weight, registered.cpu_cores + 4 * registered.gpu,
+               registered.deposit // params.capacity_deposit)
+
+
 def class_weight(state: StateRead, class_name: str) -> int:
     """The capability weight of a resource class: its CPU cores plus 4 per GPU (small 1, medium 2, large 4,
     gpu 8 by default)."""
@@ -142,19 +154,20 @@ def window_of(params: FogParams, epoch: OpenEpoch, time: int) -> int:
 
 
 def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes) -> None:
-    """A heartbeat counts its window once, while the worker's master is active and it was not slashed this epoch:
-    availability_points x proven weight, times the factors; the master earns its routing share of it. A worker
+    """A heartbeat counts its window once, while the worker's master is active and it has not forfeited the epoch's
+    availability: availability_points x capacity weight, times the factors; the master earns its routing share of
+    it. A worker
     that changes pools within the epoch routes only to the first master that earned from it: a slash takes back
     ``routing_given`` from that one master."""
     params = st.get_params(state)
     epoch = st.get_open_epoch(state)
     record = touch(state, ctx, worker)
     window = window_of(params, epoch, ctx.time)
-    if (record.slashed or window == record.last_window or not _proven(params, record, epoch.index)
+    if (record.forfeited or window == record.last_window or not _proven(params, record, epoch.index)
             or not staking_api.is_active_master(state, master) or not _assignable(state, worker)):
         st.set_contribution(state, worker, record)
         return
-    points = _scaled(params, record, params.availability_points * record.proven_weight)
+    points = _scaled(params, record, params.availability_points * capacity_weight(state, params, record, worker))
     routes = points > 0 and record.routing_master in (b"", master)
     routing = _route(state, ctx, params, master, worker, points) if routes else 0
     record = record.with_(windows=record.windows + 1, last_window=window, availability=record.availability + points,
@@ -194,15 +207,17 @@ def on_verified_result(state: StateWrite, ctx: BlockContext, worker: bytes, mast
         _route(state, ctx, params, master, worker, points)
 
 
-def on_slashed(state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
-    """A slash takes the epoch's availability back (the master's routing share of it too) and stops it."""
+def forfeit(state: StateWrite, ctx: BlockContext, worker: bytes, reason: str) -> None:
+    """A slash, or a job handed back, takes the epoch's availability back (the master's routing share of it too)
+    and stops it for the rest of the epoch: an available worker is one that does the work it is given."""
     record = touch(state, ctx, worker)
     taken = record.availability + record.routing_given
     if record.routing_given:
         master = touch(state, ctx, record.routing_master)
         st.set_contribution(state, record.routing_master, master.with_(routing=master.routing - record.routing_given,
                                                                        points=master.points - record.routing_given))
-    st.set_contribution(state, worker, record.with_(slashed=True, points=record.points - record.availability,
+    st.set_contribution(state, worker, record.with_(forfeited=record.forfeited or reason,
+                                                    points=record.points - record.availability,
                                                     availability=0, routing_given=0))
     if taken:
         _add_points(state, st.get_open_epoch(state), -taken)

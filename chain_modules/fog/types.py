@@ -29,7 +29,8 @@ class FogParams(IntParams):
     epoch_seconds: int = 3_600  # a contribution epoch lasts at least this long (it closes at the first block after)
     windows_per_epoch: int = 6  # availability is counted per window: a window counts if it holds a heartbeat
     emission_per_epoch: int = 1_000_000_000  # ufog minted to providers (workers and masters) per epoch
-    availability_points: int = 100  # points per counted window, times the worker's proven capability weight
+    availability_points: int = 100  # points per counted window, times the worker's capacity weight
+    capacity_deposit: int = 100_000_000  # uamio of compute deposit per unit of capacity weight (100 AMIO)
     work_points_per_megafuel: int = 1  # points per 10^6 fuel of verified work
     loyalty_step_bps: int = 500  # +5% per consecutive contributing epoch before this one
     loyalty_max_bps: int = 5_000  # ... up to +50%
@@ -47,6 +48,8 @@ class FogParams(IntParams):
             raise ValueError("fog param 'windows_per_epoch' must not exceed 'epoch_seconds'")
         if max(self.probation_bps, self.routing_bps) > BPS:
             raise ValueError("fog params 'probation_bps' and 'routing_bps' must be at most 10000")
+        if self.capacity_deposit == 0:
+            raise ValueError("fog param 'capacity_deposit' must be positive")
         if self.proof_valid_epochs == 0:
             raise ValueError("fog param 'proof_valid_epochs' must be positive")
         if self.max_redemptions_per_block == 0:
@@ -161,9 +164,9 @@ class Contribution:
     windows: int = 0  # windows of the epoch in which a heartbeat counted
     last_window: int = -1
     fuel: int = 0  # verified fuel this epoch
-    slashed: bool = False  # slashed this epoch: no availability
+    forfeited: str = ""  # why the epoch's availability was lost ("slashed", "handed_back"); "" while it counts
     routing_master: bytes = b""  # the master that got routing points for this worker's availability
-    routing_given: int = 0  # ... how many, to take back if the worker is slashed
+    routing_given: int = 0  # ... how many, to take back if the worker forfeits its availability
     streak: int = 0  # consecutive contributing epochs before ``epoch``
     proven_weight: int = 0  # capability weight of the largest class with a verified result
     verified_results: int = 0

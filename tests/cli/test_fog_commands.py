@@ -33,7 +33,7 @@ def balance_view(address: str, **changes) -> dict:
 
 
 CONTRIBUTION = {"epoch": 5, "points": 330, "availability": 300, "work": 30, "routing": 0, "windows": 3,
-                "windows_per_epoch": 6, "verified_fuel": 30_000_000, "slashed": False, "loyalty_bps": 11_000,
+                "windows_per_epoch": 6, "verified_fuel": 30_000_000, "forfeited": "", "capacity_weight": 2, "loyalty_bps": 11_000,
                 "probation_bps": 1_000, "streak": 2, "proven_weight": 2, "verified_results": 1, "epoch_points": 3_300,
                 "epoch_ends": END}
 OPEN_EPOCH = {"epoch": 5, "start": END - 3_600, "ends": END, "points": 3_300, "locked": 2_500_000_000,
@@ -108,14 +108,15 @@ def test_each_fog_query_shows_fog_with_its_decimals_as_text(harness, name):
         assert piece in text, f"{piece!r} not in {text}"
 
 
-def test_the_contribution_text_names_a_slash_and_shows_no_probation_once_proven(harness):
+def test_the_contribution_text_names_a_forfeit_and_shows_no_probation_once_proven(harness):
     bob = harness.addresses["bob"]
     answer(harness, [f"/fog/contribution/{bob}"],
-           CONTRIBUTION | {"slashed": True, "availability": 0, "points": 30, "probation_bps": 10_000, "verified_results": 4})
+           CONTRIBUTION | {"forfeited": "handed_back", "availability": 0, "points": 30, "probation_bps": 10_000, "verified_results": 4})
 
     text = " ".join(harness.invoke("query", "fog", "contribution", "bob").stdout.split())
 
-    assert "0 points in 3 of 6 windows (slashed this epoch: availability lost)" in text
+    assert ("0 points in 3 of 6 windows at capacity weight 2 (forfeited this epoch: the worker handed back a job "
+            "it was given)") in text
     assert "probation none" in text
 
 

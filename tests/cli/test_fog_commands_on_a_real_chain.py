@@ -22,6 +22,7 @@ from tests.support import make_key
 
 MASTER = make_key("fog-cli-master")
 WORKER = make_key("fog-cli-worker")
+PARTNER = make_key("fog-cli-partner")  # the second replica: a result two workers agree on is verified
 FOG = 1_000_000
 PARAMS = FogParams()
 
@@ -51,6 +52,7 @@ def wallet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wallet]:
     chain = LocalChain(tmp_path / "chain")
     chain.register_master(MASTER)
     chain.register_worker(WORKER, MASTER)
+    chain.register_worker(PARTNER, MASTER)
     keyring = open_keyring(tmp_path / "wallet", "test")
     for name, key in (("worker", WORKER), ("master", MASTER)):
         keyring._store(name, key.signing_key, False, None)
@@ -64,10 +66,12 @@ def test_a_worker_earns_redeems_and_is_paid_and_the_cli_shows_each_step(wallet: 
     chain = wallet.chain
     app = sha(b"fog cli module")
     chain.register_app(app, verified=True)
-    task = chain.submit(app, sha(b"fog cli input"), master=MASTER, max_fuel=COMPUTE.max_fuel)
-    chain.assign(task, WORKER)
-    chain.commit(WORKER, task, fuel=COMPUTE.max_fuel)  # the customer pays for it all: a revenue pool worth redeeming
-    chain.reveal(WORKER, task)  # a verified result proves the small class (weight 1)
+    task = chain.submit(app, sha(b"fog cli input"), master=MASTER, max_fuel=COMPUTE.max_fuel, replicas=2)
+    chain.assign(task, WORKER, PARTNER)
+    for worker in (WORKER, PARTNER):  # the customer pays for it all: a revenue pool worth redeeming
+        chain.commit(worker, task, fuel=COMPUTE.max_fuel)
+    for worker in (WORKER, PARTNER):
+        chain.reveal(worker, task)  # a verified result proves the small class (weight 1)
     chain.confirm(task)
     chain.advance(PARAMS.epoch_seconds // PARAMS.windows_per_epoch, keep_online=(WORKER,))  # one window counted
 

@@ -66,6 +66,7 @@ from chain_modules.compute.types import (
     Worker,
     commitment,
 )
+from chain_modules.fog.types import FogParams
 from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode, StakingParams
 from client.chain import ChainClient
 from client.rpc import CometRpc
@@ -88,6 +89,7 @@ PARAMS = ComputeParams(
     commit_timeout_seconds=120, audit_probability_bps=0, protocol_fee=10,
     classes=(ResourceClass("small", 1, 0, 512, 1_024, 1_000), ResourceClass("big", 8, 1, 16_384, 10_240, 5_000)),
 )
+FOG = FogParams(capacity_deposit=5_000)  # a worker with WORKER_DEPOSIT counts one unit of capacity
 STAKING = StakingParams(epoch_blocks=1, min_master_bond=1_000, power_reduction=AMIO)
 MASTER_BOND = 5_000
 WORKER_DEPOSIT = 5_000
@@ -195,7 +197,7 @@ class LocalChain:
         recipients.update({name: [key.bech32] for name, key in _OTHER_RECIPIENTS.items()})
         sponsor = SuperNodeSpec(SPONSOR.bech32, GenesisValidator("sponsor", SPONSOR_CONSENSUS.pubkey, 0), 10_000 * AMIO)
         app_state = build_app_state(recipients, staking_params=STAKING, super_nodes=[sponsor],
-                                    compute_params=compute_params,
+                                    compute_params=compute_params, fog_params=FOG,
                                     apppool_params=AppPoolParams((AUTHORITY.address,), max_module_bytes))
         self.lock = threading.RLock()
         self.driver = AppDriver(path, app_state=app_state, chain_id=chain_id,
@@ -412,15 +414,19 @@ class LocalChain:
     def confirm(self, task_id: int) -> None:
         self.send(CUSTOMER, MsgConfirmTask(CUSTOMER.address, task_id))
 
-    def complete(self, worker: TestKey, master: TestKey, count: int = 1) -> None:
-        """``count`` single-replica tasks that ``worker`` delivers and the customer confirms: ``completed`` grows."""
+    def complete(self, worker: TestKey, master: TestKey, count: int = 1, partner: TestKey | None = None) -> None:
+        """``count`` tasks that ``worker`` delivers and the customer confirms: ``completed`` grows. Alone, a task has
+        one replica (not audited: no FOG work); with ``partner`` two, and the agreeing result is verified."""
+        workers = (worker,) if partner is None else (worker, partner)
         for index in range(count):
             name = f"history of {worker.name} {index} {self.height}".encode()
             self.register_app(sha(b"module " + name), verified=True)  # any worker runs a verified app
-            task_id = self.submit(sha(b"module " + name), sha(b"input " + name), master=master)
-            self.assign(task_id, worker)
-            self.commit(worker, task_id)
-            self.reveal(worker, task_id)
+            task_id = self.submit(sha(b"module " + name), sha(b"input " + name), master=master, replicas=len(workers))
+            self.assign(task_id, *workers)
+            for each in workers:
+                self.commit(each, task_id)
+            for each in workers:
+                self.reveal(each, task_id)
             self.confirm(task_id)
 
     def fail(self, workers: list[TestKey], master: TestKey, keep_online: tuple[TestKey, ...] = ()) -> None:

@@ -670,7 +670,7 @@ def test_the_class_sets_the_memory_limit_and_a_worker_below_it_gives_the_job_up(
 
 def earn_one_window(setup: Setup) -> None:
     """A verified result (it proves the small class, weight 1) and a heartbeat in the next availability window."""
-    setup.chain.complete(WORKER_KEY, MASTER_KEY)
+    setup.chain.complete(WORKER_KEY, MASTER_KEY, partner=OTHER_WORKER_KEY)
     fog = setup.chain.query("/fog/params")
     setup.chain.advance(fog["epoch_seconds"] // fog["windows_per_epoch"], keep_online=(WORKER_KEY,))
 
@@ -687,7 +687,7 @@ def test_the_display_shows_this_epochs_points_and_why(setup: Setup) -> None:
     text = " ".join(rendered(worker).split())
     assert "FOG earnings" in text
     assert "epoch 0" in text and "10 points of" in text
-    assert "10 points: 1 of 6 windows online under an active master, 100 x proven weight 1 each" in text
+    assert "10 points: 1 of 6 windows online under an active master, 100 x capacity weight 1 each" in text
     assert "×0.1 until 3 verified results (1 so far)" in text  # probation: a new worker
     assert "×1 (0 contributing epochs in a row)" in text
     assert "past epochs none yet" in text
@@ -724,8 +724,9 @@ def test_a_slash_shows_as_lost_availability(setup: Setup) -> None:
 
     worker.refresh_earnings()
 
-    assert worker.status.earnings.contribution["slashed"] and worker.status.earnings.contribution["availability"] == 0
-    assert "this epoch's availability is lost (a slash)" in " ".join(rendered(worker).split())
+    assert worker.status.earnings.contribution["forfeited"] == "slashed"
+    assert worker.status.earnings.contribution["availability"] == 0
+    assert "this epoch's availability is lost: the worker was slashed" in " ".join(rendered(worker).split())
 
 
 def test_before_the_first_reading_the_display_says_so(setup: Setup) -> None:

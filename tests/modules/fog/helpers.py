@@ -3,7 +3,7 @@ and a revenue pool, a block clock, and the hooks compute and locks call (through
 wires them).
 
 Params are small so that every number can be checked by hand: 60 s epochs of six 10 s windows, 9,000,000 ufog
-per epoch (so the lockers' ninth is 1,000,000), 100 availability points per window and unit of proven weight,
+per epoch (so the lockers' ninth is 1,000,000), 100 availability points per window and unit of capacity weight,
 10 work points per megafuel, +5% loyalty per epoch up to +15%, 10% probation for the first two results, a 10%
 routing share, 300 s redemption periods paying two requests per block.
 """
@@ -172,12 +172,11 @@ def make_world(params: FogParams = PARAMS, pool: int = 0) -> FogWorld:
         set_balance(state, REVENUE_POOL, pool)
     compute_params = ComputeParams()
     compute_state.set_params(state, compute_params)
-    # every worker is registered in MASTER's pool with the minimum deposit: availability pays only a worker that
-    # can be given work (tests that need another state write their own record)
+    # every worker is registered in MASTER's pool with one slot on a machine of 4 cores and a GPU, and a deposit
+    # for 8 units of capacity: its capacity weight is its proven weight, whatever class it proves (tests that need
+    # another record write their own)
     for worker in (*WORKERS, MASTER):  # MASTER also works in its own pool
-        compute_state.set_worker(state, compute_params, Worker(worker.address, MASTER.address, 4, 0, 8_192, 51_200, 4,
-                                                               False, compute_params.worker_min_deposit),
-                                 None, compute_params.heartbeat_timeout_seconds)
+        register(state, worker, cpu_cores=4, gpu=1, slots=1, deposit=8 * params.capacity_deposit)
     locks_state.set_params(state, LOCKS)
     st.set_params(state, params)
     for master in (MASTER, OTHER_MASTER):
@@ -185,6 +184,16 @@ def make_world(params: FogParams = PARAMS, pool: int = 0) -> FogWorld:
     logic.start(state, NOW)
     state.take_events()
     return FogWorld(state)
+
+
+def register(state: Overlay, worker: TestKey, cpu_cores: int, gpu: int, slots: int, deposit: int,
+             master: TestKey = MASTER) -> None:
+    """(Re)write ``worker``'s compute record: registered in ``master``'s pool with these resources and deposit."""
+    params = compute_state.get_params(state)
+    before = compute_state.get_worker(state, worker.address)
+    compute_state.set_worker(state, params, Worker(worker.address, master.address, cpu_cores, gpu, 65_536, 102_400,
+                                                   slots, False, deposit),
+                             before, params.heartbeat_timeout_seconds)
 
 
 def snapshot(state: Overlay) -> tuple[dict[bytes, bytes | None], list[Event], dict[bytes, bytes]]:

@@ -7,6 +7,7 @@ weight, 10 work points per megafuel, +5% loyalty per epoch up to +15%, 10% until
 
 from __future__ import annotations
 
+from chain_modules.fog import logic
 from chain_modules.fog import state as st
 from chain_modules.staking import state as staking_state
 from tests.modules.fog.helpers import (
@@ -17,8 +18,11 @@ from tests.modules.fog.helpers import (
     W0,
     W1,
     W2,
+    PARAMS,
+    WORKERS,
     events_of,
     make_world,
+    register,
 )
 
 
@@ -138,6 +142,42 @@ def test_availability_is_weighted_by_the_largest_proven_class():
     world.heartbeat(W0)
     assert world.record(W0).proven_weight == 8
     assert world.points(W0) == 10 + 800 + 800
+    world.check()
+
+
+def test_capacity_weight_is_slots_times_proven_weight_bounded_by_the_machine_and_the_deposit():
+    """capacity weight = min(slots x proven weight, cores + 4 x gpu, deposit // capacity_deposit)."""
+    world = make_world()
+    unit = PARAMS.capacity_deposit
+    cases = [  # (cores, gpu, slots, deposit units, proven class) -> weight, and which bound holds
+        (8, 0, 4, 100, "medium", 8),   # 4 slots x 2 = 8, the machine 8, the deposit 100: 8
+        (8, 0, 4, 100, "large", 8),    # 4 x 4 = 16, but the machine has 8 cores
+        (4, 1, 3, 100, "medium", 6),   # 3 x 2 = 6 below the machine's 4 + 4
+        (16, 0, 8, 5, "large", 5),     # 8 x 4 = 32, 16 cores, but a deposit for 5 units only
+    ]
+    for index, (cores, gpu, slots, units, class_name, weight) in enumerate(cases):
+        worker = WORKERS[index]
+        register(world.state, worker, cpu_cores=cores, gpu=gpu, slots=slots, deposit=units * unit)
+        proven(world, worker, class_name)
+        world.heartbeat(worker)
+        record = world.record(worker)
+        assert logic.capacity_weight(world.state, PARAMS, record, worker.address) == weight, index
+        assert record.availability == 100 * weight, index
+    world.check()
+
+
+def test_a_machine_split_into_several_workers_earns_no_more_availability_than_one_worker():
+    """One 8-core machine with 8 units of deposit, as one worker of 8 slots or as two workers of 4 slots and 4
+    units each: both earn 8 x 100 points a window."""
+    world = make_world()
+    unit = PARAMS.capacity_deposit
+    register(world.state, W0, cpu_cores=8, gpu=0, slots=8, deposit=8 * unit)
+    for half in (W1, W2):
+        register(world.state, half, cpu_cores=4, gpu=0, slots=4, deposit=4 * unit)
+    for worker in (W0, W1, W2):
+        proven(world, worker, "large")
+        world.heartbeat(worker)
+    assert world.points(W0) == world.points(W1) + world.points(W2) == 800
     world.check()
 
 
@@ -268,7 +308,7 @@ def test_a_slash_takes_the_epochs_availability_and_the_masters_routing_of_it_bac
 
     world.slash(W0)
     record = world.record(W0)
-    assert (record.slashed, record.availability, record.work, record.points) == (True, 0, 10, 10)
+    assert (record.forfeited, record.availability, record.work, record.points) == ("slashed", 0, 10, 10)
     master = world.record(MASTER)
     assert (master.routing, master.points) == (1, 1)  # the routing share of the verified work stays
     assert epoch_points(world) == 11
@@ -283,7 +323,7 @@ def test_a_slash_takes_the_epochs_availability_and_the_masters_routing_of_it_bac
     world.close_epoch()
     world.heartbeat(W0)
     record = world.record(W0)
-    assert (record.slashed, record.availability) == (False, 100 * 10_500 // 10_000)  # a new epoch, loyalty kept
+    assert (record.forfeited, record.availability) == ("", 100 * 10_500 // 10_000)  # a new epoch, loyalty kept
     world.check()
 
 
@@ -291,7 +331,7 @@ def test_a_slash_without_points_only_marks_the_epoch():
     world = make_world()
     world.slash(W2)
     record = world.record(W2)
-    assert (record.slashed, record.points) == (True, 0) and epoch_points(world) == 0
+    assert (record.forfeited, record.points) == ("slashed", 0) and epoch_points(world) == 0
     world.check()
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from chain_modules.common.context import BlockContext
 from chain_modules.compute import handlers
 from chain_modules.compute.types import MsgHandBackTask
-from chain_modules.fog import keys, logic
+from chain_modules.fog import logic
 from chain_modules.fog import state as st
 from chain_modules.staking import state as staking_state
 from tests.modules.compute import helpers as compute
@@ -35,7 +35,7 @@ class FogComputeWorld(compute.World):
 
 def make_world() -> FogComputeWorld:
     base = compute.make_world()
-    st.set_params(base.state, PARAMS)
+    st.set_params(base.state, replace(PARAMS, capacity_deposit=compute.PARAMS.worker_min_deposit))  # weight 1 a slot
     logic.start(base.state, base.now)
     return FogComputeWorld(base.state, base.now, base.height)
 
@@ -86,7 +86,7 @@ def test_a_late_joiner_that_confirms_the_result_earns_no_work_and_the_minority_i
 
     assert world.record(W0).verified_results == 1 and world.points(W0) == 1
     assert world.record(W2) is None  # it confirmed the result, but it could have copied it: no proof, no points
-    assert world.record(W1).slashed and world.points(W1) == 0
+    assert world.record(W1).forfeited == "slashed" and world.points(W1) == 0
 
 
 def test_a_minority_result_takes_the_epochs_availability_but_not_the_work_verified_before():
@@ -99,7 +99,7 @@ def test_a_minority_result_takes_the_epochs_availability_but_not_the_work_verifi
 
     run_task(world, [W0, W1, W2], results=[RESULT, WRONG, RESULT])
     record = world.record(W1)
-    assert (record.slashed, record.availability, record.work, record.points) == (True, 0, 1, 1)
+    assert (record.forfeited, record.availability, record.work, record.points) == ("slashed", 0, 1, 1)
     # the majority's second result ends their probation: 10 work points each, and 1 routing point each
     assert (world.record(W0).work, world.record(W0).verified_results) == (1 + 10, 2)
     assert world.record(MASTER_A).routing == routing_before + 2 - 1  # the routing of W1's availability came back
@@ -115,14 +115,65 @@ def test_a_heartbeat_of_a_worker_under_an_inactive_master_earns_nothing():
     assert (world.record(W0).windows, world.record(W0).availability) == (0, 0)
 
 
-def test_handing_a_task_back_leaves_fog_alone():
-    """The one message type the golden scenario does not send (test_non_transferable): it calls no fog hook."""
+def test_handing_a_job_back_forfeits_the_epochs_availability_without_a_slash():
+    """An available worker is one that does the work it is given: a hand-back takes the epoch's availability back
+    (and its master's routing share of it) and stops it for the epoch; verified work stays, the deposit too."""
     world = make_world()
     run_task(world, [W0, W1])
+    world.now += 10
+    heartbeat(world, W0)
+    assert (world.record(W0).availability, world.record(W0).work) == (10, 1)
+    routing_before = world.record(MASTER_A).routing
+    deposit_before = compute.st.get_worker(world.state, W0.address).deposit
     task_id = submit(world, replicas=2)
     world.advance()
     assign(world, task_id, [W0, W1])
-    before = dict(world.state.iter_prefix(keys.PREFIX))
     handlers.handle_hand_back_task(world.state, world.ctx(), MsgHandBackTask(W0.address, task_id))
     assert world.task(task_id).participant(W0.address) is None
-    assert dict(world.state.iter_prefix(keys.PREFIX)) == before
+    record = world.record(W0)
+    assert (record.forfeited, record.availability, record.work, record.points) == ("handed_back", 0, 1, 1)
+    assert world.record(MASTER_A).routing == routing_before - 1
+    assert compute.st.get_worker(world.state, W0.address).deposit == deposit_before
+    world.now += 10
+    heartbeat(world, W0)  # the next window of the same epoch earns nothing
+    assert world.record(W0).availability == 0
+    assert st.get_open_epoch(world.state).points == sum(world.points(key) for key in (W0, W1, MASTER_A))
+
+
+def test_a_single_unaudited_result_is_not_verified_it_earns_no_work_and_proves_nothing():
+    """A result nobody else computed is the worker's word: it is paid in AMIO (the customer got what it asked
+    for) but earns no work points and proves no class, so a worker that lies when it works alone gains no FOG."""
+    world = make_world()  # audit_probability_bps 0: no single-replica task is ever audited
+    task_id = submit(world, replicas=1)
+    world.advance()
+    assign(world, task_id, [W0])
+    commit(world, task_id, W0, fuel=MEGA)
+    world.advance()
+    world.advance()  # the draw, in a later block: not audited, the reveals start
+    reveal(world, task_id, W0)
+    assert world.task(task_id).state == "delivered" and compute.st.get_worker(world.state, W0.address).completed == 1
+    assert world.record(W0) is None and st.get_open_epoch(world.state).points == 0
+
+
+def test_an_audited_lone_worker_counts_its_fuel_over_the_audit_probability_and_the_auditor_its_fuel():
+    """The audited results stand for the unaudited ones: fuel x 10,000 / audit_probability_bps for the lone worker
+    (the probability in force when the result is verified), the auditor's own fuel for the auditor."""
+    world = make_world()
+    always = replace(compute.PARAMS, audit_probability_bps=10_000)
+    compute.st.set_params(world.state, always)
+    task_id = submit(world, replicas=1)
+    world.advance()
+    assign(world, task_id, [W0])
+    commit(world, task_id, W0, fuel=MEGA)
+    world.advance()
+    world.advance()  # the draw: audited, one more worker
+    assert world.task(task_id).audit
+    assign(world, task_id, [W1])
+    commit(world, task_id, W1, fuel=MEGA)
+    compute.st.set_params(world.state, replace(always, audit_probability_bps=2_500))
+    reveal(world, task_id, W0)
+    reveal(world, task_id, W1)
+    assert world.task(task_id).state == "delivered"
+    lone, auditor = world.record(W0), world.record(W1)
+    assert (lone.fuel, lone.work, lone.proven_weight) == (4 * MEGA, 4, 1)  # 40 points at 10% probation
+    assert (auditor.fuel, auditor.work, auditor.proven_weight) == (MEGA, 1, 1)
