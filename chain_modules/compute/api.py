@@ -3,6 +3,7 @@ services follow to offer the chain only what it accepts (chain_modules.compute.r
 
 from chain_modules.bank.types import module_address
 from chain_modules.compute.admission import admission_sign_bytes
+from chain_modules.compute.probes import PROBE_CUSTOMER, probe_class, start_probe
 from chain_modules.compute.rules import (
     assignment_refusal,
     commit_refusal,
@@ -23,5 +24,5 @@ REVENUE_POOL = module_address("revenue_pool")  # task payments and slashed depos
 __all__ = [
     "get_params", "get_worker", "admission_sign_bytes", "ESCROW", "DEPOSITS", "REVENUE_POOL", "commitment", "cost",
     "assignment_refusal", "commit_refusal", "fits_class", "free_slots", "is_available", "may_release",
-    "reputation_bps", "reveal_refusal",
+    "reputation_bps", "reveal_refusal", "PROBE_CUSTOMER", "probe_class", "start_probe",
 ]

@@ -135,3 +135,8 @@ class ErrTooManyOpenTasks(ComputeError):
 class ErrInvalidAdmission(ComputeError):
     code = 27
     description = "the admission is not the master node operator's signature admitting this worker on this chain"
+
+
+class ErrProbeWorkerMissing(ComputeError):
+    code = 28
+    description = "a liveness probe's first round must include the probed worker"

@@ -32,6 +32,7 @@ from chain_modules.compute.errors import (
     ErrNotParticipant,
     ErrNotTaskMaster,
     ErrPriceAboveLimit,
+    ErrProbeWorkerMissing,
     ErrTooManyOpenTasks,
     ErrUnknownApp,
     ErrUnknownClass,
@@ -175,7 +176,8 @@ def _check_eligible(state: StateWrite, ctx: BlockContext, params: ComputeParams,
         same_pool=worker.master == task.master, online=worker.online, slots=worker.slots, running=worker.running,
         fits=resource_class is not None and worker.fits(resource_class), deposit=worker.deposit,
         min_deposit=params.worker_min_deposit, any_app=worker.any_app, app_verified=verified_app,
-        excluded=address in task.excluded_workers, assigned=task.participant(address) is not None)
+        excluded=address in task.excluded_workers, assigned=task.participant(address) is not None,
+        probed=address == task.probe_worker)
     if reason is not None:
         raise ErrWorkerNotEligible(_not_eligible_log(reason, name, worker, params, task))
     return worker
@@ -198,7 +200,8 @@ def _not_eligible_log(reason: str, name: str, worker: Worker, params: ComputePar
 def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWorkers) -> None:
     """The task's master names exactly the workers the round still needs: distinct, online, capable workers of its pool.
 
-    Raises: ErrUnknownTask, ErrNotTaskMaster, ErrWrongState, ErrInvalidAssignment, ErrWorkerNotEligible
+    Raises: ErrUnknownTask, ErrNotTaskMaster, ErrWrongState, ErrInvalidAssignment, ErrProbeWorkerMissing,
+    ErrWorkerNotEligible
     """
     params = st.get_params(state)
     task = _task(state, msg.task_id)
@@ -210,8 +213,12 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
         raise ErrInvalidAssignment("the same worker appears twice")
     if len(msg.workers) != task.needed():
         raise ErrInvalidAssignment(f"task {task.id} needs {task.needed()} workers, got {len(msg.workers)}")
+    if task.probe_worker and not task.participants and task.probe_worker not in msg.workers:
+        raise ErrProbeWorkerMissing(f"task {task.id} is a liveness probe of {bech32(task.probe_worker)}: its first "
+                                    "round must include that worker")
     app = apppool_api.get_app(state, task.app_hash)
-    verified = app is not None and app.verified
+    # a probe runs the app the compute params name: the params are its approval
+    verified = (app is not None and app.verified) or bool(task.probe_worker)
     for address in msg.workers:
         _check_eligible(state, ctx, params, task, address, verified)
 

@@ -61,9 +61,13 @@ def occupy(state: StateWrite, params: ComputeParams, worker_address: bytes, delt
 
 def penalise(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, worker_address: bytes, reason: str) -> int:
     """Slash worker_slash_bps of a worker's deposit into the escrow account, as the task's forfeits, and count
-    the failure. Returns the amount: the caller adds it to the task's ``forfeits``."""
+    the failure (in a probe, only count it). Returns the amount: the caller adds it to the task's ``forfeits``."""
     worker = st.get_worker(state, worker_address)
     assert worker is not None
+    if task.probe_worker:  # a probe moves no AMIO: the failure counts, and fog hears how the probed worker did
+        st.set_worker(state, params, worker.with_(failed=worker.failed + 1), worker, params.heartbeat_timeout_seconds)
+        state.emit(event_worker("probe_failed", worker, task_id=task.id, reason=reason))
+        return 0
     amount = worker.deposit * params.worker_slash_bps // BPS
     if amount:
         bank_api.transfer_module(state, DEPOSITS, ESCROW, amount)
@@ -241,11 +245,13 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
     if winner is not None:
         result_hash, fuel = winner
         forfeited = 0
+        passed = False
         for participant in revealed:
             if (participant.result_hash, participant.fuel) == winner:
                 if not participant.late:  # a late joiner could have copied the winner: it confirms, it earns nothing
                     _credit(state, params, participant.worker)
-                    if groups[winner] >= 2:  # verified: another worker computed the same result
+                    passed = passed or participant.worker == task.probe_worker
+                    if groups[winner] >= 2 and not task.probe_worker:  # verified: another worker computed it too
                         call_hooks(ctx, "after_verified_result", state, ctx, participant.worker, task.master,
                                    task.class_name, work_fuel(params, participant, fuel))
             else:
@@ -257,6 +263,9 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
         st.set_task(state, updated, old)
         state.emit(event_task("delivered", updated, master=bech32(updated.master), result_hash=result_hash.hex(), fuel=fuel,
                               agreeing=groups[winner], confirm_deadline=updated.step_deadline))
+        if task.probe_worker:  # nobody confirms a probe: it settles now, and fog learns how the probed worker did
+            settle(state, ctx, updated, updated, "probe")
+            _probe_ended(state, ctx, updated, passed)
         return
     if len(task.participants) < task.target:
         await_assignment(state, ctx, params, task, old, replacement=True)
@@ -278,7 +287,8 @@ def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str
     payment = cost(task.price, task.fuel_used * task.replicas) + task.fee
     assert payment <= task.escrow, "payment exceeds escrow"
     refund = task.escrow - payment
-    bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment + task.forfeits)
+    if payment + task.forfeits:  # a probe pays nothing
+        bank_api.transfer_module(state, ESCROW, REVENUE_POOL, payment + task.forfeits)
     if refund:
         bank_api.transfer_module(state, ESCROW, task.customer, refund)
     updated = task.move(TaskEvent.SETTLE, escrow=0, forfeits=0, paid=payment, refunded=refund,
@@ -303,6 +313,11 @@ def _compensate(state: StateWrite, params: ComputeParams, task: Task) -> int:
     return compensation
 
 
+def _probe_ended(state: StateWrite, ctx: BlockContext, task: Task, passed: bool) -> None:
+    state.emit(event_task("probe_ended", task, worker=bech32(task.probe_worker), passed=str(passed).lower()))
+    call_hooks(ctx, "after_probe_ended", state, ctx, task.probe_worker, task.id, task.class_name, passed)
+
+
 def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, old: Task, reason: str,
          count_failure: bool = False, blame_master: bool = True) -> None:
     """Refund the escrow in full, with the failed workers' forfeits as compensation (_compensate). The master
@@ -316,12 +331,15 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
     if task.master and ((task.participants and blame_master) or count_failure):
         st.bump_master(state, task.master, failed=1)
     compensation = _compensate(state, params, task)
-    bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
+    if task.escrow:  # a probe escrows nothing
+        bank_api.transfer_module(state, ESCROW, task.customer, task.escrow)
     updated = task.move(TaskEvent.REFUND, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0, draw_height=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
     state.emit(event_task("refunded", updated, reason=reason, refund=uamio(task.escrow),
                           compensation=uamio(compensation)))
+    if task.probe_worker:
+        _probe_ended(state, ctx, updated, False)
 
 
 def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
@@ -342,7 +360,9 @@ def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Ta
 
 def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
     """The current step's deadline passed without the step being done."""
-    if task.state == ALLOCATED:
+    if task.probe_worker and task.state != DELIVERED:
+        _probe_deadline(state, ctx, params, task)
+    elif task.state == ALLOCATED:
         _reallocate(state, ctx, params, task)
     elif task.state == COMMITTING:
         if task.draw_height:
@@ -357,6 +377,19 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
         resolve(state, ctx, params, dropped, task)
     elif task.state == DELIVERED:
         settle(state, ctx, task, task, "auto-confirmed")
+
+
+def _probe_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
+    """A probe ends at its first missed step: the workers that missed it are slashed as in any task (they took
+    it), and the probe fails, without replacements and without blaming the master (the probed worker may have
+    gone offline before the master could name it)."""
+    if task.state == COMMITTING:
+        ended = drop(state, ctx, params, task, P_ASSIGNED, "missed commit deadline")
+    elif task.state == REVEALING:
+        ended = drop(state, ctx, params, task, P_COMMITTED, "missed reveal deadline")
+    else:
+        ended = task
+    fail(state, ctx, params, ended, task, f"probe: the {task.state} step's deadline passed", blame_master=False)
 
 
 def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, released: bool = False) -> None:
@@ -392,7 +425,11 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
 
 
 def release(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
-    """The master hands back a task it never received the module and input for."""
+    """The master hands back a task it never received the module and input for (a probe, whose module and input
+    the master has itself, fails: no other master has the probed worker)."""
+    if task.probe_worker:
+        fail(state, ctx, params, task, task, "probe: released by the master", blame_master=False)
+        return
     _reallocate(state, ctx, params, task, released=True)
 
 

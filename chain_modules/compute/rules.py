@@ -65,17 +65,19 @@ def free_slots(slots: int, running: int) -> int:
 
 def assignment_refusal(*, same_pool: bool, online: bool, slots: int, running: int, fits: bool, deposit: int,
                        min_deposit: int, any_app: bool, app_verified: bool, excluded: bool,
-                       assigned: bool) -> str | None:
+                       assigned: bool, probed: bool = False) -> str | None:
     """Why a master may not name this worker for a task now (one of the reasons above), or None when it may.
 
     ``same_pool``: the worker is in the pool of the task's master; ``fits``: its resources fit the task's class
     (fits_class); ``app_verified``: the task's application is verified in the application pool; ``excluded``: it
-    missed a deadline of this task or handed it back; ``assigned``: it already takes part in the task."""
+    missed a deadline of this task or handed it back; ``assigned``: it already takes part in the task; ``probed``:
+    the task is a liveness probe of this worker, which takes it even without a free slot (a probe is small, and a
+    busy worker must not miss it)."""
     if not same_pool:
         return OTHER_POOL
     if not online:
         return OFFLINE
-    if free_slots(slots, running) == 0:
+    if free_slots(slots, running) == 0 and not probed:
         return NO_FREE_SLOT
     if not fits:
         return LACKS_RESOURCES

@@ -8,6 +8,7 @@ Times and durations are whole seconds of block time.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from chain_modules.common.messages import (
@@ -61,6 +62,9 @@ GAS_TASK_STEP = 10_000
 GAS_WORKER = 15_000
 GAS_HEARTBEAT = 3_000
 GAS_PER_ASSIGNED_WORKER = 2_000
+
+
+PROBE_APP = re.compile(r"^(|[0-9a-f]{64})$")  # the probe_app param: a sha256 in hex, or "" (no probes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +159,22 @@ class ComputeParams(IntParams):
     min_price: int = 10
     max_price: int = 1_000_000_000
     price_history_length: int = 64
+    # liveness probes (fog draws the probed workers): the app they run, as a sha256 hex ("" = no probes), the work
+    # count written into their input, and their fuel limit and final deadline
+    probe_work: int = 1_000
+    probe_max_fuel: int = 100_000_000
+    probe_timeout_seconds: int = 600
+    probe_app: str = ""
     classes: tuple[ResourceClass, ...] = field(default=DEFAULT_CLASSES)
 
     def to_dict(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "classes"}
         data["classes"] = [c.to_dict() for c in self.classes]
         return data
+
+    @property
+    def probe_app_hash(self) -> bytes:
+        return bytes.fromhex(self.probe_app)
 
     @classmethod
     def from_dict(cls, data: object) -> "ComputeParams":
@@ -171,9 +185,12 @@ class ComputeParams(IntParams):
         if not isinstance(raw_classes, list) or not 1 <= len(raw_classes) <= MAX_CLASSES:
             raise ValueError(f"compute param 'classes' must be a list of 1 to {MAX_CLASSES} resource classes")
         classes = tuple(ResourceClass.from_dict(item) for item in raw_classes)
-        names = {f.name for f in fields(cls)} - {"classes"}
+        probe_app = data.pop("probe_app", "")
+        if not isinstance(probe_app, str) or not PROBE_APP.fullmatch(probe_app):
+            raise ValueError("compute param 'probe_app' must be a sha256 in lower-case hex, or \"\" for no probes")
+        names = {f.name for f in fields(cls)} - {"classes", "probe_app"}
         check_int_params(cls.MODULE, data, names, cls.MINIMUM, cls.MAXIMUM)
-        params = cls(**data, classes=classes)
+        params = cls(**data, probe_app=probe_app, classes=classes)
         params.check()
         return params
 
@@ -195,7 +212,7 @@ class ComputeParams(IntParams):
         for name in ("max_fuel", "max_run_seconds", "max_input_bytes", "max_worker_slots", "heartbeat_timeout_seconds", "assign_timeout_seconds",
                      "commit_timeout_seconds", "reveal_timeout_seconds", "confirm_timeout_seconds", "price_epoch_blocks",
                      "max_allocations_per_block", "max_deadlines_per_block", "price_history_length", "worker_min_deposit",
-                     "max_open_tasks_per_customer"):
+                     "max_open_tasks_per_customer", "probe_max_fuel", "probe_timeout_seconds"):
             if getattr(self, name) == 0:
                 raise ValueError(f"compute param {name!r} must be positive")
 
@@ -317,6 +334,9 @@ class Task:
     sponsor: bytes = b""  # the super node that consented to sponsor the master when the task was allocated to it
     allocated_height: int = 0  # the height of the current allocation: the master's stake since then answers for it
     forfeits: int = 0  # deposits the task's failed workers lost, held in the escrow account until the task ends
+    # a liveness probe (docs/modules/fog.md, "Liveness probes"): the worker it probes, and its protocol input
+    probe_worker: bytes = b""
+    probe_input: bytes = b""
 
     def to_list(self) -> list:
         data = []

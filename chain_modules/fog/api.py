@@ -30,6 +30,10 @@ class FogHooks:
     def after_worker_slashed(self, state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
         logic.forfeit(state, ctx, worker, "slashed")
 
+    def after_probe_ended(self, state: StateWrite, ctx: BlockContext, worker: bytes, task_id: int, class_name: str,
+                          passed: bool) -> None:
+        logic.on_probe_ended(state, ctx, worker, task_id, class_name, passed)
+
     def after_job_handed_back(self, state: StateWrite, ctx: BlockContext, worker: bytes) -> None:
         logic.forfeit(state, ctx, worker, "handed_back")
 

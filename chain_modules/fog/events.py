@@ -35,3 +35,15 @@ def event_period_closed(period: int, pool: int, supply: int, requested: int, pay
 
 def event_redeemed(address: bytes, period: int, amount: int, paid: int) -> Event:
     return make_event("fog_redeemed", address=bech32(address), period=period, burned=ufog(amount), paid=uamio(paid))
+
+
+def event_probe_drawn(worker: bytes, epoch: int, heartbeat_height: int, task_id: int) -> Event:
+    """task_id 0: not drawn (or no probe could run), the held windows count."""
+    return make_event("fog_probe_drawn", worker=bech32(worker), epoch=epoch, heartbeat_height=heartbeat_height,
+                      probed=str(bool(task_id)).lower(), task_id=task_id)
+
+
+def event_probe_ended(worker: bytes, task_id: int, passed: bool, current: bool) -> Event:
+    """current: the probe of the worker's open epoch (else of a closed one: it only proves the class)."""
+    return make_event("fog_probe_ended", worker=bech32(worker), task_id=task_id, passed=str(passed).lower(),
+                      current=str(current).lower())

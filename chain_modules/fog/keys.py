@@ -12,6 +12,7 @@ ACCOUNT_PREFIX = b"fog/account/"  # address -> FOG balance and what was credited
 CONTRIBUTION_PREFIX = b"fog/contribution/"  # address -> points in its last epoch (Contribution)
 LOCK_PREFIX = b"fog/lock/"  # owner + lock id -> the lock's share of the lockers' FOG (LockerShare)
 REQUEST_PREFIX = b"fog/request/"  # period + sequence -> a redemption request (address, amount)
+PROBE_DRAW_PREFIX = b"fog/probe_draw/"  # height + worker -> b"": a probe draw waiting for a later block's seed
 
 
 def epoch_key(index: int) -> bytes:
@@ -40,3 +41,7 @@ def owner_locks_prefix(owner: bytes) -> bytes:
 
 def request_key(period: int, sequence: int) -> bytes:
     return REQUEST_PREFIX + period.to_bytes(8, "big") + sequence.to_bytes(8, "big")
+
+
+def probe_draw_key(height: int, worker: bytes) -> bytes:
+    return PROBE_DRAW_PREFIX + height.to_bytes(8, "big") + worker

@@ -6,6 +6,8 @@ and paying redemptions (at most max_redemptions_per_block per block). Formulas: 
 
 from __future__ import annotations
 
+import hashlib
+
 from chain_modules.bank import api as bank_api
 from chain_modules.common.context import BlockContext
 from chain_modules.common.state import StateRead, StateWrite
@@ -29,7 +31,9 @@ from chain_modules.fog.types import (
 )
 from chain_modules.staking import api as staking_api
 
-REDEMPTION = bank_api.module_address("fog_redemption")  # holds the AMIO of closed periods until it is paid out
+REDEMPTION = bank_api.module_address("fog_redemption")
+# Contribution.probe: the epoch's liveness probe ("" before the epoch's first counted heartbeat)
+DRAWING, UNSAMPLED, PENDING, PASSED, FAILED = "drawing", "unsampled", "pending", "passed", "failed"  # holds the AMIO of closed periods until it is paid out
 
 
 def start(state: StateWrite, time: int) -> None:
@@ -154,28 +158,104 @@ def window_of(params: FogParams, epoch: OpenEpoch, time: int) -> int:
 
 
 def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: bytes) -> None:
-    """A heartbeat counts its window once, while the worker's master is active and it has not forfeited the epoch's
-    availability: availability_points x capacity weight, times the factors; the master earns its routing share of
-    it. A worker
-    that changes pools within the epoch routes only to the first master that earned from it: a slash takes back
-    ``routing_given`` from that one master."""
+    """A heartbeat counts its window once, while the worker's master is active, its deposit can be given work and
+    it has not forfeited the epoch's availability: availability_points x capacity weight, times the factors; the
+    master earns its routing share of it.
+
+    The epoch's first such heartbeat starts the worker's probe draw (draw_probes, with the seed of a later block).
+    Until the draw, and while a drawn probe runs, the windows' points are held: they count when the worker is not
+    drawn or its probe passes, and are lost when the probe fails or the epoch closes first."""
     params = st.get_params(state)
     epoch = st.get_open_epoch(state)
     record = touch(state, ctx, worker)
     window = window_of(params, epoch, ctx.time)
-    if (record.forfeited or window == record.last_window or not _proven(params, record, epoch.index)
-            or not staking_api.is_active_master(state, master) or not _assignable(state, worker)):
+    if (record.forfeited or window == record.last_window or not staking_api.is_active_master(state, master)
+            or not _assignable(state, worker)):
+        st.set_contribution(state, worker, record)
+        return
+    if not record.probe:  # with no probes to draw, nothing waits
+        record = record.with_(probe=DRAWING if params.probe_probability_bps else UNSAMPLED)
+        if params.probe_probability_bps:
+            st.add_probe_draw(state, ctx.height, worker)
+    if not _proven(params, record, epoch.index):
         st.set_contribution(state, worker, record)
         return
     points = _scaled(params, record, params.availability_points * capacity_weight(state, params, record, worker))
+    record = record.with_(windows=record.windows + 1, last_window=window)
+    if record.probe in (DRAWING, PENDING):
+        st.set_contribution(state, worker, record.with_(held=record.held + points))
+        return
+    _count_availability(state, ctx, params, worker, master, record, points)
+
+
+def _count_availability(state: StateWrite, ctx: BlockContext, params: FogParams, worker: bytes, master: bytes,
+                        record: Contribution, points: int) -> None:
+    """Add availability points to the worker and the epoch, with its master's routing share. A worker that changes
+    pools within the epoch routes only to the first master that earned from it: a forfeit takes back
+    ``routing_given`` from that one master."""
     routes = points > 0 and record.routing_master in (b"", master)
     routing = _route(state, ctx, params, master, worker, points) if routes else 0
-    record = record.with_(windows=record.windows + 1, last_window=window, availability=record.availability + points,
-                          points=record.points + points, routing_master=master if routing else record.routing_master,
+    record = record.with_(availability=record.availability + points, points=record.points + points,
+                          routing_master=master if routing else record.routing_master,
                           routing_given=record.routing_given + routing)
     st.set_contribution(state, worker, record)
     if points:
         _add_points(state, st.get_open_epoch(state), points)
+
+
+def _release_held(state: StateWrite, ctx: BlockContext, params: FogParams, worker: bytes, record: Contribution) -> None:
+    """Count the held availability now (the worker was not drawn, or passed its probe)."""
+    registered = compute_api.get_worker(state, worker)
+    master = registered.master if registered is not None else b""
+    _count_availability(state, ctx, params, worker, master, record.with_(held=0), record.held)
+
+
+def draw_probes(state: StateWrite, ctx: BlockContext, params: FogParams) -> None:
+    """Draw the liveness probes of the workers whose first counted heartbeat of the epoch came in an earlier block,
+    with this block's seed: ``sha256(seed ‖ "probe" ‖ epoch ‖ worker)`` (first 8 bytes) mod 10,000 below
+    probe_probability_bps. Nobody knew the seed when the heartbeat was sent, so a worker cannot keep only the
+    identities that escape a probe online. Drawn: compute starts a probe task; not drawn (or no probe can run):
+    the held windows count. Costs one draw per heartbeat of the earlier blocks."""
+    epoch = st.get_open_epoch(state)
+    for height, worker in list(st.iter_probe_draws(state)):
+        if height >= ctx.height:
+            break
+        st.delete_probe_draw(state, height, worker)
+        record = st.get_contribution(state, worker)
+        if record is None or record.epoch != epoch.index or record.probe != DRAWING:
+            continue  # the epoch of the heartbeat closed since: its held windows went with it
+        value = int.from_bytes(hashlib.sha256(ctx.seed + b"probe" + epoch.index.to_bytes(8, "big") + worker)
+                               .digest()[:8], "big")
+        task = None
+        if value % BPS < params.probe_probability_bps:
+            randomness = hashlib.sha256(ctx.seed + b"probe input" + worker).digest()
+            task = compute_api.start_probe(state, ctx, worker, randomness)
+        state.emit(events.event_probe_drawn(worker, epoch.index, height, task.id if task else 0))
+        if task is None:
+            _release_held(state, ctx, params, worker, record.with_(probe=UNSAMPLED))
+        else:
+            st.set_contribution(state, worker, record.with_(probe=PENDING, probe_task=task.id))
+
+
+def on_probe_ended(state: StateWrite, ctx: BlockContext, worker: bytes, task_id: int, class_name: str,
+                   passed: bool) -> None:
+    """A probe ended. Passed, it proves the class's capability (as a verified result does) and its epoch's held
+    windows count; failed (outvoted, a missed step, handed back), the worker forfeits the epoch's availability.
+    A probe of an epoch that has closed only proves (its held windows went with the epoch)."""
+    params = st.get_params(state)
+    record = touch(state, ctx, worker)
+    if passed:
+        record = record.with_(proven_weight=max(record.proven_weight, class_weight(state, class_name)),
+                              proven_epoch=st.get_open_epoch(state).index)
+    current = record.probe == PENDING and record.probe_task == task_id
+    state.emit(events.event_probe_ended(worker, task_id, passed, current))
+    if not current:
+        st.set_contribution(state, worker, record)
+    elif passed:
+        _release_held(state, ctx, params, worker, record.with_(probe=PASSED))
+    else:
+        st.set_contribution(state, worker, record.with_(probe=FAILED, held=0))
+        forfeit(state, ctx, worker, "probe_failed")
 
 
 def _proven(params: FogParams, record: Contribution, epoch: int) -> bool:
@@ -216,7 +296,7 @@ def forfeit(state: StateWrite, ctx: BlockContext, worker: bytes, reason: str) ->
         master = touch(state, ctx, record.routing_master)
         st.set_contribution(state, record.routing_master, master.with_(routing=master.routing - record.routing_given,
                                                                        points=master.points - record.routing_given))
-    st.set_contribution(state, worker, record.with_(forfeited=record.forfeited or reason,
+    st.set_contribution(state, worker, record.with_(forfeited=record.forfeited or reason, held=0,
                                                     points=record.points - record.availability,
                                                     availability=0, routing_given=0))
     if taken:

@@ -18,8 +18,10 @@ from chain_modules.fog.types import FogParams, MsgRedeem
 
 
 def end_block(state: StateWrite, ctx: BlockContext, info: BlockInfo) -> None:
-    """Close the contribution epoch and the redemption period when their time has come, then pay redemptions."""
+    """Draw the probes waiting for this block's seed, close the contribution epoch and the redemption period when
+    their time has come, then pay redemptions."""
     params = st.get_params(state)
+    logic.draw_probes(state, ctx, params)
     if ctx.time >= st.get_open_epoch(state).start + params.epoch_seconds:
         logic.close_epoch(state, ctx, params)
     if ctx.time >= st.get_open_period(state).start + params.redemption_period_seconds:

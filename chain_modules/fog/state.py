@@ -153,3 +153,18 @@ def iter_requests(state: StateRead) -> Iterator[tuple[int, int, bytes, int]]:
         rest = key[len(keys.REQUEST_PREFIX):]
         address, amount = decode(raw)
         yield int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:], "big"), address, amount
+
+
+def add_probe_draw(state: StateWrite, height: int, worker: bytes) -> None:
+    state.set(keys.probe_draw_key(height, worker), b"")
+
+
+def delete_probe_draw(state: StateWrite, height: int, worker: bytes) -> None:
+    state.delete(keys.probe_draw_key(height, worker))
+
+
+def iter_probe_draws(state: StateRead) -> Iterator[tuple[int, bytes]]:
+    """(height, worker) of the waiting probe draws, oldest first."""
+    start = len(keys.PROBE_DRAW_PREFIX)
+    for key, _raw in state.iter_prefix(keys.PROBE_DRAW_PREFIX):
+        yield int.from_bytes(key[start:start + 8], "big"), key[start + 8:]

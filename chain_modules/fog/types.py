@@ -38,6 +38,7 @@ class FogParams(IntParams):
     probation_bps: int = 1_000
     proof_valid_epochs: int = 24  # proven capability pays availability for this many epochs after the last verified result
     routing_bps: int = 1_000  # a master node earns this share of the points of its pool's workers, on top
+    probe_probability_bps: int = 1_000  # the share of available workers drawn for a liveness probe each epoch
     redemption_period_seconds: int = 86_400
     max_redemptions_per_block: int = 100  # redemption requests paid out per block after a period closes
 
@@ -46,8 +47,8 @@ class FogParams(IntParams):
             raise ValueError("fog params 'epoch_seconds', 'windows_per_epoch' and 'redemption_period_seconds' must be positive")
         if self.windows_per_epoch > self.epoch_seconds:
             raise ValueError("fog param 'windows_per_epoch' must not exceed 'epoch_seconds'")
-        if max(self.probation_bps, self.routing_bps) > BPS:
-            raise ValueError("fog params 'probation_bps' and 'routing_bps' must be at most 10000")
+        if max(self.probation_bps, self.routing_bps, self.probe_probability_bps) > BPS:
+            raise ValueError("fog params 'probation_bps', 'routing_bps' and 'probe_probability_bps' must be at most 10000")
         if self.capacity_deposit == 0:
             raise ValueError("fog param 'capacity_deposit' must be positive")
         if self.proof_valid_epochs == 0:
@@ -167,6 +168,11 @@ class Contribution:
     forfeited: str = ""  # why the epoch's availability was lost ("slashed", "handed_back"); "" while it counts
     routing_master: bytes = b""  # the master that got routing points for this worker's availability
     routing_given: int = 0  # ... how many, to take back if the worker forfeits its availability
+    # the epoch's liveness probe: "" before the first heartbeat that counts, "drawing" until a later block's seed
+    # decides, then "unsampled", or "pending" (probe_task runs) and "passed" or "failed"
+    probe: str = ""
+    probe_task: int = 0
+    held: int = 0  # availability points waiting for the draw or the probe (counted when it passes)
     streak: int = 0  # consecutive contributing epochs before ``epoch``
     proven_weight: int = 0  # capability weight of the largest class with a verified result
     verified_results: int = 0

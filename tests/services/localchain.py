@@ -89,7 +89,7 @@ PARAMS = ComputeParams(
     commit_timeout_seconds=120, audit_probability_bps=0, protocol_fee=10,
     classes=(ResourceClass("small", 1, 0, 512, 1_024, 1_000), ResourceClass("big", 8, 1, 16_384, 10_240, 5_000)),
 )
-FOG = FogParams(capacity_deposit=5_000)  # a worker with WORKER_DEPOSIT counts one unit of capacity
+FOG = FogParams(capacity_deposit=5_000, probe_probability_bps=0)  # WORKER_DEPOSIT: one unit of capacity; no probes
 STAKING = StakingParams(epoch_blocks=1, min_master_bond=1_000, power_reduction=AMIO)
 MASTER_BOND = 5_000
 WORKER_DEPOSIT = 5_000

@@ -37,7 +37,8 @@ NOW = 1_800_000_000
 SUPPLY = 10**12
 PARAMS = FogParams(epoch_seconds=60, windows_per_epoch=6, emission_per_epoch=9_000_000, availability_points=100,
                    work_points_per_megafuel=10, loyalty_step_bps=500, loyalty_max_bps=1_500, probation_results=2,
-                   probation_bps=1_000, routing_bps=1_000, redemption_period_seconds=300, max_redemptions_per_block=2)
+                   probation_bps=1_000, routing_bps=1_000, redemption_period_seconds=300, max_redemptions_per_block=2,
+                   probe_probability_bps=0)  # no probes but in test_probes.py: availability counts at once
 LOCKS = LockParams(min_lock_seconds=10, max_lock_seconds=100_000)
 MEGA = 1_000_000
 

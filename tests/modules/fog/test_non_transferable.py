@@ -47,7 +47,7 @@ def test_other_chain_modules_reach_fog_only_through_its_hooks():
     assert importers == []
     hooks = sorted(name for name in vars(FogHooks) if not name.startswith("_"))
     assert hooks == ["after_heartbeat", "after_investor_lock_created", "after_investor_lock_ended",
-                     "after_investor_lock_withdrawn", "after_job_handed_back", "after_verified_result",
+                     "after_investor_lock_withdrawn", "after_job_handed_back", "after_probe_ended", "after_verified_result",
                      "after_worker_slashed"]
 
 
