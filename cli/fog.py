@@ -14,7 +14,7 @@ from cli.context import CliContext, pass_ctx
 from cli.output import emit
 from cli.parsing import format_amio_days, format_duration, format_time, parse_fog_amount
 from cli.tx import send_tx, tx_options
-from client.fog import FORFEITS, format_factor, format_fog
+from client.fog import FORFEITS, PROBES, format_factor, format_fog
 
 
 # -- amino tx fog ----------------------------------------------------------------------------------------
@@ -110,6 +110,7 @@ def contribution(ctx: CliContext, worker):
                         + f" at capacity weight {value['capacity_weight']}"
                         + (f" (forfeited this epoch: {FORFEITS.get(value['forfeited'], value['forfeited'])})"
                            if value["forfeited"] else ""),
+        "probe": PROBES.get(value["probe"], value["probe"]).format(**value),
         "work": f"{value['work']:,} points for {value['verified_fuel']:,} verified fuel",
         "routing": f"{value['routing']:,} points (a master node's share of its pool's points)",
         "loyalty": f"{format_factor(value['loyalty_bps'])} on availability and work ({value['streak']} contributing "

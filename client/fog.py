@@ -60,4 +60,15 @@ def format_factor(bps: int) -> str:
 FORFEITS = {
     "slashed": "the worker was slashed",
     "handed_back": "the worker handed back a job it was given",
+    "probe_failed": "the worker failed its liveness probe",
+}
+
+# the epoch's liveness probe (the contribution query's "probe"), for people; formatted with the query's fields
+PROBES = {
+    "": "none yet this epoch (drawn after the first counted heartbeat)",
+    "drawing": "being drawn ({held:,} availability points held until the draw)",
+    "unsampled": "not drawn this epoch",
+    "pending": "task {probe_task} running ({held:,} availability points held until it passes)",
+    "passed": "task {probe_task} passed",
+    "failed": "task {probe_task} failed: the epoch's availability is lost",
 }

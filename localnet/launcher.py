@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -92,7 +92,19 @@ LOCALNET_COMPUTE = ComputeParams(
     max_run_seconds=120,  # no task may ask for more than two minutes of its class's guaranteed rate
 )
 # Epochs and periods you can watch: FOG arrives every 30 s, redemptions pay every two minutes.
-LOCALNET_FOG = FogParams(epoch_seconds=30, windows_per_epoch=3, redemption_period_seconds=120)
+# Every worker is probed every epoch, so the probes can be watched too (a real network draws 10%).
+LOCALNET_FOG = FogParams(epoch_seconds=30, windows_per_epoch=3, redemption_period_seconds=120,
+                         probe_probability_bps=10_000)
+PROBE_EXAMPLE = "hash_chain"  # the liveness probes' module: the example job that reads the probe input format
+
+
+def localnet_compute_params() -> ComputeParams:
+    """LOCALNET_COMPUTE with the probe module's hash (built from its WAT source, as the master node builds it)."""
+    import hashlib
+
+    from wasm_jobs.examples import build
+
+    return replace(LOCALNET_COMPUTE, probe_app=hashlib.sha256(build(PROBE_EXAMPLE)).hexdigest())
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 
 
@@ -278,7 +290,7 @@ class Localnet:
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
             staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
-            compute_params=LOCALNET_COMPUTE, fog_params=LOCALNET_FOG,
+            compute_params=localnet_compute_params(), fog_params=LOCALNET_FOG,
             # the foundation key verifies applications on the localnet (governance takes this over later)
             apppool_params=AppPoolParams((decode_address(recipients["foundation"][0]),)),
         )

@@ -153,6 +153,7 @@ class Assigner:
         self.assigned = 0
         self.last_error = ""
         self.info: dict = {}  # shared with the HTTP API's /v1/status
+        self.probe_modules: dict[str, bytes] | None = None  # built on the first probe
 
     def run(self) -> None:
         last_gc = time.monotonic()
@@ -210,6 +211,8 @@ class Assigner:
         classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
         min_deposit = self.chain.query("/compute/params")["worker_min_deposit"]
         for task in waiting:
+            if task.get("probe_worker") and not self._store_probe_job(task):
+                continue
             if not (self.store.has(task["app_hash"]) and self.store.has(task["input_hash"])):
                 self._release_if_never_uploaded(task)
                 continue  # the customer has not uploaded yet
@@ -237,6 +240,22 @@ class Assigner:
         return sent
 
 
+    def _store_probe_job(self, task: dict) -> bool:
+        """A probe's job comes from the protocol, not a customer: store its module (a probe module this master
+        knows) and its input (on chain). False when the module is unknown: the probe is released (it fails)."""
+        if self.probe_modules is None:
+            self.probe_modules = probe_modules()
+        module = self.probe_modules.get(task["app_hash"])
+        data = bytes.fromhex(task["probe_input"])
+        if module is None:
+            log.warning("probe task %s runs module %s, which this master does not have", task["id"], task["app_hash"])
+            self._release_if_never_uploaded(task)
+            return False
+        for digest, blob in ((task["app_hash"], module), (task["input_hash"], data)):
+            if not self.store.has(digest):
+                self.store.put(digest, blob)
+        return True
+
     def _release_if_never_uploaded(self, task: dict, now: float | None = None) -> bool:
         """Hand back a task whose job never arrived, just before its assign deadline: missing that deadline
         would count as this master's failure, and the customer's silence is not its fault."""
@@ -255,20 +274,41 @@ class Assigner:
 
 def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool) -> list[dict]:
     """The workers the chain would accept for ``task`` (compute_api.assignment_refusal, the rule the chain applies),
-    best first: the chain's reputation figure, then fewest running tasks, then address; as many as it needs."""
+    best first: the chain's reputation figure, then fewest running tasks, then address; as many as it needs. A
+    probe's first round starts with its probed worker (the chain requires it), or is empty while that worker
+    cannot take it."""
     participants = {p["worker"] for p in task["participants"]}
     excluded = set(task["excluded_workers"])
+    probed = task.get("probe_worker", "")
     eligible = [
         w for w in workers
         if compute_api.assignment_refusal(
             same_pool=w["master"] == task["master"], online=w["online"], slots=w["slots"], running=w["running"],
             fits=compute_api.fits_class(w["cpu_cores"], w["gpu"], w["ram_mb"], w["storage_mb"], resource_class["cpu_cores"],
                                         resource_class["gpu"], resource_class["ram_mb"], resource_class["storage_mb"]),
-            deposit=w["deposit"], min_deposit=min_deposit, any_app=w["any_app"], app_verified=verified,
-            excluded=w["address"] in excluded, assigned=w["address"] in participants) is None
+            deposit=w["deposit"], min_deposit=min_deposit, any_app=w["any_app"], app_verified=verified or bool(probed),
+            excluded=w["address"] in excluded, assigned=w["address"] in participants,
+            probed=w["address"] == probed) is None
     ]
     eligible.sort(key=lambda w: (-compute_api.reputation_bps(w["completed"], w["failed"]), w["running"], w["address"]))
+    if probed and not participants:
+        first = [w for w in eligible if w["address"] == probed]
+        return (first + [w for w in eligible if w["address"] != probed])[:task["needed"]] if first else []
     return eligible[:task["needed"]]
+
+
+def probe_modules() -> dict[str, bytes]:
+    """The modules this master can serve for liveness probes, by sha256 hex: the example jobs (the probe_app param
+    names one of them; the hash_chain example reads the probe input format)."""
+    import hashlib
+
+    from wasm_jobs.examples import EXAMPLES, build
+
+    modules = {}
+    for name in EXAMPLES:
+        module = build(name)
+        modules[hashlib.sha256(module).hexdigest()] = module
+    return modules
 
 
 def ensure_registered(chain: ChainClient, settings: MasterSettings, bond: int, sponsor: str, region: str,

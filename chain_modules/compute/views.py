@@ -37,7 +37,7 @@ def task_view(state: StateRead, task: Task) -> dict:
         "master_endpoint": candidate.endpoint if candidate else "",
         "participants": [
             {"worker": _addr(p.worker), "status": p.status, "result_hash": p.result_hash.hex(), "fuel": p.fuel,
-             "late": p.late}
+             "late": p.late, "audited": p.audited}
             for p in task.participants
         ],
         "needed": task.needed() if task.state == "allocated" else 0,
@@ -56,6 +56,9 @@ def task_view(state: StateRead, task: Task) -> dict:
         "refunded": task.refunded,
         "compensation": task.compensation,
         "heights": [[step, height] for step, height in task.heights],
+        # a liveness probe: the worker it probes and its protocol input (the master stores it as the input blob)
+        "probe_worker": _addr(task.probe_worker),
+        "probe_input": task.probe_input.hex(),
     }
 
 

@@ -36,6 +36,10 @@ def _contribution_view(ctx: QueryContext, record, address: bytes = b"") -> dict:
         "windows_per_epoch": params.windows_per_epoch,
         "verified_fuel": record.fuel if current else 0,
         "forfeited": record.forfeited if current else "",
+        # the epoch's liveness probe (docs/modules/fog.md): its state, its task, and the availability held for it
+        "probe": record.probe if current else "",
+        "probe_task": record.probe_task if current else 0,
+        "held": record.held if current else 0,
         "capacity_weight": logic.capacity_weight(ctx.state, params, record, address) if record and address else 0,
         "loyalty_bps": loyalty,
         "probation_bps": probation,

@@ -33,8 +33,8 @@ def balance_view(address: str, **changes) -> dict:
 
 
 CONTRIBUTION = {"epoch": 5, "points": 330, "availability": 300, "work": 30, "routing": 0, "windows": 3,
-                "windows_per_epoch": 6, "verified_fuel": 30_000_000, "forfeited": "", "capacity_weight": 2, "loyalty_bps": 11_000,
-                "probation_bps": 1_000, "streak": 2, "proven_weight": 2, "verified_results": 1, "epoch_points": 3_300,
+                "windows_per_epoch": 6, "verified_fuel": 30_000_000, "forfeited": "", "capacity_weight": 2,
+                "probe": "pending", "probe_task": 7, "held": 200, "loyalty_bps": 11_000, "probation_bps": 1_000, "streak": 2, "proven_weight": 2, "verified_results": 1, "epoch_points": 3_300,
                 "epoch_ends": END}
 OPEN_EPOCH = {"epoch": 5, "start": END - 3_600, "ends": END, "points": 3_300, "locked": 2_500_000_000,
               "emission": 1_000 * FOG, "closed": False}
@@ -118,6 +118,7 @@ def test_the_contribution_text_names_a_forfeit_and_shows_no_probation_once_prove
     assert ("0 points in 3 of 6 windows at capacity weight 2 (forfeited this epoch: the worker handed back a job "
             "it was given)") in text
     assert "probation none" in text
+    assert "probe task 7 running (200 availability points held until it passes)" in text
 
 
 def test_a_balance_without_history_shows_no_epoch_table(harness):

@@ -192,12 +192,12 @@ class LocalChain:
     """The chain, its records of what the services sent and asked, and the helpers that arrange it."""
 
     def __init__(self, path: Path, compute_params: ComputeParams = PARAMS, max_module_bytes: int = 1_000_000,
-                 genesis_time: int | None = None, chain_id: str = CHAIN_ID) -> None:
+                 genesis_time: int | None = None, chain_id: str = CHAIN_ID, fog_params: FogParams = FOG) -> None:
         recipients = {"ieo": [FAUCET.bech32], "infrastructure": [SPONSOR.bech32]}
         recipients.update({name: [key.bech32] for name, key in _OTHER_RECIPIENTS.items()})
         sponsor = SuperNodeSpec(SPONSOR.bech32, GenesisValidator("sponsor", SPONSOR_CONSENSUS.pubkey, 0), 10_000 * AMIO)
         app_state = build_app_state(recipients, staking_params=STAKING, super_nodes=[sponsor],
-                                    compute_params=compute_params, fog_params=FOG,
+                                    compute_params=compute_params, fog_params=fog_params,
                                     apppool_params=AppPoolParams((AUTHORITY.address,), max_module_bytes))
         self.lock = threading.RLock()
         self.driver = AppDriver(path, app_state=app_state, chain_id=chain_id,

@@ -560,3 +560,53 @@ def test_a_task_with_workers_on_it_is_never_released(chain: LocalChain, store: B
 
     assert not assigner._release_if_never_uploaded(task, now=task["step_deadline"])
     assert chain.attempted_msgs(MsgReleaseTask) == []
+
+
+# -- liveness probes ----------------------------------------------------------------------------------------
+
+
+def test_a_probe_is_assigned_to_its_probed_worker_first_with_the_module_and_input_the_master_stores(tmp_path: Path):
+    """The chain draws a probe for a worker (probability 100%); the master stores the probe module it knows (an
+    example job, named by the probe_app param) and the input the chain gave, and names the probed worker plus one."""
+    from chain_modules.fog.types import FogParams
+    from masternode.node import probe_modules
+    from wasm_jobs.examples import build
+
+    module = build("hash_chain")
+    chain = LocalChain(tmp_path / "chain", compute_params=replace(PARAMS, probe_app=sha(module)),
+                       fog_params=FogParams(capacity_deposit=5_000, probe_probability_bps=10_000))
+    try:
+        chain.register_master(MASTER_KEY)
+        workers(chain, W[0], W[1], W[2])
+        chain.advance(1, keep_online=(W[2],))  # W[2]'s heartbeat starts its draw
+        chain.advance(1)
+        chain.advance(1)
+        [probe] = [t for t in chain.query(f"/compute/tasks/master/{MASTER}") if t["probe_worker"]]
+        assert probe["probe_worker"] == W[2].bech32 and probe["state"] == ALLOCATED
+        store = BlobStore(tmp_path / "blobs", max_blob_bytes=100_000, max_total_bytes=1_000_000)
+        client = chain.client(MASTER_KEY)
+        settings = MasterSettings(cache_seconds=0.0)
+        assigner = Assigner(client, MasterChainView(client, MASTER, settings), store, settings)
+        assert sha(module) in probe_modules()
+
+        assert assigner.step() == 1
+
+        [sent] = assignments(chain)
+        assert sent.task_id == probe["id"] and sent.workers[0] == W[2].address and len(sent.workers) == 2
+        assert store.read(probe["app_hash"]) == module
+        assert store.read(probe["input_hash"]) == bytes.fromhex(probe["probe_input"])
+    finally:
+        chain.close()
+
+
+def test_a_probe_waits_while_its_probed_worker_cannot_take_it():
+    task = {"participants": [], "excluded_workers": [], "master": MASTER, "needed": 2, "probe_worker": WORKERS[0]}
+    resource = {"cpu_cores": 1, "gpu": 0, "ram_mb": 512, "storage_mb": 1_024}
+    pool = [{"address": address, "master": MASTER, "online": address != WORKERS[0], "slots": 1, "running": 0,
+             "cpu_cores": 2, "gpu": 0, "ram_mb": 2_048, "storage_mb": 2_048, "deposit": 10**9, "any_app": False,
+             "completed": 0, "failed": 0} for address in WORKERS[:3]]
+    from masternode.node import pick_workers
+
+    assert pick_workers(task, pool, resource, 1, verified=False) == []  # the probed worker is offline
+    pool[0]["online"], pool[0]["running"] = True, 1  # busy, but a probe takes no slot
+    assert [w["address"] for w in pick_workers(task, pool, resource, 1, verified=False)] == WORKERS[:2]
