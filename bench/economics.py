@@ -111,7 +111,8 @@ STRATEGIES = {
                       "audit follows is drawn after the commit): then reveals the fake claiming max_fuel, without computing",
     "lazy": "commits but never reveals; no top-up",
     "heartbeat-only": "online, never computes: hands back every assignment (no slash)",
-    "proven-idle": "computes honestly until out of probation (capability proven), then hands back every assignment",
+    "proven-idle": "computes honestly until its capability is proven (a verified result or a passed probe), then hands "
+                   "back every assignment",
     "copier": "hands back first-round seats; as a late joiner (tie-breaker, replacement) copies the most revealed result",
     "intermittent": "honest, but heartbeats only every other epoch",
     "sybil": "honest, but one machine registered as several smaller workers, each with its part of the deposit",
@@ -130,7 +131,9 @@ COMPUTE = ComputeParams(
     heartbeat_timeout_seconds=30, assign_timeout_seconds=20, commit_timeout_seconds=10, reveal_timeout_seconds=10,
     confirm_timeout_seconds=20, min_task_seconds=10, max_task_seconds=3_600, max_run_seconds=60, price_epoch_blocks=12,
     worker_min_deposit=DEPOSIT_PER_CORE, worker_unbonding_seconds=60, max_open_tasks_per_customer=1_000,
+    probe_app=hashlib.sha256(b"economics job").hexdigest(), probe_max_fuel=2 * 250_000_000, probe_timeout_seconds=120,
 )
+PROBE_RUN_SECONDS = 1  # a probe runs about a second
 FOG = FogParams(epoch_seconds=60, windows_per_epoch=3, redemption_period_seconds=600)
 STAKING = StakingParams(epoch_blocks=5, max_super_nodes=4, min_super_self_bond=1_000 * AMIO, min_master_bond=1_000 * AMIO,
                         unbonding_seconds=600)
@@ -210,6 +213,7 @@ class Stats:
     seats: Counter = field(default_factory=Counter)
     submitted: int = 0
     released: int = 0  # first rounds a master could not staff in time and handed back to the queue
+    probes: int = 0  # liveness probes the chain started
     endings: Counter = field(default_factory=Counter)
     failures: list = field(default_factory=list)
 
@@ -381,7 +385,7 @@ class Economy:
                 strategy = "lying" if task.target == 1 and len(task.participants) == 1 else "honest"
             if strategy == "proven-idle":
                 record = fog_state.get_contribution(self.state, w.address)
-                proven = record is not None and record.verified_results >= FOG.probation_results
+                proven = record is not None and record.proven_weight > 0
                 strategy = "heartbeat-only" if proven else "honest"
             if strategy == "heartbeat-only" or (strategy == "copier" and not participant.late):
                 hand_backs[w.address].append(MsgHandBackTask(w.address, task.id))
@@ -423,15 +427,19 @@ class Economy:
                     running=record.running + running[w.address], fits=record.fits(resource_class),
                     deposit=record.deposit, min_deposit=COMPUTE.worker_min_deposit, any_app=record.any_app,
                     app_verified=True, excluded=w.address in task.excluded_workers,
-                    assigned=task.participant(w.address) is not None)
+                    assigned=task.participant(w.address) is not None, probed=w.address == task.probe_worker)
                 if refusal is None:
                     eligible.append(w)
+            first_probe_round = task.probe_worker and not task.participants
+            if first_probe_round and task.probe_worker not in [w.address for w in eligible]:
+                eligible = []  # the probed worker must be in the first round: wait for it
             if len(eligible) < task.needed():
                 if not task.participants and task.step_deadline - now <= BLOCK_SECONDS:
                     by_master[task.master].append(MsgReleaseTask(task.master, task.id))
                     self.stats.released += 1
                 continue  # wait for capacity
-            eligible.sort(key=lambda w: (w.offered * 8 // w.cores, w.last_pick, w.index))  # exact: cores divide 8
+            eligible.sort(key=lambda w: (w.address != task.probe_worker, w.offered * 8 // w.cores, w.last_pick,
+                                         w.index))  # the probed worker first; exact: cores divide 8
             chosen = eligible[:task.needed()]
             for w in chosen:
                 w.offered += cores
@@ -447,7 +455,9 @@ class Economy:
         in the first round, the auditor when the audit drawn after the lone worker's commit asks for one, a
         tie-breaker when the target grew since the last assignment (compute adds one per split vote), replacements
         otherwise."""
-        if task.heights[-1][0] == "audited":
+        if task.probe_worker:
+            self.stats.seats["probe"] += seats
+        elif task.heights[-1][0] == "audited":
             self.stats.seats["audit"] += seats
         elif not any(step == "assigned" for step, _height in task.heights):
             self.stats.seats["paid replica"] += task.replicas
@@ -466,6 +476,8 @@ class Economy:
         customers = {c.address: c for c in self.customers}
         inflight = 0
         for task in tasks.values():
+            if task.probe_worker:
+                continue  # the protocol's, not a customer's
             if task.state == DELIVERED:
                 confirms[task.customer].append(MsgConfirmTask(task.customer, task.id))
             elif task.state == SUBMITTED and self.driver.time - self.submitted_at[task.id] >= STALE_SECONDS:
@@ -498,6 +510,11 @@ class Economy:
         for task_id in range(before, compute_state.peek_next_task_id(self.state)):
             self.open.add(task_id)
             self.submitted_at[task_id] = self.driver.time
+            task = compute_state.get_task(self.state, task_id)
+            if task.probe_worker:  # the chain made it: what an honest worker computes from its input
+                self.truth[task.input_hash] = Truth(hashlib.sha256(b"result" + task.input_hash).digest(),
+                                                    task.max_fuel // 2, PROBE_RUN_SECONDS)
+                self.stats.probes += 1
 
     def record_epoch(self, index: int) -> None:
         """Right after epoch ``index`` closed, every earner's record still holds its points of that epoch."""
@@ -657,9 +674,19 @@ def print_report(economy: Economy, rows: dict[str, dict], elapsed: float) -> lis
 
     seats = economy.stats.seats
     total = sum(seats.values())
-    kinds = ("paid replica", "audit", "tie-breaker", "replacement")
+    kinds = ("paid replica", "audit", "probe", "tie-breaker", "replacement")
     print(f"replicas assigned: {total:,}  " + "  ".join(f"{kind} {seats[kind]:,} ({seats[kind] / total:.1%})" for kind in kinds))
-    print(f"audit and tie-breaker share of replicas: {(seats['audit'] + seats['tie-breaker']) / total:.1%}")
+    print(f"audit, probe and tie-breaker share of replicas: "
+          f"{(seats['audit'] + seats['probe'] + seats['tie-breaker']) / total:.1%}")
+    passed = Counter()
+    for task in economy.finished.values():
+        if task.probe_worker:
+            probed = task.participant(task.probe_worker)
+            ok = task.state == "settled" and probed is not None and probed.result_hash == task.result_hash
+            passed[(economy.by_address[task.probe_worker].strategy, ok)] += 1
+    strategies = sorted({strategy for strategy, _ok in passed})
+    print(f"probes: {economy.stats.probes:,} started; passed/failed by strategy: " + ", ".join(
+        f"{strategy} {passed[(strategy, True)]}/{passed[(strategy, False)]}" for strategy in strategies))
     endings = economy.stats.endings
     print("tasks: " + "  ".join(f"{name} {count:,}" for name, count in sorted(endings.items()))
           + f"  (cancelled: no master took them within {STALE_SECONDS}s; first rounds released by a master: "
