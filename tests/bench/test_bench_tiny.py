@@ -165,7 +165,7 @@ def test_the_economics_benchmark_keeps_honest_workers_ahead_and_conserves_amio_a
     figures(rf"^locker, lock ended\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", report, count=1)
     figures(rf"^replicas assigned: {NUMBER}", report, count=1)
     assert re.search(r"^audit, probe and tie-breaker share of replicas: [\d.]+%$", report, re.MULTILINE), report
-    assert re.search(r"^probes: [\d,]+ started; passed/failed by strategy: honest \d+/\d+", report, re.MULTILINE), report
+    assert figures(r"^probes: ([\d,]+) started", report, count=1)[0] > 0, report
 
     checks = re.findall(r"^(PASS|FAIL) (.*)$", report, re.MULTILINE)
     assert [text for verdict, text in checks if verdict == "FAIL"] == [], report
