@@ -13,7 +13,7 @@ from chain_modules.common.encoding import decode
 from chain_modules.compute.types import MsgHeartbeat, MsgRegisterWorker, MsgTopUpDeposit, MsgUnregisterWorker
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-from cli.parsing import parse_amount
+from cli.parsing import UINT64, parse_amount
 from cli.tx import send_tx, tx_options
 
 
@@ -175,7 +175,7 @@ def query_compute_params(ctx: CliContext):
 
 
 @query_compute.command("task")
-@click.argument("task_id")
+@click.argument("task_id", type=UINT64)
 @pass_ctx
 def query_task(ctx: CliContext, task_id):
     """One task, whatever its state."""

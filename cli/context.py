@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bech32
 import click
 
+from chain_modules.common.address import ADDRESS_PREFIX
 from chain_modules.common.encoding import decode
 from cli.parsing import parse_duration
 from client.chain import ChainClient
@@ -28,8 +30,18 @@ class CliContext:
     node: str | None
     chain_id: str | None
     keyring_backend: str | None
-    output: str
+    output: str | None
     _keyring: Keyring | None = None
+
+    def __post_init__(self) -> None:
+        if self.output is None:
+            self.output = self._config().get("output") or "text"
+
+    def override(self, name: str, value) -> None:
+        """A global flag given after the subcommand: it wins over the root's value (and the keyring is reopened)."""
+        setattr(self, name, value)
+        if name in ("home", "keyring_backend"):
+            self._keyring = None
 
     def _config(self) -> dict:
         path = self.home / "client.json"
@@ -55,9 +67,7 @@ class CliContext:
         chain_id = self.chain_id or self._config().get("chain_id")
         if chain_id:
             return chain_id
-        if rpc is None:
-            raise click.ClickException("no chain id: pass --chain-id (offline) or set it in client.json")
-        return rpc.status()["node_info"]["network"]
+        return (rpc or self.rpc()).status()["node_info"]["network"]
 
     def trusted_chain_id(self) -> str:
         """The chain id from the user (--chain-id, AMINO_CHAIN_ID or client.json), never from the node.
@@ -95,9 +105,14 @@ class CliContext:
             raise click.ClickException(f'client.json "trusting_period": {exc.message}') from None
 
     def resolve_address(self, value: str) -> str:
-        """An address, or the name of a key in the keyring."""
-        if value.startswith("amio1"):
+        """An address, or the name of a key in the keyring; an address of another chain is named as such."""
+        if value.startswith(ADDRESS_PREFIX + "1"):
+            address_bytes(value)  # a checksum or length error is one line naming the address
             return value
+        hrp, _data = bech32.bech32_decode(value)
+        if hrp is not None and hrp != ADDRESS_PREFIX:
+            raise click.ClickException(f"{value!r} is an address with prefix {hrp!r}: Amino addresses start with "
+                                       f"'{ADDRESS_PREFIX}1'")
         return self.keyring().show(value).address
 
     def address_bytes(self, value: str) -> bytes:
@@ -114,7 +129,8 @@ class CliContext:
     def chain(self, key: str | None) -> ChainClient:
         """A chain client for the services and tasks, signing with key ``key`` (None: queries only)."""
         signing_key = self.keyring().signing_key(key) if key else None
-        return ChainClient(self.node_url, signing_key, self.resolved_chain_id())
+        # no chain id given: the client asks the node (read-only commands must work on a fresh home)
+        return ChainClient(self.node_url, signing_key, self.chain_id or self._config().get("chain_id"), rpc=self.rpc())
 
     def keyring(self) -> Keyring:
         if self._keyring is not None:

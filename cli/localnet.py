@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli.output import emit
+from cli.parsing import UINT64
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
 
@@ -142,7 +143,7 @@ def localnet_status(home: Path, output: str, interval: float, halt_after: float 
 
 @localnet.command("logs")
 @home_option
-@click.argument("index", type=int)
+@click.argument("index", type=UINT64)
 @click.option("--app", "which", flag_value="app", help="Show the app log instead of cometbft's.")
 @click.option("--cometbft", "which", flag_value="cometbft", default=True)
 @click.option("-n", "--lines", default=50, show_default=True)

@@ -19,6 +19,7 @@ from cli.keys import keys
 from cli.localnet import localnet
 from cli.locks import query_lock, tx_lock
 from cli.node import node_group, status
+from cli.options import GLOBAL_OPTIONS, add_global_options
 from cli.query import query
 from cli.services import master, worker
 from cli.staking import query_distribution, query_slashing, query_staking, tx_distribution, tx_slashing, tx_staking
@@ -32,12 +33,16 @@ from cli.tx import tx
               help="Wallet home (keys, client.json, trust).")
 @click.option("--node", default=None, envvar="AMINO_NODE", help="CometBFT RPC URL (default from client.json or http://127.0.0.1:26657).")
 @click.option("--chain-id", default=None, envvar="AMINO_CHAIN_ID", help="Chain id (default from client.json or the node).")
-@click.option("--keyring-backend", type=click.Choice(["file", "test"]), default=None, envvar="AMINO_KEYRING_BACKEND",
-              help="file: encrypted with a passphrase (default); test: UNENCRYPTED, for tests only.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--keyring-backend", type=GLOBAL_OPTIONS["keyring_backend"][1], default=None, envvar="AMINO_KEYRING_BACKEND",
+              help="file: encrypted with a passphrase (default); os: the system keychain; test: UNENCRYPTED, tests only.")
+@click.option("-o", "--output", type=GLOBAL_OPTIONS["output"][1], default=None, envvar="AMINO_OUTPUT",
+              help="Output format (default from client.toml, else text).")
 @click.pass_context
 def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str) -> None:
-    """Amino chain wallet, queries and node tools."""
+    """Amino chain wallet, queries and node tools.
+
+    The global flags (--home, --node, --chain-id, --keyring-backend, -o/--output) may also be given after the
+    subcommand, as in gaiad and simd."""
     ctx.obj = CliContext(home, node, chain_id, keyring_backend, output)
 
 
@@ -48,6 +53,7 @@ for group, commands in (
 ):
     for command in commands:
         group.add_command(command)
+add_global_options(cli)
 
 
 def main() -> None:

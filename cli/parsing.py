@@ -14,6 +14,34 @@ DURATION_UNITS = {"s": 1, "min": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "
 _DURATION_RE = re.compile(r"^([0-9]+)(s|min|h|d|w|y)?$")
 
 
+UINT64_MAX = 2**64 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+class Uint64(click.ParamType):
+    """A plain decimal integer of ASCII digits 0-9 (click's int also takes '١٢', '1_000' and ' 7')."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int = 0, maximum: int = UINT64_MAX) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value)
+            if _ASCII_DIGITS.fullmatch(text) is None or len(text) > 20:
+                self.fail(f"{text!r} is not a number: use digits 0-9 only", param, ctx)
+            number = int(text)
+        if not self.minimum <= number <= self.maximum:
+            self.fail(f"{number} is not between {self.minimum} and {self.maximum}", param, ctx)
+        return number
+
+
+UINT64 = Uint64()
+
+
 FOG_IS_NOT_TRANSFERABLE = "FOG cannot be sent: it is earned by contributing to the network and only redeemed " \
                           "(amino tx fog redeem)"
 

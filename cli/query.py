@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from chain_modules.common.encoding import decode
@@ -9,6 +11,14 @@ from cli.context import CliContext, pass_ctx
 from cli.output import emit
 from cli.trust import prove_options
 from client.wallet.proofs import proven_query
+
+
+def parse_tx_hash(text: str) -> bytes:
+    """A tx hash as CometBFT prints it: 64 hex digits (either case)."""
+    if re.fullmatch(r"[0-9a-fA-F]{64}", text, re.ASCII) is None:
+        raise click.BadParameter(f"{text!r} is not a hex tx hash (64 hex digits, as 'amino tx' prints it)",
+                                 param_hint="TX_HASH")
+    return bytes.fromhex(text)
 
 
 @click.group()
@@ -56,10 +66,7 @@ def query_account(ctx: CliContext, address: str, prove: bool, witnesses: tuple[s
 @pass_ctx
 def query_tx(ctx: CliContext, tx_hash: str) -> None:
     """A committed transaction by hash."""
-    try:
-        digest = bytes.fromhex(tx_hash)
-    except ValueError:
-        raise click.BadParameter(f"{tx_hash!r} is not a hex tx hash", param_hint="TX_HASH") from None
+    digest = parse_tx_hash(tx_hash)
     result = ctx.rpc().tx(digest)
     tx_result = result["tx_result"]
     emit(ctx.output, {"hash": result["hash"], "height": result["height"], "code": tx_result.get("code", 0),

@@ -13,6 +13,7 @@ from cli.compute import read_file
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
 from cli.output import emit
+from cli.parsing import UINT64
 from client.tasks import TaskClient, TaskError
 
 
@@ -126,7 +127,7 @@ def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name
 
 
 @task.command("status")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @pass_ctx
 def task_status(ctx: CliContext, task_id: int):
     """Show a task: state, master node, workers, escrow, deadlines, heights of each step."""
@@ -138,7 +139,7 @@ def task_status(ctx: CliContext, task_id: int):
 
 
 @task.command("upload")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--from", "key", required=True, help="The customer's key: it signs the upload.")
@@ -153,7 +154,7 @@ def task_upload(ctx: CliContext, task_id: int, module: Path, input_path: Path, k
 
 
 @task.command("result")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--from", "key", required=True, help="The customer's key: it signs the download.")
 @pass_ctx
@@ -168,7 +169,7 @@ def task_result(ctx: CliContext, task_id: int, out: Path, key: str):
 
 
 @task.command("confirm")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
 @pass_ctx
 def task_confirm(ctx: CliContext, task_id: int, key: str):
@@ -178,7 +179,7 @@ def task_confirm(ctx: CliContext, task_id: int, key: str):
 
 
 @task.command("cancel")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
 @pass_ctx
 def task_cancel(ctx: CliContext, task_id: int, key: str):

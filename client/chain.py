@@ -35,8 +35,8 @@ class ChainError(Exception):
 
 class ChainClient:
     def __init__(self, rpc_url: str, signing_key: nacl.signing.SigningKey | None = None, chain_id: str | None = None,
-                 timeout: float = 10.0) -> None:
-        self.rpc = CometRpc(rpc_url, timeout=timeout)
+                 timeout: float = 10.0, rpc: CometRpc | None = None) -> None:
+        self.rpc = rpc if rpc is not None else CometRpc(rpc_url, timeout=timeout)
         self.signing_key = signing_key
         self._chain_id = chain_id
         self._sequence: int | None = None

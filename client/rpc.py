@@ -25,10 +25,28 @@ class QueryResult:
     proof_ops: list[dict]
 
 
+def normalize_node_url(url: str) -> str:
+    """A CometBFT RPC address as an HTTP URL: ``tcp://host:port`` (CometBFT's own spelling) and a bare
+    ``host:port`` mean http; http and https stay as they are. Anything else raises RpcError."""
+    text = url.strip().rstrip("/")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "http", text
+    scheme = scheme.lower()
+    if scheme == "tcp":
+        scheme = "http"
+    if scheme not in ("http", "https") or not rest or any(c.isspace() for c in rest):
+        raise RpcError(f"node address {url!r} is not tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT")
+    return f"{scheme}://{rest}"
+
+
 class CometRpc:
     def __init__(self, url: str = "http://127.0.0.1:26657", timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        self.url = normalize_node_url(url)
+        try:
+            self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise RpcError(f"node address {url!r} is not a valid URL: {exc}") from None
 
     def close(self) -> None:
         self._client.close()
@@ -43,8 +61,9 @@ class CometRpc:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         try:
             response = self._client.post("/", json=body)
-        except httpx.HTTPError as exc:
-            raise RpcError(f"cannot reach CometBFT RPC at {self.url}: {exc}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise RpcError(f"cannot reach CometBFT RPC at {self.url}: {exc} (is the node running? --node sets "
+                           "where it is)") from None
         try:
             payload = response.json()
         except ValueError:
