@@ -63,8 +63,20 @@ class CliContext:
     def rpc(self) -> CometRpc:
         return CometRpc(self.node_url)
 
+    def configured_chain_id(self) -> str | None:
+        """The chain id the user gave (--chain-id, AMINO_CHAIN_ID or the client config), if any."""
+        return self.chain_id or self._config().get("chain_id")
+
+    def key_name_of(self, address: str) -> str:
+        """The name of the keyring's key for ``address``; one line when the keyring has none."""
+        for info in self.keyring().list():
+            if info.address == address:
+                return info.name
+        raise click.ClickException(f"no key in the keyring for {address}: sign with a key name, or use --generate-only "
+                                   "and sign the file where the key is ('amino tx sign FILE --from NAME')")
+
     def resolved_chain_id(self, rpc: CometRpc | None = None) -> str:
-        chain_id = self.chain_id or self._config().get("chain_id")
+        chain_id = self.configured_chain_id()
         if chain_id:
             return chain_id
         return (rpc or self.rpc()).status()["node_info"]["network"]

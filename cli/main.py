@@ -25,7 +25,7 @@ from cli.services import master, worker
 from cli.staking import query_distribution, query_slashing, query_staking, tx_distribution, tx_slashing, tx_staking
 from cli.task import task
 from cli.trust import trust
-from cli.tx import tx
+from cli.tx import enable_from_flag, tx
 
 
 @click.group(cls=AminoGroup)
@@ -53,6 +53,7 @@ for group, commands in (
 ):
     for command in commands:
         group.add_command(command)
+enable_from_flag(tx)
 add_global_options(cli)
 
 

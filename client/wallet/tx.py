@@ -42,6 +42,47 @@ def get_sequence(rpc: CometRpc, address: str) -> int:
     return sequence
 
 
+def get_pubkey(rpc: CometRpc, address: str) -> bytes | None:
+    """The public key the chain knows for ``address`` (None until the account signed a tx)."""
+    result = rpc.abci_query(f"/auth/account/{address}")
+    if result.code:
+        raise WalletError(f"cannot read account {address}: {result.log}")
+    if not result.value:
+        return None
+    pubkey, _sequence = decode(result.value)
+    return pubkey or None
+
+
+# Placeholders for the fee and gas limit of a doc to simulate: 5 msgpack bytes each, as large as any real value
+# below 2**32, so the simulated tx is never smaller than the one then signed.
+PROBE_PLACEHOLDER = 2**32 - 1
+SIMULATE_PATH = "/app/simulate"
+
+
+def probe_doc(chain_id: str, sequence: int, msgs: list[tuple[str, dict, int]], memo: str = "") -> SignDoc:
+    return SignDoc(chain_id, sequence, PROBE_PLACEHOLDER, PROBE_PLACEHOLDER, memo,
+                   tuple((msg_type, body) for msg_type, body, _gas in msgs))
+
+
+def simulate(rpc: CometRpc, doc: SignDoc, pubkey: bytes) -> dict:
+    """Ask the node to run ``doc`` (unsigned, for the key ``pubkey``) on a scratch copy of its current state.
+
+    Returns {"gas_used", "code", "codespace", "log", "events"}; nothing is written on the node.
+    Raises: WalletError (the node refused the simulation)
+    """
+    raw = encode_tx(doc.to_bytes(), pubkey, bytes(64))
+    result = rpc.abci_query(SIMULATE_PATH, data=raw)
+    if result.code:
+        raise WalletError(f"the node could not simulate the tx: {result.log}")
+    return decode(result.value)
+
+
+def events_from_simulation(events: list) -> list[dict]:
+    """Simulated events as a tx result shows them: [{"type", "attributes": {key: value}}]."""
+    return [{"type": event_type, "attributes": {key: value for key, value in attributes}}
+            for event_type, attributes in events]
+
+
 def estimate_gas(params: TxParams, doc_size: int, message_gas: int) -> int:
     exact = params.gas_base + params.gas_per_byte * (doc_size + _ENVELOPE_OVERHEAD + 16) + message_gas
     return exact * GAS_MARGIN_NUM // GAS_MARGIN_DEN

@@ -29,10 +29,16 @@ class RecordingRpc:
     broadcast: list[bytes] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     check_code: int = 0
+    simulated_gas: int = 61_000
+    simulated: list[bytes] = field(default_factory=list)
 
-    def abci_query(self, path: str) -> QueryResult:
+    def abci_query(self, path: str, data: bytes = b"") -> QueryResult:
         self.paths.append(path)
-        if path == "/auth/params":
+        if path == "/app/simulate":  # the node's answer to a simulation: this much gas, and success
+            self.simulated.append(data)
+            value = encode({"gas_used": self.simulated_gas, "code": 0, "codespace": "", "log": "",
+                            "events": [["transfer", [["amount", "1uamio"]]]]})
+        elif path == "/auth/params":
             value = encode(TxParams().to_dict())
         elif path.startswith("/auth/account/"):
             address = path.rsplit("/", 1)[1]
