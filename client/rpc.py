@@ -124,6 +124,11 @@ class CometRpc:
             proof_ops=(result.get("proofOps") or result.get("proof_ops") or {}).get("ops") or [],
         )
 
+    def tx_search(self, query: str, page: int = 1, per_page: int = 30, order_by: str = "asc") -> dict:
+        """CometBFT's tx_search: committed txs whose events match ``query`` (e.g. "transfer.sender='amio1...'")."""
+        return self.call("tx_search", query=query, prove=False, page=str(page), per_page=str(per_page),
+                         order_by=order_by)
+
     def block(self, height: int | None = None) -> dict:
         return self.call("block", **({"height": str(height)} if height else {}))
 
