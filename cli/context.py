@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +43,9 @@ class CliContext:
             self._keyring = None
 
     def _config(self) -> dict:
-        path = self.home / "client.json"
-        if path.exists():
-            try:
-                return json.loads(path.read_text())
-            except json.JSONDecodeError as exc:
-                raise click.ClickException(f"{path} is not valid JSON: {exc}") from None
-        return {}
+        from cli.config import load
+
+        return load(self.home)
 
     @property
     def node_url(self) -> str:
@@ -66,6 +61,9 @@ class CliContext:
     def configured_chain_id(self) -> str | None:
         """The chain id the user gave (--chain-id, AMINO_CHAIN_ID or the client config), if any."""
         return self.chain_id or self._config().get("chain_id")
+
+    def configured_gas_prices(self) -> str | None:
+        return self._config().get("gas_prices")
 
     def key_name_of(self, address: str) -> str:
         """The name of the keyring's key for ``address``; one line when the keyring has none."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cli.bank import query_bank, tx_bank
+from cli.config import config
 from cli.compute import query_apppool, query_compute, tx_apppool, tx_compute
 from cli.context import DEFAULT_HOME, CliContext
 from cli.errors import AminoGroup
@@ -17,6 +18,7 @@ from cli.fog import query_fog, tx_fog
 from cli.genesis import genesis
 from cli.keys import keys
 from cli.localnet import localnet
+from cli.meta import completion, version
 from cli.locks import query_lock, tx_lock
 from cli.node import node_group, status
 from cli.options import GLOBAL_OPTIONS, add_global_options
@@ -47,7 +49,8 @@ def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, 
 
 
 for group, commands in (
-    (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust]),
+    (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust, config, version,
+           completion]),
     (tx, [tx_bank, tx_staking, tx_distribution, tx_slashing, tx_lock, tx_apppool, tx_compute, tx_fog]),
     (query, [query_bank, query_staking, query_distribution, query_slashing, query_lock, query_compute, query_apppool, query_fog]),
 ):

@@ -162,6 +162,8 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
     if fee and gas_prices:
         raise click.UsageError("give --fees or --gas-prices, not both")
     fee_amount = _parse_fee(fee) if fee else None
+    if not fee and not gas_prices:
+        gas_prices = ctx.configured_gas_prices()
     price = parse_gas_price(gas_prices) if gas_prices else None
     adjustment = parse_gas_adjustment(gas_adjustment)
     if offline:
