@@ -115,7 +115,9 @@ def set_value(home: Path, key: str, value: str) -> Any:
 @click.group("config", invoke_without_command=True)
 @click.pass_context
 def config(click_ctx: click.Context) -> None:
-    """Show or change the client config ($AMINO_HOME/client.toml); flags and AMINO_* variables win over it."""
+    """Show or change the client config ($AMINO_HOME/client.toml).
+
+    Flags and AMINO_* environment variables win over it."""
     if click_ctx.invoked_subcommand is None:
         from cli.context import CliContext
         from cli.output import emit

@@ -5,19 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bech32
 import click
 
-from chain_modules.common.address import ADDRESS_PREFIX
-from chain_modules.common.encoding import decode
-from cli.parsing import parse_duration
-from client.chain import ChainClient
-from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
-from client.rpc import CometRpc
-from client.wallet.keyring import Keyring, open_keyring
-from client.wallet.tx import address_bytes
+# Every command, --help included, imports this module: the library (httpx, nacl, msgpack, the light client) is
+# imported inside the methods that use it, so that start-up stays fast (bench/cli_startup.py).
+if TYPE_CHECKING:
+    from client.chain import ChainClient
+    from client.rpc import CometRpc
+    from client.wallet.keyring import Keyring
+
+ADDRESS_PREFIX = "amio"  # chain_modules.common.address.ADDRESS_PREFIX (a test checks they agree)
 
 DEFAULT_HOME = Path(os.environ.get("AMINO_HOME", Path.home() / ".amino"))
 DEFAULT_NODE = "http://127.0.0.1:26657"
@@ -56,6 +55,8 @@ class CliContext:
         return self.keyring_backend or self._config().get("keyring_backend") or "file"
 
     def rpc(self) -> CometRpc:
+        from client.rpc import CometRpc
+
         return CometRpc(self.node_url)
 
     def configured_chain_id(self) -> str | None:
@@ -104,6 +105,9 @@ class CliContext:
 
     def trusting_period_seconds(self, option: int | None = None) -> int:
         """The light client's trusting period: --trusting-period, else client.json "trusting_period", else 14 days."""
+        from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
+        from cli.parsing import parse_duration
+
         if option is not None:
             return option
         configured = self._config().get("trusting_period")
@@ -116,6 +120,10 @@ class CliContext:
 
     def resolve_address(self, value: str) -> str:
         """An address, or the name of a key in the keyring; an address of another chain is named as such."""
+        import bech32
+
+        from client.wallet.tx import address_bytes
+
         if value.startswith(ADDRESS_PREFIX + "1"):
             address_bytes(value)  # a checksum or length error is one line naming the address
             return value
@@ -127,10 +135,14 @@ class CliContext:
 
     def address_bytes(self, value: str) -> bytes:
         """The 20 address bytes of an address or of a key's name."""
+        from client.wallet.tx import address_bytes
+
         return address_bytes(self.resolve_address(value))
 
     def query(self, path: str) -> tuple[Any, int]:
         """The decoded value at ``path`` and its height; a refused query stops the command with one line."""
+        from chain_modules.common.encoding import decode
+
         result = self.rpc().abci_query(path)
         if result.code:
             raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
@@ -138,11 +150,15 @@ class CliContext:
 
     def chain(self, key: str | None) -> ChainClient:
         """A chain client for the services and tasks, signing with key ``key`` (None: queries only)."""
+        from client.chain import ChainClient
+
         signing_key = self.keyring().signing_key(key) if key else None
         # no chain id given: the client asks the node (read-only commands must work on a fresh home)
         return ChainClient(self.node_url, signing_key, self.chain_id or self._config().get("chain_id"), rpc=self.rpc())
 
     def keyring(self) -> Keyring:
+        from client.wallet.keyring import open_keyring
+
         if self._keyring is not None:
             return self._keyring
 

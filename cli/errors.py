@@ -7,10 +7,10 @@ from typing import NoReturn
 
 import click
 
-from client.chain import ChainError
-from client.rpc import RpcError
-from client.wallet.keyring import KeyringError
-from client.wallet.tx import WalletError
+# The library's errors that carry a message meant for the user. Matched by name so that this module (imported by
+# every command, --help included) does not import the library: start-up stays fast.
+EXPECTED_ERRORS = {("client.wallet.tx", "WalletError"), ("client.wallet.keys", "KeyringError"),
+                   ("client.rpc", "RpcError"), ("client.chain", "ChainError")}
 
 # What CometBFT or the app says, and what a person should read instead.
 _PLAIN_WORDS = (
@@ -32,6 +32,11 @@ def readable(message: str) -> str:
     return text.splitlines()[0] if text else "failed"
 
 
+def is_expected(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of the library's errors whose message is written for the user."""
+    return any((cls.__module__, cls.__name__) in EXPECTED_ERRORS for cls in type(exc).__mro__)
+
+
 class AminoGroup(click.Group):
     """Turns expected errors into one clear line and exit code 1, never a traceback.
 
@@ -42,12 +47,12 @@ class AminoGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (WalletError, KeyringError, RpcError, ChainError) as exc:
-            raise click.ClickException(readable(str(exc))) from None
         except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, SystemExit,
                 KeyboardInterrupt):
             raise
         except Exception as exc:
+            if is_expected(exc):
+                raise click.ClickException(readable(str(exc))) from None
             if os.environ.get("AMINO_DEBUG"):
                 raise
             raise click.ClickException(

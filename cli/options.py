@@ -34,16 +34,16 @@ def _set_on_context(name: str):
     return callback
 
 
-def add_global_options(group: click.Group) -> None:
-    """Give every command under ``group`` the global flags it does not define itself."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            add_global_options(command)
+def add_global_options(command: click.Command) -> None:
+    """Give ``command`` (or every loaded command under a group) the global flags it does not define itself."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
+        return
+    taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    names = {param.name for param in command.params}
+    for name, (flags, kind, help_text) in GLOBAL_OPTIONS.items():
+        if name in names or any(flag in taken for flag in flags):
             continue
-        taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
-        names = {param.name for param in command.params}
-        for name, (flags, kind, help_text) in GLOBAL_OPTIONS.items():
-            if name in names or any(flag in taken for flag in flags):
-                continue
-            command.params.append(click.Option(list(flags), type=kind, default=None, expose_value=False,
-                                               callback=_set_on_context(name), help=help_text, hidden=True))
+        command.params.append(click.Option(list(flags), type=kind, default=None, expose_value=False,
+                                           callback=_set_on_context(name), help=help_text, hidden=True))

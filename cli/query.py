@@ -12,12 +12,13 @@ from abci_app.codec import TxDecodeError, decode_tx
 from chain_modules.common.address import address_from_pubkey
 from chain_modules.common.encoding import decode
 from cli.context import CliContext, pass_ctx
+from cli.lazy import LazyGroup, lazy_module
 from cli.output import emit
 from cli.parsing import UINT64
 from cli.trust import prove_options
-from client.rpc import RpcError
-from client.wallet import tx as wallet_tx
-from client.wallet.proofs import proven_query
+
+wallet_tx = lazy_module("client.wallet.tx")  # the library (httpx, the light client): not imported for --help
+proofs = lazy_module("client.wallet.proofs")
 
 
 def parse_tx_hash(text: str) -> bytes:
@@ -28,7 +29,7 @@ def parse_tx_hash(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 def query() -> None:
     """Query chain state (add --prove to check a Merkle proof against a signed header)."""
 
@@ -41,7 +42,7 @@ def query_value(ctx: CliContext, path: str, prove: bool, witnesses: tuple[str, .
         raise click.ClickException("--witness and --trusting-period only apply with --prove")
     rpc = ctx.rpc()
     if prove:
-        proven = proven_query(rpc, ctx.home, ctx.trusted_chain_id(), path,
+        proven = proofs.proven_query(rpc, ctx.home, ctx.trusted_chain_id(), path,
                               trusting_period_seconds=ctx.trusting_period_seconds(trusting_period),
                               witnesses=ctx.witnesses(witnesses))
         if proven.anchored_on_first_use:
@@ -74,6 +75,8 @@ def query_account(ctx: CliContext, address: str, prove: bool, witnesses: tuple[s
 def query_tx(ctx: CliContext, tx_hash: str) -> None:
     """A committed tx by hash: its decoded messages, result and events."""
     digest = parse_tx_hash(tx_hash)
+    from client.rpc import RpcError
+
     try:
         result = ctx.rpc().tx(digest)
     except RpcError as exc:
@@ -143,6 +146,8 @@ def query_txs(ctx: CliContext, search: str, page: int, limit: int, order_by: str
 
 
 def _search(ctx: CliContext, search: str, page: int, limit: int, order_by: str) -> dict:
+    from client.rpc import RpcError
+
     try:
         return ctx.rpc().tx_search(search, page, limit, order_by)
     except RpcError as exc:

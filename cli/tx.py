@@ -16,9 +16,11 @@ from chain_modules.auth.types import TxParams
 from chain_modules.common.address import ADDRESS_PREFIX, encode_address
 from cli.context import CliContext, pass_ctx
 from cli.errors import readable
+from cli.lazy import LazyGroup, lazy_module
 from cli.output import emit
 from cli.parsing import UINT64, refuse_fog
-from client.wallet import tx as wallet_tx
+
+wallet_tx = lazy_module("client.wallet.tx")  # httpx and nacl: imported when a tx is built, not for --help
 
 GAS_ADJUSTMENT_DEFAULT = "1.3"
 _AMOUNT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(uamio|amio)", re.ASCII)
@@ -85,20 +87,20 @@ class SignerAliasCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
-def enable_from_flag(group: click.Group) -> None:
-    """Give every tx command under ``group`` whose first argument is the signer a --from alias for it."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            enable_from_flag(command)
-            continue
-        arguments = [param for param in command.params if isinstance(param, click.Argument)]
-        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
-        if "--generate-only" in options and "--from" not in options and arguments \
-                and arguments[0].name in SIGNER_ARGUMENTS:
-            command.__class__ = SignerAliasCommand
-            command.params.append(click.Option(["--from"], expose_value=False, metavar="KEY",
-                                               help=f"The signer, instead of the first argument "
-                                                    f"{arguments[0].human_readable_name}."))
+def enable_from_flag(command: click.Command) -> None:
+    """Give a tx command (or every loaded one under a group) whose first argument is the signer a --from alias."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            enable_from_flag(sub)
+        return
+    arguments = [param for param in command.params if isinstance(param, click.Argument)]
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    if "--generate-only" in options and "--from" not in options and arguments \
+            and arguments[0].name in SIGNER_ARGUMENTS:
+        command.__class__ = SignerAliasCommand
+        command.params.append(click.Option(["--from"], expose_value=False, metavar="KEY",
+                                           help=f"The signer, instead of the first argument "
+                                                f"{arguments[0].human_readable_name}."))
 
 
 def parse_gas_price(text: str) -> Fraction:
@@ -252,7 +254,7 @@ def report_broadcast(ctx: CliContext, result: wallet_tx.BroadcastResult) -> None
         raise SystemExit(1)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 def tx() -> None:
     """Build, sign and broadcast transactions.
 

@@ -116,7 +116,7 @@ def test_the_contribution_text_names_a_slash_and_shows_no_probation_once_proven(
     text = " ".join(harness.invoke("query", "fog", "contribution", "bob").stdout.split())
 
     assert "0 points in 3 of 6 windows (slashed this epoch: availability lost)" in text
-    assert "probation none" in text
+    assert "probation: none" in text
 
 
 def test_a_balance_without_history_shows_no_epoch_table(harness):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -46,7 +47,9 @@ def test_every_positional_signer_is_named_in_the_alias_list(table):
 
     for command in POSITIONAL_SIGNER:
         path = table[command][0][:3]
-        leaf = root.commands[path[0]].commands[path[1]].commands[path[2]]
+        leaf = root
+        for name in path:
+            leaf = leaf.get_command(click.Context(leaf), name)
         assert leaf.params[0].name in SIGNER_ARGUMENTS, command
         assert any("--from" in getattr(param, "opts", []) for param in leaf.params), command
 
