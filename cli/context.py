@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ class CliContext:
     chain_id: str | None
     keyring_backend: str | None
     output: str | None
+    keyring_passphrase_file: str | None = None
     _keyring: Keyring | None = None
 
     def __post_init__(self) -> None:
@@ -38,7 +40,7 @@ class CliContext:
     def override(self, name: str, value) -> None:
         """A global flag given after the subcommand: it wins over the root's value (and the keyring is reopened)."""
         setattr(self, name, value)
-        if name in ("home", "keyring_backend"):
+        if name in ("home", "keyring_backend", "keyring_passphrase_file"):
             self._keyring = None
 
     def _config(self) -> dict:
@@ -163,10 +165,7 @@ class CliContext:
             return self._keyring
 
         def ask(prompt: str) -> str:
-            env = os.environ.get("AMINO_KEYRING_PASSPHRASE")
-            if env is not None:
-                return env
-            return click.prompt(prompt.rstrip(": "), hide_input=True)
+            return self.passphrase(prompt, new="encrypt" in prompt)
 
         keyring = open_keyring(self.home, self.backend, ask)
         if not keyring.encrypted:
@@ -176,6 +175,36 @@ class CliContext:
             )
         self._keyring = keyring
         return keyring
+
+
+    def passphrase(self, prompt: str, new: bool = False) -> str:
+        """The keyring passphrase, from the first of: --keyring-passphrase-file, AMINO_KEYRING_PASSPHRASE, the
+        terminal (asked twice for a new one), or one line of piped stdin (two for a new one, which must match).
+
+        Every command asks in this one order; piped input is read as plain lines, with no terminal warning.
+        """
+        if self.keyring_passphrase_file is not None:
+            try:
+                return Path(self.keyring_passphrase_file).read_text().splitlines()[0]
+            except (OSError, IndexError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "it is empty"
+                raise click.ClickException(f"cannot read the keyring passphrase from "
+                                           f"{self.keyring_passphrase_file}: {reason}") from None
+        env = os.environ.get("AMINO_KEYRING_PASSPHRASE")
+        if env is not None:
+            return env
+        label = prompt.rstrip(": ")
+        if sys.stdin.isatty():
+            return click.prompt(label, hide_input=True, confirmation_prompt="Repeat the passphrase" if new else False,
+                                err=True)
+        first = sys.stdin.readline()
+        if not first:
+            raise click.ClickException("the keyring needs a passphrase: set AMINO_KEYRING_PASSPHRASE, pass "
+                                       "--keyring-passphrase-file FILE, or run on a terminal")
+        first = first.rstrip("\n")
+        if new and sys.stdin.readline().rstrip("\n") != first:
+            raise click.ClickException("the two passphrases differ: nothing was stored")
+        return first
 
 
 pass_ctx = click.make_pass_decorator(CliContext)

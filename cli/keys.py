@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 
 import click
@@ -27,11 +28,16 @@ def _key_dict(info) -> dict:
 @click.option("--overwrite", is_flag=True, help="Replace an existing key of that name.")
 @pass_ctx
 def keys_add(ctx: CliContext, name: str, recover: bool, account: int, index: int, overwrite: bool) -> None:
-    """Create a key (the mnemonic is shown once) or recover one with --recover."""
+    """Create a key (the mnemonic is shown once) or recover one with --recover.
+
+    Asks, in this order: the mnemonic (with --recover), then the new passphrase twice (file backend)."""
     keyring = ctx.keyring()
+    if not overwrite and keyring.exists(name):  # before any prompt: nothing typed in vain
+        raise click.ClickException(f"key '{name}' already exists: pick another name, or --overwrite to replace it")
     mnemonic = None
     if recover:
-        mnemonic = click.prompt("Enter your mnemonic", hide_input=True) if sys.stdin.isatty() else sys.stdin.readline().strip()
+        mnemonic = click.prompt("Enter your mnemonic", hide_input=True, err=True) if sys.stdin.isatty() \
+            else sys.stdin.readline().strip()
     info, words = keyring.add(name, mnemonic=mnemonic, account=account, index=index, overwrite=overwrite)
     data = _key_dict(info)
     if not recover:
@@ -51,14 +57,49 @@ def keys_list(ctx: CliContext) -> None:
 @keys.command("show")
 @click.argument("name")
 @click.option("-a", "--address", "address_only", is_flag=True, help="Print only the address.")
+@click.option("-p", "--pubkey", "pubkey_only", is_flag=True, help="Print only the public key (base64, as CometBFT).")
 @pass_ctx
-def keys_show(ctx: CliContext, name: str, address_only: bool) -> None:
+def keys_show(ctx: CliContext, name: str, address_only: bool, pubkey_only: bool) -> None:
     """Show a key's address and public key."""
+    if address_only and pubkey_only:
+        raise click.UsageError("give --address or --pubkey, not both")
     info = ctx.keyring().show(name)
     if address_only:
         click.echo(info.address)
+    elif pubkey_only:
+        key = base64.b64encode(info.pubkey).decode()
+        if ctx.output == "json":
+            emit("json", {"type": "ed25519", "key": key})
+        else:
+            click.echo(key)
     else:
         emit(ctx.output, _key_dict(info))
+
+
+@keys.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def keys_rename(ctx: CliContext, old: str, new: str, yes: bool) -> None:
+    """Rename key OLD to NEW (the key, its address and its mnemonic do not change)."""
+    keyring = ctx.keyring()
+    keyring.show(old)
+    if keyring.exists(new):
+        raise click.ClickException(f"key '{new}' already exists: pick another name")
+    if not yes:
+        click.confirm(f"Rename key '{old}' to '{new}'?", abort=True, err=True)
+    emit(ctx.output, _key_dict(keyring.rename(old, new)))
+
+
+@keys.command("mnemonic")
+@pass_ctx
+def keys_mnemonic(ctx: CliContext) -> None:
+    """Print a new random 24-word BIP39 mnemonic (nothing is stored): for 'keys add NAME --recover'."""
+    from client.wallet.keys import generate_mnemonic
+
+    words = generate_mnemonic()
+    emit(ctx.output, {"mnemonic": words} if ctx.output == "json" else words)
 
 
 @keys.command("export")

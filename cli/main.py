@@ -82,13 +82,17 @@ def _prepare(command: click.Command) -> None:
               help="file: encrypted with a passphrase (default); os: the system keychain; test: UNENCRYPTED, tests only.")
 @click.option("-o", "--output", type=GLOBAL_OPTIONS["output"][1], default=None, envvar="AMINO_OUTPUT",
               help="Output format (default from client.toml, else text).")
+@click.option("--keyring-passphrase-file", type=click.Path(dir_okay=False), default=None,
+              envvar="AMINO_KEYRING_PASSPHRASE_FILE",
+              help="Read the keyring passphrase from this file's first line (else AMINO_KEYRING_PASSPHRASE, else asked).")
 @click.pass_context
-def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str) -> None:
+def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str,
+        keyring_passphrase_file: str | None) -> None:
     """Amino chain wallet, queries and node tools.
 
-    The global flags (--home, --node, --chain-id, --keyring-backend, -o/--output) may also be given after the
-    subcommand, as in gaiad and simd."""
-    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output)
+    The global flags (--home, --node, --chain-id, --keyring-backend, --keyring-passphrase-file, -o/--output) may
+    also be given after the subcommand, as in gaiad and simd."""
+    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output, keyring_passphrase_file)
 
 
 def load_all(group: click.Group = cli) -> None:

@@ -19,6 +19,8 @@ GLOBAL_OPTIONS = {
     "keyring_backend": (("--keyring-backend",), click.Choice(["file", "os", "test"]),
                         "file: encrypted with a passphrase; os: the system keychain; test: UNENCRYPTED, tests only."),
     "output": (("-o", "--output"), click.Choice(["text", "json"]), "Output format."),
+    "keyring_passphrase_file": (("--keyring-passphrase-file",), click.Path(dir_okay=False),
+                                "Read the keyring passphrase from the first line of this file."),
 }
 
 
