@@ -13,7 +13,8 @@ from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
 
 home_option = click.option("--localnet-home", "home", type=click.Path(path_type=Path), default=DEFAULT_HOME,
-                           show_default=True, envvar="AMINO_LOCALNET_HOME")
+                           show_default="$AMINO_LOCALNET_HOME or .localnet in the source tree",
+                           envvar="AMINO_LOCALNET_HOME")
 
 
 @click.group()

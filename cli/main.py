@@ -73,7 +73,8 @@ def _prepare(command: click.Command) -> None:
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, prepare=_prepare)
-@click.option("--home", type=click.Path(path_type=Path), default=DEFAULT_HOME, show_default=True, envvar="AMINO_HOME",
+@click.option("--home", type=click.Path(path_type=Path), default=DEFAULT_HOME, show_default="$AMINO_HOME or ~/.amino",
+              envvar="AMINO_HOME",
               help="Wallet home (keys, client.toml, trust).")
 @click.option("--node", default=None, envvar="AMINO_NODE",
               help="CometBFT RPC address, tcp:// or http(s):// (default from client.toml or http://127.0.0.1:26657).")
