@@ -8,7 +8,7 @@ import sys
 import click
 
 from cli.context import CliContext, pass_ctx
-from cli.output import emit
+from cli.output import emit, say
 
 
 @click.group()
@@ -65,7 +65,7 @@ def keys_show(ctx: CliContext, name: str, address_only: bool, pubkey_only: bool)
         raise click.UsageError("give --address or --pubkey, not both")
     info = ctx.keyring().show(name)
     if address_only:
-        click.echo(info.address)
+        say(ctx.output, {"address": info.address}, info.address)
     elif pubkey_only:
         key = base64.b64encode(info.pubkey).decode()
         if ctx.output == "json":
@@ -108,7 +108,8 @@ def keys_mnemonic(ctx: CliContext) -> None:
 def keys_export(ctx: CliContext, name: str) -> None:
     """Export a key as an armored, passphrase-encrypted block."""
     passphrase = click.prompt("Passphrase to encrypt the export", hide_input=True, confirmation_prompt=True)
-    click.echo(ctx.keyring().export(name, passphrase))
+    armored = ctx.keyring().export(name, passphrase)
+    say(ctx.output, {"name": name, "armored": armored}, armored.rstrip("\n"))
 
 
 @keys.command("import")
@@ -133,4 +134,4 @@ def keys_delete(ctx: CliContext, name: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Delete key '{name}'? Without its mnemonic it cannot be recovered", abort=True)
     keyring.delete(name)
-    click.echo(f"deleted key '{name}'")
+    say(ctx.output, {"deleted": name}, f"deleted key '{name}'")

@@ -41,7 +41,8 @@ def add_global_options(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             add_global_options(sub)
-        return
+        if not command.invoke_without_command:  # a group that runs on its own (amino config) takes them too
+            return
     taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
     names = {param.name for param in command.params}
     for name, (flags, kind, help_text) in GLOBAL_OPTIONS.items():

@@ -26,6 +26,14 @@ def emit(ctx_output: str, data: Any, title: str | None = None) -> None:
     click.echo(render(data, title, terminal_width()))
 
 
+def say(ctx_output: str, data: dict, text: str) -> None:
+    """A command's outcome: ``data`` with -o json, else the sentence ``text``."""
+    if ctx_output == "json":
+        emit("json", data)
+    else:
+        click.echo(text)
+
+
 def terminal_width() -> int | None:
     """The terminal's width, or None when the output is piped or redirected."""
     if not sys.stdout.isatty():

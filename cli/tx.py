@@ -153,13 +153,15 @@ def _ceil(value: Fraction) -> int:
 
 def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_prices: str | None,
             gas_limit: int | str | None, gas_adjustment: str, memo: str, sequence: int | None, yes: bool,
-            dry_run: bool, generate_only: bool, offline: bool, no_wait: bool) -> None:
+            dry_run: bool, generate_only: bool, offline: bool, no_wait: bool, spends: int = 0) -> None:
     """Sign ``msgs`` as ``signer`` (a key name, or with --generate-only also an address) and broadcast them: the
     path of every tx command. Then print the result.
 
     Order: the options are checked first; then the node is asked (params, sequence, simulation) unless
     --offline; then --dry-run or --generate-only print and stop; otherwise the sign doc is shown and confirmed
     (unless --yes), and only then is the keyring asked for the signing key. Exits 1 when the tx fails.
+    ``spends`` is the AMIO the messages take from the signer's spendable balance: with the fee it must fit,
+    else the command stops before signing and says how much can be sent.
     """
     if fee and gas_prices:
         raise click.UsageError("give --fees or --gas-prices, not both")
@@ -213,6 +215,8 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
         raise click.ClickException(f"fee {doc.fee}uamio is below the chain's minimum {params.min_fee(doc.gas_limit)}uamio "
                                    f"for gas limit {doc.gas_limit}: raise --fees or --gas-prices")
 
+    if spends and not offline:
+        _check_balance_covers(rpc, address, spends, doc.fee)
     if dry_run:
         report = {"gas_used": simulated["gas_used"], "gas_limit": doc.gas_limit, "fee": f"{doc.fee}uamio",
                   "code": simulated["code"], "codespace": simulated["codespace"], "log": readable(simulated["log"]) if
@@ -232,6 +236,24 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
         click.confirm("Sign and broadcast?", abort=True, err=True)
     raw = wallet_tx.sign(doc, keyring.signing_key(key_name))
     report_broadcast(ctx, wallet_tx.broadcast(rpc, raw, wait=not no_wait))
+
+
+def _check_balance_covers(rpc, address: str, spends: int, fee: int) -> None:
+    from chain_modules.common.amount import format_amio
+    from chain_modules.common.encoding import decode
+
+    result = rpc.abci_query(f"/bank/spendable/{address}")
+    if result.code or not result.value:
+        return  # the chain will say it; this check only words the common mistake better
+    spendable = int(decode(result.value)["spendable"])
+    if spends + fee <= spendable:
+        return
+    if spends <= spendable:
+        raise click.ClickException(
+            f"{address} can spend {format_amio(spendable)}: sending {format_amio(spends)} leaves nothing for the fee "
+            f"of {format_amio(fee)}; the most it can send with this fee is {format_amio(max(spendable - fee, 0))}")
+    raise click.ClickException(f"{address} can spend {format_amio(spendable)}, less than the {format_amio(spends)} "
+                               f"this sends (plus a fee of {format_amio(fee)})")
 
 
 def _print_result(ctx: CliContext, data: dict) -> None:
@@ -290,8 +312,17 @@ def tx_sign(ctx: CliContext, file, signer: str, offline: bool) -> None:
 @pass_ctx
 def tx_broadcast(ctx: CliContext, file, no_wait: bool) -> None:
     """Broadcast a signed tx file from 'amino tx sign'."""
+    from abci_app.codec import TxDecodeError, decode_tx
+    from chain_modules.common.address import address_from_pubkey
+
     try:
         raw = base64.b64decode(json.load(file)["tx"], validate=True)
-    except (ValueError, KeyError, TypeError) as exc:
+        tx = decode_tx(raw)
+    except (ValueError, KeyError, TypeError, TxDecodeError) as exc:
         raise click.ClickException(f"not a signed tx file (from 'amino tx sign'): {exc}") from None
+    signed_by = address_from_pubkey(tx.pubkey)
+    wrong = sorted({encode_address(s) for s in message_signers(tx.doc) if encode_address(s) != signed_by})
+    if wrong:
+        raise click.ClickException(f"signer does not match: the messages must be signed by {', '.join(wrong)}, and "
+                                   f"this tx is signed by {signed_by}; nothing was sent")
     report_broadcast(ctx, wallet_tx.broadcast(ctx.rpc(), raw, wait=not no_wait))

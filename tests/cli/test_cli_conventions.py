@@ -135,3 +135,20 @@ def test_an_unexpected_exception_is_still_one_line(harness, monkeypatch):
     result = harness.invoke("query", "bank", "supply")
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "unexpected error (ZeroDivisionError: boom)" in result.output and "Traceback" not in result.output
+
+
+def test_json_output_is_one_json_document_for_keys_genesis_and_config_commands(harness, tmp_path):
+
+    runs = [
+        ("keys", "show", "bob", "-a"), ("keys", "show", "bob", "--pubkey"), ("keys", "list"), ("keys", "mnemonic"),
+        ("keys", "delete", "carol", "--yes"), ("keys", "rename", "bob", "bobby", "--yes"),
+        ("config", "set", "output", "text"), ("config", "get", "output"), ("config",), ("version",),
+        ("version", "--long"),
+    ]
+    for args in runs:
+        result = harness.invoke(*args, "-o", "json")
+        assert result.exit_code == 0, (args, result.output)
+        document = json.loads(result.stdout)  # the whole stdout is one JSON document
+        assert isinstance(document, (dict, list)), (args, document)
+    exported = harness.invoke("keys", "export", "alice", "-o", "json", input="pass phrase 1\npass phrase 1\n")
+    assert json.loads(exported.stdout[exported.stdout.index("{"):])["armored"].startswith("-----BEGIN")
