@@ -9,6 +9,7 @@ never JSON inside a cell. No third-party renderer: --help and simple commands st
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from typing import Any
@@ -43,7 +44,7 @@ def terminal_width() -> int | None:
 
 def render(data: Any, title: str | None = None, width: int | None = PIPED_WIDTH) -> str:
     """``data`` as text lines (see the module doc); ``width`` None means piped."""
-    lines = [title] if title else []
+    lines = [format_amount(title)] if title else []
     if isinstance(data, dict):
         lines += _record(data, 0)
     elif isinstance(data, list) and data and all(isinstance(row, dict) for row in data):
@@ -55,11 +56,37 @@ def render(data: Any, title: str | None = None, width: int | None = PIPED_WIDTH)
     return "\n".join(lines)
 
 
+# an amount inside any text: digits, an optional fraction, then amio, uamio, fog or ufog as a whole word
+# (bech32 has no 'i' or 'o', so an address never contains one)
+_AMOUNT = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?) ?(u?)(amio|fog)\b", re.ASCII)
+
+
+def _one_amount(match: re.Match) -> str:
+    number, base, denom = match.groups()
+    if base:
+        if "." in number:
+            return match.group(0)  # a fraction of a base unit is not an amount the chain has
+        whole, fraction = divmod(int(number), 1_000_000)
+        fraction_text = f"{fraction:06d}".rstrip("0")
+    else:
+        integer, _, fraction_text = number.partition(".")
+        whole = int(integer)
+    return f"{whole:,}{'.' + fraction_text if fraction_text else ''} {denom}"
+
+
+def format_amount(text: str) -> str:
+    """Every amount in ``text`` as a person reads it, in one format: '10058000uamio' and '10.058amio' are
+    '10.058 amio', '1500uamio' is '0.0015 amio' (likewise fog); the rest of the text is left as it is."""
+    return _AMOUNT.sub(_one_amount, text)
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str):
+        return format_amount(value)
     return str(value)
 
 

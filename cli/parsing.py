@@ -130,6 +130,25 @@ def format_time(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def format_when(seconds: int, now: int | None = None) -> str:
+    """A block time as a date with the time left or past: '2027-01-15 09:00:00 UTC (in 2d 3h)'; 0 is '-'.
+
+    ``now`` defaults to this machine's clock: a display, never a consensus decision.
+    """
+    if not seconds:
+        return "-"
+    import time
+
+    now = int(time.time()) if now is None else now
+    if seconds > now:
+        relative = f"in {format_duration(seconds - now)}"
+    elif seconds < now:
+        relative = f"{format_duration(now - seconds)} ago"
+    else:
+        relative = "now"
+    return f"{format_time(seconds)} ({relative})"
+
+
 def format_amio_days(uamio_seconds: int | str) -> str:
     """uamio-seconds (an int, or the decimal string a view gives for values past 64 bits) as AMIO-days with two
     decimals (rounded down)."""

@@ -13,7 +13,7 @@ from cli.compute import read_file
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
 from cli.output import emit
-from cli.parsing import UINT64
+from cli.parsing import UINT64, format_when
 from client.tasks import TaskClient, TaskError
 
 
@@ -29,7 +29,19 @@ def _task_text(task: dict) -> dict:
     shown["workers"] = ", ".join(f"{p['worker']} ({p['status']}{', fuel ' + str(p['fuel']) if p['fuel'] else ''})"
                                  for p in task["participants"]) or "-"
     shown["steps"] = ", ".join(f"{step}@{height}" for step, height in task["heights"])
+    for key in ("deadline", "step_deadline"):
+        if key in shown:
+            shown[key] = format_when(shown[key])
     return shown
+
+
+# task list shows these; the rest with -o json or 'amino task status ID'
+LIST_COLUMNS = ("id", "state", "class_name", "replicas", "escrow", "deadline")
+
+
+def _task_row(task: dict) -> dict:
+    text = _task_text(task)
+    return {key: text.get(key) for key in LIST_COLUMNS}
 
 
 _TASK_OPTIONS = [
@@ -205,4 +217,4 @@ def _customer_step(ctx: CliContext, key: str, task_id: int, step) -> dict:
 def task_list(ctx: CliContext, address: str, role: str):
     """Open tasks of ADDRESS (a key name or address) as customer, master node or worker."""
     value = ctx.chain(None).query(f"/compute/tasks/{role}/{ctx.resolve_address(address)}")
-    emit(ctx.output, value if ctx.output == "json" else [_task_text(t) for t in value])
+    emit(ctx.output, value if ctx.output == "json" else [_task_row(t) for t in value])

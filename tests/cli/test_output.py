@@ -3,6 +3,8 @@ else (and when piped) key: value blocks; nothing is ever cut, and no JSON sits i
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cli.output import render
@@ -54,3 +56,49 @@ def test_every_query_command_prints_full_addresses_and_no_json_in_text(harness):
             assert long_address in result.stdout, (args, result.stdout)
             checked += 1
     assert checked >= 1
+
+
+def test_amounts_in_text_are_in_one_format_with_their_unit():
+    from cli.output import format_amount
+
+    assert format_amount("10058000uamio") == format_amount("10.058amio") == "10.058 amio"
+    assert format_amount("paid 1500uamio, fee 0.5amio, earned 12500000ufog") == \
+        "paid 0.0015 amio, fee 0.5 amio, earned 12.5 fog"
+    assert format_amount("1000000000000000uamio") == "1,000,000,000 amio"
+    address = "amio1" + "q" * 38
+    assert format_amount(address) == address and format_amount(f"to {address}") == f"to {address}"
+    assert render({"balance": "5000uamio", "fee": "500uamio"}) == "balance: 0.005 amio\nfee:     0.0005 amio"
+
+
+def test_times_are_dates_with_the_time_left_or_past():
+    from cli.parsing import format_when
+
+    now = 1_800_000_000
+    assert format_when(now + 2 * 86_400 + 3 * 3_600, now=now) == "2027-01-17 11:00:00 UTC (in 2d 3h)"
+    assert format_when(now - 90, now=now) == "2027-01-15 07:58:30 UTC (1min 30s ago)"
+    assert format_when(0, now=now) == "-"
+
+
+TASK = {"id": 7, "customer": ADDRESS, "state": "allocated", "class_name": "small", "replicas": 3, "escrow": 5_000_000,
+        "paid": 0, "refunded": 0, "fee": 500, "deadline": 4_000_000_000, "step_deadline": 0, "master": ADDRESS,
+        "participants": [{"worker": ADDRESS, "status": "assigned", "fuel": 0}], "heights": [["submitted", 3]],
+        "excluded_masters": [], "excluded_workers": [], "app_hash": "ab" * 32}
+
+
+def test_task_status_shows_deadlines_as_dates_with_the_time_left(harness):
+    harness.rpc.values["/compute/task/7"] = TASK
+    result = harness.invoke("task", "status", "7")
+    assert result.exit_code == 0, result.output
+    assert "deadline:" in result.stdout and "2096-10-02 07:06:40 UTC (in " in result.stdout
+    assert "4000000000" not in result.stdout and "escrow:" in result.stdout and "5 amio" in result.stdout
+
+
+def test_task_list_shows_a_handful_of_columns_and_everything_with_json(harness):
+    path = f"/compute/tasks/customer/{harness.addresses['alice']}"
+    harness.rpc.values[path] = [TASK, {**TASK, "id": 8}]
+    text = harness.invoke("task", "list", "alice")
+    assert text.exit_code == 0, text.output
+    keys = {line.split(":")[0] for line in text.stdout.splitlines() if ":" in line and not line.startswith(" ")}
+    assert keys == {"id", "state", "class_name", "replicas", "escrow", "deadline"}
+    full = json.loads(harness.invoke("-o", "json", "task", "list", "alice").stdout)
+    assert [task["id"] for task in full] == [7, 8] and full[0]["customer"] == ADDRESS
