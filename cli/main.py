@@ -23,7 +23,7 @@ COMMANDS = {
     "localnet": ("cli.localnet", "localnet", "A 4-validator localnet on 127.0.0.1 (CometBFT + app processes)."),
     "master": ("cli.services", "master", "The master node service."),
     "node": ("cli.node", "node_group", "Run the ABCI application."),
-    "query": ("cli.query", "query", "Query chain state (add --prove to check a Merkle proof against a signed header)."),
+    "query": ("cli.query", "query", "Query chain state; account, bank balance and bank supply also take --prove."),
     "status": ("cli.node", "status", "Node and chain status."),
     "task": ("cli.task", "task", "Run compute tasks: the whole flow (run) or step by step."),
     "trust": ("cli.trust", "trust", "The trusted header that --prove verifies new headers from (one per chain id)."),

@@ -31,7 +31,11 @@ def parse_tx_hash(text: str) -> bytes:
 
 @click.group(cls=LazyGroup)
 def query() -> None:
-    """Query chain state (add --prove to check a Merkle proof against a signed header)."""
+    """Query chain state; account, bank balance and bank supply also take --prove.
+
+    --prove checks a Merkle proof of the value against a header the light client verified. Only values stored
+    under one state key can be proven (account, bank balance, bank supply); the other queries are views the
+    node computes from many keys and are not offered --prove."""
 
 
 def query_value(ctx: CliContext, path: str, prove: bool, witnesses: tuple[str, ...] = (),

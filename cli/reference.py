@@ -29,6 +29,9 @@ Conventions, as in gaiad and simd:
   table to `key: value` lines when the table does not fit the terminal or the output is piped.
 - A mistake is one line on stderr and a non-zero exit (2 for a usage error, 1 otherwise); `AMINO_DEBUG=1`
   lets the traceback of an unexpected error through.
+- `--prove` is offered by `query account`, `query bank balance` and `query bank supply`: the values stored
+  under one state key, which the app can prove. The other queries are views computed from many keys; they
+  do not take `--prove` (a test keeps this list equal to the app's provable paths).
 - The keyring passphrase comes from `--keyring-passphrase-file`, else `AMINO_KEYRING_PASSPHRASE`, else the
   terminal (a new one twice), else lines of piped stdin. Backends: `file` (encrypted), `os` (the system
   keychain), `test` (unencrypted, tests only).

@@ -152,3 +152,15 @@ def test_json_output_is_one_json_document_for_keys_genesis_and_config_commands(h
         assert isinstance(document, (dict, list)), (args, document)
     exported = harness.invoke("keys", "export", "alice", "-o", "json", input="pass phrase 1\npass phrase 1\n")
     assert json.loads(exported.stdout[exported.stdout.index("{"):])["armored"].startswith("-----BEGIN")
+
+
+def test_prove_is_offered_by_exactly_the_queries_whose_path_the_app_can_prove(harness):
+    from abci_app.queries import query_index
+
+    provable = {entry["path"].split("/")[1] + " " + entry["path"].split("/")[2] for entry in query_index()
+                if entry["provable"]}
+    with_prove = {" ".join(path[1:]) for path, command in LEAVES if path[0] == "query"
+                  and "--prove" in _opts(command)}
+    # CLI name -> app path: 'query account' reads /auth/account
+    assert {name.replace("account", "auth account") if name == "account" else name for name in with_prove} == provable
+    assert "--prove" in cli.get_command(click.Context(cli), "query").help
