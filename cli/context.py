@@ -83,7 +83,7 @@ class CliContext:
         return (rpc or self.rpc()).status()["node_info"]["network"]
 
     def trusted_chain_id(self) -> str:
-        """The chain id from the user (--chain-id, AMINO_CHAIN_ID or client.json), never from the node.
+        """The chain id from the user (--chain-id, AMINO_CHAIN_ID or client.toml), never from the node.
 
         Verification must not take the chain id from the node it checks: a node
         could name another chain and so escape the wallet's trust anchor.
@@ -91,22 +91,22 @@ class CliContext:
         chain_id = self.chain_id or self._config().get("chain_id")
         if not chain_id:
             raise click.ClickException(
-                "--prove and trust need the chain id from you, not from the node: pass --chain-id or set chain_id in client.json")
+                "--prove and trust need the chain id from you, not from the node: pass --chain-id or 'amino config set chain-id ID'")
         return chain_id
 
     def witnesses(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-        """Witness RPC URLs: the --witness options, else client.json "witnesses"."""
+        """Witness RPC URLs: the --witness options, else client.toml witnesses."""
         if extra:
             return tuple(extra)
         configured = self._config().get("witnesses") or []
         if isinstance(configured, str):
             configured = [configured]
         if not isinstance(configured, list) or not all(isinstance(url, str) and url for url in configured):
-            raise click.ClickException('client.json "witnesses" must be a list of RPC URLs')
+            raise click.ClickException("the client config's witnesses must be a list of RPC URLs")
         return tuple(configured)
 
     def trusting_period_seconds(self, option: int | None = None) -> int:
-        """The light client's trusting period: --trusting-period, else client.json "trusting_period", else 14 days."""
+        """The light client's trusting period: --trusting-period, else client.toml trusting-period, else 14 days."""
         from client.lightclient import DEFAULT_TRUSTING_PERIOD_SECONDS
         from cli.parsing import parse_duration
 
@@ -118,7 +118,7 @@ class CliContext:
         try:
             return parse_duration(str(configured))
         except click.BadParameter as exc:
-            raise click.ClickException(f'client.json "trusting_period": {exc.message}') from None
+            raise click.ClickException(f"the client config's trusting-period: {exc.message}") from None
 
     def resolve_address(self, value: str) -> str:
         """An address, or the name of a key in the keyring; an address of another chain is named as such."""

@@ -19,11 +19,11 @@ def _duration_option(_ctx, _param, value: str | None) -> int | None:
 def prove_options(command):
     """--prove and the light-client options that go with it, for the query commands."""
     command = click.option("--trusting-period", "trusting_period", default=None, callback=_duration_option,
-                           help="How long a verified header stays trusted (e.g. 14d; default client.json "
-                                "trusting_period or 14d). Keep it below the chain's unbonding period.")(command)
+                           help="How long a verified header stays trusted (e.g. 14d; default client.toml "
+                                "trusting-period or 14d). Keep it below the chain's unbonding period.")(command)
     command = click.option("--witness", "witnesses", multiple=True, metavar="URL",
                            help="RPC URL of another node that must report the same header (repeatable; "
-                                "default client.json witnesses).")(command)
+                                "default client.toml witnesses).")(command)
     return click.option("--prove", is_flag=True,
                         help="Verify the value with a Merkle proof and the validators' signatures.")(command)
 
@@ -54,7 +54,7 @@ def trust_show(ctx: CliContext) -> None:
               help="That header's hash (64 hex digits), from a source you trust (a validator operator, a block explorer you trust).")
 @click.option("--witness", "witnesses", multiple=True, metavar="URL", help="RPC URL of another node that must agree (repeatable).")
 @click.option("--trusting-period", "trusting_period", default=None, callback=_duration_option,
-              help="How long a verified header stays trusted (default client.json trusting_period or 14d).")
+              help="How long a verified header stays trusted (default client.toml trusting-period or 14d).")
 @pass_ctx
 def trust_anchor(ctx: CliContext, height: int, header_hash: str, witnesses: tuple[str, ...], trusting_period: int | None) -> None:
     """Trust the header at HEIGHT with hash HASH (replaces the trusted header of this chain)."""
