@@ -82,7 +82,8 @@ def tx_compute() -> None:
 @click.option("--gpu", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--ram-mb", type=click.IntRange(1), default=1024, show_default=True)
 @click.option("--storage-mb", type=click.IntRange(1), default=1024, show_default=True)
-@click.option("--slots", type=click.IntRange(1, 255), default=1, show_default=True)
+@click.option("--slots", type=click.IntRange(1), default=1, show_default=True,
+              help="Jobs run at once: 1 to the chain's max_worker_slots (16 by default; amino query compute params).")
 @click.option("--any-app", is_flag=True, help="Also run applications that are not verified.")
 @click.option("--deposit", required=True, help="Deposit, e.g. 100amio.")
 @click.option("--master-url", required=True, help="URL of the master node service, which signs the admission.")

@@ -50,7 +50,8 @@ _TASK_OPTIONS = [
     click.option("--replicas", type=click.IntRange(1, 5), default=1, show_default=True,
                  help="Workers that compute the task independently; the majority result wins."),
     click.option("--max-fuel", type=click.IntRange(1), default=1_000_000_000, show_default=True,
-                 help="Fuel limit per replica; the escrow is price x max fuel x replicas + fee."),
+                 help="Fuel limit per replica, up to the chain's max_fuel (10,000,000,000 by default); the escrow "
+                      "is price x max fuel x replicas + fee."),
     click.option("--timeout", type=click.IntRange(1), default=600, show_default=True,
                  help="Seconds until the final deadline; after it the task is refunded in full."),
 ]

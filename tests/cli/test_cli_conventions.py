@@ -164,3 +164,19 @@ def test_prove_is_offered_by_exactly_the_queries_whose_path_the_app_can_prove(ha
     # CLI name -> app path: 'query account' reads /auth/account
     assert {name.replace("account", "auth account") if name == "account" else name for name in with_prove} == provable
     assert "--prove" in cli.get_command(click.Context(cli), "query").help
+
+
+def test_help_ranges_are_the_ones_the_chain_accepts():
+    from chain_modules.auth.types import TxParams
+    from chain_modules.compute.types import ComputeParams
+
+    def option(path: str, flag: str) -> click.Option:
+        command = dict((" ".join(p), c) for p, c in LEAVES)[path]
+        return next(param for param in command.params if flag in getattr(param, "opts", []))
+
+    params, tx_params = ComputeParams(), TxParams()
+    assert option("task submit", "--replicas").type.max == params.max_replicas
+    assert f"{params.max_fuel:,}" in option("task submit", "--max-fuel").help
+    slots = option("tx compute register-worker", "--slots")
+    assert slots.type.max is None and f"max_worker_slots ({params.max_worker_slots} by default" in slots.help
+    assert f"at most {tx_params.max_memo_bytes} bytes" in option("tx bank send", "--note").help
