@@ -41,7 +41,8 @@ def _commit() -> str:
 @pass_ctx
 def version(ctx: CliContext, long_form: bool) -> None:
     """Print the version of amino."""
-    own = package_version("amino-chain")
+    from cli import __version__ as own
+
     if not long_form:
         emit(ctx.output, {"version": own} if ctx.output == "json" else own)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -87,6 +88,15 @@ def test_version_short_and_long(tmp_path):
     long = json.loads(run(tmp_path, "version", "--long", "-o", "json").stdout)
     assert long["version"] == "0.1.0" and long["cometbft"].startswith("v0.38.") and long["python"].startswith("3.11")
     assert set(long["libraries"]) >= {"click", "httpx", "pynacl"}
+
+
+def test_the_version_constant_is_the_package_version():
+    from importlib.metadata import version
+
+    import cli
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert cli.__version__ == pyproject["project"]["version"] == version("amino-chain")
 
 
 def test_version_names_the_cometbft_release_setup_builds():
