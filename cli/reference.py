@@ -35,6 +35,18 @@ Conventions, as in gaiad and simd:
 - The keyring passphrase comes from `--keyring-passphrase-file`, else `AMINO_KEYRING_PASSPHRASE`, else the
   terminal (a new one twice), else lines of piped stdin. Backends: `file` (encrypted), `os` (the system
   keychain), `test` (unencrypted, tests only).
+
+JSON output (`-o json`): one document per command; these shapes are stable (a test holds them):
+
+- a broadcast tx (every tx command, `tx broadcast`): `tx_hash, check_code, check_log, codespace, height, code,
+  log, gas_wanted, gas_used, events` (`height` to `events` are null with `--no-wait` or when CheckTx refused
+  it; `events` is `[{type, attributes: {key: value}}]`)
+- `--dry-run`: `gas_used, gas_limit, fee, code, codespace, log, events`
+- `--generate-only`: `sign_doc {chain_id, sequence, fee, gas_limit, memo, msgs [{type, body}]}, sign_doc_bytes`
+  (base64); `tx sign`: `tx` (base64)
+- `query tx`: `hash, height, code, codespace, log, gas_wanted, gas_used, signer, chain_id, sequence, fee,
+  gas_limit, memo, msgs, events`; `query txs` and `query account-txs`: `total_count, page, limit, page_total,
+  txs` (each as `query tx`); `query block`: `height, hash, time, chain_id, proposer, app_hash, num_txs, txs`
 """
 
 
