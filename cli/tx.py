@@ -71,7 +71,7 @@ class SignerAliasCommand(click.Command):
     """A tx command whose first argument is the signer also takes it as ``--from NAME``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        args = list(args)
+        args, moved = list(args), False
         for index, arg in enumerate(args):
             if arg == "--":
                 break
@@ -79,12 +79,20 @@ class SignerAliasCommand(click.Command):
                 signer = args[index + 1]
                 del args[index:index + 2]
                 args.insert(0, signer)
+                moved = True
                 break
             if arg.startswith("--from="):
                 del args[index]
                 args.insert(0, arg.split("=", 1)[1])
+                moved = True
                 break
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if moved and "unexpected extra argument" in exc.message:
+                raise click.UsageError("the signer is given twice: name it with --from or as the first argument, "
+                                       "not both", ctx) from None
+            raise
 
 
 def enable_from_flag(command: click.Command) -> None:

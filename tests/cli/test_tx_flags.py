@@ -174,3 +174,9 @@ def test_cold_wallet_generates_from_an_address_with_no_node_and_no_key_then_sign
     assert verify_signature(tx) and tx.doc.sequence == 9 and tx.doc.memo == "cold"
     assert tx.doc.msgs == ((MsgSend.TYPE, decode(encode(MsgSend(decode_address(alice), decode_address(bob),
                                                                 3_000_000).to_body()))),)
+
+
+def test_the_signer_given_both_as_from_and_as_first_argument_is_one_clear_line(harness):
+    result = harness.invoke("tx", "bank", "send", "alice", "bob", "1amio", "--from", "alice", "--yes")
+    assert result.exit_code == 2 and "the signer is given twice" in result.output
+    assert harness.rpc.broadcast == []
