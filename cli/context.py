@@ -193,18 +193,22 @@ class CliContext:
         env = os.environ.get("AMINO_KEYRING_PASSPHRASE")
         if env is not None:
             return env
-        label = prompt.rstrip(": ")
-        if sys.stdin.isatty():
-            return click.prompt(label, hide_input=True, confirmation_prompt="Repeat the passphrase" if new else False,
-                                err=True)
-        first = sys.stdin.readline()
-        if not first:
-            raise click.ClickException("the keyring needs a passphrase: set AMINO_KEYRING_PASSPHRASE, pass "
-                                       "--keyring-passphrase-file FILE, or run on a terminal")
-        first = first.rstrip("\n")
-        if new and sys.stdin.readline().rstrip("\n") != first:
-            raise click.ClickException("the two passphrases differ: nothing was stored")
-        return first
+        return ask_secret(prompt.rstrip(": "), confirm=new, missing="the keyring needs a passphrase: set "
+                          "AMINO_KEYRING_PASSPHRASE, pass --keyring-passphrase-file FILE, or run on a terminal")
+
+
+def ask_secret(label: str, confirm: bool = False, missing: str | None = None) -> str:
+    """A secret from the terminal (hidden; asked twice with ``confirm``), or from plain lines of piped stdin (two
+    with ``confirm``, which must match): piped input gets no getpass warning on stderr."""
+    if sys.stdin.isatty():
+        return click.prompt(label, hide_input=True, confirmation_prompt="Repeat it" if confirm else False, err=True)
+    first = sys.stdin.readline()
+    if not first:
+        raise click.ClickException(missing or f"{label}: nothing on stdin (pipe it in, or run on a terminal)")
+    first = first.rstrip("\n")
+    if confirm and sys.stdin.readline().rstrip("\n") != first:
+        raise click.ClickException(f"{label}: the two entries differ, nothing was done")
+    return first
 
 
 pass_ctx = click.make_pass_decorator(CliContext)

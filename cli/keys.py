@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import sys
 
 import click
 
-from cli.context import CliContext, pass_ctx
+from cli.context import CliContext, ask_secret, pass_ctx
 from cli.output import emit, say
 
 
@@ -36,8 +35,7 @@ def keys_add(ctx: CliContext, name: str, recover: bool, account: int, index: int
         raise click.ClickException(f"key '{name}' already exists: pick another name, or --overwrite to replace it")
     mnemonic = None
     if recover:
-        mnemonic = click.prompt("Enter your mnemonic", hide_input=True, err=True) if sys.stdin.isatty() \
-            else sys.stdin.readline().strip()
+        mnemonic = ask_secret("Enter your mnemonic").strip()
     info, words = keyring.add(name, mnemonic=mnemonic, account=account, index=index, overwrite=overwrite)
     data = _key_dict(info)
     if not recover:
@@ -107,7 +105,7 @@ def keys_mnemonic(ctx: CliContext) -> None:
 @pass_ctx
 def keys_export(ctx: CliContext, name: str) -> None:
     """Export a key as an armored, passphrase-encrypted block."""
-    passphrase = click.prompt("Passphrase to encrypt the export", hide_input=True, confirmation_prompt=True)
+    passphrase = ask_secret("Passphrase to encrypt the export", confirm=True)
     armored = ctx.keyring().export(name, passphrase)
     say(ctx.output, {"name": name, "armored": armored}, armored.rstrip("\n"))
 
@@ -119,7 +117,7 @@ def keys_export(ctx: CliContext, name: str) -> None:
 @pass_ctx
 def keys_import(ctx: CliContext, name: str, file, overwrite: bool) -> None:
     """Import an armored key exported with 'keys export'."""
-    passphrase = click.prompt("Passphrase of the export", hide_input=True)
+    passphrase = ask_secret("Passphrase of the export")
     emit(ctx.output, _key_dict(ctx.keyring().import_key(name, file.read(), passphrase, overwrite=overwrite)))
 
 

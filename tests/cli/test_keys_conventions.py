@@ -24,7 +24,7 @@ def run(home, *args, input=None, env=None):
 
 def test_keys_add_asks_the_new_passphrase_twice_and_refuses_two_that_differ(tmp_path):
     differ = run(tmp_path, "keys", "add", "dave", input=f"{PASSPHRASE}\nsomething else\n")
-    assert differ.exit_code == 1 and "the two passphrases differ" in differ.output
+    assert differ.exit_code == 1 and "the two entries differ, nothing was done" in differ.output
     assert open_keyring(tmp_path, "test").list() == [] and not (tmp_path / "keyring-file" / "dave.json").exists()
     added = run(tmp_path, "-o", "json", "keys", "add", "dave", input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     assert added.exit_code == 0, added.output
@@ -153,3 +153,26 @@ def test_the_os_backend_without_a_system_keychain_is_one_line(tmp_path):
         system_keyring.set_keyring(previous)
     assert result.exit_code == 1 and "no system keychain" in result.output and "--keyring-backend file" in result.output
     assert not (tmp_path / "keyring-os" / "dave.json").exists()
+
+
+def test_secrets_piped_into_a_real_process_give_no_getpass_warning(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "AMINO_HOME": str(tmp_path)}
+
+    def amino(*args: str, stdin: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cli.main", *args], input=stdin, capture_output=True, text=True,
+                              env=env, cwd=root, timeout=120)
+
+    added = amino("keys", "add", "dave", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert added.returncode == 0, added.stderr
+    exported = amino("keys", "export", "dave", stdin=f"export phrase 1\nexport phrase 1\n{PASSPHRASE}\n")
+    assert exported.returncode == 0, exported.stderr
+    (tmp_path / "dave.key").write_text(exported.stdout)
+    imported = amino("keys", "import", "dave2", str(tmp_path / "dave.key"), stdin=f"export phrase 1\n{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert imported.returncode == 0, imported.stderr
+    for done in (added, exported, imported):
+        assert "GetPassWarning" not in done.stderr and "may be echoed" not in done.stderr and "Traceback" not in done.stderr
