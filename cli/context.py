@@ -150,13 +150,14 @@ class CliContext:
             raise click.ClickException(f"query failed ({result.codespace} {result.code}): {result.log}")
         return decode(result.value), result.height
 
-    def chain(self, key: str | None) -> ChainClient:
+    def chain(self, key: str | None, tx_options: dict | None = None) -> ChainClient:
         """A chain client for the services and tasks, signing with key ``key`` (None: queries only)."""
         from client.chain import ChainClient
 
         signing_key = self.keyring().signing_key(key) if key else None
         # no chain id given: the client asks the node (read-only commands must work on a fresh home)
-        return ChainClient(self.node_url, signing_key, self.chain_id or self._config().get("chain_id"), rpc=self.rpc())
+        return ChainClient(self.node_url, signing_key, self.chain_id or self._config().get("chain_id"), rpc=self.rpc(),
+                           tx_options=tx_options)
 
     def keyring(self) -> Keyring:
         from client.wallet.keyring import open_keyring

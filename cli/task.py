@@ -18,7 +18,50 @@ from client.tasks import TaskClient, TaskError
 
 
 def _tasks(ctx: CliContext, key: str | None) -> TaskClient:
-    return TaskClient(ctx.chain(key))
+    return TaskClient(ctx.chain(key, click.get_current_context().meta.get(_TX_META)))
+
+
+_TX_META = "amino.task.tx_options"
+
+
+def _store_tx_option(name: str):
+    def callback(click_ctx: click.Context, _param, value):
+        if value is None or value == "":
+            return value
+        options = click_ctx.meta.setdefault(_TX_META, {})
+        if name == "fee":
+            from cli.tx import _parse_fee
+
+            options["fee"] = _parse_fee(value)
+        elif name == "gas_price":
+            from cli.tx import parse_gas_price
+
+            options["gas_price"] = parse_gas_price(value)
+        else:
+            options[name] = value
+        if "fee" in options and "gas_price" in options:
+            raise click.UsageError("give --fees or --gas-prices, not both")
+        return value
+    return callback
+
+
+_TASK_TX_OPTIONS = [
+    click.option("--fees", "--fee", expose_value=False, callback=_store_tx_option("fee"),
+                 help="Fee of each tx the command sends, e.g. 500uamio (default: the chain's minimum)."),
+    click.option("--gas-prices", expose_value=False, callback=_store_tx_option("gas_price"),
+                 help="Price per unit of gas, e.g. 0.01uamio; fee = gas x price."),
+    click.option("--gas", expose_value=False, type=UINT64, callback=_store_tx_option("gas_limit"),
+                 help="Gas limit of each tx (default: estimated)."),
+    click.option("--note", "--memo", expose_value=False, default="", callback=_store_tx_option("memo"),
+                 help="Memo of each tx (at most 256 bytes)."),
+]
+
+
+def task_tx_options(function):
+    """The tx flags of the task commands that send txs (--fees or --gas-prices, --gas N, --note)."""
+    for option in reversed(_TASK_TX_OPTIONS):
+        function = option(function)
+    return function
 
 
 def _task_text(task: dict) -> dict:
@@ -78,6 +121,7 @@ def task() -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait for the verified result; --no-wait returns once the job is uploaded to the master node.")
 @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
+@task_tx_options
 @pass_ctx
 def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
              wait, no_confirm):
@@ -124,6 +168,7 @@ def _report_run(ctx: CliContext, summary, target: Path) -> None:
 @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @task_options
+@task_tx_options
 @pass_ctx
 def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout):
     """Escrow and submit a task for MODULE on --input (registers the app first if needed); prints the task id."""
@@ -184,6 +229,7 @@ def task_result(ctx: CliContext, task_id: int, out: Path, key: str):
 @task.command("confirm")
 @click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
+@task_tx_options
 @pass_ctx
 def task_confirm(ctx: CliContext, task_id: int, key: str):
     """Accept the delivered result and settle: pay the verified fuel, get the rest of the escrow back."""
@@ -194,6 +240,7 @@ def task_confirm(ctx: CliContext, task_id: int, key: str):
 @task.command("cancel")
 @click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
+@task_tx_options
 @pass_ctx
 def task_cancel(ctx: CliContext, task_id: int, key: str):
     """Cancel a task no worker was assigned to yet; the whole escrow comes back."""

@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from nacl.signing import SigningKey
@@ -222,6 +223,7 @@ def sign_and_broadcast(
     review: Callable[[SignDoc], bool] | None = None,
     wait: bool = True,
     timeout: float = 30.0,
+    gas_price: Fraction | None = None,
 ) -> BroadcastResult | None:
     """Build the tx of ``msgs`` (message dataclasses) from address ``sender``, sign it and broadcast it.
 
@@ -233,7 +235,8 @@ def sign_and_broadcast(
     None. ``signing_key`` may be a function that returns the key, called only
     once the doc is accepted, so a keyring passphrase is not asked for a tx
     that is not sent. With ``wait``, waits up to ``timeout`` seconds for the
-    tx to be committed.
+    tx to be committed. Without ``fee``, a ``gas_price`` (uamio per gas)
+    sets the fee to the gas limit times it, rounded up.
 
     Raises: WalletError (params or sequence unreadable, not committed in time), RpcError (node unreachable)
     """
@@ -242,6 +245,10 @@ def sign_and_broadcast(
     if sequence is None:
         sequence = get_sequence(rpc, sender)
     doc = build_doc(chain_id, sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], params, memo, gas_limit, fee)
+    if fee is None and gas_price is not None:
+        priced = gas_price * doc.gas_limit
+        doc = SignDoc(doc.chain_id, doc.sequence, -(-priced.numerator // priced.denominator), doc.gas_limit, doc.memo,
+                      doc.msgs)
     if review is not None and not review(doc):
         return None
     key = signing_key() if callable(signing_key) else signing_key

@@ -79,6 +79,11 @@ class RecordingRpc:
                 return item
         raise RpcError(f"tx: tx ({tx_hash.hex().upper()}) not found")
 
+    def wait_for_tx(self, tx_hash: bytes, timeout: float = 30.0) -> dict:
+        """A broadcast tx as committed at height 13 with code 0 (the stand-in runs no block)."""
+        [raw] = [raw for raw in self.broadcast if hashlib.sha256(raw).digest() == tx_hash]
+        return self.commit(raw, 13)
+
     def tx_search(self, query: str, page: int = 1, per_page: int = 30, order_by: str = "asc") -> dict:
         self.searches.append((query, page, per_page, order_by))
         ordered = sorted(self.committed, key=lambda item: int(item["height"]), reverse=order_by == "desc")

@@ -180,3 +180,19 @@ def test_the_signer_given_both_as_from_and_as_first_argument_is_one_clear_line(h
     result = harness.invoke("tx", "bank", "send", "alice", "bob", "1amio", "--from", "alice", "--yes")
     assert result.exit_code == 2 and "the signer is given twice" in result.output
     assert harness.rpc.broadcast == []
+
+
+def test_task_commands_that_send_txs_take_fees_gas_prices_gas_and_note(harness):
+    from tests.cli.test_output import TASK
+
+    harness.rpc.values["/compute/task/7"] = {**TASK, "state": "cancelled", "refunded": 5_000_000}
+    cancelled = harness.invoke("task", "cancel", "7", "--from", "alice", "--fees", "0.003amio", "--gas", "120000",
+                               "--note", "not needed")
+    assert cancelled.exit_code == 0, cancelled.output
+    confirmed = harness.invoke("task", "confirm", "7", "--from", "alice", "--gas-prices", "0.02uamio", "--gas", "100001")
+    assert confirmed.exit_code == 0, confirmed.output
+    first, second = harness.rpc.txs()
+    assert (first.doc.fee, first.doc.gas_limit, first.doc.memo) == (3_000, 120_000, "not needed")
+    assert (second.doc.fee, second.doc.gas_limit) == (2_001, 100_001)  # 100001 x 0.02 = 2000.02, rounded up
+    both = harness.invoke("task", "cancel", "7", "--from", "alice", "--fees", "1uamio", "--gas-prices", "0.1uamio")
+    assert both.exit_code == 2 and "not both" in both.output and len(harness.rpc.broadcast) == 2
