@@ -30,9 +30,9 @@ def _store_tx_option(name: str):
             return value
         options = click_ctx.meta.setdefault(_TX_META, {})
         if name == "fee":
-            from cli.tx import _parse_fee
+            from cli.tx import parse_fee
 
-            options["fee"] = _parse_fee(value)
+            options["fee"] = parse_fee(value)
         elif name == "gas_price":
             from cli.tx import parse_gas_price
 

@@ -130,7 +130,7 @@ def parse_gas_adjustment(text: str) -> Fraction:
     return value
 
 
-def _parse_fee(fee: str) -> int:
+def parse_fee(fee: str) -> int:
     refuse_fog(fee, f"fees are paid in AMIO (e.g. --fees 500uamio), not in FOG: {fee.strip()!r}")
     from chain_modules.common.amount import parse_amio
 
@@ -173,7 +173,7 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
     """
     if fee and gas_prices:
         raise click.UsageError("give --fees or --gas-prices, not both")
-    fee_amount = _parse_fee(fee) if fee else None
+    fee_amount = parse_fee(fee) if fee else None
     if not fee and not gas_prices:
         gas_prices = ctx.configured_gas_prices()
     price = parse_gas_price(gas_prices) if gas_prices else None
