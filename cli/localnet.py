@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.output import emit
+from cli.output import emit, say
 from cli.parsing import UINT64
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
@@ -59,6 +59,14 @@ Localnet '{net.chain_id}' is running ({net.nodes} validators on 127.0.0.1).
     )
 
 
+def _output() -> str:
+    """The -o/--output of the command running (text when it runs outside the amino root command)."""
+    from cli.context import CliContext
+
+    obj = click.get_current_context().find_object(CliContext)
+    return obj.output if obj is not None else "text"
+
+
 def _node_rows(net: Localnet) -> list[dict]:
     return [
         {
@@ -67,7 +75,7 @@ def _node_rows(net: Localnet) -> list[dict]:
             "app": "up" if s.running_app else "DOWN",
             "cometbft": "up" if s.running_cometbft else "DOWN",
             "height": s.height,
-            "app_hash": (s.app_hash or "")[:16],
+            "app_hash": s.app_hash or "",
             "peers": s.peers,
             "catching_up": s.catching_up,
         }
@@ -86,7 +94,7 @@ def _validator_rows(health) -> list[dict]:
     return [
         {
             "validator": v.name,
-            "address": v.address[:12],
+            "address": v.address,
             "power": v.power,
             "signing": "yes" if v.signing else "MISSING",
             "last_commit": yes(v.signed_last_commit),
@@ -195,7 +203,7 @@ def localnet_down(home: Path) -> None:
     if net.initialized:
         ComputeServices(net).down()
     net.down()
-    click.echo("localnet stopped")
+    say(_output(), {"stopped": True, "home": str(home)}, "localnet stopped")
 
 
 @localnet.command("reset")
@@ -209,4 +217,4 @@ def localnet_reset(home: Path, yes: bool) -> None:
     if net.initialized:
         ComputeServices(net).down()
     net.reset()
-    click.echo(f"removed {home}")
+    say(_output(), {"removed": str(home)}, f"removed {home}")

@@ -102,3 +102,20 @@ def test_task_list_shows_a_handful_of_columns_and_everything_with_json(harness):
     assert keys == {"id", "state", "class_name", "replicas", "escrow", "deadline"}
     full = json.loads(harness.invoke("-o", "json", "task", "list", "alice").stdout)
     assert [task["id"] for task in full] == [7, 8] and full[0]["customer"] == ADDRESS
+
+
+def test_localnet_status_rows_keep_whole_hashes_and_addresses():
+    from types import SimpleNamespace
+
+    from cli.localnet import _node_rows, _validator_rows
+
+    app_hash, address = "AB" * 32, "CD" * 20
+    net = SimpleNamespace(rpc_url=lambda index: f"http://127.0.0.1:{26657 + 10 * index}", status=lambda: [
+        SimpleNamespace(index=0, running_app=True, running_cometbft=True, height=9, app_hash=app_hash, peers=3,
+                        catching_up=False)])
+    health = SimpleNamespace(validators=[SimpleNamespace(name="node0", address=address, power=10, signing=True,
+                                                         signed_last_commit=True, voted_this_height=None,
+                                                         node_running=True)])
+    assert _node_rows(net)[0]["app_hash"] == app_hash and _validator_rows(health)[0]["address"] == address
+    text = render(_node_rows(net), width=80) + render(_validator_rows(health), width=80)
+    assert app_hash in text and address in text
