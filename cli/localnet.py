@@ -140,7 +140,7 @@ def localnet_status(home: Path, output: str, interval: float, halt_after: float 
         if health.validators:
             emit(output, _validator_rows(health), title="validators of the height being decided")
     for height, groups in splits.items():
-        click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h[:16]} on nodes {n}" for h, n in groups.items()), err=True)
+        click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h} on nodes {n}" for h, n in groups.items()), err=True)
     if not splits:
         click.echo("all running nodes agree on the app hash", err=True)
     click.echo(health.message, err=True)
