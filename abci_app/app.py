@@ -21,7 +21,7 @@ from abci_app.codec import tx_hash
 from abci_app.genesis import CHAIN_ID_KEY, init_app_state, parse_app_state
 from abci_app.modules import BEGIN_BLOCKERS, END_BLOCKERS, ROUTES, HOOKS
 from abci_app.proto import abci, crypto_keys
-from abci_app.queries import QueryError, handle_query
+from abci_app.queries import QueryError, handle_query, simulate_tx
 from abci_app.router import ENVIRONMENT_ERRORS, ProposalCheck, Router
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
 from chain_modules.auth import api as auth_api
@@ -328,9 +328,13 @@ class AminoApp:
 
     # -- queries -----------------------------------------------------------------
 
+    def _simulate(self, raw: bytes) -> dict:
+        """The /app/simulate query: ``raw`` run on a scratch overlay of committed state (abci_app/queries.py)."""
+        return simulate_tx(self.store, self.router, self._check_context(), raw)
+
     def query(self, req) -> object:
         try:
-            return handle_query(self.store, req)
+            return handle_query(self.store, req, simulate=self._simulate)
         except QueryError as error:
             return abci.ResponseQuery(code=error.code, codespace="query", log=error.log, height=self.store.last_height)
         except Exception:

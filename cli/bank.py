@@ -36,7 +36,8 @@ def tx_bank_send(ctx: CliContext, sender: str, recipient: str, amount: str, **op
         raise click.BadParameter(str(exc), param_hint="AMOUNT") from None
     if value == 0:
         raise click.BadParameter("amount must be positive", param_hint="AMOUNT")
-    send_tx(ctx, sender, [MsgSend(ctx.address_bytes(sender), ctx.address_bytes(recipient), value)], **options)
+    send_tx(ctx, sender, [MsgSend(ctx.address_bytes(sender), ctx.address_bytes(recipient), value)], spends=value,
+            **options)
 
 
 @tx_bank.command("multi-send")
@@ -57,7 +58,8 @@ def tx_bank_multi_send(ctx: CliContext, sender: str, outputs: tuple[str, ...], *
             parsed.append(Output(ctx.address_bytes(address), parse_amio(amount)))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="OUTPUTS") from None
-    send_tx(ctx, sender, [MsgMultiSend(ctx.address_bytes(sender), tuple(parsed))], **options)
+    send_tx(ctx, sender, [MsgMultiSend(ctx.address_bytes(sender), tuple(parsed))],
+            spends=sum(output.amount for output in parsed), **options)
 
 
 @click.group("bank")

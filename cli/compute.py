@@ -13,7 +13,7 @@ from chain_modules.common.encoding import decode
 from chain_modules.compute.types import MsgHeartbeat, MsgRegisterWorker, MsgTopUpDeposit, MsgUnregisterWorker
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-from cli.parsing import parse_amount
+from cli.parsing import UINT64, parse_amount
 from cli.tx import send_tx, tx_options
 
 
@@ -82,7 +82,8 @@ def tx_compute() -> None:
 @click.option("--gpu", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--ram-mb", type=click.IntRange(1), default=1024, show_default=True)
 @click.option("--storage-mb", type=click.IntRange(1), default=1024, show_default=True)
-@click.option("--slots", type=click.IntRange(1, 255), default=1, show_default=True)
+@click.option("--slots", type=click.IntRange(1), default=1, show_default=True,
+              help="Jobs run at once: 1 to the chain's max_worker_slots (16 by default; amino query compute params).")
 @click.option("--any-app", is_flag=True, help="Also run applications that are not verified.")
 @click.option("--deposit", required=True, help="Deposit, e.g. 100amio.")
 @click.option("--master-url", required=True, help="URL of the master node service, which signs the admission.")
@@ -175,7 +176,7 @@ def query_compute_params(ctx: CliContext):
 
 
 @query_compute.command("task")
-@click.argument("task_id")
+@click.argument("task_id", type=UINT64)
 @pass_ctx
 def query_task(ctx: CliContext, task_id):
     """One task, whatever its state."""

@@ -12,7 +12,7 @@ from chain_modules.common.amount import format_amio
 from chain_modules.fog.types import MsgRedeem
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-from cli.parsing import format_amio_days, format_duration, format_time, parse_fog_amount
+from cli.parsing import UINT64, format_amio_days, format_duration, format_time, parse_fog_amount
 from cli.tx import send_tx, tx_options
 from client.fog import FORFEITS, PROBES, format_factor, format_fog
 
@@ -124,7 +124,7 @@ def contribution(ctx: CliContext, worker):
 
 
 @query_fog.command("epoch")
-@click.argument("number", required=False, type=click.IntRange(min=0, max=2**64 - 1))
+@click.argument("number", required=False, type=UINT64)
 @pass_ctx
 def epoch(ctx: CliContext, number):
     """The open contribution epoch, or epoch NUMBER: emission, total points and the lockers' part."""

@@ -11,6 +11,8 @@ import click
 
 from chain_modules.common.amount import format_amio
 from chain_modules.common.genesis import GenesisError
+from cli.context import CliContext, pass_ctx
+from cli.output import say
 from genesis.build import GenesisValidator, build_genesis, write_genesis
 from genesis.validate import validate_genesis, validate_genesis_file
 
@@ -22,17 +24,20 @@ def genesis() -> None:
 
 @genesis.command("validate")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
-def genesis_validate(file: Path) -> None:
+@pass_ctx
+def genesis_validate(ctx: CliContext, file: Path) -> None:
     """Check FILE; on error print the offending field."""
     try:
         app = validate_genesis_file(file)
     except GenesisError as exc:
         raise click.ClickException(f"invalid genesis: {exc}") from None
     supply = format_amio(app["bank"].extra.total_supply)
+    data = {"file": str(file), "valid": True, "exported_state": bool(app.app_state),
+            "accounts": None if app.app_state else len(app.accounts), "supply": f"{app['bank'].extra.total_supply}uamio"}
     if app.app_state:
-        click.echo(f"{file}: valid (exported state, supply {supply})")
+        say(ctx.output, data, f"{file}: valid (exported state, supply {supply})")
     else:
-        click.echo(f"{file}: valid ({len(app.accounts)} accounts, supply {supply})")
+        say(ctx.output, data, f"{file}: valid ({len(app.accounts)} accounts, supply {supply})")
 
 
 @genesis.command("export")
@@ -41,7 +46,8 @@ def genesis_validate(file: Path) -> None:
 @click.option("--genesis", "template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The chain's genesis.json: its consensus params are kept (recommended).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("exported-genesis.json"), show_default=True)
-def genesis_export(db: Path, template: Path | None, out: Path) -> None:
+@pass_ctx
+def genesis_export(ctx: CliContext, db: Path, template: Path | None, out: Path) -> None:
     """Write the last committed state of a stopped node as a genesis.json that starts a new chain at the next
     height with the same state and app hash."""
     from genesis.export import ExportError, export_genesis
@@ -56,8 +62,9 @@ def genesis_export(db: Path, template: Path | None, out: Path) -> None:
     except (ExportError, GenesisError) as exc:
         raise click.ClickException(str(exc)) from None
     write_genesis(exported, out)
-    click.echo(f"{out}: chain {exported['chain_id']} from height {exported['initial_height']}, "
-               f"app hash {exported['app_hash']}")
+    say(ctx.output, {"file": str(out), "chain_id": exported["chain_id"], "initial_height": exported["initial_height"],
+                     "app_hash": exported["app_hash"]},
+        f"{out}: chain {exported['chain_id']} from height {exported['initial_height']}, app hash {exported['app_hash']}")
 
 
 @genesis.command("build")
@@ -68,7 +75,8 @@ def genesis_export(db: Path, template: Path | None, out: Path) -> None:
               help='JSON {"ieo": [addr, ...], "early_investors": [...], "infrastructure": [...], "team": [...], "foundation": [...], "community": [...]}')
 @click.option("--genesis-time", default=None, help="RFC 3339 time (default: now).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("genesis.json"), show_default=True)
-def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesis_time: str | None, out: Path) -> None:
+@pass_ctx
+def genesis_build(ctx: CliContext, chain_id: str, validators: tuple[str, ...], recipients, genesis_time: str | None, out: Path) -> None:
     """Write a genesis.json with the allocation table, vesting and the initial validators."""
     parsed = []
     for spec in validators:
@@ -88,4 +96,4 @@ def genesis_build(chain_id: str, validators: tuple[str, ...], recipients, genesi
     except (GenesisError, ValueError) as exc:
         raise click.ClickException(f"cannot build genesis: {exc}") from None
     write_genesis(document, out)
-    click.echo(f"wrote {out}")
+    say(ctx.output, {"file": str(out), "chain_id": chain_id}, f"wrote {out}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+import base64
 
 import click
 
-from cli.context import CliContext, pass_ctx
-from cli.output import emit
+from cli.context import CliContext, ask_secret, pass_ctx
+from cli.output import emit, say
 
 
 @click.group()
@@ -27,11 +27,15 @@ def _key_dict(info) -> dict:
 @click.option("--overwrite", is_flag=True, help="Replace an existing key of that name.")
 @pass_ctx
 def keys_add(ctx: CliContext, name: str, recover: bool, account: int, index: int, overwrite: bool) -> None:
-    """Create a key (the mnemonic is shown once) or recover one with --recover."""
+    """Create a key (the mnemonic is shown once) or recover one with --recover.
+
+    Asks, in this order: the mnemonic (with --recover), then the new passphrase twice (file backend)."""
     keyring = ctx.keyring()
+    if not overwrite and keyring.exists(name):  # before any prompt: nothing typed in vain
+        raise click.ClickException(f"key '{name}' already exists: pick another name, or --overwrite to replace it")
     mnemonic = None
     if recover:
-        mnemonic = click.prompt("Enter your mnemonic", hide_input=True) if sys.stdin.isatty() else sys.stdin.readline().strip()
+        mnemonic = ask_secret("Enter your mnemonic").strip()
     info, words = keyring.add(name, mnemonic=mnemonic, account=account, index=index, overwrite=overwrite)
     data = _key_dict(info)
     if not recover:
@@ -51,14 +55,49 @@ def keys_list(ctx: CliContext) -> None:
 @keys.command("show")
 @click.argument("name")
 @click.option("-a", "--address", "address_only", is_flag=True, help="Print only the address.")
+@click.option("-p", "--pubkey", "pubkey_only", is_flag=True, help="Print only the public key (base64, as CometBFT).")
 @pass_ctx
-def keys_show(ctx: CliContext, name: str, address_only: bool) -> None:
+def keys_show(ctx: CliContext, name: str, address_only: bool, pubkey_only: bool) -> None:
     """Show a key's address and public key."""
+    if address_only and pubkey_only:
+        raise click.UsageError("give --address or --pubkey, not both")
     info = ctx.keyring().show(name)
     if address_only:
-        click.echo(info.address)
+        say(ctx.output, {"address": info.address}, info.address)
+    elif pubkey_only:
+        key = base64.b64encode(info.pubkey).decode()
+        if ctx.output == "json":
+            emit("json", {"type": "ed25519", "key": key})
+        else:
+            click.echo(key)
     else:
         emit(ctx.output, _key_dict(info))
+
+
+@keys.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def keys_rename(ctx: CliContext, old: str, new: str, yes: bool) -> None:
+    """Rename key OLD to NEW (the key, its address and its mnemonic do not change)."""
+    keyring = ctx.keyring()
+    keyring.show(old)
+    if keyring.exists(new):
+        raise click.ClickException(f"key '{new}' already exists: pick another name")
+    if not yes:
+        click.confirm(f"Rename key '{old}' to '{new}'?", abort=True, err=True)
+    emit(ctx.output, _key_dict(keyring.rename(old, new)))
+
+
+@keys.command("mnemonic")
+@pass_ctx
+def keys_mnemonic(ctx: CliContext) -> None:
+    """Print a new random 24-word BIP39 mnemonic (nothing is stored): for 'keys add NAME --recover'."""
+    from client.wallet.keys import generate_mnemonic
+
+    words = generate_mnemonic()
+    emit(ctx.output, {"mnemonic": words} if ctx.output == "json" else words)
 
 
 @keys.command("export")
@@ -66,8 +105,9 @@ def keys_show(ctx: CliContext, name: str, address_only: bool) -> None:
 @pass_ctx
 def keys_export(ctx: CliContext, name: str) -> None:
     """Export a key as an armored, passphrase-encrypted block."""
-    passphrase = click.prompt("Passphrase to encrypt the export", hide_input=True, confirmation_prompt=True)
-    click.echo(ctx.keyring().export(name, passphrase))
+    passphrase = ask_secret("Passphrase to encrypt the export", confirm=True)
+    armored = ctx.keyring().export(name, passphrase)
+    say(ctx.output, {"name": name, "armored": armored}, armored.rstrip("\n"))
 
 
 @keys.command("import")
@@ -77,7 +117,7 @@ def keys_export(ctx: CliContext, name: str) -> None:
 @pass_ctx
 def keys_import(ctx: CliContext, name: str, file, overwrite: bool) -> None:
     """Import an armored key exported with 'keys export'."""
-    passphrase = click.prompt("Passphrase of the export", hide_input=True)
+    passphrase = ask_secret("Passphrase of the export")
     emit(ctx.output, _key_dict(ctx.keyring().import_key(name, file.read(), passphrase, overwrite=overwrite)))
 
 
@@ -92,4 +132,4 @@ def keys_delete(ctx: CliContext, name: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Delete key '{name}'? Without its mnemonic it cannot be recovered", abort=True)
     keyring.delete(name)
-    click.echo(f"deleted key '{name}'")
+    say(ctx.output, {"deleted": name}, f"deleted key '{name}'")

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from cli.output import emit
+from cli.output import emit, say
+from cli.parsing import UINT64
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
 
 home_option = click.option("--localnet-home", "home", type=click.Path(path_type=Path), default=DEFAULT_HOME,
-                           show_default=True, envvar="AMINO_LOCALNET_HOME")
+                           show_default="$AMINO_LOCALNET_HOME or .localnet in the source tree",
+                           envvar="AMINO_LOCALNET_HOME")
 
 
 @click.group()
@@ -57,6 +59,14 @@ Localnet '{net.chain_id}' is running ({net.nodes} validators on 127.0.0.1).
     )
 
 
+def _output() -> str:
+    """The -o/--output of the command running (text when it runs outside the amino root command)."""
+    from cli.context import CliContext
+
+    obj = click.get_current_context().find_object(CliContext)
+    return obj.output if obj is not None else "text"
+
+
 def _node_rows(net: Localnet) -> list[dict]:
     return [
         {
@@ -65,7 +75,7 @@ def _node_rows(net: Localnet) -> list[dict]:
             "app": "up" if s.running_app else "DOWN",
             "cometbft": "up" if s.running_cometbft else "DOWN",
             "height": s.height,
-            "app_hash": (s.app_hash or "")[:16],
+            "app_hash": s.app_hash or "",
             "peers": s.peers,
             "catching_up": s.catching_up,
         }
@@ -84,7 +94,7 @@ def _validator_rows(health) -> list[dict]:
     return [
         {
             "validator": v.name,
-            "address": v.address[:12],
+            "address": v.address,
             "power": v.power,
             "signing": "yes" if v.signing else "MISSING",
             "last_commit": yes(v.signed_last_commit),
@@ -130,7 +140,7 @@ def localnet_status(home: Path, output: str, interval: float, halt_after: float 
         if health.validators:
             emit(output, _validator_rows(health), title="validators of the height being decided")
     for height, groups in splits.items():
-        click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h[:16]} on nodes {n}" for h, n in groups.items()), err=True)
+        click.echo(f"APP HASH SPLIT at height {height}: " + "; ".join(f"{h} on nodes {n}" for h, n in groups.items()), err=True)
     if not splits:
         click.echo("all running nodes agree on the app hash", err=True)
     click.echo(health.message, err=True)
@@ -142,7 +152,7 @@ def localnet_status(home: Path, output: str, interval: float, halt_after: float 
 
 @localnet.command("logs")
 @home_option
-@click.argument("index", type=int)
+@click.argument("index", type=UINT64)
 @click.option("--app", "which", flag_value="app", help="Show the app log instead of cometbft's.")
 @click.option("--cometbft", "which", flag_value="cometbft", default=True)
 @click.option("-n", "--lines", default=50, show_default=True)
@@ -193,7 +203,7 @@ def localnet_down(home: Path) -> None:
     if net.initialized:
         ComputeServices(net).down()
     net.down()
-    click.echo("localnet stopped")
+    say(_output(), {"stopped": True, "home": str(home)}, "localnet stopped")
 
 
 @localnet.command("reset")
@@ -207,4 +217,4 @@ def localnet_reset(home: Path, yes: bool) -> None:
     if net.initialized:
         ComputeServices(net).down()
     net.reset()
-    click.echo(f"removed {home}")
+    say(_output(), {"removed": str(home)}, f"removed {home}")

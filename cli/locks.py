@@ -8,7 +8,7 @@ from chain_modules.common.amount import format_amio
 from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
-from cli.parsing import format_amio_days, format_duration, format_time, parse_amount, parse_duration
+from cli.parsing import UINT64, format_amio_days, format_duration, format_time, parse_amount, parse_duration
 from cli.tx import send_tx, tx_options
 
 
@@ -39,7 +39,7 @@ def create(ctx: CliContext, owner, amount, period, **options):
 
 @tx_lock.command("withdraw")
 @click.argument("owner")
-@click.argument("lock_id", type=click.IntRange(min=0))
+@click.argument("lock_id", type=UINT64)
 @tx_options
 @pass_ctx
 def withdraw(ctx: CliContext, owner, lock_id, **options):

@@ -1,6 +1,7 @@
 """amino: the command-line wallet and node tool of Amino chain.
 
-This file only wires the command groups together; the commands live in one module per topic.
+This file only wires the command groups together; the commands live in one module per topic. Each topic's
+module is imported only when one of its commands runs (cli/lazy.py), so `amino --help` starts fast.
 """
 
 from __future__ import annotations
@@ -9,45 +10,98 @@ from pathlib import Path
 
 import click
 
-from cli.bank import query_bank, tx_bank
-from cli.compute import query_apppool, query_compute, tx_apppool, tx_compute
 from cli.context import DEFAULT_HOME, CliContext
-from cli.errors import AminoGroup
-from cli.fog import query_fog, tx_fog
-from cli.genesis import genesis
-from cli.keys import keys
-from cli.localnet import localnet
-from cli.locks import query_lock, tx_lock
-from cli.node import node_group, status
-from cli.query import query
-from cli.services import master, worker
-from cli.staking import query_distribution, query_slashing, query_staking, tx_distribution, tx_slashing, tx_staking
-from cli.task import task
-from cli.trust import trust
-from cli.tx import tx
+from cli.lazy import LazyGroup
+from cli.options import GLOBAL_OPTIONS, add_global_options
+
+# name -> (module, attribute, one-line help): tests/cli/test_startup.py checks each help against the command's own
+COMMANDS = {
+    "completion": ("cli.meta", "completion", "Print the shell completion script for SHELL."),
+    "config": ("cli.config", "config", "Show or change the client config ($AMINO_HOME/client.toml)."),
+    "genesis": ("cli.genesis", "genesis", "Build and validate genesis files."),
+    "keys": ("cli.keys", "keys", "Manage keys (BIP39 mnemonic, ed25519, SLIP-0010 path m/44'/9009'/0'/0'/0')."),
+    "localnet": ("cli.localnet", "localnet", "A 4-validator localnet on 127.0.0.1 (CometBFT + app processes)."),
+    "master": ("cli.services", "master", "The master node service."),
+    "node": ("cli.node", "node_group", "Run the ABCI application."),
+    "query": ("cli.query", "query", "Query chain state; account, bank balance and bank supply also take --prove."),
+    "status": ("cli.node", "status", "Node and chain status."),
+    "task": ("cli.task", "task", "Run compute tasks: the whole flow (run) or step by step."),
+    "trust": ("cli.trust", "trust", "The trusted header that --prove verifies new headers from (one per chain id)."),
+    "tx": ("cli.tx", "tx", "Build, sign and broadcast transactions."),
+    "version": ("cli.meta", "version", "Print the version of amino."),
+    "worker": ("cli.services", "worker", "The worker service."),
+}
+TX_COMMANDS = {
+    "apppool": ("cli.compute", "tx_apppool", "The application pool: register job modules, mark them verified."),
+    "bank": ("cli.bank", "tx_bank", "AMIO transfers."),
+    "compute": ("cli.compute", "tx_compute", "Workers: register under a master node, heartbeat, deposits."),
+    "distribution": ("cli.staking", "tx_distribution", "Withdraw staking rewards and commission."),
+    "fog": ("cli.fog", "tx_fog", "Redeem FOG for AMIO (FOG itself cannot be sent)."),
+    "lock": ("cli.locks", "tx_lock", "Investor locks and API access locks."),
+    "slashing": ("cli.staking", "tx_slashing", "Unjail a super node."),
+    "staking": ("cli.staking", "tx_staking", "Super nodes and delegations (votes)."),
+}
+QUERY_COMMANDS = {
+    "apppool": ("cli.compute", "query_apppool", "Registered job applications."),
+    "bank": ("cli.bank", "query_bank", "AMIO balances and supply."),
+    "compute": ("cli.compute", "query_compute", "Tasks, workers, master node capacity, resource classes and prices."),
+    "distribution": ("cli.staking", "query_distribution", "Pending rewards and commission."),
+    "fog": ("cli.fog", "query_fog", "FOG balances, contribution points, epochs, redemption and supply."),
+    "lock": ("cli.locks", "query_lock", "Locks, lock weight and API access."),
+    "slashing": ("cli.staking", "query_slashing", "Signing info and slashing params."),
+    "staking": ("cli.staking", "query_staking", "Candidates, delegations, unbondings and the validator set."),
+}
 
 
-@click.group(cls=AminoGroup)
-@click.option("--home", type=click.Path(path_type=Path), default=DEFAULT_HOME, show_default=True, envvar="AMINO_HOME",
-              help="Wallet home (keys, client.json, trust).")
-@click.option("--node", default=None, envvar="AMINO_NODE", help="CometBFT RPC URL (default from client.json or http://127.0.0.1:26657).")
-@click.option("--chain-id", default=None, envvar="AMINO_CHAIN_ID", help="Chain id (default from client.json or the node).")
-@click.option("--keyring-backend", type=click.Choice(["file", "test"]), default=None, envvar="AMINO_KEYRING_BACKEND",
-              help="file: encrypted with a passphrase (default); test: UNENCRYPTED, for tests only.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+def _prepare_tx_command(command: click.Command) -> None:
+    from cli.tx import enable_from_flag
+
+    enable_from_flag(command)
+    add_global_options(command)
+
+
+def _prepare(command: click.Command) -> None:
+    """Called once per top-level command as it is loaded: its subgroups' tables and the global flags."""
+    if isinstance(command, LazyGroup) and command.name == "tx":
+        command.lazy.update(TX_COMMANDS)
+        command.prepare = _prepare_tx_command
+        _prepare_tx_command(command)
+    elif isinstance(command, LazyGroup) and command.name == "query":
+        command.lazy.update(QUERY_COMMANDS)
+        command.prepare = add_global_options
+    add_global_options(command)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, prepare=_prepare)
+@click.option("--home", type=click.Path(path_type=Path), default=DEFAULT_HOME, show_default="$AMINO_HOME or ~/.amino",
+              envvar="AMINO_HOME",
+              help="Wallet home (keys, client.toml, trust).")
+@click.option("--node", default=None, envvar="AMINO_NODE",
+              help="CometBFT RPC address, tcp:// or http(s):// (default from client.toml or http://127.0.0.1:26657).")
+@click.option("--chain-id", default=None, envvar="AMINO_CHAIN_ID", help="Chain id (default from client.toml or the node).")
+@click.option("--keyring-backend", type=GLOBAL_OPTIONS["keyring_backend"][1], default=None, envvar="AMINO_KEYRING_BACKEND",
+              help="file: encrypted with a passphrase (default); os: the system keychain; test: UNENCRYPTED, tests only.")
+@click.option("-o", "--output", type=GLOBAL_OPTIONS["output"][1], default=None, envvar="AMINO_OUTPUT",
+              help="Output format (default from client.toml, else text).")
+@click.option("--keyring-passphrase-file", type=click.Path(dir_okay=False), default=None,
+              envvar="AMINO_KEYRING_PASSPHRASE_FILE",
+              help="Read the keyring passphrase from this file's first line (else AMINO_KEYRING_PASSPHRASE, else asked).")
 @click.pass_context
-def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str) -> None:
-    """Amino chain wallet, queries and node tools."""
-    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output)
+def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str,
+        keyring_passphrase_file: str | None) -> None:
+    """Amino chain wallet, queries and node tools.
+
+    The global flags (--home, --node, --chain-id, --keyring-backend, --keyring-passphrase-file, -o/--output) may
+    also be given after the subcommand, as in gaiad and simd."""
+    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output, keyring_passphrase_file)
 
 
-for group, commands in (
-    (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust]),
-    (tx, [tx_bank, tx_staking, tx_distribution, tx_slashing, tx_lock, tx_apppool, tx_compute, tx_fog]),
-    (query, [query_bank, query_staking, query_distribution, query_slashing, query_lock, query_compute, query_apppool, query_fog]),
-):
-    for command in commands:
-        group.add_command(command)
+def load_all(group: click.Group = cli) -> None:
+    """Import every command (for tools that walk the whole tree: docs, completion tests)."""
+    for name in group.list_commands(click.Context(group)):
+        command = group.get_command(click.Context(group), name)
+        if isinstance(command, click.Group):
+            load_all(command)
 
 
 def main() -> None:

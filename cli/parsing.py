@@ -14,6 +14,34 @@ DURATION_UNITS = {"s": 1, "min": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "
 _DURATION_RE = re.compile(r"^([0-9]+)(s|min|h|d|w|y)?$")
 
 
+UINT64_MAX = 2**64 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+class Uint64(click.ParamType):
+    """A plain decimal integer of ASCII digits 0-9 (click's int also takes '١٢', '1_000' and ' 7')."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int = 0, maximum: int = UINT64_MAX) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value)
+            if _ASCII_DIGITS.fullmatch(text) is None or len(text) > 20:
+                self.fail(f"{text!r} is not a number: use digits 0-9 only", param, ctx)
+            number = int(text)
+        if not self.minimum <= number <= self.maximum:
+            self.fail(f"{number} is not between {self.minimum} and {self.maximum}", param, ctx)
+        return number
+
+
+UINT64 = Uint64()
+
+
 FOG_IS_NOT_TRANSFERABLE = "FOG cannot be sent: it is earned by contributing to the network and only redeemed " \
                           "(amino tx fog redeem)"
 
@@ -100,6 +128,25 @@ def format_duration(seconds: int) -> str:
 def format_time(seconds: int) -> str:
     """Block time (unix seconds) as e.g. '2025-01-31 12:00:00 UTC'."""
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_when(seconds: int, now: int | None = None) -> str:
+    """A block time as a date with the time left or past: '2027-01-15 09:00:00 UTC (in 2d 3h)'; 0 is '-'.
+
+    ``now`` defaults to this machine's clock: a display, never a consensus decision.
+    """
+    if not seconds:
+        return "-"
+    import time
+
+    now = int(time.time()) if now is None else now
+    if seconds > now:
+        relative = f"in {format_duration(seconds - now)}"
+    elif seconds < now:
+        relative = f"{format_duration(now - seconds)} ago"
+    else:
+        relative = "now"
+    return f"{format_time(seconds)} ({relative})"
 
 
 def format_amio_days(uamio_seconds: int | str) -> str:

@@ -14,6 +14,7 @@ import click
 
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
+from cli.output import say
 from cli.parsing import parse_amount
 from client.chain import ChainClient
 
@@ -118,7 +119,7 @@ def worker_init(ctx: CliContext, config: Path, key_name, master_url, overwrite):
 
     write_default_config(config, overwrite=overwrite, key_name=key_name, master_url=master_url, rpc_url=ctx.node_url,
                          chain_id=ctx.resolved_chain_id(), home=str(config.parent / key_name))
-    click.echo(f"wrote {config}")
+    say(ctx.output, {"file": str(config)}, f"wrote {config}")
 
 
 @worker.command("start")

@@ -13,11 +13,55 @@ from cli.compute import read_file
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
 from cli.output import emit
+from cli.parsing import UINT64, format_when
 from client.tasks import TaskClient, TaskError
 
 
 def _tasks(ctx: CliContext, key: str | None) -> TaskClient:
-    return TaskClient(ctx.chain(key))
+    return TaskClient(ctx.chain(key, click.get_current_context().meta.get(_TX_META)))
+
+
+_TX_META = "amino.task.tx_options"
+
+
+def _store_tx_option(name: str):
+    def callback(click_ctx: click.Context, _param, value):
+        if value is None or value == "":
+            return value
+        options = click_ctx.meta.setdefault(_TX_META, {})
+        if name == "fee":
+            from cli.tx import parse_fee
+
+            options["fee"] = parse_fee(value)
+        elif name == "gas_price":
+            from cli.tx import parse_gas_price
+
+            options["gas_price"] = parse_gas_price(value)
+        else:
+            options[name] = value
+        if "fee" in options and "gas_price" in options:
+            raise click.UsageError("give --fees or --gas-prices, not both")
+        return value
+    return callback
+
+
+_TASK_TX_OPTIONS = [
+    click.option("--fees", "--fee", expose_value=False, callback=_store_tx_option("fee"),
+                 help="Fee of each tx the command sends, e.g. 500uamio (default: the chain's minimum)."),
+    click.option("--gas-prices", expose_value=False, callback=_store_tx_option("gas_price"),
+                 help="Price per unit of gas, e.g. 0.01uamio; fee = gas x price."),
+    click.option("--gas", expose_value=False, type=UINT64, callback=_store_tx_option("gas_limit"),
+                 help="Gas limit of each tx (default: estimated)."),
+    click.option("--note", "--memo", expose_value=False, default="", callback=_store_tx_option("memo"),
+                 help="Memo of each tx (at most 256 bytes)."),
+]
+
+
+def task_tx_options(function):
+    """The tx flags of the task commands that send txs (--fees or --gas-prices, --gas N, --note)."""
+    for option in reversed(_TASK_TX_OPTIONS):
+        function = option(function)
+    return function
 
 
 def _task_text(task: dict) -> dict:
@@ -28,7 +72,19 @@ def _task_text(task: dict) -> dict:
     shown["workers"] = ", ".join(f"{p['worker']} ({p['status']}{', fuel ' + str(p['fuel']) if p['fuel'] else ''})"
                                  for p in task["participants"]) or "-"
     shown["steps"] = ", ".join(f"{step}@{height}" for step, height in task["heights"])
+    for key in ("deadline", "step_deadline"):
+        if key in shown:
+            shown[key] = format_when(shown[key])
     return shown
+
+
+# task list shows these; the rest with -o json or 'amino task status ID'
+LIST_COLUMNS = ("id", "state", "class_name", "replicas", "escrow", "deadline")
+
+
+def _task_row(task: dict) -> dict:
+    text = _task_text(task)
+    return {key: text.get(key) for key in LIST_COLUMNS}
 
 
 _TASK_OPTIONS = [
@@ -37,7 +93,8 @@ _TASK_OPTIONS = [
     click.option("--replicas", type=click.IntRange(1, 5), default=1, show_default=True,
                  help="Workers that compute the task independently; the majority result wins."),
     click.option("--max-fuel", type=click.IntRange(1), default=1_000_000_000, show_default=True,
-                 help="Fuel limit per replica; the escrow is price x max fuel x replicas + fee."),
+                 help="Fuel limit per replica, up to the chain's max_fuel (10,000,000,000 by default); the escrow "
+                      "is price x max fuel x replicas + fee."),
     click.option("--timeout", type=click.IntRange(1), default=600, show_default=True,
                  help="Seconds until the final deadline; after it the task is refunded in full."),
 ]
@@ -64,6 +121,7 @@ def task() -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait for the verified result; --no-wait returns once the job is uploaded to the master node.")
 @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
+@task_tx_options
 @pass_ctx
 def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
              wait, no_confirm):
@@ -110,6 +168,7 @@ def _report_run(ctx: CliContext, summary, target: Path) -> None:
 @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @task_options
+@task_tx_options
 @pass_ctx
 def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout):
     """Escrow and submit a task for MODULE on --input (registers the app first if needed); prints the task id."""
@@ -126,7 +185,7 @@ def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name
 
 
 @task.command("status")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @pass_ctx
 def task_status(ctx: CliContext, task_id: int):
     """Show a task: state, master node, workers, escrow, deadlines, heights of each step."""
@@ -138,7 +197,7 @@ def task_status(ctx: CliContext, task_id: int):
 
 
 @task.command("upload")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.argument("module", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--from", "key", required=True, help="The customer's key: it signs the upload.")
@@ -153,7 +212,7 @@ def task_upload(ctx: CliContext, task_id: int, module: Path, input_path: Path, k
 
 
 @task.command("result")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--from", "key", required=True, help="The customer's key: it signs the download.")
 @pass_ctx
@@ -168,8 +227,9 @@ def task_result(ctx: CliContext, task_id: int, out: Path, key: str):
 
 
 @task.command("confirm")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
+@task_tx_options
 @pass_ctx
 def task_confirm(ctx: CliContext, task_id: int, key: str):
     """Accept the delivered result and settle: pay the verified fuel, get the rest of the escrow back."""
@@ -178,8 +238,9 @@ def task_confirm(ctx: CliContext, task_id: int, key: str):
 
 
 @task.command("cancel")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=UINT64)
 @click.option("--from", "key", required=True)
+@task_tx_options
 @pass_ctx
 def task_cancel(ctx: CliContext, task_id: int, key: str):
     """Cancel a task no worker was assigned to yet; the whole escrow comes back."""
@@ -204,4 +265,4 @@ def _customer_step(ctx: CliContext, key: str, task_id: int, step) -> dict:
 def task_list(ctx: CliContext, address: str, role: str):
     """Open tasks of ADDRESS (a key name or address) as customer, master node or worker."""
     value = ctx.chain(None).query(f"/compute/tasks/{role}/{ctx.resolve_address(address)}")
-    emit(ctx.output, value if ctx.output == "json" else [_task_text(t) for t in value])
+    emit(ctx.output, value if ctx.output == "json" else [_task_row(t) for t in value])

@@ -35,8 +35,10 @@ class ChainError(Exception):
 
 class ChainClient:
     def __init__(self, rpc_url: str, signing_key: nacl.signing.SigningKey | None = None, chain_id: str | None = None,
-                 timeout: float = 10.0) -> None:
-        self.rpc = CometRpc(rpc_url, timeout=timeout)
+                 timeout: float = 10.0, rpc: CometRpc | None = None, tx_options: dict | None = None) -> None:
+        self.rpc = rpc if rpc is not None else CometRpc(rpc_url, timeout=timeout)
+        # fee, gas_limit, gas_price (uamio per gas, a Fraction) and memo for every tx this client sends
+        self.tx_options = dict(tx_options or {})
         self.signing_key = signing_key
         self._chain_id = chain_id
         self._sequence: int | None = None
@@ -106,7 +108,8 @@ class ChainClient:
             self._sequence = wallet_tx.get_sequence(self.rpc, self.address)
         try:
             return wallet_tx.sign_and_broadcast(self.rpc, self.chain_id, self.address, msgs, self.signing_key,
-                                                params=self._params, sequence=self._sequence, wait=wait, timeout=timeout)
+                                                params=self._params, sequence=self._sequence, wait=wait, timeout=timeout,
+                                                **self.tx_options)
         except wallet_tx.WalletError as exc:
             raise ChainError(str(exc)) from None
         except RpcError as exc:

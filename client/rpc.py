@@ -25,10 +25,28 @@ class QueryResult:
     proof_ops: list[dict]
 
 
+def normalize_node_url(url: str) -> str:
+    """A CometBFT RPC address as an HTTP URL: ``tcp://host:port`` (CometBFT's own spelling) and a bare
+    ``host:port`` mean http; http and https stay as they are. Anything else raises RpcError."""
+    text = url.strip().rstrip("/")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "http", text
+    scheme = scheme.lower()
+    if scheme == "tcp":
+        scheme = "http"
+    if scheme not in ("http", "https") or not rest or any(c.isspace() for c in rest):
+        raise RpcError(f"node address {url!r} is not tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT")
+    return f"{scheme}://{rest}"
+
+
 class CometRpc:
     def __init__(self, url: str = "http://127.0.0.1:26657", timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        self.url = normalize_node_url(url)
+        try:
+            self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise RpcError(f"node address {url!r} is not a valid URL: {exc}") from None
 
     def close(self) -> None:
         self._client.close()
@@ -43,8 +61,9 @@ class CometRpc:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         try:
             response = self._client.post("/", json=body)
-        except httpx.HTTPError as exc:
-            raise RpcError(f"cannot reach CometBFT RPC at {self.url}: {exc}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise RpcError(f"cannot reach CometBFT RPC at {self.url}: {exc} (is the node running? --node sets "
+                           "where it is)") from None
         try:
             payload = response.json()
         except ValueError:
@@ -104,6 +123,11 @@ class CometRpc:
             height=int(result.get("height", 0)),
             proof_ops=(result.get("proofOps") or result.get("proof_ops") or {}).get("ops") or [],
         )
+
+    def tx_search(self, query: str, page: int = 1, per_page: int = 30, order_by: str = "asc") -> dict:
+        """CometBFT's tx_search: committed txs whose events match ``query`` (e.g. "transfer.sender='amio1...'")."""
+        return self.call("tx_search", query=query, prove=False, page=str(page), per_page=str(per_page),
+                         order_by=order_by)
 
     def block(self, height: int | None = None) -> dict:
         return self.call("block", **({"height": str(height)} if height else {}))

@@ -1,28 +1,20 @@
-"""Edits of CometBFT's generated config.toml for a loopback-only localnet node."""
+"""Edits of CometBFT's generated config.toml for a loopback-only localnet node, through a TOML library (tomlkit
+keeps CometBFT's comments and layout); a key CometBFT's template does not have is an error, never added."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from typing import Any
+
+import tomlkit
 
 
-def set_toml_value(text: str, section: str, key: str, literal: str) -> str:
-    """Replace ``key = ...`` inside ``[section]`` ("" for the top level) with ``key = literal``."""
-    lines = text.splitlines(keepends=True)
-    current = ""
-    for index, line in enumerate(lines):
-        header = re.match(r"^\[([^\]]+)\]\s*$", line)
-        if header:
-            current = header.group(1)
-            continue
-        if current == section and re.match(rf"^{re.escape(key)}\s*=", line):
-            lines[index] = f"{key} = {literal}\n"
-            return "".join(lines)
-    raise KeyError(f"config.toml has no key {key!r} in section [{section}]")
-
-
-def quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def set_toml_value(document: tomlkit.TOMLDocument, section: str, key: str, value: Any) -> None:
+    """Set ``key`` inside ``[section]`` ("" for the top level) to ``value``; KeyError when the key is not there."""
+    table = document if not section else document.get(section)
+    if table is None or key not in table:
+        raise KeyError(f"config.toml has no key {key!r} in section [{section}]")
+    table[key] = value
 
 
 def configure_node(
@@ -35,31 +27,31 @@ def configure_node(
     persistent_peers: list[str],
     timeout_commit: str = "500ms",
 ) -> None:
-    text = config_path.read_text()
+    document = tomlkit.parse(config_path.read_text())
     edits = [
-        ("", "proxy_app", quote(f"unix://{abci_socket}")),
-        ("", "moniker", quote(moniker)),
-        ("", "abci", quote("socket")),
-        ("", "log_level", quote("info")),
-        ("rpc", "laddr", quote(f"tcp://127.0.0.1:{rpc_port}")),
-        ("rpc", "max_open_connections", "2000"),
-        ("rpc", "timeout_broadcast_tx_commit", quote("30s")),
-        ("rpc", "pprof_laddr", quote("")),
-        ("p2p", "laddr", quote(f"tcp://127.0.0.1:{p2p_port}")),
-        ("p2p", "external_address", quote(f"127.0.0.1:{p2p_port}")),
-        ("p2p", "persistent_peers", quote(",".join(persistent_peers))),
-        ("p2p", "addr_book_strict", "false"),
-        ("p2p", "allow_duplicate_ip", "true"),
-        ("p2p", "pex", "false"),
-        ("p2p", "flush_throttle_timeout", quote("10ms")),
-        ("mempool", "size", "20000"),
-        ("mempool", "cache_size", "100000"),
-        ("consensus", "timeout_propose", quote("2s")),
-        ("consensus", "timeout_commit", quote(timeout_commit)),
-        ("consensus", "peer_gossip_sleep_duration", quote("20ms")),
-        ("instrumentation", "prometheus", "true"),
-        ("instrumentation", "prometheus_listen_addr", quote(f"127.0.0.1:{metrics_port}")),
+        ("", "proxy_app", f"unix://{abci_socket}"),
+        ("", "moniker", moniker),
+        ("", "abci", "socket"),
+        ("", "log_level", "info"),
+        ("rpc", "laddr", f"tcp://127.0.0.1:{rpc_port}"),
+        ("rpc", "max_open_connections", 2000),
+        ("rpc", "timeout_broadcast_tx_commit", "30s"),
+        ("rpc", "pprof_laddr", ""),
+        ("p2p", "laddr", f"tcp://127.0.0.1:{p2p_port}"),
+        ("p2p", "external_address", f"127.0.0.1:{p2p_port}"),
+        ("p2p", "persistent_peers", ",".join(persistent_peers)),
+        ("p2p", "addr_book_strict", False),
+        ("p2p", "allow_duplicate_ip", True),
+        ("p2p", "pex", False),
+        ("p2p", "flush_throttle_timeout", "10ms"),
+        ("mempool", "size", 20000),
+        ("mempool", "cache_size", 100000),
+        ("consensus", "timeout_propose", "2s"),
+        ("consensus", "timeout_commit", timeout_commit),
+        ("consensus", "peer_gossip_sleep_duration", "20ms"),
+        ("instrumentation", "prometheus", True),
+        ("instrumentation", "prometheus_listen_addr", f"127.0.0.1:{metrics_port}"),
     ]
-    for section, key, literal in edits:
-        text = set_toml_value(text, section, key, literal)
-    config_path.write_text(text)
+    for section, key, value in edits:
+        set_toml_value(document, section, key, value)
+    config_path.write_text(tomlkit.dumps(document))

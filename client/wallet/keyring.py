@@ -67,7 +67,7 @@ __all__ = [
 
 PassphraseProvider = Callable[[str], str]
 
-BACKENDS = ("test", "file")
+BACKENDS = ("test", "file", "os")
 ARMOR_BEGIN = "-----BEGIN AMINO PRIVATE KEY-----"
 ARMOR_END = "-----END AMINO PRIVATE KEY-----"
 #: Minimum length of a passphrase used to *encrypt* (file backend, export).
@@ -268,6 +268,26 @@ class Keyring:
             self._path(name).unlink()
         except FileNotFoundError:
             raise KeyringError(f"key '{name}' not found") from None
+        self._forget(name)
+
+    def rename(self, old: str, new: str) -> KeyInfo:
+        """Give key ``old`` the name ``new`` (refused if ``new`` exists); the key itself does not change."""
+        validate_key_name(new)
+        record = self._read(old)
+        self._refuse_existing(new, False)
+        renamed = {**record, "name": new, **self._move_secret(old, new, record)}
+        data = (json.dumps(renamed, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        _write_atomic(self._path(new), data, False, new)
+        self._path(old).unlink()
+        self._forget(old)
+        return self._info(renamed)
+
+    def _move_secret(self, old: str, new: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Record fields that change when the secret moves from ``old`` to ``new`` (none: it is in the record)."""
+        return {}
+
+    def _forget(self, name: str) -> None:
+        """Drop whatever the backend keeps about ``name`` outside the record (nothing for file and test)."""
 
     def export(self, name: str, export_passphrase: str) -> str:
         """Return key ``name`` as an armored block encrypted under ``export_passphrase``."""
@@ -395,12 +415,77 @@ class FileKeyring(Keyring):
         return _open_seed(record.get("crypto"), passphrase, f"wrong passphrase for key '{name}'")
 
 
+class OsKeyring(Keyring):
+    """Keyring whose seeds live in the system keychain (macOS Keychain, Secret Service, Windows Credential
+    Locker) through the ``keyring`` package; the record file holds only the public data.
+
+    Entries are stored under the service ``amino:<home>``, so two wallet homes do not share names.
+    """
+
+    backend = "os"
+    encrypted = True
+
+    def _service(self) -> str:
+        return f"amino:{self.home.resolve()}"
+
+    def _system(self):
+        import keyring  # only this backend needs it
+        from keyring.backends import fail
+
+        system = keyring.get_keyring()
+        if isinstance(system, fail.Keyring):
+            raise KeyringError("the os keyring backend found no system keychain on this machine (no Secret Service, "
+                               "Keychain or Credential Locker): use --keyring-backend file")
+        return system
+
+    def _seal(self, name: str, seed: bytes) -> dict[str, Any]:
+        self._set(name, seed.hex())
+        return {}
+
+    def _set(self, name: str, secret: str) -> None:
+        from keyring.errors import KeyringError as SystemKeyringError
+
+        try:
+            self._system().set_password(self._service(), name, secret)
+        except SystemKeyringError as exc:
+            raise KeyringError(f"the system keychain refused to store key '{name}': {exc}") from None
+
+    def _unseal(self, name: str, record: dict[str, Any]) -> bytes:
+        from keyring.errors import KeyringError as SystemKeyringError
+
+        try:
+            text = self._system().get_password(self._service(), name)
+        except SystemKeyringError as exc:
+            raise KeyringError(f"the system keychain refused to give key '{name}': {exc}") from None
+        try:
+            seed = bytes.fromhex(text) if isinstance(text, str) else b""
+        except ValueError:
+            seed = b""
+        if len(seed) != _SEED_LENGTH:
+            raise KeyringError(f"key '{name}' is not in the system keychain (service {self._service()!r})")
+        return seed
+
+    def _move_secret(self, old: str, new: str, record: dict[str, Any]) -> dict[str, Any]:
+        self._set(new, self._unseal(old, record).hex())
+        return {}
+
+    def _forget(self, name: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            self._system().delete_password(self._service(), name)
+        except PasswordDeleteError:
+            pass  # already gone: the record was the last trace
+
+
 def open_keyring(home: Path, backend: str, passphrase_provider: PassphraseProvider | None = None) -> Keyring:
-    """Return the keyring of ``backend`` ("test" or "file") under ``home``."""
+    """Return the keyring of ``backend`` ("test", "file" or "os") under ``home``."""
     if backend == "test":
         return TestKeyring(home, passphrase_provider)
     if backend == "file":
         return FileKeyring(home, passphrase_provider)
+    if backend == "os":
+        return OsKeyring(home, passphrase_provider)
     raise KeyringError(f"unknown keyring backend {backend!r} (expected one of: {', '.join(BACKENDS)})")
 
 

@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from nacl.signing import SigningKey
@@ -40,6 +41,47 @@ def get_sequence(rpc: CometRpc, address: str) -> int:
         return 0
     _pubkey, sequence = decode(result.value)
     return sequence
+
+
+def get_pubkey(rpc: CometRpc, address: str) -> bytes | None:
+    """The public key the chain knows for ``address`` (None until the account signed a tx)."""
+    result = rpc.abci_query(f"/auth/account/{address}")
+    if result.code:
+        raise WalletError(f"cannot read account {address}: {result.log}")
+    if not result.value:
+        return None
+    pubkey, _sequence = decode(result.value)
+    return pubkey or None
+
+
+# Placeholders for the fee and gas limit of a doc to simulate: 5 msgpack bytes each, as large as any real value
+# below 2**32, so the simulated tx is never smaller than the one then signed.
+PROBE_PLACEHOLDER = 2**32 - 1
+SIMULATE_PATH = "/app/simulate"
+
+
+def probe_doc(chain_id: str, sequence: int, msgs: list[tuple[str, dict, int]], memo: str = "") -> SignDoc:
+    return SignDoc(chain_id, sequence, PROBE_PLACEHOLDER, PROBE_PLACEHOLDER, memo,
+                   tuple((msg_type, body) for msg_type, body, _gas in msgs))
+
+
+def simulate(rpc: CometRpc, doc: SignDoc, pubkey: bytes) -> dict:
+    """Ask the node to run ``doc`` (unsigned, for the key ``pubkey``) on a scratch copy of its current state.
+
+    Returns {"gas_used", "code", "codespace", "log", "events"}; nothing is written on the node.
+    Raises: WalletError (the node refused the simulation)
+    """
+    raw = encode_tx(doc.to_bytes(), pubkey, bytes(64))
+    result = rpc.abci_query(SIMULATE_PATH, data=raw)
+    if result.code:
+        raise WalletError(f"the node could not simulate the tx: {result.log}")
+    return decode(result.value)
+
+
+def events_from_simulation(events: list) -> list[dict]:
+    """Simulated events as a tx result shows them: [{"type", "attributes": {key: value}}]."""
+    return [{"type": event_type, "attributes": {key: value for key, value in attributes}}
+            for event_type, attributes in events]
 
 
 def estimate_gas(params: TxParams, doc_size: int, message_gas: int) -> int:
@@ -181,6 +223,7 @@ def sign_and_broadcast(
     review: Callable[[SignDoc], bool] | None = None,
     wait: bool = True,
     timeout: float = 30.0,
+    gas_price: Fraction | None = None,
 ) -> BroadcastResult | None:
     """Build the tx of ``msgs`` (message dataclasses) from address ``sender``, sign it and broadcast it.
 
@@ -192,7 +235,8 @@ def sign_and_broadcast(
     None. ``signing_key`` may be a function that returns the key, called only
     once the doc is accepted, so a keyring passphrase is not asked for a tx
     that is not sent. With ``wait``, waits up to ``timeout`` seconds for the
-    tx to be committed.
+    tx to be committed. Without ``fee``, a ``gas_price`` (uamio per gas)
+    sets the fee to the gas limit times it, rounded up.
 
     Raises: WalletError (params or sequence unreadable, not committed in time), RpcError (node unreachable)
     """
@@ -201,6 +245,10 @@ def sign_and_broadcast(
     if sequence is None:
         sequence = get_sequence(rpc, sender)
     doc = build_doc(chain_id, sequence, [(m.TYPE, m.to_body(), m.gas()) for m in msgs], params, memo, gas_limit, fee)
+    if fee is None and gas_price is not None:
+        priced = gas_price * doc.gas_limit
+        doc = SignDoc(doc.chain_id, doc.sequence, -(-priced.numerator // priced.denominator), doc.gas_limit, doc.memo,
+                      doc.msgs)
     if review is not None and not review(doc):
         return None
     key = signing_key() if callable(signing_key) else signing_key

@@ -182,3 +182,15 @@ def test_the_economics_benchmark_keeps_honest_workers_ahead_and_conserves_amio_a
                   "fog invariant check_points", "every module's invariants hold on the final state"):
         assert any(text.startswith(claim) for text in passed), f"no PASS line for {claim!r}:\n{report}"
     assert len(checks) == 2 * len(CHEATING) + 3 + 6, report
+
+
+def test_the_cli_startup_benchmark_times_help_and_simple_commands_and_names_their_heavy_imports() -> None:
+    report = run_bench("cli_startup.py", timeout=300)
+
+    figures(rf"python -c pass \(the floor\)\s+{NUMBER} ms median", report, count=1)
+    rows = re.findall(rf"^  amino (.+?)\s+{NUMBER} ms median\s+{NUMBER} ms best\s+{NUMBER} ms CPU .* heavy imports: "
+                      rf"(.+)$", report, re.MULTILINE)
+    assert [row[0] for row in rows] == ["--help", "version", "config get chain-id", "keys list", "tx --help",
+                                        "query --help"], report
+    for _command, median, best, cpu, heavy in rows:
+        assert float(median) > 0 and float(best) > 0 and float(cpu) > 0 and heavy == "none", report

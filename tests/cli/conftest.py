@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from chain_modules.auth.types import TxParams
 from chain_modules.common.encoding import encode
 from cli.context import CliContext
 from cli.main import cli
-from client.rpc import QueryResult
+from client.rpc import QueryResult, RpcError
 from client.wallet.keyring import open_keyring
 
 CHAIN_ID = "amino-cli-test"
@@ -29,10 +30,16 @@ class RecordingRpc:
     broadcast: list[bytes] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     check_code: int = 0
+    simulated_gas: int = 61_000
+    simulated: list[bytes] = field(default_factory=list)
 
-    def abci_query(self, path: str) -> QueryResult:
+    def abci_query(self, path: str, data: bytes = b"") -> QueryResult:
         self.paths.append(path)
-        if path == "/auth/params":
+        if path == "/app/simulate":  # the node's answer to a simulation: this much gas, and success
+            self.simulated.append(data)
+            value = encode({"gas_used": self.simulated_gas, "code": 0, "codespace": "", "log": "",
+                            "events": [["transfer", [["amount", "1uamio"]]]]})
+        elif path == "/auth/params":
             value = encode(TxParams().to_dict())
         elif path.startswith("/auth/account/"):
             address = path.rsplit("/", 1)[1]
@@ -51,6 +58,39 @@ class RecordingRpc:
 
     def status(self) -> dict:
         return {"node_info": {"network": CHAIN_ID}}
+
+    # committed txs and blocks, as CometBFT's RPC returns them; searches are recorded with their paging
+    committed: list[dict] = field(default_factory=list)
+    searches: list[tuple] = field(default_factory=list)
+    blocks: dict[int, dict] = field(default_factory=dict)
+
+    def commit(self, raw: bytes, height: int, events: list[dict] | None = None, code: int = 0, log: str = "") -> dict:
+        """Record ``raw`` as committed at ``height`` (events in the RPC's shape) and return the RPC's tx item."""
+        item = {"hash": hashlib.sha256(raw).hexdigest().upper(), "height": str(height), "index": 0,
+                "tx": base64.b64encode(raw).decode(),
+                "tx_result": {"code": code, "codespace": "bank" if code else "", "log": log, "gas_wanted": "80000",
+                              "gas_used": "61000", "events": events or []}}
+        self.committed.append(item)
+        return item
+
+    def tx(self, tx_hash: bytes) -> dict:
+        for item in self.committed:
+            if item["hash"] == tx_hash.hex().upper():
+                return item
+        raise RpcError(f"tx: tx ({tx_hash.hex().upper()}) not found")
+
+    def wait_for_tx(self, tx_hash: bytes, timeout: float = 30.0) -> dict:
+        """A broadcast tx as committed at height 13 with code 0 (the stand-in runs no block)."""
+        [raw] = [raw for raw in self.broadcast if hashlib.sha256(raw).digest() == tx_hash]
+        return self.commit(raw, 13)
+
+    def tx_search(self, query: str, page: int = 1, per_page: int = 30, order_by: str = "asc") -> dict:
+        self.searches.append((query, page, per_page, order_by))
+        ordered = sorted(self.committed, key=lambda item: int(item["height"]), reverse=order_by == "desc")
+        return {"txs": ordered[(page - 1) * per_page: page * per_page], "total_count": str(len(ordered))}
+
+    def block(self, height: int | None = None) -> dict:
+        return self.blocks[height or max(self.blocks)]
 
     def close(self) -> None:
         pass

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from chain_modules.common.amount import format_amio
+from cli.output import format_amount
 from chain_modules.fog.types import FogParams
 from cli.context import CliContext
 from cli.main import cli
@@ -119,7 +120,7 @@ def test_a_worker_earns_redeems_and_is_paid_and_the_cli_shows_each_step(wallet: 
     assert closed["requested"] == 800 * FOG and closed["payout"] == 800 * FOG * closed["pool"] // closed["supply"] > 0
     assert chain.driver.balance(WORKER.address) == amio_before + closed["payout"]
     assert wallet.json("query", "fog", "balance", "worker")["redeemed"] == 800 * FOG
-    assert f"800fog redeemed for {format_amio(closed['payout'])}" in wallet.text("query", "fog", "redemption")
+    assert format_amount(f"800fog redeemed for {format_amio(closed['payout'])}") in wallet.text("query", "fog", "redemption")
     supply = wallet.json("query", "fog", "supply")
     assert supply["burned"] == 800 * FOG and supply["supply"] == supply["minted"] - supply["burned"]
-    assert "800fog (redeemed)" in wallet.text("query", "fog", "supply")
+    assert "800 fog (redeemed)" in wallet.text("query", "fog", "supply")

@@ -409,8 +409,8 @@ def test_key_files_are_private_and_no_temp_files_are_left(keyring: Keyring) -> N
 
 
 def test_unknown_backend_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(KeyringError, match="unknown keyring backend 'os'"):
-        open_keyring(tmp_path, "os")
+    with pytest.raises(KeyringError, match="unknown keyring backend 'kwallet'"):
+        open_keyring(tmp_path, "kwallet")
 
 
 # --------------------------------------------------------------------------- test backend

@@ -260,7 +260,7 @@ def test_cli_prove_needs_the_chain_id_from_the_user_not_the_node(tmp_path):
                                       KEYS["eve"].bech32, "--prove"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: --prove and trust need the chain id from you, not from the node: pass --chain-id or set chain_id in client.json"]
+        "Error: --prove and trust need the chain id from you, not from the node: pass --chain-id or 'amino config set chain-id ID'"]
 
 
 def test_cli_witness_without_prove_is_an_error(tmp_path):

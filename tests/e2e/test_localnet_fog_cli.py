@@ -49,7 +49,7 @@ def test_the_fog_queries_answer_sensibly_on_a_fresh_localnet(localnet):
     assert balance["address"] == alice
     assert (balance["balance"], balance["unsettled"], balance["redeemable"], balance["history"]) == (0, 0, 0, [])
     text = amino(localnet, "query", "fog", "balance", alice)
-    assert text.returncode == 0 and "0fog" in text.stdout
+    assert text.returncode == 0 and "0 fog" in text.stdout
 
     contribution = shown(localnet, "query", "fog", "contribution", "alice")
     assert contribution["points"] == 0 and contribution["windows_per_epoch"] == params["windows_per_epoch"]

@@ -143,7 +143,7 @@ def test_query_lock_list_renders_each_lock(harness):
     result = invoke("query", "lock", "list", "alice")
     assert result.exit_code == 0, result.output
     assert rpc.paths == [f"/locks/list/{ALICE.bech32}"]
-    assert "investor" in result.output and "5amio" in result.output and "withdrawable" not in result.output
+    assert "investor" in result.output and "5 amio" in result.output and "withdrawable" not in result.output
     data = json.loads(invoke("-o", "json", "query", "lock", "list", "alice").output)
     assert [lock["id"] for lock in data["locks"]] == [1, 2] and data["height"] == 42
 
