@@ -15,6 +15,7 @@ from cli.context import DEFAULT_HOME, CliContext
 from cli.errors import AminoGroup
 from cli.fog import query_fog, tx_fog
 from cli.genesis import genesis
+from cli.gov import query_gov, tx_gov
 from cli.keys import keys
 from cli.localnet import localnet
 from cli.locks import query_lock, tx_lock
@@ -43,8 +44,8 @@ def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, 
 
 for group, commands in (
     (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust]),
-    (tx, [tx_bank, tx_staking, tx_distribution, tx_slashing, tx_lock, tx_apppool, tx_compute, tx_fog]),
-    (query, [query_bank, query_staking, query_distribution, query_slashing, query_lock, query_compute, query_apppool, query_fog]),
+    (tx, [tx_bank, tx_staking, tx_distribution, tx_slashing, tx_lock, tx_apppool, tx_compute, tx_fog, tx_gov]),
+    (query, [query_bank, query_staking, query_distribution, query_slashing, query_lock, query_compute, query_apppool, query_fog, query_gov]),
 ):
     for command in commands:
         group.add_command(command)
