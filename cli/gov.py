@@ -217,6 +217,20 @@ def tally(ctx: CliContext, proposal_id):
     emit("text", text)
 
 
+@query_gov.command("upgrade")
+@pass_ctx
+def upgrade(ctx: CliContext):
+    """The upgrade plan governance scheduled: every node stops at its height unless its build knows the plan."""
+    value, height = ctx.query("/gov/upgrade")
+    if ctx.output == "json":
+        emit("json", value | {"height": height})
+    elif value["plan"] is None:
+        click.echo("no upgrade plan is scheduled")
+    else:
+        plan = value["plan"]
+        emit("text", {"name": plan["name"], "height": plan["height"], "proposal": plan["proposal_id"]})
+
+
 @query_gov.command("params")
 @pass_ctx
 def params(ctx: CliContext):

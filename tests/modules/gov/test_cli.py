@@ -163,3 +163,14 @@ def test_query_of_an_unknown_proposal_is_one_clear_line(harness):
     invoke, _sent, _rpc, _tmp = harness
     result = invoke("query", "gov", "proposal", "99")
     assert result.exit_code == 1 and "query failed" in result.output and "no proposal 99" in result.output
+
+
+def test_query_upgrade_shows_the_plan_or_says_there_is_none(harness):
+    invoke, _sent, rpc, _tmp = harness
+    assert "no upgrade plan" in invoke("query", "gov", "upgrade").output
+    from chain_modules.gov import state as st
+
+    st.set_upgrade_plan(rpc.state, "v2", 500, 1)
+    data = json.loads(invoke("-o", "json", "query", "gov", "upgrade").output)
+    assert data["plan"] == {"name": "v2", "height": 500, "proposal_id": 1}
+    assert "v2" in invoke("query", "gov", "upgrade").output
