@@ -9,6 +9,8 @@ the operator installs a build that knows the plan (docs/modules/gov.md, "Upgrade
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Callable
 
 from chain_modules.common.context import BlockContext
@@ -18,6 +20,27 @@ Migration = Callable[[StateWrite, BlockContext], None]
 
 # plan name -> the migration this build applies at the planned height (deterministic, like any block step)
 UPGRADES: dict[str, Migration] = {}
+
+
+RELEASE_MODULES_ENV = "AMINO_UPGRADE_MODULES"
+
+
+def load_release_modules(names: str | None = None) -> list[str]:
+    """Import the plan modules a release ships beside this build (comma-separated module names, by default from
+    $AMINO_UPGRADE_MODULES) and add their ``UPGRADES`` to this build's. The app does this once at start; point it
+    only at the release's own plan module. Returns the plan names added."""
+    names = os.environ.get(RELEASE_MODULES_ENV, "") if names is None else names
+    added = []
+    for name in filter(None, (part.strip() for part in names.split(","))):
+        plans = getattr(importlib.import_module(name), "UPGRADES", None)
+        if not isinstance(plans, dict) or not all(isinstance(k, str) and callable(v) for k, v in plans.items()):
+            raise SystemExit(f"upgrade module {name!r} must define UPGRADES: a dict of plan name -> migration")
+        clash = sorted(set(plans) & set(UPGRADES))
+        if clash:
+            raise SystemExit(f"upgrade module {name!r} registers plan {clash[0]!r} a second time")
+        UPGRADES.update(plans)
+        added.extend(sorted(plans))
+    return added
 
 
 class UpgradeNeeded(RuntimeError):

@@ -204,5 +204,10 @@ def get_upgrade_done(state: StateRead, name: str) -> int | None:
     return None if raw is None else int.from_bytes(raw, "big")
 
 
+def iter_upgrades_done(state: StateRead) -> Iterator[tuple[str, int]]:
+    for key, raw in state.iter_prefix(keys.DONE_PREFIX):
+        yield key[len(keys.DONE_PREFIX):].decode(), int.from_bytes(raw, "big")
+
+
 def set_upgrade_done(state: StateWrite, name: str, height: int) -> None:
     state.set(keys.done_key(name), keys.u64(height))

@@ -101,8 +101,10 @@ def tally_query(ctx: QueryContext, proposal_id: int) -> dict:
 
 
 def upgrade_query(ctx: QueryContext) -> dict:
+    """The scheduled plan (or None) and every plan applied so far with its height."""
     plan = st.get_upgrade_plan(ctx.state)
+    applied = [{"name": name, "height": height} for name, height in st.iter_upgrades_done(ctx.state)]
     if plan is None:
-        return {"plan": None}
+        return {"plan": None, "applied": applied}
     name, height, proposal_id = plan
-    return {"plan": {"name": name, "height": height, "proposal_id": proposal_id}}
+    return {"plan": {"name": name, "height": height, "proposal_id": proposal_id}, "applied": applied}

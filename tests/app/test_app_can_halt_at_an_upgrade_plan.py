@@ -82,6 +82,20 @@ def test_a_build_that_knows_the_plan_applies_it_at_its_height_and_goes_on(tmp_pa
     upgraded.block([])
     upgraded.block([])
     assert applied == [PLAN_HEIGHT] and upgraded.app.store.last_height == PLAN_HEIGHT + 1
-    assert decode(upgraded.query("/gov/upgrade").value) == {"plan": None}
+    assert decode(upgraded.query("/gov/upgrade").value) == {"plan": None, "applied": [{"name": "v2", "height": PLAN_HEIGHT}]}
     assert gov_api.get_upgrade_done(upgraded.app.store.committed, "v2") == PLAN_HEIGHT
     upgraded.close()
+
+
+def test_a_release_module_adds_its_plans_and_a_bad_one_stops_the_app_with_one_line(tmp_path, monkeypatch):
+    (tmp_path / "release_ok.py").write_text("def migrate(state, ctx):\n    pass\n\nUPGRADES = {'v9': migrate}\n")
+    (tmp_path / "release_bad.py").write_text("UPGRADES = ['v9']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(upgrades, "UPGRADES", {})
+    assert upgrades.load_release_modules("release_ok") == ["v9"] and "v9" in upgrades.UPGRADES
+    with pytest.raises(SystemExit, match="registers plan 'v9' a second time"):
+        upgrades.load_release_modules("release_ok")
+    with pytest.raises(SystemExit, match="must define UPGRADES"):
+        upgrades.load_release_modules("release_bad")
+    monkeypatch.setenv(upgrades.RELEASE_MODULES_ENV, "")
+    assert upgrades.load_release_modules() == []

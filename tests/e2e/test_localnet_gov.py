@@ -169,3 +169,63 @@ def test_an_app_verified_by_a_passing_proposal_is_then_run_by_workers(services):
     summary = customer.run(module, sample, class_name="small", replicas=2, timeout=300)
     assert summary.state == "settled" and summary.output == expected_fn(sample)
     assert len(set(summary.workers)) == 2
+
+
+RELEASE = '''"""The release that carries plan {name!r}: its migration (nothing to migrate on this chain)."""
+
+
+def migrate(state, ctx):
+    pass
+
+
+UPGRADES = {{{name!r}: migrate}}
+'''
+
+
+def test_an_upgrade_plan_halts_every_node_at_its_height_until_they_run_a_build_that_knows_it(services, tmp_path,
+                                                                                               monkeypatch):
+    net = services.net
+    height = CometRpc(net.rpc_url(0)).latest_height()
+    plan_height = height + 300  # well after the 20 s voting period at ~3 blocks a second
+    proposal_id = propose(services, "upgrade", {"name": "v2-e2e", "height": plan_height}, 1_000 * AMIO)
+    vote(services, proposal_id, {key: "yes" for key in VALIDATORS})
+    assert ended(services, proposal_id)["status"] == "passed"
+    assert query(services, "/gov/upgrade")["plan"] == {"name": "v2-e2e", "height": plan_height, "proposal_id": proposal_id}
+    services.down()  # the master and workers would only retry against a halted chain
+
+    def log_count(index: int) -> int:
+        return (net.node_dir(index) / "app.log").read_text(errors="replace").count(
+            f"UPGRADE NEEDED: upgrade plan 'v2-e2e' (gov proposal {proposal_id}) is scheduled at height {plan_height}")
+
+    def halted(count: int) -> bool:
+        return all(not net.is_running(index, "app") and log_count(index) >= count for index in range(net.nodes))
+
+    wait_until(lambda: halted(1), 240, "every app to halt at the planned height")
+    for index in range(net.nodes):
+        if net.is_running(index, "cometbft"):  # a CometBFT that outlived its app is stuck before the planned block
+            with CometRpc(net.rpc_url(index), timeout=2) as rpc:
+                assert rpc.latest_height() == plan_height - 1
+        net.stop_node(index)
+
+    # the same build again: CometBFT replays the planned block and every node halts again
+    for index in range(net.nodes):
+        net.start_node(index)
+    wait_until(lambda: halted(2), 120, "every app to halt again after a restart with the same build")
+    for index in range(net.nodes):
+        net.stop_node(index)
+
+    # the release that knows the plan: the chain goes on past the planned height
+    (tmp_path / "amino_e2e_release.py").write_text(RELEASE.format(name="v2-e2e"))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("AMINO_UPGRADE_MODULES", "amino_e2e_release")
+    for index in range(net.nodes):
+        net.start_node(index)
+    net.wait_for_height(plan_height + 5, timeout=120)
+    upgrade = query(services, "/gov/upgrade")
+    assert upgrade["plan"] is None and {"name": "v2-e2e", "height": plan_height} in upgrade["applied"]
+    hashes = set()
+    for index in range(net.nodes):
+        with CometRpc(net.rpc_url(index), timeout=5) as rpc:
+            block = rpc.call("block", height=str(plan_height + 2))
+            hashes.add(block["block"]["header"]["app_hash"])
+    assert len(hashes) == 1
