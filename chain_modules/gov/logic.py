@@ -8,7 +8,7 @@ from chain_modules.common.errors import ChainError
 from chain_modules.common.state import StateRead, StateWrite
 from chain_modules.distribution import api as distribution_api
 from chain_modules.distribution.api import DISTRIBUTION_POOL
-from chain_modules.gov import proposals, tally
+from chain_modules.gov import proposals
 from chain_modules.gov import state as st
 from chain_modules.gov.errors import ErrTooManyDepositors, ErrTooManyVotingProposals
 from chain_modules.gov.events import (
@@ -133,19 +133,14 @@ def finish(state: StateWrite, ctx: BlockContext, table: ParamTable, params: GovP
         outcome = decide(params, result, power, False)
     note = ""
     if outcome == PASSED:
-        try:
-            _execute_atomically(state, ctx, table, proposal)
+        try:  # execute checks everything before it writes: a ChainError leaves state as it was
+            proposals.execute(state, ctx, table, proposal)
         except ChainError as error:
             outcome, note = FAILED, error.log
     st.set_voting_count(state, st.get_voting_count(state) - 1)
     st.set_proposal(state, proposal.with_(status=outcome, final_tally=tuple(result), total_power=power, note=note))
     _settle_deposits(state, proposal.id, refund=outcome != VETOED)
     state.emit(event_proposal_ended(proposal.id, outcome, result, power, note))
-
-
-def _execute_atomically(state: StateWrite, ctx: BlockContext, table: ParamTable, proposal: Proposal) -> None:
-    """``proposals.execute`` checks everything before it writes, so a ChainError leaves state as it was."""
-    proposals.execute(state, ctx, table, proposal)
 
 
 def end_block(state: StateWrite, ctx: BlockContext, table: ParamTable) -> None:

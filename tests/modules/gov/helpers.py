@@ -16,12 +16,12 @@ from chain_modules.apppool import state as apppool_state
 from chain_modules.apppool.types import App
 from chain_modules.bank import invariants as bank_invariants
 from chain_modules.bank.state import get_balance, set_balance, set_supply
-from chain_modules.common.context import BlockContext, BlockInfo
+from chain_modules.common.context import BlockContext
 from chain_modules.distribution import state as distribution_state
 from chain_modules.distribution.api import DISTRIBUTION_POOL
 from chain_modules.gov import invariants, logic
 from chain_modules.gov import state as st
-from chain_modules.gov.api import GOV_POOL, GovHooks
+from chain_modules.gov.api import GovHooks
 from chain_modules.gov.handlers import handle_deposit, handle_submit_proposal, handle_vote
 from chain_modules.gov.types import GovParams, MsgDeposit, MsgSubmitProposal, MsgVote
 from chain_modules.locks import epoch as locks_epoch

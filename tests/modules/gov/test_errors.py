@@ -10,9 +10,8 @@ import pytest
 from chain_modules.bank.errors import ErrInsufficientFunds
 from chain_modules.common.errors import ChainError
 from chain_modules.gov import errors
-from chain_modules.gov import state as st
 from chain_modules.gov.types import MsgSubmitProposal
-from tests.modules.gov.helpers import APP_HASH, COMMUNITY, D1, D2, D3, LOCKER, NOBODY, PARAMS, PROPOSER, V1, V2, freeze, world
+from tests.modules.gov.helpers import APP_HASH, COMMUNITY, D1, D2, D3, NOBODY, PARAMS, PROPOSER, V1, freeze, world
 
 
 def unchanged(w, action, error: type[ChainError]) -> ChainError:
