@@ -132,12 +132,13 @@ class GovMachine(RuleBasedStateMachine):
         record = staking_state.get_candidate(self.world.state, candidate.address)
         power = record.tokens // 100
         w = self.world
+        before = get_balance(w.state, DISTRIBUTION_POOL)
 
         def cut() -> None:
             staking_api.slash(w.state, w.ctx(), candidate.address, w.height, power, bps, DISTRIBUTION_POOL)
         self.attempt(cut)
-        # slashed stake goes to the distribution pool (not to its community amount): follow it outside the model
-        self.community = get_balance(self.world.state, DISTRIBUTION_POOL) - self.burned_since_start()
+        # slashed stake also goes to the distribution pool: the model follows it beside the burned deposits
+        self.community += get_balance(self.world.state, DISTRIBUTION_POOL) - before
 
     # -- blocks ------------------------------------------------------------------------------------------
 
@@ -151,9 +152,6 @@ class GovMachine(RuleBasedStateMachine):
                 amount = self.deposits.pop(proposal_id)
                 if new.status in (EXPIRED, VETOED):
                     self.burned += amount
-
-    def burned_since_start(self) -> int:
-        return self.burned
 
     # -- checks ------------------------------------------------------------------------------------------
 
