@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from abci_app.server import run
+from abci_app.upgrades import RELEASE_MODULES_ENV, load_release_modules
 
 
 def main() -> None:
@@ -23,6 +24,9 @@ def main() -> None:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    plans = load_release_modules()
+    if plans:
+        logging.getLogger("abci_app").info("upgrade plans known from %s: %s", RELEASE_MODULES_ENV, ", ".join(plans))
     run(args.db, args.address, args.metrics_port)
 
 

@@ -24,9 +24,11 @@ from abci_app.proto import abci, crypto_keys
 from abci_app.queries import QueryError, handle_query, simulate_tx
 from abci_app.router import ENVIRONMENT_ERRORS, ProposalCheck, Router
 from abci_app.store import META_BLOCK_TIME, AppStore, Overlay
+from abci_app.upgrades import UpgradeNeeded, apply_plan
 from chain_modules.auth import api as auth_api
 from chain_modules.common.context import BlockContext, BlockInfo, Misbehavior, Vote
 from chain_modules.common.events import Event
+from chain_modules.gov import api as gov_api
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +262,7 @@ class AminoApp:
             tuple(Vote(bytes(v.validator.address), v.validator.power, v.block_id_flag) for v in req.decided_last_commit.votes),
             tuple(Misbehavior(bytes(m.validator.address), m.height, m.validator.power) for m in req.misbehavior),
         )
+        self._upgrade(ctx)
         for module in BEGIN_BLOCKERS:
             self._run_step(module.name, "begin_block", module.begin_block, ctx, info)
         results = [self.router.run_tx(self.block, ctx, raw) for raw in user_txs]
@@ -293,6 +296,18 @@ class AminoApp:
         metrics.BLOCK_TXS.labels("failed").inc(len(results) - ok)
         metrics.FINALIZE_SECONDS.observe(time.perf_counter() - started)
         return response
+
+    def _upgrade(self, ctx: BlockContext) -> None:
+        """At a governance upgrade plan's height: apply the plan this build knows, or halt the node before the
+        block runs (abci_app/upgrades.py). A halted node halts again at the same block on every restart."""
+        try:
+            name = apply_plan(self.block, ctx, gov_api.get_upgrade_plan(self.block))
+        except UpgradeNeeded as error:
+            log.critical("%s", error)
+            raise ConsensusFailure(str(error)) from None
+        if name is not None:
+            gov_api.mark_upgrade_done(self.block, name, ctx.height)
+            log.warning("upgrade plan %r applied at height %d", name, ctx.height)
 
     def _run_step(self, module: str, hook: str, step, ctx: BlockContext, info: BlockInfo):
         """Run one begin- or end-block step on its own overlay; keep its writes and events only if it returns.

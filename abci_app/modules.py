@@ -9,7 +9,8 @@ Adding a module is: write its package with a ``module.py`` manifest, and add it 
 - ``BEGIN_BLOCKERS``: before the block's txs. Fees of the last block go out before liveness is judged.
 - ``END_BLOCKERS``: after the block's txs. compute first (its allocations read the master node set that the
   staking election may change after it), then staking (unbondings, elections: the validator updates), then
-  locks (expiries), then fog (closing an epoch counts the locks expired in this block).
+  locks (expiries), then fog (closing an epoch counts the locks expired in this block), then gov (ending
+  proposals: a passed param change applies from the next block on, after every module ran with the old ones).
 - ``HOOKS``: the hook objects of modules that follow other modules' changes (stake, compute work, locks), in
   the order they run.
 """
@@ -25,16 +26,20 @@ from chain_modules.compute.module import MODULE as COMPUTE
 from chain_modules.compute.module import class_names
 from chain_modules.distribution.module import MODULE as DISTRIBUTION
 from chain_modules.fog.module import MODULE as FOG
+from chain_modules.gov.module import make_module as make_gov
 from chain_modules.locks.module import MODULE as LOCKS
 from chain_modules.slashing.module import MODULE as SLASHING
 from chain_modules.staking.module import MODULE as STAKING
 
 APPPOOL = make_apppool(known_classes=class_names)
 
-MODULES: tuple[Module, ...] = (AUTH, BANK, STAKING, DISTRIBUTION, SLASHING, LOCKS, APPPOOL, COMPUTE, FOG)
+# gov changes every module's params through their manifests: it gets them from this list when a proposal runs
+GOV = make_gov(param_table=lambda: {module.name: module.params for module in MODULES if module.params is not None})
+
+MODULES: tuple[Module, ...] = (AUTH, BANK, STAKING, DISTRIBUTION, SLASHING, LOCKS, APPPOOL, COMPUTE, FOG, GOV)
 
 BEGIN_BLOCKERS: tuple[Module, ...] = (DISTRIBUTION, SLASHING)
-END_BLOCKERS: tuple[Module, ...] = (COMPUTE, STAKING, LOCKS, FOG)
+END_BLOCKERS: tuple[Module, ...] = (COMPUTE, STAKING, LOCKS, FOG, GOV)
 HOOKS: tuple = tuple(module.hooks for module in MODULES if module.hooks is not None)
 
 

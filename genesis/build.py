@@ -14,6 +14,7 @@ from chain_modules.auth.types import TxParams
 from chain_modules.apppool.types import AppPoolParams
 from chain_modules.compute.types import ComputeParams
 from chain_modules.fog.types import FogParams
+from chain_modules.gov.types import GovParams
 from chain_modules.locks.types import LockParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
@@ -61,6 +62,7 @@ def build_app_state(
     compute_params: ComputeParams | None = None,
     apppool_params: AppPoolParams | None = None,
     fog_params: FogParams | None = None,
+    gov_params: GovParams | None = None,
 ) -> dict:
     """app_state with the default allocation table; each allocation is split evenly among its recipients."""
     allocations = []
@@ -99,6 +101,7 @@ def build_app_state(
         "compute": {"params": (compute_params or ComputeParams()).to_dict()},
         "apppool": {"params": (apppool_params or AppPoolParams()).to_dict()},
         "fog": {"params": (fog_params or FogParams()).to_dict()},
+        "gov": {"params": (gov_params or GovParams()).to_dict()},
     }
 
 
@@ -132,6 +135,7 @@ def build_genesis(
     compute_params: ComputeParams | None = None,
     apppool_params: AppPoolParams | None = None,
     fog_params: FogParams | None = None,
+    gov_params: GovParams | None = None,
 ) -> dict:
     """A genesis.json. With ``super_nodes`` the validators are exactly the super nodes, with power
     self_bond / power_reduction, which is what InitChain's election returns."""
@@ -148,7 +152,7 @@ def build_genesis(
         "app_hash": "",
         "app_state": build_app_state(
             recipients, tx_params, staking_params, super_nodes, slashing_params, compute_params, apppool_params,
-            fog_params,
+            fog_params, gov_params,
         ),
     }
 

@@ -35,6 +35,7 @@ from chain_modules.apppool.types import AppPoolParams
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import ComputeParams
 from chain_modules.fog.types import FogParams
+from chain_modules.gov.types import GovParams
 from chain_modules.slashing.types import SlashingParams
 from chain_modules.staking.types import StakingParams
 from genesis.build import GenesisValidator, SuperNodeSpec, build_genesis, write_genesis
@@ -105,6 +106,11 @@ def localnet_compute_params() -> ComputeParams:
     from wasm_jobs.examples import build
 
     return replace(LOCALNET_COMPUTE, probe_app=hashlib.sha256(build(PROBE_EXAMPLE)).hexdigest())
+
+
+# short governance periods, so a proposal is decided within a test: 20 s to deposit, 20 s to vote (10 s expedited)
+LOCALNET_GOV = GovParams(min_deposit=1_000 * UAMIO_PER_AMIO, expedited_min_deposit=5_000 * UAMIO_PER_AMIO,
+                         max_deposit_seconds=20, voting_period_seconds=20, expedited_voting_period_seconds=10)
 SERVICE_KEYS = ["master0", "worker0", "worker1", "worker2"]
 
 
@@ -290,8 +296,8 @@ class Localnet:
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
             staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
-            compute_params=localnet_compute_params(), fog_params=LOCALNET_FOG,
-            # the foundation key verifies applications on the localnet (governance takes this over later)
+            compute_params=localnet_compute_params(), fog_params=LOCALNET_FOG, gov_params=LOCALNET_GOV,
+            # a development option: the foundation key verifies applications on the localnet without a proposal
             apppool_params=AppPoolParams((decode_address(recipients["foundation"][0]),)),
         )
         for index in range(self.nodes):

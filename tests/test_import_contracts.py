@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 ROOT_PACKAGES = ("abci_app", "chain_modules", "cli", "client", "genesis", "localnet", "masternode", "wasm_jobs", "worker")
-CHAIN_MODULES = ("common", "auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog")
+CHAIN_MODULES = ("common", "auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog", "gov")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import grimp
 
-CHAIN_MODULES = ("auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog")
+CHAIN_MODULES = ("auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog", "gov")
 PUBLIC = {"api", "types", "errors", "module"}
 PACKAGES = ("chain_modules", "abci_app", "client", "genesis", "worker", "masternode", "localnet")
 

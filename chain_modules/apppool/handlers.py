@@ -48,5 +48,7 @@ def handle_set_verified(state: StateWrite, ctx: BlockContext, msg: MsgSetAppVeri
     app = st.get_app(state, msg.module_hash)
     if app is None:
         raise ErrUnknownApp(f"no application with module hash {msg.module_hash.hex()}")
+    if app.blocked and msg.verified:
+        raise ErrUnknownApp(f"application {msg.module_hash.hex()} is blocked by governance and cannot be verified")
     st.set_app(state, replace(app, verified=msg.verified))
     state.emit(event_app_verified(msg.module_hash, msg.verified, msg.authority))

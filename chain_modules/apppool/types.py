@@ -16,7 +16,9 @@ GAS_SET_VERIFIED = 10_000
 
 @dataclass(frozen=True, slots=True)
 class AppPoolParams:
-    """``authorities`` may set the verified flag (governance takes this over later)."""
+    """``authorities`` may set the verified flag: a development option for a local chain, empty by default.
+    On a real network applications are verified, unverified and blocked by governance proposals
+    (docs/modules/gov.md)."""
 
     authorities: tuple[bytes, ...] = ()
     max_module_bytes: int = 16 * 1024 * 1024
@@ -53,15 +55,18 @@ class App:
     classes: tuple[str, ...]  # the resource classes it may run on (empty: any)
     verified: bool = False
     registered_at: int = 0
+    blocked: bool = False  # blocked by a governance proposal: no new task may run it
 
     def to_list(self) -> list:
-        return [self.publisher, self.name, self.description, self.module_size, list(self.classes), self.verified,
+        data = [self.publisher, self.name, self.description, self.module_size, list(self.classes), self.verified,
                 self.registered_at]
+        return data + [True] if self.blocked else data  # records of unblocked apps keep their old encoding
 
     @classmethod
     def from_list(cls, module_hash: bytes, data: list) -> "App":
-        publisher, name, description, size, classes, verified, registered_at = data
-        return cls(module_hash, publisher, name, description, size, tuple(classes), verified, registered_at)
+        publisher, name, description, size, classes, verified, registered_at, *blocked = data
+        return cls(module_hash, publisher, name, description, size, tuple(classes), verified, registered_at,
+                   bool(blocked and blocked[0]))
 
 
 def _text(body: dict, name: str, maximum: int, minimum: int) -> str:

@@ -20,6 +20,7 @@ def app_view(app: App) -> dict:
         "module_size": app.module_size,
         "classes": list(app.classes),
         "verified": app.verified,
+        "blocked": app.blocked,
         "registered_at": app.registered_at,
     }
 

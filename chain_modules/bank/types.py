@@ -22,7 +22,7 @@ GAS_PER_OUTPUT = 1_000
 # token sent there by mistake would be stuck for ever.
 MODULE_ACCOUNT_NAMES = (
     "fee_collector", "staking_bonded", "staking_unbonding", "distribution", "locks",
-    "compute_escrow", "compute_deposits", "revenue_pool", "fog_redemption",
+    "compute_escrow", "compute_deposits", "revenue_pool", "fog_redemption", "gov",
     "compute_probe",  # the customer of liveness probes: it holds nothing (a probe escrows nothing)
 )
 

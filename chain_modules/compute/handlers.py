@@ -116,6 +116,8 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
     app = apppool_api.get_app(state, msg.app_hash)
     if app is None:
         raise ErrUnknownApp(f"module {msg.app_hash.hex()} is not registered in the application pool")
+    if app.blocked:
+        raise ErrUnknownApp(f"module {msg.app_hash.hex()} is blocked by a governance proposal")
     if app.classes and msg.class_name not in app.classes:
         raise ErrClassNotAllowed(f"application {app.name!r} runs on classes {list(app.classes)}, not {msg.class_name!r}")
     open_tasks = st.get_open_count(state, msg.customer)

@@ -196,6 +196,20 @@ def add_to_community(state: StateWrite, amount: int) -> None:
     st.set_community(state, st.get_community(state) + amount)
 
 
+def community_pool(state: StateRead) -> int:
+    """Uamio in the community pool (slashed stake, rounding dust, burned governance deposits)."""
+    return st.get_community(state)
+
+
+def spend_community(state: StateWrite, recipient: bytes, amount: int) -> None:
+    """Pay ``amount`` of the community pool to ``recipient`` (governance's community spend). The caller checks
+    ``community_pool`` first; asking for more is a bug."""
+    community = st.get_community(state)
+    assert 0 < amount <= community, "community spend above the pool"
+    st.set_community(state, community - amount)
+    bank_api.transfer_module(state, DISTRIBUTION_POOL, recipient, amount)
+
+
 class DistributionHooks:
     """The staking hooks of distribution (registered by the app)."""
 

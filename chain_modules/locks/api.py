@@ -15,9 +15,11 @@ __all__ = [
     "get_lock",
     "get_params",
     "has_api_access",
+    "investor_locked",
     "lock_weight",
     "locked_amount",
     "total_lock_weight",
+    "total_investor_locked",
 ]
 
 
@@ -68,3 +70,17 @@ def api_access_until(state: StateRead, address: bytes) -> int:
 def has_api_access(state: StateRead, address: bytes, now: int) -> bool:
     """Whether ``address`` may use the gateway's application API at ``now``."""
     return now < get_api_until(state, address)
+
+
+def investor_locked(state: StateRead, address: bytes) -> int:
+    """Uamio in the investor locks of ``address`` that end_block has not expired yet (governance's voting power).
+
+    Unlike ``locked_amount`` this does not look at the time: a lock counts until the end_block that expires it
+    (and calls ``after_investor_lock_ended``), so a follower that adds at creation and subtracts at that hook
+    stays equal to it."""
+    return get_account(state, address)[1]
+
+
+def total_investor_locked(state: StateRead) -> int:
+    """The sum of ``investor_locked`` over every account, in O(1)."""
+    return get_total_sums(state)[0]

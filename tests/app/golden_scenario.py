@@ -42,6 +42,7 @@ from chain_modules.compute.types import (
 )
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.fog.types import FogParams, MsgRedeem
+from chain_modules.gov.types import MsgDeposit, MsgSubmitProposal, MsgVote
 from chain_modules.locks.types import LockParams, MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.slashing.types import MsgUnjail, SlashingParams
 from chain_modules.staking.types import (
@@ -326,6 +327,24 @@ def _play(g: Golden) -> None:
     g.block(misbehavior=[evidence])
     g.blocks(30)
 
+    # -- governance (default params: 1,000 AMIO, two-day periods): a param change passes by the validators' and a
+    # delegator's votes while stake moves; an under-deposited proposal expires and its deposits are burned -----
+    g.tx(ALICE, MsgSubmitProposal(ALICE.address, "param_change", {"changes": [
+        {"module": "compute", "params": {"price_step_bps": 900}}]}, "faster price steps", "", 1_000 * AMIO, False))
+    g.tx(BOB, MsgSubmitProposal(BOB.address, "text", {}, "a signal", "", 250 * AMIO, False))
+    g.block()
+    g.tx(CAROL, MsgDeposit(CAROL.address, 2, 100 * AMIO))
+    for operator, option in ((OPERATORS[0], "yes"), (OPERATORS[1], "no"), (OPERATORS[3], "yes")):
+        g.tx(operator, MsgVote(operator.address, 1, option))
+    g.tx(BOB, MsgVote(BOB.address, 1, "abstain"))
+    g.tx(ALICE, MsgVote(ALICE.address, 1, "no_with_veto"))
+    g.block()
+    g.tx(ALICE, MsgVote(ALICE.address, 1, "yes"), MsgDelegate(ALICE.address, OPERATORS[1].address, 10_000 * AMIO))
+    g.block()
+    g.block(seconds=DAY)
+    g.block(seconds=DAY)
+    g.blocks(3)
+
     _check_coverage(g, settled, liar, late, cancelled, released, ignored, unverified)
 
 
@@ -358,6 +377,9 @@ def _check_coverage(g: Golden, settled, liar, late, cancelled, released, ignored
     assert query("/fog/epoch/1")["emission"] > 0 and query("/fog/epoch/1")["locker_emission"] > 0
     for key in (WORKERS[0], CAROL):
         assert query(f"/fog/balance/{key.bech32}")["redeemed"] > 0
+    # governance: the param change passed and applies; the under-deposited proposal expired
+    assert query("/gov/proposal/1")["status"] == "passed" and query("/compute/params")["price_step_bps"] == 900
+    assert query("/gov/proposal/2")["status"] == "expired"
     assert query("/fog/redemption")["last_close"] is not None and query("/fog/supply")["burned"] > 0
     # and every module's invariants hold on the final state
     from abci_app.modules import MODULES

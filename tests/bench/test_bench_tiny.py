@@ -194,3 +194,17 @@ def test_the_cli_startup_benchmark_times_help_and_simple_commands_and_names_thei
                                         "query --help"], report
     for _command, median, best, cpu, heavy in rows:
         assert float(median) > 0 and float(best) > 0 and float(cpu) > 0 and heavy == "none", report
+
+
+def test_gov_tally_bench_tiny_reports_votes_and_the_tally_end():
+    report = run_bench("gov_tally.py", timeout=120)
+    sizes = re.search(rf"with {NUMBER} voters and {NUMBER} delegations on {NUMBER} super nodes", report)
+    assert sizes is not None, report
+    assert [int(value.replace(",", "")) for value in sizes.groups()] == [200, 1_000, 20]
+    for name in (r"one vote: the handler", r"one vote: as a block \(\+ app hash, commit\)",
+                 r"one delegation change during voting \(with gov's hook\)",
+                 r"largest per-block time while the tally ends: end block",
+                 r"largest per-block time while the tally ends: as a block",
+                 r"recount walking every vote and delegation \(for comparison\)"):
+        figures(rf"^  {name}\s+{NUMBER}ms$", report, count=1)
+    assert re.search(r"^  result: (passed|rejected|vetoed), tally ", report, re.MULTILINE), report

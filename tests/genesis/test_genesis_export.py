@@ -80,7 +80,7 @@ def test_every_state_key_of_the_source_is_exported_once(source, exported):
         store.close()
     exported_keys = [bytes.fromhex(key) for section in exported["app_state"].values()
                      for key, _value in section.get("state", [])]
-    params_keys = {f"{name}/params".encode() for name in ("auth", "staking", "slashing", "locks", "compute", "apppool", "fog")}
+    params_keys = {f"{name}/params".encode() for name in ("auth", "staking", "slashing", "locks", "compute", "apppool", "fog", "gov")}
     assert len(exported_keys) == len(set(exported_keys))
     assert set(exported_keys) | params_keys | {b"app/chain_id"} == keys
 

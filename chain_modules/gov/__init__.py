@@ -1,0 +1,1 @@
+"""gov: proposals, deposits and votes by bonded and locked AMIO (docs/modules/gov.md)."""
