@@ -380,16 +380,27 @@ def step_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, t
 
 
 def _probe_deadline(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:
-    """A probe ends at its first missed step: the workers that missed it are slashed as in any task (they took
-    it), and the probe fails, without replacements and without blaming the master (the probed worker may have
-    gone offline before the master could name it)."""
-    if task.state == COMMITTING:
-        ended = drop(state, ctx, params, task, P_ASSIGNED, "missed commit deadline")
-    elif task.state == REVEALING:
-        ended = drop(state, ctx, params, task, P_COMMITTED, "missed reveal deadline")
-    else:
-        ended = task
-    fail(state, ctx, params, ended, task, f"probe: the {task.state} step's deadline passed", blame_master=False)
+    """A probe fails when its probed worker misses a step (or the master never names it): the workers that missed
+    the step are dropped (a failure, no slash: a probe moves no AMIO) and the probe ends without blaming the
+    master (the probed worker may have gone offline before the master could name it). When only other workers
+    missed it, the probe goes on as any task does (a replacement is asked for), so an honest worker does not fail
+    its probe for its partner."""
+    probed = task.participant(task.probe_worker)
+    missed = probed is None or (task.state == COMMITTING and probed.status == P_ASSIGNED) \
+        or (task.state == REVEALING and probed.status == P_COMMITTED)
+    if task.state not in (COMMITTING, REVEALING) or not missed:
+        if task.state == COMMITTING:
+            await_assignment(state, ctx, params, drop(state, ctx, params, task, P_ASSIGNED, "missed commit deadline"),
+                             task, replacement=True)
+        elif task.state == REVEALING:
+            resolve(state, ctx, params, drop(state, ctx, params, task, P_COMMITTED, "missed reveal deadline"), task)
+        else:
+            fail(state, ctx, params, task, task, "probe: no worker was assigned in time", blame_master=False)
+        return
+    status = P_ASSIGNED if task.state == COMMITTING else P_COMMITTED
+    ended = drop(state, ctx, params, task, status, f"missed {'commit' if task.state == COMMITTING else 'reveal'} deadline")
+    fail(state, ctx, params, ended, task, f"probe: the probed worker missed the {task.state} step's deadline",
+         blame_master=False)
 
 
 def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task, released: bool = False) -> None:

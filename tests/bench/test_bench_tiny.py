@@ -173,9 +173,9 @@ def test_the_economics_benchmark_keeps_honest_workers_ahead_and_conserves_amio_a
     for cheater in CHEATING:
         assert any(text.startswith(f"honest earns more FOG per unit of capacity than {cheater}:") for text in passed)
         assert any(text.startswith(f"honest nets more AMIO per unit of capacity than {cheater}:") for text in passed)
-    for claim in ("a 4-core machine split as 4x1 workers earns no more availability",
+    for claim in ("a 4-core machine split as 4x1 workers gains no availability points",
                   "a 4-core machine split as 4x1 workers gains no FOG",
-                  "a 4-core machine split as 4x1 workers redeems no more AMIO",
+                  "a 4-core machine split as 4x1 workers gains no redeemed AMIO",
                   "AMIO total supply is exactly 10^15 uamio: 1,000,000,000,000,000",
                   "FOG minted - burned = balances + unsettled + requested",
                   "every redeemable FOG was redeemed, burned and paid at one rate", "fog invariant check_supply",

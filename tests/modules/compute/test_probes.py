@@ -209,3 +209,24 @@ def test_a_probed_worker_that_hands_its_probe_back_does_not_pass_it():
     assert world.task(task.id).state == "settled"
     assert world.hooks.calls == [(W0.address, task.id, "small", False)]
     check(world)
+
+
+def test_a_partner_that_misses_a_step_is_replaced_and_the_probed_worker_still_passes():
+    """Only the probed worker's own misses fail its probe: a partner that misses its commit is dropped (a failure,
+    no slash) and replaced as in any task."""
+    world = probe_world()
+    task = start(world)
+    assign(world, task.id, [W0, W1])
+    commit(world, task.id, W0)  # W1 never commits
+    world.advance(world.task(task.id).step_deadline - world.now)
+    world.advance(0)
+    replaced = world.task(task.id)
+    assert replaced.state == "allocated" and replaced.needed() == 1 and world.hooks.calls == []
+    assert W1.address in replaced.excluded_workers and world.worker(W1).failed == 1
+    assign(world, task.id, [W2])
+    commit(world, task.id, W2)
+    reveal(world, task.id, W0)
+    reveal(world, task.id, W2)
+    assert world.task(task.id).state == "settled"
+    assert world.hooks.calls == [(W0.address, task.id, "small", True)]
+    check(world)

@@ -145,7 +145,7 @@ def test_query_proposals_and_one_proposal(harness):
     assert "first" in text and "voting_period" in text and "second" in text and "deposit_period" in text
     data = json.loads(invoke("-o", "json", "query", "gov", "proposal", "1").output)
     assert data["status"] == "voting_period" and data["tally"]["yes"] == 20_000 and data["height"] == 42
-    assert "yes 0.02amio" in invoke("query", "gov", "proposal", "1").output
+    assert "yes 0.02 amio" in invoke("query", "gov", "proposal", "1").output
     assert rpc.paths[:3] == ["/gov/proposals", "/gov/proposal/1", "/gov/proposal/1"]
 
 
