@@ -14,6 +14,7 @@ from cli.compute import query_apppool, query_compute, tx_apppool, tx_compute
 from cli.context import DEFAULT_HOME, CliContext
 from cli.errors import AminoGroup
 from cli.fog import query_fog, tx_fog
+from cli.gateway import gateway
 from cli.genesis import genesis
 from cli.keys import keys
 from cli.localnet import localnet
@@ -42,7 +43,7 @@ def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, 
 
 
 for group, commands in (
-    (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust]),
+    (cli, [keys, tx, query, status, node_group, genesis, task, master, worker, localnet, trust, gateway]),
     (tx, [tx_bank, tx_staking, tx_distribution, tx_slashing, tx_lock, tx_apppool, tx_compute, tx_fog]),
     (query, [query_bank, query_staking, query_distribution, query_slashing, query_lock, query_compute, query_apppool, query_fog]),
 ):
