@@ -44,7 +44,7 @@ def api_index(app: FastAPI) -> ApiIndex:
     return ApiIndex(endpoints=endpoints, openapi="/openapi.json")
 
 
-def create_app(rpc_url: str = DEFAULT_RPC, home: Path = DEFAULT_HOME, live: bool = True, explorer: bool = False,
+def create_app(rpc_url: str = DEFAULT_RPC, home: Path = DEFAULT_HOME, live: bool = True, explorer: bool = True,
                application_api: object | None = None) -> FastAPI:
     """The gateway over the CometBFT RPC at ``rpc_url``; ``home`` keeps its trusted header for ``?prove=true``."""
 
