@@ -16,8 +16,8 @@ from cli.output import emit
 from client.tasks import TaskClient, TaskError
 
 
-def _tasks(ctx: CliContext, key: str | None) -> TaskClient:
-    return TaskClient(ctx.chain(key))
+def _tasks(ctx: CliContext, key: str | None, gateway: str | None = None) -> TaskClient:
+    return TaskClient(ctx.chain(key), gateway=gateway)
 
 
 def _task_text(task: dict) -> dict:
@@ -64,11 +64,14 @@ def task() -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait for the verified result; --no-wait returns once the job is uploaded to the master node.")
 @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
+@click.option("--gateway", default=None, envvar="AMINO_GATEWAY", metavar="URL",
+              help="Go through this gateway's application API (needs an active API-access lock) instead of the "
+                   "node's RPC and the master node.")
 @pass_ctx
 def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
-             wait, no_confirm):
+             wait, no_confirm, gateway):
     """Run MODULE (a .wasm job) on --input and write the verified output file."""
-    tasks = _tasks(ctx, key)
+    tasks = _tasks(ctx, key, gateway)
     module_bytes, data = read_file(module, "module"), read_file(input_path, "input")
     if not wait:
         try:

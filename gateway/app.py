@@ -10,6 +10,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from gateway import errors
+from gateway.appapi import AppAccess
+from gateway.appapi import router as app_router
 from gateway.history import router as history_router
 from gateway.live import LiveBlocks
 from gateway.proofs import Prover
@@ -45,7 +47,7 @@ def api_index(app: FastAPI) -> ApiIndex:
 
 
 def create_app(rpc_url: str = DEFAULT_RPC, home: Path = DEFAULT_HOME, live: bool = True, explorer: bool = True,
-               application_api: object | None = None) -> FastAPI:
+               app_access: AppAccess | None = None) -> FastAPI:
     """The gateway over the CometBFT RPC at ``rpc_url``; ``home`` keeps its trusted header for ``?prove=true``."""
 
     @contextlib.asynccontextmanager
@@ -64,9 +66,11 @@ def create_app(rpc_url: str = DEFAULT_RPC, home: Path = DEFAULT_HOME, live: bool
                   description="REST over the chain's queries and txs (docs/gateway.md). Errors are JSON "
                               "{code, codespace, message}.")
     app.state.rpc_url = rpc_url
+    app.state.app_access = app_access or AppAccess()
     errors.install(app)
     app.include_router(query_router(Prover(rpc_url, home)))
     app.include_router(history_router)
+    app.include_router(app_router)
 
     @app.get("/api", response_model=ApiIndex, tags=["index"], summary="every endpoint of this gateway")
     async def index() -> ApiIndex:

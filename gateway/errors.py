@@ -30,8 +30,10 @@ QUERY_STATUS = {2: 404, 3: 400, 4: 400, 5: 404}
 class GatewayError(Exception):
     """An answer other than 2xx, with the code and codespace the client can act on."""
 
-    def __init__(self, status: int, message: str, code: int, codespace: str = GATEWAY) -> None:
+    def __init__(self, status: int, message: str, code: int, codespace: str = GATEWAY,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
+        self.headers = headers or {}
         self.status = status
         self.message = message
         self.code = code
@@ -59,7 +61,7 @@ def upstream(message: str) -> GatewayError:
 
 
 def _json(error: GatewayError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
 async def handle_gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:

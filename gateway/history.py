@@ -159,16 +159,16 @@ async def block(request: Request, height: int = Path(ge=1, le=2**63 - 1)) -> Blo
     return await _block(request, height)
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, limit: int = MAX_TX_BODY) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_TX_BODY:
-        raise GatewayError(413, f"request body over {MAX_TX_BODY} bytes", BODY_TOO_LARGE)
-    body = b""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise GatewayError(413, f"request body over {limit} bytes", BODY_TOO_LARGE)
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_TX_BODY:
-            raise GatewayError(413, f"request body over {MAX_TX_BODY} bytes", BODY_TOO_LARGE)
-    return body
+        if len(body) > limit:
+            raise GatewayError(413, f"request body over {limit} bytes", BODY_TOO_LARGE)
+    return bytes(body)
 
 
 @router.post("/txs", response_model=BroadcastAnswer, tags=["txs"],

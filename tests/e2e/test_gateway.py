@@ -21,7 +21,10 @@ import pytest
 
 from chain_modules.bank.types import MsgSend
 from chain_modules.common.address import decode_address
+from chain_modules.locks.types import MsgBuyApiAccess
 from chain_modules.staking.types import MsgDelegate
+from client.chain import ChainClient
+from client.httpsig import sign_headers
 from client.rpc import CometRpc
 from client.tasks import TaskClient
 from client.wallet import tx as wallet_tx
@@ -270,6 +273,78 @@ def test_live_streams_new_blocks_as_server_sent_events(world):
                 if len(heights) == 3:
                     break
     assert heights == sorted(heights) and heights[-1] > heights[0]
+
+
+# -- application API (behind the API-access lock) ----------------------------------------------------------------
+
+
+def _signed_get(world: dict, key: str, task_id: int) -> httpx.Response:
+    headers = sign_headers(world["keyring"].signing_key(key), world["net"].chain_id, "GET", f"/v1/tasks/{task_id}",
+                           task_id=task_id)
+    return world["http"].get(f"/app/v1/tasks/{task_id}", headers=headers)
+
+
+def _buy_access(world: dict, key: str, seconds: int, amount: int) -> None:
+    owner = decode_address(world["keyring"].show(key).address)
+    submit(world["rpc"], world["keyring"], world["net"].chain_id, key, MsgBuyApiAccess(owner, amount, seconds))
+
+
+def test_the_application_api_refuses_unsigned_forged_and_replayed_requests(world):
+    http = world["http"]
+    body = _json_error(http.get(f"/app/v1/tasks/{world['task_id']}"), 401)
+    assert "not signed" in body["message"]
+    headers = sign_headers(world["keyring"].signing_key("alice"), "another-chain", "GET",
+                           f"/v1/tasks/{world['task_id']}", task_id=world["task_id"])
+    _json_error(http.get(f"/app/v1/tasks/{world['task_id']}", headers=headers), 401)
+    headers = sign_headers(world["keyring"].signing_key("alice"), world["net"].chain_id, "GET",
+                           f"/v1/tasks/{world['task_id']}", task_id=world["task_id"])
+    first = http.get(f"/app/v1/tasks/{world['task_id']}", headers=headers)
+    assert first.status_code in (200, 403), first.text
+    body = _json_error(http.get(f"/app/v1/tasks/{world['task_id']}", headers=headers), 401)
+    assert "replayed" in body["message"]
+
+
+def test_without_an_api_access_lock_the_application_api_answers_403_saying_how_to_buy_it(world):
+    body = _json_error(_signed_get(world, "dave", world["task_id"]), 403)
+    assert "never bought API access" in body["message"] and "amino tx lock api-access" in body["message"]
+    _buy_access(world, "frank", 6, 60)
+    frank = world["keyring"].show("frank").address
+    # while its access runs, frank gets past the lock check (and is refused only because the task is not his)
+    assert "belongs to" in _json_error(_signed_get(world, "frank", world["task_id"]), 403)["message"]
+    wait_until(lambda: not (view := world["http"].get(f"/amino/locks/v1/api_access/{frank}").json()["value"])["active"]
+               and view["access_until"] > 0, 30, "frank's access to run out")
+    body = _json_error(_signed_get(world, "frank", world["task_id"]), 403)
+    assert "API access ended at" in body["message"]
+
+
+def test_a_task_runs_end_to_end_through_the_application_api(world, tmp_path):
+    _buy_access(world, "dave", 3600, 1_000_000)  # a large lock: 1000 requests a minute
+    dave = world["keyring"].show("dave").address
+    assert world["http"].get(f"/amino/locks/v1/api_access/{dave}").json()["value"]["active"]
+    chain = ChainClient(world["net"].rpc_url(0), world["keyring"].signing_key("dave"), world["net"].chain_id)
+    tasks = TaskClient(chain, gateway=world["gateway"].url)
+    _wat, reference, sample = EXAMPLES["hash_chain"]
+    try:
+        summary = tasks.run(build("hash_chain"), sample, class_name="small", replicas=2, timeout=300)
+    finally:
+        tasks.close()
+        chain.close()
+    assert summary.state == "settled", summary
+    assert summary.output == reference(sample)
+    followed = _signed_get(world, "dave", summary.task_id).json()
+    assert followed["customer"] == dave and followed["state"] == "settled"
+    # the task is dave's: another account with access cannot follow it or move its blobs
+    body = _json_error(_signed_get(world, "alice", summary.task_id), 403)
+    assert "no active API-access lock" in body["message"] or "belongs to" in body["message"]
+
+
+def test_the_rate_limit_follows_the_lock(world):
+    _buy_access(world, "erin", 60, 600)  # the minimum allowance: 10 requests a minute
+    answers = [_signed_get(world, "erin", world["task_id"]).status_code for _ in range(12)]
+    assert answers.count(429) >= 1 and answers[:10].count(429) == 0, answers
+    limited = _signed_get(world, "erin", world["task_id"])
+    body = _json_error(limited, 429)
+    assert "10 requests per minute" in body["message"] and int(limited.headers["retry-after"]) >= 1
 
 
 # -- explorer in a real browser --------------------------------------------------------------------------------
