@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from gateway import errors
 from gateway.appapi import AppAccess
 from gateway.appapi import router as app_router
+from gateway.forecast import explorer_forecasts
+from gateway.forecast import router as forecast_router
 from gateway.history import router as history_router
 from gateway.live import LiveBlocks
 from gateway.proofs import Prover
@@ -71,6 +73,8 @@ def create_app(rpc_url: str = DEFAULT_RPC, home: Path = DEFAULT_HOME, live: bool
     app.include_router(query_router(Prover(rpc_url, home)))
     app.include_router(history_router)
     app.include_router(app_router)
+    app.include_router(forecast_router)
+    app.state.forecaster = explorer_forecasts
 
     @app.get("/api", response_model=ApiIndex, tags=["index"], summary="every endpoint of this gateway")
     async def index() -> ApiIndex:

@@ -7,7 +7,9 @@ are cached (bounded, least recently used); the latest height and state queries a
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 from gateway.errors import GatewayError, from_query, upstream
 
 CACHE_ENTRIES = 4096
+STATUS_TTL_SECONDS = 0.25  # a block takes longer: many requests in one block share one status call
 
 
 class LruCache:
@@ -53,6 +56,8 @@ class ChainRpc:
         self.url = url.rstrip("/")
         self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout, transport=transport)
         self.cache = LruCache()
+        self._status: tuple[float, dict] | None = None
+        self._status_call: asyncio.Task | None = None
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -72,7 +77,16 @@ class ChainRpc:
         return payload["result"]
 
     async def status(self) -> dict:
-        return await self.call("status")
+        """CometBFT's status, shared for STATUS_TTL_SECONDS: concurrent callers wait for one call."""
+        now = time.monotonic()
+        if self._status is not None and now - self._status[0] < STATUS_TTL_SECONDS:
+            return self._status[1]
+        if self._status_call is None or self._status_call.done():
+            self._status_call = asyncio.ensure_future(self.call("status"))
+        call = self._status_call
+        result = await asyncio.shield(call)
+        self._status = (time.monotonic(), result)
+        return result
 
     async def latest_height(self) -> int:
         return int((await self.status())["sync_info"]["latest_block_height"])

@@ -263,6 +263,17 @@ def test_blocks_status_index_and_openapi(world):
     _json_error(http.get("/amino/nothing/v1/here"), 404)
 
 
+def test_the_forecast_of_a_class_comes_with_its_backtest(world):
+    http = world["http"]
+    forecast = http.get("/forecast/small", params={"horizon": 4}).json()
+    history = http.get("/amino/compute/v1/prices/small").json()["value"]
+    assert forecast["epochs"] == len(history) >= 5 and len(forecast["price"]) == 4
+    assert all(0 <= u <= 100 for u in forecast["utilisation"]) and all(p > 0 for p in forecast["price"])
+    assert forecast["backtest_price"]["points"] == len(history) - 4
+    assert forecast["backtest_price"]["model_mae"] >= 0 and forecast["backtest_price"]["naive_mae"] >= 0
+    _json_error(http.get("/forecast/nosuchclass"), 404)
+
+
 def test_live_streams_new_blocks_as_server_sent_events(world):
     heights = []
     with httpx.stream("GET", f"{world['gateway'].url}/live", timeout=30) as response:
@@ -417,6 +428,7 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "hash_chain" in page.inner_text("#apps") and "verified" in page.inner_text("#apps")
     _visit(page, "/explorer/classes", "classes")
     assert "small" in page.inner_text("#classes") and page.locator("svg.chart polyline").count() >= 4
+    assert "uamio" in page.inner_text("#forecast-small") and "Backtest over" in page.inner_text("main")
 
 
 def test_navigation_and_search_work(page, world):
