@@ -146,7 +146,7 @@ class AppAccess:
             raise GatewayError(
                 403, f"account {signed.address} has no active API-access lock: {why}. Buy access until the time you "
                      f"need it ({access['rate']} uamio locked per second of access, at most {access['max_seconds']} s "
-                     f"ahead): 'amino tx lock api-access {signed.address} <seconds>'", FORBIDDEN)
+                     f"ahead): 'amino tx lock api-access <key> <amount> --duration 30d'", FORBIDDEN)
         locks = decode_view((await rpc.query_ok(f"/locks/list/{signed.address}"))["value"])
         locked = sum(lock["amount"] for lock in locks["locks"] if lock["kind"] == "api" and not lock["withdrawable"])
         per_minute = requests_per_minute(locked, self.uamio_per_request)
