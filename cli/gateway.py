@@ -26,4 +26,4 @@ def gateway_start(ctx: CliContext, listen: str, gateway_home: Path | None) -> No
     try:
         serve(ctx.node_url, listen, gateway_home or ctx.home / "gateway")
     except ListenError as exc:
-        raise click.BadParameter(str(exc), param_hint="--listen") from None
+        raise click.ClickException(str(exc)) from None

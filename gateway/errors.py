@@ -6,6 +6,8 @@ itself (a malformed parameter, an unknown route, a body too large) use the codes
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 GATEWAY = "gateway"
 
 # the gateway's own codes (codespace "gateway")
+INTERNAL = 1
 INVALID_ARGUMENT = 3
 NOT_FOUND = 5
 NOT_PROVABLE = 6
@@ -85,7 +88,14 @@ async def handle_http_error(_request: Request, exc: StarletteHTTPException) -> J
     return _json(GatewayError(exc.status_code, message, code))
 
 
+async def handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered without leaking its text."""
+    logging.getLogger("gateway").error("unexpected error", exc_info=exc)
+    return _json(GatewayError(500, "internal error in the gateway (its log has the details)", INTERNAL))
+
+
 def install(app) -> None:
+    app.add_exception_handler(Exception, handle_unexpected)
     app.add_exception_handler(GatewayError, handle_gateway_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)

@@ -257,6 +257,10 @@ def install(app: FastAPI) -> None:
         if _HASH.fullmatch(text):
             return RedirectResponse(f"/explorer/tx/{text.upper()}", status_code=303)
         if text.startswith("amio1"):
+            try:
+                decode_address(text)
+            except (AddressError, ValueError):
+                return render(request, "search.html", status_code=404, **common, q=text, choices=[])
             return RedirectResponse(f"/explorer/account/{text}", status_code=303)
         task_text = text.removeprefix("task").removeprefix(":").removeprefix("#").strip()
         if _DIGITS.fullmatch(task_text) and task_text != text:

@@ -449,8 +449,9 @@ def test_navigation_and_search_work(page, world):
         page.wait_for_url(f"**{expected}*")
         assert page.locator("h1").count() == 1
     page.screenshot(path=str(ARTIFACTS / "search-result.png"), full_page=True)
-    response = page.goto("/explorer/search?q=nothing-like-this")
-    assert response.status == 404 and "Nothing matches" in page.inner_text("#error-message")
+    for text in ("nothing-like-this", "amio1/../../api"):
+        response = page.goto(f"/explorer/search?q={text}")
+        assert response.status == 404 and "Nothing matches" in page.inner_text("#error-message"), text
     page.problems.clear()  # the browser logs the 404 of the page itself as a console error
 
 

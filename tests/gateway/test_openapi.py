@@ -89,3 +89,17 @@ def test_an_unknown_route_is_a_json_404(client):
     response = client.get("/amino/bank/v2/supply")
     assert response.status_code == 404
     assert response.json() == {"code": 5, "codespace": "gateway", "message": "no such endpoint (GET /api lists them)"}
+
+
+def test_a_bug_is_a_json_500_that_does_not_leak_its_text():
+    app = create_app("http://127.0.0.1:9", live=False, explorer=False)
+
+    @app.get("/boom", include_in_schema=False)
+    async def boom():
+        raise RuntimeError("secret detail")
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        response = test_client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {"code": 1, "codespace": "gateway",
+                               "message": "internal error in the gateway (its log has the details)"}
