@@ -274,6 +274,26 @@ def test_the_forecast_of_a_class_comes_with_its_backtest(world):
     _json_error(http.get("/forecast/nosuchclass"), 404)
 
 
+def test_task_quote_shows_the_escrow_now_and_at_the_forecast_prices(world):
+    import subprocess
+    import sys
+
+    net = world["net"]
+    command = [sys.executable, "-m", "cli.main", "--home", str(net.wallet_home), "--node", net.rpc_url(0), "-o", "json",
+               "task", "quote", "--class", "small", "--max-fuel", "1000000", "--replicas", "2", "--epochs", "2",
+               "--gateway", world["gateway"].url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    quote = json.loads(result.stdout)
+    price = world["http"].get("/amino/compute/v1/classes").json()["value"][0]["price"]
+    assert quote["class"] == "small" and quote["price"] == price
+    assert len(quote["forecast_prices"]) == 2 == len(quote["forecast_escrows"])
+    assert quote["escrow"].endswith("amio") or "AMIO" in quote["escrow"].upper()
+    bad = subprocess.run(command[:-2] + ["--gateway", world["gateway"].url, "--class", "nosuch"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 1 and "no resource class" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_live_streams_new_blocks_as_server_sent_events(world):
     heights = []
     with httpx.stream("GET", f"{world['gateway'].url}/live", timeout=30) as response:
