@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime, timezone
 from pathlib import Path as FilePath
 
 from fastapi import FastAPI, Request
@@ -42,6 +43,13 @@ def amio(uamio: int | None) -> str:
     return text + " AMIO"
 
 
+def unix(seconds: int | None) -> str:
+    """Unix seconds (block time) as a UTC date and time."""
+    if not seconds:
+        return "-"
+    return datetime.fromtimestamp(int(seconds), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}%" if whole else "-"
 
@@ -57,7 +65,7 @@ def short(text: str, keep: int = 10) -> str:
 
 ENVIRONMENT = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                           trim_blocks=True, lstrip_blocks=True)
-ENVIRONMENT.filters.update(amio=amio, short=short, bps=bps, time=data.short_time)
+ENVIRONMENT.filters.update(amio=amio, short=short, bps=bps, time=data.short_time, unix=unix)
 ENVIRONMENT.globals.update(percent=percent, nav=NAV)
 
 

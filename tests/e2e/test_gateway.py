@@ -22,7 +22,7 @@ import pytest
 from chain_modules.bank.types import MsgSend
 from chain_modules.common.address import decode_address
 from chain_modules.locks.types import MsgBuyApiAccess
-from chain_modules.staking.types import MsgDelegate
+from chain_modules.staking.types import MsgDelegate, MsgUndelegate
 from client.chain import ChainClient
 from client.httpsig import sign_headers
 from client.rpc import CometRpc
@@ -59,6 +59,9 @@ def world(localnet):
         operator = keyring.show("node1").address
         delegation = submit(rpc, keyring, localnet.chain_id, "bob",
                             MsgDelegate(decode_address(bob), decode_address(operator), 2_000_000))
+        submit(rpc, keyring, localnet.chain_id, "bob", MsgUndelegate(decode_address(bob), decode_address(operator), 500_000))
+        heidi = keyring.show("heidi").address
+        submit(rpc, keyring, localnet.chain_id, "heidi", MsgBuyApiAccess(decode_address(heidi), 36_000, 3600))
         tasks = TaskClient(services.client("alice"))
         _wat, _reference, sample = EXAMPLES["hash_chain"]
         summary = tasks.run(build("hash_chain"), sample, class_name="small", replicas=2, timeout=300)
@@ -67,7 +70,7 @@ def world(localnet):
         http = httpx.Client(base_url=gateway.url, timeout=60)
         yield {
             "net": localnet, "gateway": gateway, "http": http, "rpc": rpc, "keyring": keyring, "alice": alice,
-            "bob": bob, "carol": carol, "operator": operator, "master": services.address(MASTER),
+            "bob": bob, "carol": carol, "heidi": heidi, "operator": operator, "master": services.address(MASTER),
             "worker": services.address("worker0"), "transfers": transfers, "delegation": delegation,
             "task_id": summary.task_id, "app_hash": _app_hash(http),
         }
@@ -431,6 +434,10 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "AMIO" in page.inner_text("#account-balance")
     assert world["operator"][:10] in page.inner_text("#staking")
     assert "staking/delegate" in page.inner_text("#account-txs")
+    assert "0.5 AMIO" in page.inner_text("#unbondings") and "UTC" in page.inner_text("#unbondings")
+    _visit(page, f"/explorer/account/{world['heidi']}", "account-with-api-access")
+    assert "api" in page.inner_text("#locks") and "0.036 AMIO" in page.inner_text("#locks")
+    assert "active" in page.inner_text("#api-access") and "UTC" in page.inner_text("#api-access")
     _visit(page, "/explorer/supernodes", "supernodes")
     assert page.locator("#supernodes tbody tr").count() >= 4 and page.locator("#uptime .cell.signed").count() > 20
     _visit(page, "/explorer/masternodes", "masternodes")
