@@ -242,18 +242,27 @@ def install(app: FastAPI) -> None:
         common = await _common(request)
         rpc = request.app.state.rpc
         classes = await data.query(rpc, "/compute/classes") or []
+        forecasts = getattr(request.app.state, "forecaster", None)
+        forecast = await forecasts(rpc, classes) if forecasts else {}
         charts = []
         for resource in classes:
             history = await data.query(rpc, f"/compute/prices/{resource['name']}") or []
             labels = [str(point["epoch"]) for point in history]
+            ahead = forecast[resource["name"]].price if resource["name"] in forecast and history else []
+            last_epoch = history[-1]["epoch"] if history else 0
+            # one scale for the recorded prices and the forecast: the forecast is the dashed tail
+            price = data.line_chart([point["price"] for point in history] + list(ahead),
+                                    labels + [f"{last_epoch + i + 1} (forecast)" for i in range(len(ahead))], 420, 120)
+            recorded = dict(price, dots=price["dots"][:len(history)],
+                            points=" ".join(f"{d['x']},{d['y']}" for d in price["dots"][:len(history)]))
+            tail = price["dots"][max(len(history) - 1, 0):]
             charts.append({
                 "name": resource["name"],
-                "price": data.line_chart([point["price"] for point in history], labels, 420, 120),
+                "price": recorded,
+                "price_forecast": {"points": " ".join(f"{d['x']},{d['y']}" for d in tail)} if ahead else None,
                 "utilisation": data.bar_chart([point["utilisation_bps"] / 100 for point in history], labels, 420, 120),
                 "epochs": len(history),
             })
-        forecasts = getattr(request.app.state, "forecaster", None)
-        forecast = await forecasts(rpc, classes) if forecasts else {}
         return render(request, "classes.html", **common, classes=classes, charts=charts, forecast=forecast)
 
     @page("/explorer/search")

@@ -456,6 +456,7 @@ def test_every_explorer_page_renders_real_data(page, world):
     _visit(page, "/explorer/classes", "classes")
     assert "small" in page.inner_text("#classes") and page.locator("svg.chart polyline").count() >= 4
     assert "uamio" in page.inner_text("#forecast-small") and "Backtest over" in page.inner_text("main")
+    assert page.locator("svg.chart polyline.forecast").count() == page.locator("#classes tbody tr").count()
 
 
 def test_navigation_and_search_work(page, world):
