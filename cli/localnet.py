@@ -9,6 +9,7 @@ import click
 
 from cli.output import emit, say
 from cli.parsing import UINT64
+from localnet.gateway import LocalnetGateway
 from localnet.launcher import DEFAULT_HOME, Localnet, LocalnetError
 from localnet.services import ComputeServices
 
@@ -36,6 +37,8 @@ def localnet_up(home: Path, nodes: int, base_port: int, no_services: bool) -> No
         if not no_services:
             services = ComputeServices(net)
             services.up()
+        gateway = LocalnetGateway(net)
+        gateway.start()
     except LocalnetError as exc:
         raise click.ClickException(str(exc)) from None
     _print_status(net, "text")
@@ -55,7 +58,8 @@ Localnet '{net.chain_id}' is running ({net.nodes} validators on 127.0.0.1).
   Try:           .venv/bin/amino keys list
                  .venv/bin/amino tx bank send alice $(.venv/bin/amino keys show bob -a) 10amio --yes
                  .venv/bin/amino query bank balance bob --prove
-  Inspect:       .venv/bin/amino localnet status | logs 0 | down | reset"""
+  Inspect:       .venv/bin/amino localnet status | logs 0 | down | reset
+  Explorer:      {gateway.url}/    REST: {gateway.url}/api    (log: {gateway.directory / 'gateway.log'})"""
     )
 
 
@@ -201,6 +205,7 @@ def localnet_down(home: Path) -> None:
     """Stop the services and every node (state is kept)."""
     net = Localnet(home)
     if net.initialized:
+        LocalnetGateway(net).stop()
         ComputeServices(net).down()
     net.down()
     say(_output(), {"stopped": True, "home": str(home)}, "localnet stopped")
@@ -215,6 +220,7 @@ def localnet_reset(home: Path, yes: bool) -> None:
         click.confirm(f"Delete {home} (chain data and dev keys)?", abort=True)
     net = Localnet(home)
     if net.initialized:
+        LocalnetGateway(net).stop()
         ComputeServices(net).down()
     net.reset()
     say(_output(), {"removed": str(home)}, f"removed {home}")

@@ -18,6 +18,7 @@ from cli.options import GLOBAL_OPTIONS, add_global_options
 COMMANDS = {
     "completion": ("cli.meta", "completion", "Print the shell completion script for SHELL."),
     "config": ("cli.config", "config", "Show or change the client config ($AMINO_HOME/client.toml)."),
+    "gateway": ("cli.gateway", "gateway", "The REST gateway and web explorer over a node's CometBFT RPC."),
     "genesis": ("cli.genesis", "genesis", "Build and validate genesis files."),
     "keys": ("cli.keys", "keys", "Manage keys (BIP39 mnemonic, ed25519, SLIP-0010 path m/44'/9009'/0'/0'/0')."),
     "localnet": ("cli.localnet", "localnet", "A 4-validator localnet on 127.0.0.1 (CometBFT + app processes)."),

@@ -17,8 +17,8 @@ from cli.parsing import UINT64, format_when
 from client.tasks import TaskClient, TaskError
 
 
-def _tasks(ctx: CliContext, key: str | None) -> TaskClient:
-    return TaskClient(ctx.chain(key, click.get_current_context().meta.get(_TX_META)))
+def _tasks(ctx: CliContext, key: str | None, gateway: str | None = None) -> TaskClient:
+    return TaskClient(ctx.chain(key, click.get_current_context().meta.get(_TX_META)), gateway=gateway)
 
 
 _TX_META = "amino.task.tx_options"
@@ -122,11 +122,14 @@ def task() -> None:
               help="Wait for the verified result; --no-wait returns once the job is uploaded to the master node.")
 @click.option("--no-confirm", is_flag=True, help="Leave the task delivered; it auto-confirms after the timeout.")
 @task_tx_options
+@click.option("--gateway", default=None, envvar="AMINO_GATEWAY", metavar="URL",
+              help="Go through this gateway's application API (needs an active API-access lock) instead of the "
+                   "node's RPC and the master node.")
 @pass_ctx
 def task_run(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout, out,
-             wait, no_confirm):
+             wait, no_confirm, gateway):
     """Run MODULE (a .wasm job) on --input and write the verified output file."""
-    tasks = _tasks(ctx, key)
+    tasks = _tasks(ctx, key, gateway)
     module_bytes, data = read_file(module, "module"), read_file(input_path, "input")
     if not wait:
         try:
@@ -162,6 +165,48 @@ def _report_run(ctx: CliContext, summary, target: Path) -> None:
         emit("text", report)
     if summary.state not in ("settled", "delivered"):
         raise SystemExit(1)
+
+
+@task.command("quote")
+@click.option("--class", "class_name", default="small", show_default=True, help="Resource class.")
+@click.option("--replicas", type=click.IntRange(1, 5), default=1, show_default=True)
+@click.option("--max-fuel", type=click.IntRange(1), default=1_000_000_000, show_default=True)
+@click.option("--gateway", default=None, envvar="AMINO_GATEWAY", metavar="URL",
+              help="Also show the gateway's price forecast for the next epochs and the escrow at those prices.")
+@click.option("--epochs", type=click.IntRange(1, 24), default=3, show_default=True, help="Epochs to forecast.")
+@pass_ctx
+def task_quote(ctx: CliContext, class_name, replicas, max_fuel, gateway, epochs):
+    """The escrow a task would need now (price x max fuel x replicas + fee) and, with --gateway, as forecast."""
+    from chain_modules.compute.types import cost
+
+    try:
+        chain = ctx.chain(None)
+        classes = {c["name"]: c for c in chain.query("/compute/classes")}
+        fee = chain.query("/compute/params")["protocol_fee"]
+    except Exception as exc:
+        fail(exc)
+    if class_name not in classes:
+        raise click.ClickException(f"no resource class {class_name!r}; classes are {', '.join(sorted(classes))}")
+    price = classes[class_name]["price"]
+    quote = {"class": class_name, "price": price, "escrow": format_amio(cost(price, max_fuel * replicas) + fee)}
+    if gateway:
+        import httpx
+
+        try:
+            response = httpx.get(f"{gateway.rstrip('/')}/forecast/{class_name}", params={"horizon": epochs}, timeout=30)
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"cannot reach the gateway at {gateway}: {exc}") from None
+        if response.status_code != 200:
+            raise click.ClickException(f"the gateway has no forecast for {class_name}: {response.status_code} {response.text}")
+        forecast = response.json()
+        quote["forecast_prices"] = forecast["price"]
+        quote["forecast_escrows"] = [format_amio(cost(p, max_fuel * replicas) + fee) for p in forecast["price"]]
+        quote["forecast_utilisation"] = forecast["utilisation"]
+        backtest = forecast["backtest_price"]
+        if backtest["points"]:
+            quote["backtest"] = (f"price error {backtest['model_mae']:.1f} vs {backtest['naive_mae']:.1f} for the naive "
+                                 f"last value, over {backtest['points']} epochs")
+    emit(ctx.output, quote)
 
 
 @task.command("submit")

@@ -11,10 +11,17 @@ goes to the master node the chain allocated the task to, which checks the
 hash again. Uploads and downloads are signed with the customer's key (the
 one that signs its transactions, client.httpsig): the master serves and
 takes a task's blobs only from its customer and its assigned workers.
+
+With ``gateway=URL`` the client talks to a gateway instead of the node's RPC
+and the master node (docs/gateway.md, "Application API"): it submits and
+follows the task through the gateway's application API (the account needs
+an active API-access lock), moves blobs through the gateway's proxy with the
+same signatures, and sends its other txs through ``POST /txs``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -24,8 +31,10 @@ import httpx
 from chain_modules.apppool.types import MsgRegisterApp
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import FINAL_STATES, MsgCancelTask, MsgConfirmTask, MsgSubmitTask
+from chain_modules.auth.types import TxParams
 from client.chain import ChainClient, ChainError, event_attributes
 from client.httpsig import retry_after_seconds, sign_headers
+from client.wallet import tx as wallet_tx
 
 DEFAULT_MAX_FUEL = 1_000_000_000
 DEFAULT_TIMEOUT = 600
@@ -67,6 +76,13 @@ def _error_code(response: httpx.Response) -> str:
     return body.get("error", "") if isinstance(body, dict) else ""
 
 
+def _message(response: httpx.Response) -> str:
+    try:
+        return response.json().get("message") or response.text
+    except ValueError:
+        return response.text
+
+
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
@@ -85,9 +101,64 @@ def _not_there_yet(response: httpx.Response) -> bool:
 
 
 class TaskClient:
-    def __init__(self, chain: ChainClient, http_timeout: float = 30.0) -> None:
+    def __init__(self, chain: ChainClient, http_timeout: float = 30.0, gateway: str | None = None) -> None:
         self.chain = chain
         self.http = httpx.Client(timeout=http_timeout)
+        self.gateway = gateway.rstrip("/") if gateway else None
+
+    # -- through a gateway -------------------------------------------------------------------
+
+    def _gateway_get(self, path: str):
+        """The value of a public gateway query (``/amino/...``)."""
+        try:
+            response = self.http.get(f"{self.gateway}{path}")
+        except httpx.HTTPError as exc:
+            raise TaskError(f"cannot reach the gateway at {self.gateway}: {exc}") from None
+        if response.status_code != 200:
+            raise TaskError(f"gateway: {path}: {response.status_code} {response.text}")
+        return response.json()["value"]
+
+    def _app_request(self, method: str, path: str, *, digest: str = "", task_id: int | None = None,
+                     content: bytes | None = None, body: dict | None = None) -> httpx.Response:
+        """One signed request to the gateway's application API; a 429 waits as its Retry-After says."""
+        key = self.chain.signing_key
+        if key is None:
+            raise TaskError("the application API needs the customer's key (--from)")
+        params = {"task": task_id} if path.startswith("/v1/blobs/") else None
+        deadline = time.monotonic() + BUSY_WAIT_SECONDS
+        while True:
+            headers = sign_headers(key, self.chain.chain_id, method, path, digest=digest, task_id=task_id)
+            try:
+                response = self.http.request(method, f"{self.gateway}/app{path}", params=params, headers=headers,
+                                             content=content, json=body)
+            except httpx.HTTPError as exc:
+                raise TaskError(f"cannot reach the gateway at {self.gateway}: {exc}") from None
+            if response.status_code != 429 or time.monotonic() > deadline:
+                return response
+            time.sleep(retry_after_seconds(response.headers.get("retry-after"), 1.0))
+
+    def _signed_tx(self, msgs: list) -> bytes:
+        params = TxParams.from_dict(self._gateway_get("/amino/auth/v1/params"))
+        sequence = self._gateway_get(f"/amino/auth/v1/account/{self.chain.address}")["sequence"]
+        doc = wallet_tx.build_doc(self.chain.chain_id, sequence, [(m.TYPE, m.to_body(), m.GAS) for m in msgs], params)
+        return wallet_tx.sign(doc, self.chain.signing_key)
+
+    def _send(self, msgs: list) -> None:
+        """Sign and send ``msgs``: through the gateway's POST /txs when there is one, else the node's RPC."""
+        if self.gateway is None:
+            self.chain.send(msgs)
+            return
+        response = self.http.post(f"{self.gateway}/txs", json={"tx": base64.b64encode(self._signed_tx(msgs)).decode()})
+        if response.status_code != 200:
+            raise TaskError(f"gateway refused the tx: {response.status_code} {response.text}")
+        tx_hash = response.json()["hash"]
+        deadline = time.monotonic() + 30
+        while (found := self.http.get(f"{self.gateway}/txs/{tx_hash}")).status_code == 404:
+            if time.monotonic() > deadline:
+                raise TaskError(f"tx {tx_hash} was not committed within 30s")
+            time.sleep(0.3)
+        if found.status_code != 200 or found.json()["code"]:
+            raise TaskError(f"tx {tx_hash} failed: {found.text}")
 
     def close(self) -> None:
         self.http.close()
@@ -101,7 +172,7 @@ class TaskClient:
         """Register ``module`` in the application pool (it starts unverified); returns its hash."""
         module_hash = sha256(module)
         publisher = decode_address(self.chain.address)
-        self.chain.send([MsgRegisterApp(publisher, module_hash, len(module), name, description, tuple(classes))])
+        self._send([MsgRegisterApp(publisher, module_hash, len(module), name, description, tuple(classes))])
         return module_hash
 
     # -- steps ---------------------------------------------------------------------------
@@ -110,19 +181,33 @@ class TaskClient:
                max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, max_price: int | None = None) -> int:
         """Escrow the task's maximum cost and return its id; the chain allocates it at the end of the block."""
         if max_price is None:
-            classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
+            listed = self._gateway_get("/amino/compute/v1/classes") if self.gateway else self.chain.query("/compute/classes")
+            classes = {c["name"]: c for c in listed}
             if class_name not in classes:
                 raise TaskError(f"no resource class {class_name!r}; classes are {sorted(classes)}")
             max_price = classes[class_name]["price"]
         customer = decode_address(self.chain.address)
-        result = self.chain.send([MsgSubmitTask(customer, module_hash, sha256(input_data), len(input_data), class_name,
-                                                replicas, max_fuel, max_price, timeout)])
+        msg = MsgSubmitTask(customer, module_hash, sha256(input_data), len(input_data), class_name, replicas, max_fuel,
+                            max_price, timeout)
+        if self.gateway:
+            response = self._app_request("POST", "/v1/tasks", body={"tx": base64.b64encode(self._signed_tx([msg])).decode()})
+            if response.status_code != 200:
+                raise TaskError(f"the gateway refused the task: {response.status_code} {_message(response)}")
+            return int(response.json()["task_id"])
+        result = self.chain.send([msg])
         submitted = event_attributes(result, "task_submitted")
         if not submitted:
             raise TaskError(f"tx {result.tx_hash} has no task_submitted event")
         return int(submitted[0]["task_id"])
 
     def status(self, task_id: int) -> dict:
+        if self.gateway:
+            response = self._app_request("GET", f"/v1/tasks/{task_id}", task_id=task_id)
+            if response.status_code == 404:
+                raise TaskError(f"no task {task_id}")
+            if response.status_code != 200:
+                raise TaskError(f"the gateway refused to show task {task_id}: {response.status_code} {_message(response)}")
+            return response.json()
         task = self.chain.query_or_none(f"/compute/task/{task_id}")
         if task is None:
             raise TaskError(f"no task {task_id}")
@@ -151,6 +236,9 @@ class TaskClient:
     def _blob_request(self, task: dict, method: str, digest: str, content: bytes | None = None) -> httpx.Response:
         endpoint = task["master_endpoint"]
         path = f"/v1/blobs/{digest}"
+        if self.gateway:  # the gateway forwards the request, signed the same way, to the task's master node
+            self._customer_key(task)
+            return self._app_request(method, path, digest=digest, task_id=task["id"], content=content)
         headers = sign_headers(self._customer_key(task), self.chain.chain_id, method, path, digest=digest,
                                task_id=task["id"])
         try:
@@ -206,10 +294,10 @@ class TaskClient:
         return response.content
 
     def confirm(self, task_id: int) -> None:
-        self.chain.send([MsgConfirmTask(decode_address(self.chain.address), task_id)])
+        self._send([MsgConfirmTask(decode_address(self.chain.address), task_id)])
 
     def cancel(self, task_id: int) -> None:
-        self.chain.send([MsgCancelTask(decode_address(self.chain.address), task_id)])
+        self._send([MsgCancelTask(decode_address(self.chain.address), task_id)])
 
     # -- the whole flow ----------------------------------------------------------------------
 
@@ -257,7 +345,7 @@ class TaskClient:
         if confirm:
             try:
                 self.confirm(task_id)
-            except ChainError:
+            except (ChainError, TaskError):
                 pass  # auto-confirmed in the meantime
             task = self.wait(task_id, FINAL_STATES, 60)
         return self._summary(task, output)

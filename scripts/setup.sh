@@ -61,6 +61,17 @@ if [ ! -f "$gen_stamp" ] || [ "$(cat "$gen_stamp")" != "$gen_want" ]; then
       tendermint/version/types.proto gogoproto/gogo.proto)
   echo "$gen_want" > "$gen_stamp"
 fi
+# 4. Chromium for the explorer's browser tests (tests/e2e/test_gateway.py drive it with Playwright's
+#    Python package; Playwright's own browser downloads are not used). Debian's package, when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing chromium (apt-get) for the explorer's browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    say "chromium is missing (the explorer's browser tests need it): install Debian's chromium package"
+  fi
+fi
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$GEN" > "$site/amino-generated-protos.pth"
 "$VENV/bin/python" -c 'from abci_app.proto import abci' || { say "generated protobuf classes do not import"; exit 1; }

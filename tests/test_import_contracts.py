@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-ROOT_PACKAGES = ("abci_app", "chain_modules", "cli", "client", "genesis", "localnet", "masternode", "wasm_jobs", "worker")
+ROOT_PACKAGES = ("abci_app", "chain_modules", "cli", "client", "gateway", "genesis", "localnet", "masternode", "wasm_jobs",
+                 "worker")
 CHAIN_MODULES = ("common", "auth", "bank", "staking", "distribution", "slashing", "locks", "apppool", "compute", "fog", "gov")
 
 
@@ -32,6 +33,8 @@ def test_the_import_contracts_hold():
     ("client", "cli", "the client library never imports the CLI or the services"),
     ("client", "worker", "the client library never imports the CLI or the services"),
     ("localnet", "cli", "the services never import the CLI"),
+    ("gateway", "cli", "the services never import the CLI"),
+    ("client", "gateway", "the client library never imports the CLI or the services"),
     ("chain_modules", "client", "chain modules never import the node, the library, the CLI or the services"),
     ("chain_modules", "abci_app", "chain modules never import the node, the library, the CLI or the services"),
     ("chain_modules.bank", "chain_modules.staking",

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from chain_modules.common.events import Event, bech32, make_event, uamio
+from chain_modules.common.state import StateWrite
 from chain_modules.compute.types import Task, Worker
+
+TASK_STEP = "task"
 
 
 def event_task(kind: str, task: Task, **extra: object) -> Event:
     """task_<kind> with the task id, state and customer, plus ``extra`` attributes."""
     return make_event(f"task_{kind}", task_id=task.id, state=task.state, customer=bech32(task.customer), **extra)
+
+
+def emit_task_step(state: StateWrite, event: Event) -> None:
+    """Emit a task_<kind> event and, after it, the common ``task`` event (``id``, ``step``, ``state``).
+
+    Every step of every task carries the same event type, so one tx_search or block-event query
+    (``task.id=7``) finds a task's whole history, whatever its steps were called."""
+    attributes = dict(event.attributes)
+    state.emit(event)
+    state.emit(make_event(TASK_STEP, id=attributes["task_id"], step=event.type.removeprefix("task_"),
+                          state=attributes["state"]))
 
 
 def event_task_allocated(task: Task, endpoint: str) -> Event:

@@ -44,7 +44,7 @@ from chain_modules.compute.errors import (
     ErrWorkerNotEligible,
     ErrWrongState,
 )
-from chain_modules.compute.events import event_task, event_worker
+from chain_modules.compute.events import emit_task_step, event_task, event_worker
 from chain_modules.compute.types import (
     ALLOCATED,
     COMMITTING,
@@ -135,7 +135,7 @@ def handle_submit_task(state: StateWrite, ctx: BlockContext, msg: MsgSubmitTask)
     ).mark(SUBMITTED, ctx.height)
     st.set_task(state, task, None)
     st.enqueue(state, task.id)
-    state.emit(event_task("submitted", task, app_hash=msg.app_hash.hex(), class_name=msg.class_name,
+    emit_task_step(state, event_task("submitted", task, app_hash=msg.app_hash.hex(), class_name=msg.class_name,
                           replicas=msg.replicas, max_fuel=msg.max_fuel, price=price, escrow=uamio(escrow),
                           deadline=task.deadline))
 
@@ -234,7 +234,7 @@ def handle_assign_workers(state: StateWrite, ctx: BlockContext, msg: MsgAssignWo
         step_deadline=ctx.time + logic.commit_window(params, task),
     ).mark("assigned", ctx.height)
     st.set_task(state, updated, task)
-    state.emit(event_task("assigned", updated, workers=",".join(bech32(w) for w in msg.workers),
+    emit_task_step(state, event_task("assigned", updated, workers=",".join(bech32(w) for w in msg.workers),
                           commit_deadline=updated.step_deadline))
 
 
@@ -282,13 +282,13 @@ def handle_commit_result(state: StateWrite, ctx: BlockContext, msg: MsgCommitRes
 
     participant = task.participant(msg.worker)
     updated = task.with_participant(participant.with_(status=P_COMMITTED, commitment=msg.commitment))
-    state.emit(event_task("result_committed", updated, worker=bech32(msg.worker)))
+    emit_task_step(state, event_task("result_committed", updated, worker=bech32(msg.worker)))
     # a round reveals only once it is whole and every member committed: nobody of the round has seen another's result
     if updated.needed() == 0 and all(p.status in (P_COMMITTED, P_REVEALED) for p in updated.participants):
         if logic.awaits_audit_draw(updated):
             # the lone worker committed without knowing whether it will be checked: the draw comes later
             updated = updated.with_(draw_height=ctx.height).mark("committed", ctx.height)
-            state.emit(event_task("audit_pending", updated, draw_height=ctx.height))
+            emit_task_step(state, event_task("audit_pending", updated, draw_height=ctx.height))
         else:
             updated = logic.start_reveals(state, ctx, params, updated.mark("committed", ctx.height))
     st.set_task(state, updated, task)
@@ -311,7 +311,7 @@ def handle_hand_back_task(state: StateWrite, ctx: BlockContext, msg: MsgHandBack
     st.set_worker(state, params, worker.with_(handed_back=worker.handed_back + 1), worker, params.heartbeat_timeout_seconds)
     updated = task.with_(participants=tuple(p for p in task.participants if p.worker != msg.worker),
                          excluded_workers=task.excluded_workers + (msg.worker,)).mark("handed_back", ctx.height)
-    state.emit(event_task("handed_back", updated, worker=bech32(msg.worker)))
+    emit_task_step(state, event_task("handed_back", updated, worker=bech32(msg.worker)))
     call_hooks(ctx, "after_job_handed_back", state, ctx, msg.worker)
     if all(p.status == P_COMMITTED for p in updated.participants):
         logic.await_assignment(state, ctx, params, updated, task, replacement=True)
@@ -340,7 +340,7 @@ def handle_reveal_result(state: StateWrite, ctx: BlockContext, msg: MsgRevealRes
         raise ErrCommitmentMismatch("H(result_hash, fuel, salt, worker) differs from the commitment")
 
     updated = task.with_participant(participant.with_(status=P_REVEALED, result_hash=msg.result_hash, fuel=msg.fuel))
-    state.emit(event_task("result_revealed", updated, worker=bech32(msg.worker), result_hash=msg.result_hash.hex(), fuel=msg.fuel))
+    emit_task_step(state, event_task("result_revealed", updated, worker=bech32(msg.worker), result_hash=msg.result_hash.hex(), fuel=msg.fuel))
     if all(p.status == P_REVEALED for p in updated.participants):
         logic.resolve(state, ctx, params, updated, task)
     else:

@@ -20,7 +20,7 @@ from chain_modules.common.state import StateWrite
 from chain_modules.compute import rules
 from chain_modules.compute import state as st
 from chain_modules.compute.api import DEPOSITS, ESCROW, REVENUE_POOL
-from chain_modules.compute.events import event_task, event_task_allocated, event_worker
+from chain_modules.compute.events import emit_task_step, event_task, event_task_allocated, event_worker
 from chain_modules.distribution import api as distribution_api
 from chain_modules.compute.types import (
     ALLOCATED,
@@ -153,7 +153,7 @@ def allocate_queue(state: StateWrite, ctx: BlockContext, params: ComputeParams) 
         st.bump_master(state, master, pending=updated.needed())
         st.set_task(state, updated, task)
         candidate = staking_api.get_candidate(state, master)
-        state.emit(event_task_allocated(updated, candidate.endpoint if candidate else ""))
+        emit_task_step(state, event_task_allocated(updated, candidate.endpoint if candidate else ""))
 
 
 # -- rounds ----------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def await_assignment(state: StateWrite, ctx: BlockContext, params: ComputeParams
                          reassignments=task.reassignments + (1 if replacement else 0)).mark(step, ctx.height)
     st.bump_master(state, task.master, pending=updated.needed())
     st.set_task(state, updated, old)
-    state.emit(event_task("needs_workers", updated, master=bech32(updated.master), needed=updated.needed()))
+    emit_task_step(state, event_task("needs_workers", updated, master=bech32(updated.master), needed=updated.needed()))
 
 
 def awaits_audit_draw(task: Task) -> bool:
@@ -191,7 +191,7 @@ def awaits_audit_draw(task: Task) -> bool:
 def start_reveals(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> Task:
     """The round is whole and every member committed: the reveal phase starts. Returns the task to store."""
     updated = task.move(TaskEvent.REVEAL, step_deadline=ctx.time + params.reveal_timeout_seconds)
-    state.emit(event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
+    emit_task_step(state, event_task("reveal_started", updated, reveal_deadline=updated.step_deadline))
     return updated
 
 
@@ -208,10 +208,10 @@ def draw_audit(state: StateWrite, ctx: BlockContext, params: ComputeParams, task
     if _seeded(ctx, b"audit", task.id.to_bytes(8, "big")) % BPS < params.audit_probability_bps:
         audited = drawn.with_(audit=True, target=drawn.target + 1,
                               participants=tuple(p.with_(audited=True) for p in drawn.participants))
-        state.emit(event_task("audit_drawn", audited, audited="true", draw_height=task.draw_height))
+        emit_task_step(state, event_task("audit_drawn", audited, audited="true", draw_height=task.draw_height))
         await_assignment(state, ctx, params, audited, task, replacement=False, step="audited")
         return
-    state.emit(event_task("audit_drawn", drawn, audited="false", draw_height=task.draw_height))
+    emit_task_step(state, event_task("audit_drawn", drawn, audited="false", draw_height=task.draw_height))
     st.set_task(state, start_reveals(state, ctx, params, drawn.mark("not_audited", ctx.height)), task)
 
 
@@ -261,7 +261,7 @@ def resolve(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: T
                              step_deadline=ctx.time + params.confirm_timeout_seconds).mark(DELIVERED, ctx.height)
         st.bump_master(state, task.master, completed=1)
         st.set_task(state, updated, old)
-        state.emit(event_task("delivered", updated, master=bech32(updated.master), result_hash=result_hash.hex(), fuel=fuel,
+        emit_task_step(state, event_task("delivered", updated, master=bech32(updated.master), result_hash=result_hash.hex(), fuel=fuel,
                               agreeing=groups[winner], confirm_deadline=updated.step_deadline))
         if task.probe_worker:  # nobody confirms a probe: it settles now, and fog learns how the probed worker did
             settle(state, ctx, updated, updated, "probe")
@@ -294,7 +294,7 @@ def settle(state: StateWrite, ctx: BlockContext, task: Task, old: Task, how: str
     updated = task.move(TaskEvent.SETTLE, escrow=0, forfeits=0, paid=payment, refunded=refund,
                          step_deadline=0).mark(SETTLED, ctx.height)
     st.set_task(state, updated, old)
-    state.emit(event_task("settled", updated, how=how, paid=uamio(payment), refunded=uamio(refund),
+    emit_task_step(state, event_task("settled", updated, how=how, paid=uamio(payment), refunded=uamio(refund),
                           fuel=task.fuel_used))
 
 
@@ -314,7 +314,7 @@ def _compensate(state: StateWrite, params: ComputeParams, task: Task) -> int:
 
 
 def _probe_ended(state: StateWrite, ctx: BlockContext, task: Task, passed: bool) -> None:
-    state.emit(event_task("probe_ended", task, worker=bech32(task.probe_worker), passed=str(passed).lower()))
+    emit_task_step(state, event_task("probe_ended", task, worker=bech32(task.probe_worker), passed=str(passed).lower()))
     call_hooks(ctx, "after_probe_ended", state, ctx, task.probe_worker, task.id, task.class_name, passed)
 
 
@@ -336,7 +336,7 @@ def fail(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task
     updated = task.move(TaskEvent.REFUND, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0, draw_height=0).mark(REFUNDED, ctx.height)
     st.set_task(state, updated, old)
-    state.emit(event_task("refunded", updated, reason=reason, refund=uamio(task.escrow),
+    emit_task_step(state, event_task("refunded", updated, reason=reason, refund=uamio(task.escrow),
                           compensation=uamio(compensation)))
     if task.probe_worker:
         _probe_ended(state, ctx, updated, False)
@@ -352,7 +352,7 @@ def cancel(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Ta
     updated = task.move(TaskEvent.CANCEL, refunded=task.escrow, escrow=0, forfeits=0, compensation=compensation,
                          step_deadline=0).mark(CANCELLED, ctx.height)
     st.set_task(state, updated, task)
-    state.emit(event_task("cancelled", updated, refund=uamio(task.escrow)))
+    emit_task_step(state, event_task("cancelled", updated, refund=uamio(task.escrow)))
 
 
 # -- deadlines -----------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
         if master_cut + sponsor_cut:
             distribution_api.add_to_community(state, master_cut + sponsor_cut)
             st.bump_master(state, task.master, penalties=1)
-        state.emit(event_task("master_penalised", task, master=bech32(task.master), amount=uamio(master_cut),
+        emit_task_step(state, event_task("master_penalised", task, master=bech32(task.master), amount=uamio(master_cut),
                               sponsor=bech32(task.sponsor) if task.sponsor else "", sponsor_amount=uamio(sponsor_cut)))
     if task.reallocations >= params.max_reallocations:
         fail(state, ctx, params, task, task, "no master node assigned workers in time")
@@ -432,7 +432,7 @@ def _reallocate(state: StateWrite, ctx: BlockContext, params: ComputeParams, tas
                          excluded_masters=task.excluded_masters + (task.master,)).mark("reallocated", ctx.height)
     st.set_task(state, updated, task)
     st.enqueue(state, task.id)
-    state.emit(event_task("reallocated", updated, previous_master=bech32(task.master), released=str(released).lower()))
+    emit_task_step(state, event_task("reallocated", updated, previous_master=bech32(task.master), released=str(released).lower()))
 
 
 def release(state: StateWrite, ctx: BlockContext, params: ComputeParams, task: Task) -> None:

@@ -22,7 +22,7 @@ from chain_modules.common.context import BlockContext
 from chain_modules.common.events import bech32
 from chain_modules.common.state import StateWrite
 from chain_modules.compute import state as st
-from chain_modules.compute.events import event_task, event_task_allocated
+from chain_modules.compute.events import emit_task_step, event_task, event_task_allocated
 from chain_modules.compute.types import ComputeParams, ResourceClass, Task, TaskEvent, Worker
 from chain_modules.staking import api as staking_api
 
@@ -68,7 +68,7 @@ def start_probe(state: StateWrite, ctx: BlockContext, worker_address: bytes, ran
     st.bump_master(state, worker.master, pending=allocated.needed())
     st.set_task(state, allocated, None)
     candidate = staking_api.get_candidate(state, worker.master)
-    state.emit(event_task("probe", allocated, worker=bech32(worker_address), master=bech32(worker.master),
+    emit_task_step(state, event_task("probe", allocated, worker=bech32(worker_address), master=bech32(worker.master),
                           class_name=resource_class.name, input=data.hex()))
-    state.emit(event_task_allocated(allocated, candidate.endpoint if candidate else ""))
+    emit_task_step(state, event_task_allocated(allocated, candidate.endpoint if candidate else ""))
     return allocated

@@ -208,3 +208,17 @@ def test_gov_tally_bench_tiny_reports_votes_and_the_tally_end():
                  r"recount walking every vote and delegation \(for comparison\)"):
         figures(rf"^  {name}\s+{NUMBER}ms$", report, count=1)
     assert re.search(r"^  result: (passed|rejected|vetoed), tally ", report, re.MULTILINE), report
+
+
+def test_the_gateway_benchmark_serves_50_clients_and_caches_immutable_data() -> None:
+    base = BENCH_BASE_PORT + 100
+    wait_for_free_ports(base)
+    report = run_bench("gateway.py", "--base-port", str(base), timeout=300)
+    assert "50 concurrent clients" in report
+    figures(r"throughput: ([\d.]+) requests/s", report, count=1)
+    assert re.search(r"\(\d+ requests, 0 errors\)", report), report
+    cold, cached = figures(r"cold p50 ([\d.]+) ms", report, 1)[0], figures(r"cached p50 ([\d.]+) ms", report, 1)[0]
+    assert cold > 0 and cached > 0
+    for endpoint in ("status", "old block", "tx by hash", "balance", "candidates", "tx search"):
+        assert re.search(rf"^{endpoint}\s+\d+\s+[\d.]+\s+[\d.]+\s+0$", report, re.MULTILINE), (endpoint, report)
+    assert "forecast small: next prices" in report
