@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from chain_modules.common.address import AddressError, decode_address
+from chain_modules.common.encoding import decode
 from gateway.errors import BODY_TOO_LARGE, GatewayError, bad_request
 from gateway.render import decoded_tx, events, tx_view
 from gateway.rpc import RpcFailure
@@ -193,6 +194,37 @@ async def broadcast(request: Request) -> BroadcastAnswer:
     if answer.code:
         raise GatewayError(400, answer.log or "CheckTx refused the tx", answer.code, answer.codespace or "tx")
     return answer
+
+
+class SimulateAnswer(BaseModel):
+    gas_used: int
+    code: int
+    codespace: str
+    log: str
+    events: list
+
+
+@router.post("/txs/simulate", response_model=SimulateAnswer, tags=["txs"],
+             summary="the gas a tx (JSON {\"tx\": base64}; its signature is not checked) would use on the current "
+                     "state, with its result and events; nothing is written (the chain's /app/simulate query)",
+             openapi_extra={"x-chain-query": "/app/simulate", "requestBody": {"required": True, "content": {
+                 "application/json": {"schema": Broadcast.model_json_schema()}}}})
+async def simulate(request: Request) -> SimulateAnswer:
+    body = await _read_body(request)
+    try:
+        raw = base64.b64decode(Broadcast.model_validate(json.loads(body)).tx, validate=True)
+    except (ValueError, TypeError):
+        raise bad_request('the body must be JSON {"tx": "<base64 of the tx bytes>"}') from None
+    try:
+        result = (await request.app.state.rpc.call("abci_query", path="/app/simulate", data=raw.hex(), height="0",
+                                                   prove=False))["response"]
+    except RpcFailure as exc:
+        raise bad_request(f"the node refused the simulation: {exc.data or exc}") from None
+    if int(result.get("code", 0)):
+        raise GatewayError(400, result.get("log", "") or "the tx cannot be simulated", int(result["code"]),
+                           result.get("codespace", "") or "app")
+    answer = decode(base64.b64decode(result.get("value") or ""))
+    return SimulateAnswer(**answer)
 
 
 @router.get("/txs/{tx_hash}", response_model=TxAnswer, tags=["txs"],

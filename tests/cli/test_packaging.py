@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-CODE = ("abci_app", "chain_modules", "cli", "client", "genesis", "localnet", "masternode", "wasm_jobs", "worker")
+CODE = ("abci_app", "chain_modules", "cli", "client", "gateway", "genesis", "localnet", "masternode", "wasm_jobs", "worker")
 OURS = set(CODE) | {"tendermint", "cometbft", "gogoproto", "cosmos_proto", "amino"}  # ours, and build/gen's packages
 
 

@@ -198,6 +198,11 @@ def test_a_signed_tx_broadcast_through_the_gateway_commits_and_reads_back_decode
     doc = wallet_tx.build_doc(world["net"].chain_id, sequence, [(msg.TYPE, msg.to_body(), msg.GAS)], params,
                               memo="through the gateway")
     raw = wallet_tx.sign(doc, keyring.signing_key("carol"))
+    simulated = http.post("/txs/simulate", json={"tx": base64.b64encode(raw).decode()})
+    assert simulated.status_code == 200, simulated.text
+    estimate = simulated.json()
+    assert estimate["code"] == 0 and 0 < estimate["gas_used"] <= doc.gas_limit
+    assert any(event[0] == "transfer" for event in estimate["events"])
     answer = http.post("/txs", json={"tx": base64.b64encode(raw).decode()})
     assert answer.status_code == 200, answer.text
     tx_hash = answer.json()["hash"]
@@ -218,6 +223,8 @@ def test_broadcast_refuses_bad_bodies_with_4xx(world):
     _json_error(http.post("/txs", content=b"{", headers={"content-type": "application/json"}), 400)
     _json_error(http.post("/txs", json={"tx": base64.b64encode(b"garbage").decode()}), 400)
     _json_error(http.post("/txs", content=b"x" * (2 << 20), headers={"content-type": "application/json"}), 413)
+    _json_error(http.post("/txs/simulate", json={"tx": base64.b64encode(b"garbage").decode()}), 400)
+    _json_error(http.post("/txs/simulate", content=b"{", headers={"content-type": "application/json"}), 400)
 
 
 def test_a_tx_by_hash_and_unknown_or_malformed_hashes(world):
