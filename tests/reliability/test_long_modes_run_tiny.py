@@ -25,3 +25,12 @@ def test_bench_determinism_tiny_compares_two_hash_seeds_and_prints_the_table():
     txs, ok, _failed, types, _events = map(int, row.groups())
     assert txs > 0 and ok > 0 and types > 5
     assert "0 divergent workloads" in report
+
+
+def test_bench_fuzz_tiny_runs_every_target_and_prints_inputs_per_second_and_findings():
+    report = run_tiny("fuzz.py", "--findings", str(ROOT / ".bench" / "fuzz-findings-tiny"))
+    rows = re.findall(r"^(\w+)\s+([\d,]+)\s+[\d.]+\s+([\d,]+)\s+(\d+)\s+\S", report, re.MULTILINE)
+    assert {row[0] for row in rows} == {"checktx", "message", "proposal", "query", "abci_socket", "masternode_http",
+                                        "worker_job"}, report
+    for name, inputs, rate, findings in rows:
+        assert inputs == "200" and int(rate.replace(",", "")) > 0 and findings == "0", (name, report)
