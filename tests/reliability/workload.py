@@ -79,10 +79,11 @@ def consensus_address(key) -> bytes:
 class Workload:
     """One seeded workload on a fresh database under ``path``; ``hashes`` holds the app hash after every block."""
 
-    def __init__(self, path: Path, seed: int) -> None:
+    def __init__(self, path: Path, seed: int, app_state: dict | None = None) -> None:
         self.rng = random.Random(seed)
-        self.driver = AppDriver(path, app_state=golden.app_state(), vote_extensions_enable_height=1,
+        self.driver = AppDriver(path, app_state=app_state or golden.app_state(), vote_extensions_enable_height=1,
                                 consensus_keys=CONSENSUS)
+        self.last_results: list = []
         self.hashes: dict[int, str] = {}
         self.pending: list[tuple[bytes, str]] = []
         self.queued: Counter = Counter()  # txs queued in the open block, by signer address
@@ -120,6 +121,7 @@ class Workload:
         results = self.driver.block([raw for raw, _kind in txs], seconds=seconds,
                                     signers=[v for v in validators if v[0] not in missing], misbehavior=misbehavior,
                                     absent=[v for v in validators if v[0] in missing])
+        self.last_results = results
         for (_raw, kind), result in zip(txs, results):
             self.attempted[kind] += 1
             self.codes[(result.codespace, result.code)] += 1
