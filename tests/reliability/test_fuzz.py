@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.reliability.fuzz_targets import Reader, check_tx_result, make_target
 
-QUICK = settings(max_examples=300, deadline=None, derandomize=True,
+QUICK = settings(max_examples=1000, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 fuzz_bytes = st.binary(max_size=400)
 
@@ -79,7 +79,7 @@ def test_every_message_body_fails_with_a_registered_code_never_an_internal_error
     message(data)
 
 
-@settings(QUICK, max_examples=100)
+@settings(QUICK, max_examples=200)
 @given(data=fuzz_bytes)
 def test_a_fuzzed_proposal_is_judged_without_raising_and_executes_identically_on_two_nodes(proposal, data):
     proposal(data)
@@ -91,19 +91,19 @@ def test_any_query_path_data_and_height_gets_a_known_query_code(query, data):
     query(data)
 
 
-@settings(QUICK, max_examples=150)
+@settings(QUICK, max_examples=400)
 @given(data=fuzz_bytes)
 def test_the_abci_socket_answers_or_closes_on_any_frames_and_keeps_serving(abci_socket, data):
     abci_socket(data)
 
 
-@settings(QUICK, max_examples=100)
+@settings(QUICK, max_examples=200)
 @given(data=fuzz_bytes)
 def test_the_master_node_api_never_answers_5xx(masternode_http, data):
     masternode_http(data)
 
 
-@settings(QUICK, max_examples=150)
+@settings(QUICK, max_examples=400)
 @given(data=fuzz_bytes)
 def test_a_worker_runs_any_job_blob_to_a_known_status_within_its_fuel(worker_job, data):
     worker_job(data)
