@@ -257,10 +257,15 @@ class SocketTarget:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.path.exists():
+        deadline = time.monotonic() + 20
+        while True:  # the socket file appears at bind(), a moment before listen(): wait for a real answer
+            try:
+                if self.path.exists() and self.exchange(self.frame(abci.Request(flush=abci.RequestFlush()))):
+                    break
+            except OSError:
+                pass
             assert time.monotonic() < deadline, "the ABCI server did not start"
-            time.sleep(0.01)
+            time.sleep(0.02)
 
     def _on_fatal(self) -> None:
         self.halts += 1
@@ -279,7 +284,7 @@ class SocketTarget:
         self.driver.close()
         self._tmp.cleanup()
 
-    def exchange(self, payload: bytes, timeout: float = 5.0) -> bytes:
+    def exchange(self, payload: bytes, timeout: float = 30.0) -> bytes:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(timeout)
             conn.connect(str(self.path))

@@ -84,6 +84,7 @@ class Workload:
         self.driver = AppDriver(path, app_state=app_state or golden.app_state(), vote_extensions_enable_height=1,
                                 consensus_keys=CONSENSUS)
         self.last_results: list = []
+        self.check_invariants = True  # every module's invariants after every block, as the Cosmos SDK simulator does
         self.hashes: dict[int, str] = {}
         self.pending: list[tuple[bytes, str]] = []
         self.queued: Counter = Counter()  # txs queued in the open block, by signer address
@@ -130,6 +131,8 @@ class Workload:
         for event in self.driver.last_response.events:
             self.block_events[event.type] += 1
         self.hashes[self.driver.height] = self.driver.last_app_hash.hex()
+        if self.check_invariants:
+            check_invariants(self.driver.app.store.committed, self.driver.height)
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -406,16 +409,25 @@ ACTIONS = [
 ]
 
 
+def check_invariants(state, height: int) -> None:
+    """Every module's invariants on ``state``; AssertionError naming the module and height on a violation."""
+    from abci_app.modules import MODULES
+
+    for module in MODULES:
+        for invariant in module.invariants:
+            try:
+                invariant(state)
+            except Exception as error:
+                raise AssertionError(f"{module.name} invariant {invariant.__name__} broken after block {height}: "
+                                     f"{error}") from error
+
+
 def run_workload(path: Path, seed: int, blocks: int) -> dict:
-    """Run one workload; return its app hashes by height, coverage counts and the module invariants' verdict."""
+    """Run one workload, every module's invariants checked after every block; return its app hashes by height
+    and coverage counts."""
     workload = Workload(path, seed)
     try:
         hashes = workload.run(blocks)
-        from abci_app.modules import MODULES
-
-        for module in MODULES:
-            for invariant in module.invariants:
-                invariant(workload.driver.app.store.committed)
         return {
             "hashes": {str(height): value for height, value in sorted(hashes.items())},
             "attempted": dict(sorted(workload.attempted.items())),
