@@ -25,7 +25,7 @@ from abci_app.codec import SignDoc, decode_tx, encode_tx, sign_tx
 from abci_app.modules import ROUTES
 from abci_app.proto import abci
 from abci_app.queries import query_index
-from abci_app.server import _FATAL, AbciServer
+from abci_app.server import AbciServer
 from abci_app.store import Overlay
 from abci_app.varint import encode_uvarint
 from chain_modules.common.context import BlockContext

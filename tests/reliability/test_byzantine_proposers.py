@@ -10,7 +10,6 @@ unix socket (scripts/setup.sh builds abci-cli at the pinned version).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -3,12 +3,14 @@ changed anything beyond its fee and sequence."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from chain_modules.bank.types import MsgSend
 from chain_modules.common.errors import INTERNAL_ERROR_CODE, registered_errors
-from chain_modules.compute.types import MsgHeartbeat
-from tests.reliability.workload import ALICE, BOB, WORKERS, Workload
+from chain_modules.compute.types import MsgAssignWorkers, MsgHeartbeat, MsgSubmitTask
+from tests.app import golden_scenario as golden
+from tests.reliability.workload import ALICE, BOB, MASTERS, WORKERS, Workload
 from tests.support import signed
 
 REGISTERED = {(error.codespace, error.code) for error in registered_errors()}
@@ -83,3 +85,25 @@ class Twin:
         assert self.a.driver.last_app_hash == self.b.driver.last_app_hash, \
             f"the failed {msg.TYPE} changed state beyond its fee and sequence ({result.codespace}/{result.code})"
         return result
+
+
+def salt_of(worker, task_id: int) -> bytes:
+    return hashlib.sha256(b"salt" + worker.address + task_id.to_bytes(8, "big")).digest()
+
+
+def assigned_task(twin: Twin, replicas: int) -> tuple[int, list]:
+    """A task of ``replicas`` submitted by alice, allocated and assigned: (task id, its workers)."""
+    twin.blocks(8)  # the first epoch elects the master nodes
+    twin.heartbeat()
+    twin.blocks()
+    task = MsgSubmitTask(ALICE.address, golden.APP, hashlib.sha256(b"holes").digest(), 100, "small", replicas,
+                         1_000_000, 10**9, 600)
+    assert twin.run(ALICE, task).code == 0
+    twin.blocks()
+    view = twin.query(f"/compute/tasks/customer/{ALICE.bech32}")[0]
+    assert view["state"] == "allocated", view
+    master = next(m for m in MASTERS if m.bech32 == view["master"])
+    pool = [w for w in WORKERS if w.bech32 in {v["address"] for v in twin.query(f"/compute/workers/{master.bech32}")}]
+    chosen = pool[:replicas]
+    assert twin.run(master, MsgAssignWorkers(master.address, view["id"], tuple(w.address for w in chosen))).code == 0
+    return view["id"], chosen

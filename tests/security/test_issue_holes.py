@@ -17,39 +17,17 @@ from chain_modules.compute.errors import (
     ErrInvalidFuel,
     ErrWrongState,
 )
-from chain_modules.compute.types import MsgAssignWorkers, MsgCommitResult, MsgRegisterWorker, MsgRevealResult, MsgSubmitTask, commitment
+from chain_modules.compute.types import MsgCommitResult, MsgRegisterWorker, MsgRevealResult, MsgSubmitTask, commitment
 from chain_modules.staking.errors import ErrNoSponsorConsent
 from chain_modules.staking.types import MsgConsentSponsorship, MsgCreateMasterNode, MsgWithdrawSponsorship
 from tests.app import golden_scenario as golden
 from tests.reliability.fuzz_targets import SocketTarget
-from tests.reliability.workload import ALICE, MASTERS, OPERATORS, WORKERS
-from tests.security.support import Twin
+from tests.reliability.workload import ALICE, MASTERS, OPERATORS
+from tests.security.support import Twin, assigned_task, salt_of
 from tests.support import KEYS, make_key
 
 AMIO = 1_000_000
 RIGHT, WRONG = golden.RIGHT, golden.WRONG
-
-
-def salt_of(worker, task_id: int) -> bytes:
-    return hashlib.sha256(b"salt" + worker.address + task_id.to_bytes(8, "big")).digest()
-
-
-def assigned_task(twin: Twin, replicas: int) -> tuple[int, list]:
-    """A task of ``replicas`` submitted by alice, allocated and assigned: (task id, its workers)."""
-    twin.blocks(8)  # the first epoch elects the master nodes
-    twin.heartbeat()
-    twin.blocks()
-    task = MsgSubmitTask(ALICE.address, golden.APP, hashlib.sha256(b"holes").digest(), 100, "small", replicas,
-                         1_000_000, 10**9, 600)
-    assert twin.run(ALICE, task).code == 0
-    twin.blocks()
-    view = twin.query(f"/compute/tasks/customer/{ALICE.bech32}")[0]
-    assert view["state"] == "allocated", view
-    master = next(m for m in MASTERS if m.bech32 == view["master"])
-    pool = [w for w in WORKERS if w.bech32 in {v["address"] for v in twin.query(f"/compute/workers/{master.bech32}")}]
-    chosen = pool[:replicas]
-    assert twin.run(master, MsgAssignWorkers(master.address, view["id"], tuple(w.address for w in chosen))).code == 0
-    return view["id"], chosen
 
 
 def test_a_master_node_naming_a_sponsor_that_never_consented_is_refused(twin):
