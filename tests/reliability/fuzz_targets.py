@@ -28,6 +28,7 @@ from abci_app.queries import query_index
 from abci_app.server import AbciServer
 from abci_app.store import Overlay
 from abci_app.varint import encode_uvarint
+from chain_modules.auth import errors as auth_errors
 from chain_modules.common.context import BlockContext
 from chain_modules.common.encoding import encode
 from chain_modules.common.errors import registered_errors
@@ -37,9 +38,16 @@ from tests.support import CHAIN_ID, KEYS, AppDriver, send, timestamp
 REGISTERED = frozenset((error.codespace, error.code) for error in registered_errors())
 QUERY_CODES = frozenset((0, ERR_UNKNOWN_PATH, ERR_INVALID_ARGUMENT, ERR_HEIGHT_UNAVAILABLE, ERR_NOT_FOUND))
 SIGNERS = [KEYS[name] for name in ("alice", "bob", "carol", "mallory")]
+FUNDED = SIGNERS[:3]
 MESSAGE_TYPES = sorted(route.message.TYPE for route in ROUTES)
 BODY_KEYS = {route.message.TYPE: sorted({spec[0] if isinstance(spec, tuple) else name
                                          for name, spec in route.message.FIELDS.items()}) for route in ROUTES}
+# the ante checks ProcessProposal runs: a tx of an accepted proposal never fails one of these in FinalizeBlock (a
+# fee spent by the signer's own earlier message, ErrInsufficientFeeFunds, is the documented exception)
+ANTE_ONLY = frozenset((error.codespace, error.code) for error in (
+    auth_errors.ErrTxDecode, auth_errors.ErrTxTooLarge, auth_errors.ErrTooManyMessages, auth_errors.ErrWrongChainId,
+    auth_errors.ErrInvalidSignature, auth_errors.ErrWrongSequence, auth_errors.ErrInsufficientFee,
+    auth_errors.ErrGasLimitTooHigh, auth_errors.ErrMemoTooLong, auth_errors.ErrNoMessages))
 EXCEPTION_WORDS = ("Traceback", "Error(", "Exception", 'File "')
 
 
@@ -142,15 +150,16 @@ class AppTargets:
             body[reader.take(reader.below(6)).decode("latin-1")] = reader.value()
         return body
 
-    def message_tx(self, reader: Reader) -> bytes:
+    def message_tx(self, reader: Reader, key=None) -> bytes:
         """A correctly signed tx whose single message has a fuzzed body (so the handlers' parsers are reached)."""
-        key = SIGNERS[reader.below(len(SIGNERS))]
+        key = key or SIGNERS[reader.below(len(SIGNERS))]
         msg_type = MESSAGE_TYPES[reader.below(len(MESSAGE_TYPES))]
         body = self.message_body(reader, msg_type)
         if reader.below(2):  # the signer field set to the signer, so the message is authorised
             for name in BODY_KEYS[msg_type][:1]:
                 body[name] = key.address
-        sequence = self.sequence_of(key) + (reader.below(3) if reader.below(4) == 0 else 0)
+        skew = reader.below(3) if reader.below(4) == 0 else 0
+        sequence = self.sequence_of(key) + (skew if key not in FUNDED or reader.below(2) else 0)
         doc = SignDoc(CHAIN_ID, sequence, 5_000, 500_000, "", ((msg_type, body),))
         return sign_tx(doc, key.signing_key)
 
@@ -203,7 +212,11 @@ class AppTargets:
         """A fuzzed proposal: Process/PrepareProposal answer without raising; executed anyway on two nodes, the
         block gives identical app hashes and results, every result ok or a registered code."""
         reader = Reader(data)
-        txs = [self.tx(Reader(reader.take(1 + reader.below(200)))) for _ in range(1 + reader.below(6))]
+        if reader.below(2):  # honest envelopes (one per funded signer, right sequences) around fuzzed message bodies
+            signers = FUNDED[: 1 + reader.below(len(FUNDED))]
+            txs = [self.message_tx(reader, key=key) for key in signers]
+        else:
+            txs = [self.tx(Reader(reader.take(1 + reader.below(200)))) for _ in range(1 + reader.below(6))]
         if reader.below(4) == 0 and txs:
             txs.append(txs[0])  # a duplicate
         height = self.first.height + 1
@@ -220,6 +233,8 @@ class AppTargets:
         assert [(r.code, r.codespace, r.log, r.gas_used) for r in first] == [(r.code, r.codespace, r.log, r.gas_used) for r in second]
         for result in first:
             check_tx_result(result.code, result.codespace, result.log)
+            if verdict.status == abci.ResponseProcessProposal.ACCEPT:  # what ProcessProposal checked holds in the block
+                assert (result.codespace, result.code) not in ANTE_ONLY, f"an accepted tx failed its ante check: {result.log}"
         return "accept" if verdict.status == abci.ResponseProcessProposal.ACCEPT else "reject"
 
     def query(self, data: bytes) -> str:
