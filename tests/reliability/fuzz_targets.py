@@ -484,8 +484,10 @@ class WorkerJobTarget:
         pass
 
     def __call__(self, data: bytes) -> str:
-        """run_job never raises, returns a known status within its fuel, and runs in bounded time."""
-        from wasm_jobs.runner import run_job
+        """run_job never raises, returns a known status within its fuel, runs in bounded time, and gives the same
+        committed result when run again."""
+        from wasm_jobs import abi
+        from wasm_jobs.runner import canonical_result, run_job
 
         reader = Reader(data)
         mode = reader.below(3)
@@ -503,6 +505,15 @@ class WorkerJobTarget:
         assert time.monotonic() - started < 10, "a job ran for more than 10 s under a 2M fuel limit"
         assert outcome.status in self.statuses, outcome
         assert 0 <= outcome.fuel_used <= self.MAX_FUEL, outcome
+        # what the worker commits to: deterministic statuses give the same bytes on a second run; the others are
+        # refused (the worker hands the job back rather than commit to them)
+        try:
+            committed = canonical_result(outcome)
+        except ValueError:
+            assert outcome.status not in abi.DETERMINISTIC_STATUSES, outcome
+        else:
+            again = run_job(module, job_input, self.MAX_FUEL, self.MAX_MEMORY)
+            assert canonical_result(again) == committed and again.fuel_used == outcome.fuel_used, "a job ran differently twice"
         return f"job/{outcome.status}"
 
 
