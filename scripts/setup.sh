@@ -38,6 +38,15 @@ if [ "$have" != "${COMETBFT_VERSION#v}" ]; then
   GOBIN="$TOOLS" GOFLAGS="-mod=mod" go install "github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
 fi
 
+# 2b. CometBFT's abci-cli at the same pin (the byzantine-proposer tests drive the app with it)
+if [ ! -x "$TOOLS/abci-cli" ] || [ "$(cat "$TOOLS/.abci-cli-version" 2>/dev/null)" != "$COMETBFT_VERSION" ]; then
+  command -v go >/dev/null || { say "Go is required to build abci-cli"; exit 1; }
+  say "building abci-cli $COMETBFT_VERSION with go install"
+  mkdir -p "$TOOLS"
+  GOBIN="$TOOLS" GOFLAGS="-mod=mod" go install "github.com/cometbft/cometbft/abci/cmd/abci-cli@$COMETBFT_VERSION"
+  echo "$COMETBFT_VERSION" > "$TOOLS/.abci-cli-version"
+fi
+
 # 3. ABCI protobuf classes from the pinned module's .proto files
 MODCACHE="$(go env GOMODCACHE)"
 COMET_SRC="$MODCACHE/github.com/cometbft/cometbft@$COMETBFT_VERSION"
