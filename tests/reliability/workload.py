@@ -49,6 +49,7 @@ from chain_modules.compute.types import (
 )
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.fog.types import MsgRedeem
+from chain_modules.gov.types import MsgDeposit, MsgSubmitProposal, MsgVote
 from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.slashing.types import MsgUnjail
 from chain_modules.staking.types import (
@@ -383,6 +384,29 @@ class Workload:
         redeemable = view["redeemable"] if view else 0
         self.tx(key, MsgRedeem(key.address, self.rng.randint(1, redeemable) if redeemable else 1))
 
+    def do_gov(self) -> None:
+        """A proposal (a param change or a text), a deposit on one, or a vote by a super node or a holder."""
+        choice = self.rng.randrange(3)
+        proposals = self.query("/gov/proposals") or {}
+        ids = [p["id"] for p in proposals.get("proposals", [])] if isinstance(proposals, dict) else []
+        proposal_id = self.rng.choice(ids) if ids else self.rng.randint(1, 5)
+        if choice == 0:
+            proposer = self.rng.choice((ALICE, BOB))
+            if self.rng.random() < 0.5:
+                kind, content = "param_change", {"changes": [{"module": "compute",
+                                                              "params": {"price_step_bps": self.rng.randint(1, 900)}}]}
+            else:
+                kind, content = "text", {}
+            self.tx(proposer, MsgSubmitProposal(proposer.address, kind, content, "workload", "",
+                                                self.rng.choice((250, 1_000)) * AMIO, self.rng.random() < 0.2))
+        elif choice == 1:
+            depositor = self.holder()
+            self.tx(depositor, MsgDeposit(depositor.address, proposal_id, self.amount(500 * AMIO)))
+        else:
+            voter = self.rng.choice([*OPERATORS[:4], ALICE, BOB])
+            self.tx(voter, MsgVote(voter.address, proposal_id,
+                                   self.rng.choice(("yes", "yes", "no", "abstain", "no_with_veto"))))
+
     def do_failures(self) -> None:
         """Txs that must fail the same way everywhere: a wrong signer, a random body, garbage bytes."""
         choice = self.rng.randrange(3)
@@ -405,7 +429,7 @@ ACTIONS = [
     Workload.do_sponsorship, Workload.do_edit_master_node, Workload.do_create_master_node, Workload.do_app,
     Workload.do_lock, Workload.do_withdraw_lock, Workload.do_api_access, Workload.do_submit, Workload.do_submit,
     Workload.do_submit, Workload.do_cancel, Workload.do_worker_money, Workload.do_rewards, Workload.do_redeem,
-    Workload.do_failures,
+    Workload.do_failures, Workload.do_gov, Workload.do_gov,
 ]
 
 
