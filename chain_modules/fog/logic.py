@@ -174,9 +174,11 @@ def on_heartbeat(state: StateWrite, ctx: BlockContext, worker: bytes, master: by
         st.set_contribution(state, worker, record)
         return
     if not record.probe:  # with no probes to draw, nothing waits
-        record = record.with_(probe=DRAWING if params.probe_probability_bps else UNSAMPLED)
         if params.probe_probability_bps:
+            record = record.with_(probe=DRAWING, probe_task=ctx.height)  # the draw's height, until it is drawn
             st.add_probe_draw(state, ctx.height, worker)
+        else:
+            record = record.with_(probe=UNSAMPLED)
     if not _proven(params, record, epoch.index):
         st.set_contribution(state, worker, record)
         return
@@ -222,8 +224,10 @@ def draw_probes(state: StateWrite, ctx: BlockContext, params: FogParams) -> None
             break
         st.delete_probe_draw(state, height, worker)
         record = st.get_contribution(state, worker)
-        if record is None or record.epoch != epoch.index or record.probe != DRAWING:
-            continue  # the epoch of the heartbeat closed since: its held windows went with it
+        if record is None or record.epoch != epoch.index or record.probe != DRAWING or record.probe_task != height:
+            # the epoch of the heartbeat closed since (its held windows went with it), or this entry is an earlier
+            # epoch's and the worker's draw in this epoch waits for its own entry's later block
+            continue
         value = int.from_bytes(hashlib.sha256(ctx.seed + b"probe" + epoch.index.to_bytes(8, "big") + worker)
                                .digest()[:8], "big")
         task = None

@@ -171,7 +171,7 @@ class Contribution:
     # the epoch's liveness probe: "" before the first heartbeat that counts, "drawing" until a later block's seed
     # decides, then "unsampled", or "pending" (probe_task runs) and "passed" or "failed"
     probe: str = ""
-    probe_task: int = 0
+    probe_task: int = 0  # the probe's task id ("pending" on); while "drawing", the height whose later block draws
     held: int = 0  # availability points waiting for the draw or the probe (counted when it passes)
     streak: int = 0  # consecutive contributing epochs before ``epoch``
     proven_weight: int = 0  # capability weight of the largest class with a verified result

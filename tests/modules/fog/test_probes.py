@@ -206,3 +206,25 @@ def test_passing_a_probe_proves_the_class_of_an_unproven_worker():
     heartbeat(world, W0)
     assert world.record(W0).availability == 100 * 1_000 // 10_000  # proven, still on probation
     world.check()
+
+
+def test_a_draw_entry_left_from_a_closed_epoch_does_not_draw_the_workers_next_epoch_early():
+    """A heartbeat in the block that closes an epoch leaves a draw entry for the next block; the worker's first
+    heartbeat of the new epoch, in that next block, starts a draw of its own, which must wait for a later block:
+    the old entry (drawn with the seed of the block the new heartbeat went into, which the worker could know when
+    it sent it) must not draw it."""
+    world = make_world()
+    prove(world, W0, W1)
+    epoch = st.get_open_epoch(world.state)
+    world.now = epoch.start + ALWAYS.epoch_seconds  # block h: epoch 0 closes at its end
+    heartbeat(world, W0)  # an entry at h, for epoch 0
+    world.advance(1)
+    assert st.get_open_epoch(world.state).index == 1
+    heartbeat(world, W0)  # block h+1, epoch 1: a draw entry of its own at h+1
+    record = world.record(W0)
+    assert record.epoch == 1 and record.probe == "drawing" and record.probe_task == world.height
+    world.advance()  # block h+1 ends: the entry of h is stale, the one of h+1 waits for a later block
+    assert world.record(W0).probe == "drawing"
+    world.advance()  # block h+2 draws it
+    assert world.record(W0).probe == "pending"
+    world.check()
