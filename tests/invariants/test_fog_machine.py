@@ -21,6 +21,8 @@ routing share), each lock's seconds in each epoch, the emissions, the periods. A
 from __future__ import annotations
 
 import copy
+import hashlib
+from types import SimpleNamespace
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -33,6 +35,7 @@ from abci_app.store import Overlay
 from chain_modules.bank import invariants as bank_invariants
 from chain_modules.bank.state import get_balance, get_supply
 from chain_modules.common.query import QueryContext
+from chain_modules.compute import api as compute_api
 from chain_modules.compute.api import REVENUE_POOL
 from chain_modules.fog import invariants, logic, views
 from chain_modules.fog import state as fog_state
@@ -45,6 +48,7 @@ from chain_modules.locks.api import LOCKS_POOL
 from chain_modules.staking import state as staking_state
 from tests.modules.fog.helpers import (
     AMIO_EACH,
+    HOOKS,
     INACTIVE_MASTER,
     LOCKERS,
     MASTER,
@@ -59,7 +63,8 @@ from tests.modules.fog.helpers import (
 
 # 30 s epochs of three windows, 90 s periods: a short run sees many closes. The emission is not a multiple of 9,
 # so the lockers' remainder carries.
-FOG = replace(PARAMS, epoch_seconds=30, windows_per_epoch=3, redemption_period_seconds=90, emission_per_epoch=1_000_003)
+FOG = replace(PARAMS, epoch_seconds=30, windows_per_epoch=3, redemption_period_seconds=90, emission_per_epoch=1_000_003,
+              probe_probability_bps=5_000)  # about half the workers drawn for a probe each epoch
 BPS = 10_000
 SCALE = 10**24
 NINE = 9
@@ -128,6 +133,14 @@ class Model:
         self.payouts: dict[int, list[int]] = {}  # period -> [payout remaining, requested remaining]
         self.amio: dict[bytes, int] = {}
         self.expected: list[tuple] = []  # settlements the current step must make, in order
+        # liveness probes: the open epoch's probe state, task (or draw height) and held points per worker, the
+        # waiting draws (height, worker), the probes started (task id -> worker) and the next task id
+        self.probe: dict[bytes, str] = {}
+        self.probe_task: dict[bytes, int] = {}
+        self.held: dict[bytes, int] = defaultdict(int)
+        self.draws: list[tuple[int, bytes]] = []
+        self.probes: dict[int, bytes] = {}
+        self.next_task = 1
 
     # -- points ---------------------------------------------------------------------------------------
 
@@ -171,21 +184,69 @@ class Model:
         self.points[master] += routing
         return routing
 
-    def heartbeat(self, worker: bytes, master: bytes, active: bool) -> None:
+    def heartbeat(self, worker: bytes, master: bytes, active: bool, height: int) -> None:
         self.touch(worker)
         window = min((self.now - self.epoch_start) * FOG.windows_per_epoch // FOG.epoch_seconds,
                      FOG.windows_per_epoch - 1)
+        if worker in self.slashed or window in self.windows[worker] or not active:
+            return
+        if not self.probe.get(worker):  # the epoch's first counted heartbeat: a draw at a later block
+            self.probe[worker], self.probe_task[worker] = "drawing", height
+            self.draws.append((height, worker))
         proven = self.proven[worker] > 0 and self.epoch - self.proven_epoch.get(worker, 0) < FOG.proof_valid_epochs
-        if worker in self.slashed or window in self.windows[worker] or not active or not proven:
+        if not proven:
             return
         self.windows[worker].add(window)
         points = self.scaled(worker, FOG.availability_points * self.proven[worker])
+        if self.probe[worker] in ("drawing", "pending"):
+            self.held[worker] += points
+            return
+        self.count(worker, master, points)
+
+    def count(self, worker: bytes, master: bytes, points: int) -> None:
         first = self.routed.get(worker, (b"", 0))[0]
         routing = self.route(master, worker, points) if points > 0 and first in (b"", master) else 0
         if routing:
             self.routed[worker] = (master, self.routed.get(worker, (b"", 0))[1] + routing)
         self.availability[worker] += points
         self.points[worker] += points
+
+    def release(self, worker: bytes) -> None:
+        """The held windows count, routed to the worker's registered master (every worker is in MASTER's pool)."""
+        points, self.held[worker] = self.held[worker], 0
+        self.count(worker, MASTER.address, points)
+
+    def draw(self, height: int, seed: bytes) -> None:
+        for entry in sorted(self.draws):
+            drawn_at, worker = entry
+            if drawn_at >= height:
+                continue
+            self.draws.remove(entry)
+            if (self.record.get(worker) != self.epoch or self.probe.get(worker) != "drawing"
+                    or self.probe_task.get(worker) != drawn_at):
+                continue
+            digest = hashlib.sha256(seed + b"probe" + self.epoch.to_bytes(8, "big") + worker).digest()
+            if int.from_bytes(digest[:8], "big") % BPS < FOG.probe_probability_bps:
+                self.probe[worker], self.probe_task[worker] = "pending", self.next_task
+                self.probes[self.next_task] = worker
+                self.next_task += 1
+            else:
+                self.probe[worker] = "unsampled"
+                self.release(worker)
+
+    def probe_ended(self, task_id: int, class_name: str, passed: bool) -> None:
+        worker = self.probes.pop(task_id)
+        self.touch(worker)
+        if passed:
+            self.proven[worker] = max(self.proven[worker], WEIGHTS[class_name])
+            self.proven_epoch[worker] = self.epoch
+        if self.probe.get(worker) == "pending" and self.probe_task.get(worker) == task_id:
+            if passed:
+                self.probe[worker] = "passed"
+                self.release(worker)
+            else:
+                self.probe[worker] = "failed"
+                self.slash(worker)  # the same forfeit as a slash's
 
     def verified(self, worker: bytes, master: bytes, class_name: str, fuel: int) -> None:
         self.touch(worker)
@@ -206,6 +267,7 @@ class Model:
             self.touch(master)
             self.points[master] -= given
         self.points[worker] -= self.availability.pop(worker, 0)
+        self.held[worker] = 0
         self.slashed.add(worker)
 
     # -- lockers --------------------------------------------------------------------------------------
@@ -266,10 +328,11 @@ class Model:
 
     # -- blocks ---------------------------------------------------------------------------------------
 
-    def end_block(self) -> None:
+    def end_block(self, height: int, seed: bytes) -> None:
         for lock in self.locks.values():
             if lock.stopped is None and lock.end <= self.now:
                 self.stop(lock)
+        self.draw(height, seed)
         if self.now >= self.epoch_start + FOG.epoch_seconds:
             self.close_epoch()
         if self.now >= self.period_start + FOG.redemption_period_seconds:
@@ -297,6 +360,7 @@ class Model:
         self.fuel = defaultdict(int)
         self.slashed = set()
         self.routed = {}
+        self.probe, self.probe_task, self.held = {}, {}, defaultdict(int)
 
     def close_period(self) -> None:
         requested = sum(amount for _address, amount in self.requests)
@@ -331,6 +395,17 @@ class FogMachine(RuleBasedStateMachine):
         self.model.amio = {key.address: AMIO_EACH for key in ACCOUNTS}
         self.model.amio.update({REVENUE_POOL: 10**9, REDEMPTION: 0, LOCKS_POOL: 0})
         self.inactive_is_active = False
+        # compute's probe task, as fog sees it: an id per probe started (compute's side: tests/modules/compute)
+        self.started: list[int] = []
+        self.real_start_probe = compute_api.start_probe
+        compute_api.start_probe = self.start_probe
+
+    def start_probe(self, state, ctx, worker, randomness):
+        self.started.append(len(self.started) + 1)
+        return SimpleNamespace(id=self.started[-1])
+
+    def teardown(self) -> None:
+        compute_api.start_probe = self.real_start_probe
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -377,7 +452,7 @@ class FogMachine(RuleBasedStateMachine):
             self.start_step()
             active = master is not INACTIVE_MASTER or self.inactive_is_active
             self.world.heartbeat(worker, master)
-            self.model.heartbeat(worker.address, master.address, active)
+            self.model.heartbeat(worker.address, master.address, active, self.world.height)
             self.end_step()
 
     @rule(worker=st.sampled_from(WORKER_KEYS), master=st.sampled_from(MASTER_KEYS),
@@ -387,6 +462,19 @@ class FogMachine(RuleBasedStateMachine):
         self.world.verified(worker, fuel=fuel, class_name=class_name, master=master)
         self.model.verified(worker.address, master.address, class_name, fuel)
         self.end_step()
+
+    @rule(data=st.data(), class_name=st.sampled_from(sorted(WEIGHTS)), passed=st.booleans())
+    def a_probe_ends(self, data, class_name, passed):
+        """compute ends a probe it started (of this epoch or an earlier one): passed, or failed."""
+        if not self.model.probes:
+            return
+        task_id = data.draw(st.sampled_from(sorted(self.model.probes)))
+        worker = self.model.probes[task_id]
+        self.start_step()
+        HOOKS.after_probe_ended(self.world.state, self.world.ctx(), worker, task_id, class_name, passed)
+        self.model.probe_ended(task_id, class_name, passed)
+        self.end_step()
+        event(f"a probe ended, passed {passed}")
 
     @rule(worker=st.sampled_from(WORKER_KEYS))
     def slash(self, worker):
@@ -490,7 +578,7 @@ class FogMachine(RuleBasedStateMachine):
         self.start_step()
         epoch, period, queued = self.model.epoch, self.model.period, len(self.model.queue)
         self.world.end_block()
-        self.model.end_block()
+        self.model.end_block(self.world.height, self.world.ctx().seed)
         self.end_step()
         if self.model.epoch > epoch:
             event(f"epoch closed with emission {bool(self.model.closed[epoch].emission)} "
@@ -532,6 +620,17 @@ class FogMachine(RuleBasedStateMachine):
             assert (record.remaining, record.points_remaining) == (closed.remaining, closed.points_remaining)
             if closed.points_remaining == 0:
                 assert closed.remaining == 0  # every earner settled: the credits added up to the emission
+
+    @invariant()
+    def the_probes_agree_with_the_model(self):
+        for key in WORKER_KEYS:
+            record = fog_state.get_contribution(self.world.state, key.address)
+            if record is None or record.epoch != self.model.epoch:
+                continue
+            assert (record.probe, record.held) == (self.model.probe.get(key.address, ""),
+                                                   self.model.held[key.address]), key.name
+            if record.probe:
+                assert record.probe_task == self.model.probe_task[key.address], key.name
 
     @invariant()
     def every_points_total_is_non_negative(self):
