@@ -200,7 +200,15 @@ def test_an_upgrade_plan_halts_every_node_at_its_height_until_they_run_a_build_t
     def halted(count: int) -> bool:
         return all(not net.is_running(index, "app") and log_count(index) >= count for index in range(net.nodes))
 
-    wait_until(lambda: halted(1), 240, "every app to halt at the planned height")
+    def near_the_plan() -> bool:  # blocks come slower on a loaded machine: wait for the height, then the halt
+        try:
+            with CometRpc(net.rpc_url(0), timeout=2) as rpc:
+                return rpc.latest_height() >= plan_height - 1
+        except Exception:  # the node stopped answering: its app halted
+            return True
+
+    wait_until(near_the_plan, 600, f"the chain to reach the planned height {plan_height}")
+    wait_until(lambda: halted(1), 120, "every app to halt at the planned height")
     for index in range(net.nodes):
         if net.is_running(index, "cometbft"):  # a CometBFT that outlived its app is stuck before the planned block
             with CometRpc(net.rpc_url(index), timeout=2) as rpc:
