@@ -32,3 +32,17 @@ def localnet(tmp_path_factory):
         yield net
     finally:
         net.down()
+
+
+@pytest.fixture(scope="module")
+def services(localnet):
+    """The compute services on the session's localnet (a master node and three workers), for one test module."""
+    from localnet.services import ComputeServices
+
+    compute = ComputeServices(localnet)
+    try:
+        compute.up()
+        compute.wait_master_active()
+        yield compute
+    finally:
+        compute.down()

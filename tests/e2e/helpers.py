@@ -40,3 +40,21 @@ def events_of(rpc: CometRpc, kind: str) -> list[dict]:
                 if event["type"] == kind:
                     found.append({a["key"]: a["value"] for a in event["attributes"]} | {"height": h})
     return found
+
+
+def query(services, path: str):
+    """A chain query through a fresh client of ``services`` (localnet.services.ComputeServices)."""
+    client = services.client("alice")
+    try:
+        return client.query(path)
+    finally:
+        client.close()
+
+
+def send(services, key: str, msg) -> None:
+    """One message signed by ``key`` of ``services``' keyring, committed."""
+    client = services.client(key)
+    try:
+        client.send([msg])
+    finally:
+        client.close()

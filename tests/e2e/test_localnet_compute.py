@@ -22,7 +22,7 @@ from chain_modules.compute.types import cost
 from localnet.services import MASTER, ComputeServices
 from wasm_jobs.examples import EXAMPLES, build, reference
 from wasm_jobs.runner import run_job
-from tests.e2e.helpers import wait_until
+from tests.e2e.helpers import query, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -39,27 +39,8 @@ LOOP_WAT = """(module (memory (export "memory") 1)
   (func (export "run") (param i32 i32) (result i64) (loop $forever br $forever) i64.const 0))"""
 
 
-@pytest.fixture(scope="module")
-def services(localnet):
-    compute = ComputeServices(localnet)
-    try:
-        compute.up()
-        compute.wait_master_active()
-        yield compute
-    finally:
-        compute.down()
-
-
 def tasks_for(services: ComputeServices, key: str = "alice") -> TaskClient:
     return TaskClient(services.client(key))
-
-
-def query(services: ComputeServices, path: str):
-    client = services.client("alice")
-    try:
-        return client.query(path)
-    finally:
-        client.close()
 
 
 

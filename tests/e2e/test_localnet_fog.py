@@ -14,39 +14,12 @@ from chain_modules.fog.types import LOCKER_DIVISOR, MsgRedeem
 from chain_modules.locks.types import MsgCreateLock
 from client.rpc import CometRpc
 from localnet.services import MASTER, ComputeServices
-from tests.e2e.helpers import events_of, wait_until
+from tests.e2e.helpers import events_of, query, send, wait_until
 from wasm_jobs.examples import EXAMPLES, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 LOCK_AMOUNT = 50_000 * 1_000_000
-
-
-@pytest.fixture(scope="module")
-def services(localnet):
-    compute = ComputeServices(localnet)
-    try:
-        compute.up()
-        compute.wait_master_active()
-        yield compute
-    finally:
-        compute.down()
-
-
-def query(services: ComputeServices, path: str):
-    client = services.client("alice")
-    try:
-        return client.query(path)
-    finally:
-        client.close()
-
-
-def send(services: ComputeServices, key: str, msg) -> None:
-    client = services.client(key)
-    try:
-        client.send([msg])
-    finally:
-        client.close()
 
 
 def events(services: ComputeServices, kind: str) -> list[dict]:

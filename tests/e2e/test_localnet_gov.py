@@ -19,7 +19,7 @@ from chain_modules.gov.types import MsgDeposit, MsgSubmitProposal, MsgVote
 from client.rpc import CometRpc
 from client.tasks import TaskClient
 from localnet.services import ComputeServices
-from tests.e2e.helpers import events_of, wait_until
+from tests.e2e.helpers import events_of, query, send, wait_until
 from wasm_jobs.examples import EXAMPLES, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -28,33 +28,6 @@ AMIO = 1_000_000
 GOV_POOL = encode_address(module_address("gov"))
 VALIDATORS = ("node0", "node1", "node2", "node3")
 _titles = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def services(localnet):
-    compute = ComputeServices(localnet)
-    try:
-        compute.up()
-        compute.wait_master_active()
-        yield compute
-    finally:
-        compute.down()
-
-
-def query(services: ComputeServices, path: str):
-    client = services.client("alice")
-    try:
-        return client.query(path)
-    finally:
-        client.close()
-
-
-def send(services: ComputeServices, key: str, msg) -> None:
-    client = services.client(key)
-    try:
-        client.send([msg])
-    finally:
-        client.close()
 
 
 def propose(services: ComputeServices, kind: str, content: dict, deposit: int, proposer: str = "alice") -> int:

@@ -15,31 +15,11 @@ import pytest
 from chain_modules.common.address import decode_address
 from chain_modules.compute.types import MsgHeartbeat
 from client.rpc import CometRpc
-from localnet.services import ComputeServices
-from tests.e2e.helpers import events_of, wait_until
+from tests.e2e.helpers import events_of, query, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 PROBED = "worker7"  # a worker of its own (worker3 and worker4 serve another master in the compute tests)
-
-
-@pytest.fixture(scope="module")
-def services(localnet):
-    compute = ComputeServices(localnet)
-    try:
-        compute.up()
-        compute.wait_master_active()
-        yield compute
-    finally:
-        compute.down()
-
-
-def query(services: ComputeServices, path: str):
-    client = services.client("alice")
-    try:
-        return client.query(path)
-    finally:
-        client.close()
 
 
 def test_a_worker_passes_its_probe_by_computing_and_loses_the_epochs_availability_when_it_skips_one(services):
