@@ -212,8 +212,10 @@ class Localnet:
         base_port: int = DEFAULT_BASE_PORT,
         chain_id: str = DEFAULT_CHAIN_ID,
         timeout_commit: str = "500ms",
+        fog_params: FogParams = LOCALNET_FOG,
     ) -> None:
         self.home = Path(home).resolve()
+        self.fog_params = fog_params  # used only when the genesis is written (init)
         manifest = self.home / "localnet.json"
         if manifest.exists():
             data = json.loads(manifest.read_text())
@@ -296,7 +298,7 @@ class Localnet:
         genesis = build_genesis(
             self.chain_id, datetime.now(timezone.utc), validators, recipients,
             staking_params=LOCALNET_STAKING, super_nodes=super_nodes, slashing_params=LOCALNET_SLASHING,
-            compute_params=localnet_compute_params(), fog_params=LOCALNET_FOG, gov_params=LOCALNET_GOV,
+            compute_params=localnet_compute_params(), fog_params=self.fog_params, gov_params=LOCALNET_GOV,
             # a development option: the foundation key verifies applications on the localnet without a proposal
             apppool_params=AppPoolParams((decode_address(recipients["foundation"][0]),)),
         )
