@@ -27,6 +27,7 @@ COMMANDS = {
     "query": ("cli.query", "query", "Query chain state; account, bank balance and bank supply also take --prove."),
     "status": ("cli.node", "status", "Node and chain status."),
     "task": ("cli.task", "task", "Run compute tasks: the whole flow (run) or step by step."),
+    "testnet": ("cli.testnet", "testnet", "A network of validators on several machines: write its files, run a node."),
     "trust": ("cli.trust", "trust", "The trusted header that --prove verifies new headers from (one per chain id)."),
     "tx": ("cli.tx", "tx", "Build, sign and broadcast transactions."),
     "version": ("cli.meta", "version", "Print the version of amino."),

@@ -26,7 +26,11 @@ def configure_node(
     metrics_port: int,
     persistent_peers: list[str],
     timeout_commit: str = "500ms",
+    p2p_host: str = "127.0.0.1",
+    allow_duplicate_ip: bool = True,
 ) -> None:
+    """Point the node at its app's socket and its peers. RPC and metrics listen on 127.0.0.1; p2p on ``p2p_host``
+    (the localnet's loopback, or a machine's own address for a network of several hosts, genesis/testnet.py)."""
     document = tomlkit.parse(config_path.read_text())
     edits = [
         ("", "proxy_app", f"unix://{abci_socket}"),
@@ -37,11 +41,11 @@ def configure_node(
         ("rpc", "max_open_connections", 2000),
         ("rpc", "timeout_broadcast_tx_commit", "30s"),
         ("rpc", "pprof_laddr", ""),
-        ("p2p", "laddr", f"tcp://127.0.0.1:{p2p_port}"),
-        ("p2p", "external_address", f"127.0.0.1:{p2p_port}"),
+        ("p2p", "laddr", f"tcp://{p2p_host}:{p2p_port}"),
+        ("p2p", "external_address", f"{p2p_host}:{p2p_port}"),
         ("p2p", "persistent_peers", ",".join(persistent_peers)),
         ("p2p", "addr_book_strict", False),
-        ("p2p", "allow_duplicate_ip", True),
+        ("p2p", "allow_duplicate_ip", allow_duplicate_ip),
         ("p2p", "pex", False),
         ("p2p", "flush_throttle_timeout", "10ms"),
         ("mempool", "size", 20000),
