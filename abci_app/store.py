@@ -29,17 +29,41 @@ META_APP_HASH = b"mapp_hash"
 META_BLOCK_TIME = b"mblock_time"
 
 
-class CommittedState:
-    """Read-only view of the committed state in LevelDB."""
+_MISSING = object()
 
-    __slots__ = ("_db", "_get")
+# Committed reads remembered between two commits, at most this many keys (then the memory starts again).
+READ_CACHE_ENTRIES = 100_000
+
+
+class CommittedState:
+    """Read-only view of the committed state in LevelDB.
+
+    Reads (misses included) are remembered until the next commit: a block
+    and the mempool read the same few keys for every tx (the auth params,
+    a sender's vesting record once per withdrawal), and committed state
+    changes only in AppStore.commit, which calls ``forget``.
+    """
+
+    __slots__ = ("_db", "_get", "_cache")
 
     def __init__(self, db: plyvel.DB) -> None:
         self._db = db
         self._get = db.get
+        self._cache: dict[bytes, bytes | None] = {}
 
     def get(self, key: bytes) -> bytes | None:
-        return self._get(STATE_PREFIX + key)
+        cache = self._cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._get(STATE_PREFIX + key)
+            if len(cache) >= READ_CACHE_ENTRIES:
+                cache.clear()
+            cache[key] = value
+        return value  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        """Drop the remembered reads: the committed state is about to change."""
+        self._cache.clear()
 
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         strip = len(STATE_PREFIX)
@@ -60,8 +84,6 @@ class MemoryState:
         for key in sorted(k for k in self.data if k.startswith(prefix)):
             yield key, self.data[key]
 
-
-_MISSING = object()
 
 
 class Overlay:
@@ -152,6 +174,7 @@ class AppStore:
             batch.put(META_APP_HASH, app_hash)
             for key, value in (meta or {}).items():
                 batch.put(key, value)
+        self.committed.forget()
         self.tree.committed()
         self.last_height = height
         self.last_app_hash = app_hash
