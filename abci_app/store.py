@@ -14,7 +14,9 @@ either the previous block or this one, never a mix.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +32,9 @@ META_BLOCK_TIME = b"mblock_time"
 
 
 _MISSING = object()
+
+# Overlays with fewer writes than this scan them for a prefix; larger ones keep their keys sorted.
+_SCAN_BELOW = 256
 
 # Committed reads remembered between two commits, at most this many keys (then the memory starts again).
 READ_CACHE_ENTRIES = 100_000
@@ -89,12 +94,14 @@ class MemoryState:
 class Overlay:
     """Buffered writes and events over a parent state; merged into the parent with ``write_through``."""
 
-    __slots__ = ("parent", "writes", "events")
+    __slots__ = ("parent", "writes", "events", "_sorted_keys")
 
     def __init__(self, parent) -> None:
         self.parent = parent
         self.writes: dict[bytes, bytes | None] = {}
         self.events: list[Event] = []
+        # the keys of ``writes`` in order, for prefix scans of a large overlay (a block's); see _keys_in_order
+        self._sorted_keys: list[bytes] = []
 
     def get(self, key: bytes) -> bytes | None:
         value = self.writes.get(key, _MISSING)
@@ -113,8 +120,31 @@ class Overlay:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def _keys_in_order(self) -> list[bytes]:
+        """The keys of ``writes``, sorted, kept up to date incrementally.
+
+        Keys are only ever added to ``writes`` (a delete writes None), and a
+        dict keeps insertion order, so the keys beyond the sorted list's
+        length are exactly the new ones: they are appended and the list
+        re-sorted, which for two sorted runs is a linear merge.
+        """
+        keys = self._sorted_keys
+        if len(keys) != len(self.writes):
+            keys.extend(itertools.islice(self.writes, len(keys), None))
+            keys.sort()
+        return keys
+
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        own = sorted((k, v) for k, v in self.writes.items() if k.startswith(prefix))
+        writes = self.writes
+        if len(writes) < _SCAN_BELOW:
+            own = sorted((k, v) for k, v in writes.items() if k.startswith(prefix))
+        else:  # a block's overlay: end-block steps scan it many times, so look the prefix up instead
+            keys = self._keys_in_order()
+            own = []
+            index, count = bisect.bisect_left(keys, prefix), len(keys)
+            while index < count and keys[index].startswith(prefix):
+                own.append((keys[index], writes[keys[index]]))
+                index += 1
         merged = heapq.merge(
             ((k, 0, v) for k, v in own),
             ((k, 1, v) for k, v in self.parent.iter_prefix(prefix)),

@@ -107,3 +107,32 @@ def test_the_committed_read_memory_is_bounded(tmp_path, monkeypatch):
     assert [store.committed.get(b"k%d" % i) for i in range(50)] == [b"v%d" % i for i in range(50)]
     assert len(store.committed._cache) <= 10
     store.close()
+
+
+def test_a_large_overlay_iterates_a_prefix_like_a_small_one_as_writes_arrive():
+    import random
+
+    import abci_app.store as store_module
+
+    rng = random.Random(5)
+    base = MemoryState({b"p/%03d" % i: b"base" for i in range(0, 600, 3)})
+    large = Overlay(base)
+    child_writes = []
+    for step in range(1_500):
+        key = rng.choice([b"p/", b"q/", b"pp", b"p"]) + b"%03d" % rng.randrange(600)
+        child = Overlay(large)  # writes arrive through children, as txs and block steps write through
+        if rng.random() < 0.2:
+            child.delete(key)
+        else:
+            child.set(key, b"v%d" % step)
+        child.write_through()
+        child_writes.append(key)
+        if step % 97 == 0 or step == 1_499:
+            assert len(large.writes) >= store_module._SCAN_BELOW or step < 400
+            for prefix in (b"p/", b"p", b"q/0", b"pp1", b"z", b""):
+                expected = sorted(
+                    (key, value)
+                    for key, value in {**base.data, **large.writes}.items()
+                    if key.startswith(prefix) and value is not None
+                )
+                assert list(large.iter_prefix(prefix)) == expected, (step, prefix)
