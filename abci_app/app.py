@@ -38,6 +38,10 @@ PROTOCOL_VERSION = 1
 SEED_RECORD_LOG = "seed record"
 
 
+_CHECK_TXS_OK = metrics.CHECK_TXS.labels("ok")  # resolved once: a labels() lookup per CheckTx takes a lock
+_CHECK_TXS_REJECTED = metrics.CHECK_TXS.labels("rejected")
+
+
 class ConsensusFailure(RuntimeError):
     """Block execution cannot continue safely; the node must halt rather than diverge."""
 
@@ -69,6 +73,7 @@ class AminoApp:
         self.block_app_hash: bytes | None = None
         self.initial_height = 1
         self.check_state = Overlay(self.store.committed)
+        self._check_ctx: BlockContext | None = None
 
     # -- info and genesis --------------------------------------------------------
 
@@ -111,7 +116,11 @@ class AminoApp:
     # -- mempool -----------------------------------------------------------------
 
     def _check_context(self) -> BlockContext:
-        return BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=HOOKS)
+        """The context of CheckTx: the next height at the last block's time (one object per committed height)."""
+        ctx = self._check_ctx
+        if ctx is None or ctx.height != self.store.last_height + 1 or ctx.time_ns != self.last_block_time_ns or ctx.chain_id != self.chain_id:
+            ctx = self._check_ctx = BlockContext(self.chain_id, self.store.last_height + 1, self.last_block_time_ns, check=True, hooks=HOOKS)
+        return ctx
 
     def preverify_check_txs(self, raws: list[bytes]) -> None:
         """Verify the signatures of a batch of pipelined CheckTx requests in parallel.
@@ -130,7 +139,7 @@ class AminoApp:
         result = self.router.run_tx(attempt, self._check_context(), req.tx)
         if result.ok:
             attempt.write_through(with_events=False)
-        metrics.CHECK_TXS.labels("ok" if result.ok else "rejected").inc()
+        (_CHECK_TXS_OK if result.ok else _CHECK_TXS_REJECTED).inc()
         return abci.ResponseCheckTx(
             code=result.code,
             log=result.log,

@@ -14,7 +14,9 @@ either the previous block or this one, never a mix.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 from pathlib import Path
 from typing import Iterator
 
@@ -29,17 +31,44 @@ META_APP_HASH = b"mapp_hash"
 META_BLOCK_TIME = b"mblock_time"
 
 
-class CommittedState:
-    """Read-only view of the committed state in LevelDB."""
+_MISSING = object()
 
-    __slots__ = ("_db", "_get")
+# Overlays with fewer writes than this scan them for a prefix; larger ones keep their keys sorted.
+_SCAN_BELOW = 256
+
+# Committed reads remembered between two commits, at most this many keys (then the memory starts again).
+READ_CACHE_ENTRIES = 100_000
+
+
+class CommittedState:
+    """Read-only view of the committed state in LevelDB.
+
+    Reads (misses included) are remembered until the next commit: a block
+    and the mempool read the same few keys for every tx (the auth params,
+    a sender's vesting record once per withdrawal), and committed state
+    changes only in AppStore.commit, which calls ``forget``.
+    """
+
+    __slots__ = ("_db", "_get", "_cache")
 
     def __init__(self, db: plyvel.DB) -> None:
         self._db = db
         self._get = db.get
+        self._cache: dict[bytes, bytes | None] = {}
 
     def get(self, key: bytes) -> bytes | None:
-        return self._get(STATE_PREFIX + key)
+        cache = self._cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._get(STATE_PREFIX + key)
+            if len(cache) >= READ_CACHE_ENTRIES:
+                cache.clear()
+            cache[key] = value
+        return value  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        """Drop the remembered reads: the committed state is about to change."""
+        self._cache.clear()
 
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         strip = len(STATE_PREFIX)
@@ -61,18 +90,18 @@ class MemoryState:
             yield key, self.data[key]
 
 
-_MISSING = object()
-
 
 class Overlay:
     """Buffered writes and events over a parent state; merged into the parent with ``write_through``."""
 
-    __slots__ = ("parent", "writes", "events")
+    __slots__ = ("parent", "writes", "events", "_sorted_keys")
 
     def __init__(self, parent) -> None:
         self.parent = parent
         self.writes: dict[bytes, bytes | None] = {}
         self.events: list[Event] = []
+        # the keys of ``writes`` in order, for prefix scans of a large overlay (a block's); see _keys_in_order
+        self._sorted_keys: list[bytes] = []
 
     def get(self, key: bytes) -> bytes | None:
         value = self.writes.get(key, _MISSING)
@@ -91,8 +120,31 @@ class Overlay:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def _keys_in_order(self) -> list[bytes]:
+        """The keys of ``writes``, sorted, kept up to date incrementally.
+
+        Keys are only ever added to ``writes`` (a delete writes None), and a
+        dict keeps insertion order, so the keys beyond the sorted list's
+        length are exactly the new ones: they are appended and the list
+        re-sorted, which for two sorted runs is a linear merge.
+        """
+        keys = self._sorted_keys
+        if len(keys) != len(self.writes):
+            keys.extend(itertools.islice(self.writes, len(keys), None))
+            keys.sort()
+        return keys
+
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        own = sorted((k, v) for k, v in self.writes.items() if k.startswith(prefix))
+        writes = self.writes
+        if len(writes) < _SCAN_BELOW:
+            own = sorted((k, v) for k, v in writes.items() if k.startswith(prefix))
+        else:  # a block's overlay: end-block steps scan it many times, so look the prefix up instead
+            keys = self._keys_in_order()
+            own = []
+            index, count = bisect.bisect_left(keys, prefix), len(keys)
+            while index < count and keys[index].startswith(prefix):
+                own.append((keys[index], writes[keys[index]]))
+                index += 1
         merged = heapq.merge(
             ((k, 0, v) for k, v in own),
             ((k, 1, v) for k, v in self.parent.iter_prefix(prefix)),
@@ -152,6 +204,7 @@ class AppStore:
             batch.put(META_APP_HASH, app_hash)
             for key, value in (meta or {}).items():
                 batch.put(key, value)
+        self.committed.forget()
         self.tree.committed()
         self.last_height = height
         self.last_app_hash = app_hash

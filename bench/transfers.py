@@ -76,6 +76,7 @@ from __future__ import annotations
 import argparse
 import base64
 import cProfile
+import dataclasses
 import hashlib
 import http.client
 import io
@@ -895,6 +896,7 @@ def phase_checktx_socket(args, tmp: Path) -> dict:
             block.time.seconds = genesis_seconds + 1
             conn.call(finalize_block=block)
             conn.call(commit=abci.RequestCommit())
+            out["verify_rate"] = measure_verify_rate(args.verify_count)  # the floor, just before the figure it divides
             say(f"checktx: chain initialised over the socket; streaming {len(txs):,} pipelined CheckTx requests")
 
             codes: dict[int, int] = {}
@@ -962,6 +964,75 @@ def phase_checktx_socket(args, tmp: Path) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- the floor: bare ed25519 verification
+
+
+def measure_verify_rate(count: int) -> float:
+    """Bare ed25519 verifications per second on one core (pynacl, a transfer-sized message): the floor of every
+    app-only target, which the issue states as a multiple of this rate measured in the same run."""
+    key = bench_keys("verify-rate", 1)[0]
+    message = bytes(range(200))
+    signed = key.sign(message)
+    verify_key = key.verify_key
+    signature, body = signed.signature, signed.message
+    verify_key.verify(body, signature)  # warm up
+    best = 0.0
+    for _ in range(3):  # best of three: the machine is shared, the floor is the least disturbed run
+        began = time.perf_counter()
+        for _ in range(count):
+            verify_key.verify(body, signature)
+        best = max(best, count / (time.perf_counter() - began))
+    return best
+
+
+class StageTimer:
+    """Wall time inside chosen callables, by stage name, while patched in (``restore`` puts the originals back).
+
+    Stages may nest (LevelDB reads happen inside the ante step and the handlers); the report says which
+    contain which. Calls from the verification threads are counted under a lock. The wrapper costs well
+    under a microsecond per call, included in the figures.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._patched: list[tuple[object, str, object]] = []
+
+    def timed(self, function, stage: str):
+        seconds, calls, lock, clock = self.seconds, self.calls, self._lock, time.perf_counter
+        seconds.setdefault(stage, 0.0)
+        calls.setdefault(stage, 0)
+
+        def timed_call(*args, **kwargs):
+            began = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = clock() - began
+                with lock:
+                    seconds[stage] += elapsed
+                    calls[stage] += 1
+
+        return timed_call
+
+    def patch(self, owner: object, attribute: str, stage: str) -> None:
+        """Time ``owner.attribute`` (a module, class or instance attribute) under ``stage``."""
+        self._patched.append((owner, attribute, vars(owner).get(attribute, _NOT_SET)))
+        setattr(owner, attribute, self.timed(getattr(owner, attribute), stage))
+
+    def restore(self) -> None:
+        for owner, attribute, before in reversed(self._patched):
+            if before is _NOT_SET:
+                delattr(owner, attribute)
+            else:
+                setattr(owner, attribute, before)
+        self._patched.clear()
+
+
+_NOT_SET = object()
+
+
 # ----------------------------------------------------------------------------- phase 3b: FinalizeBlock + Commit
 
 
@@ -1017,6 +1088,7 @@ class BlockFigures:
     commit_s: float
     hash_s: float
     checktx_s: float | None = None
+    encode_s: float = 0.0  # ResponseFinalizeBlock.SerializeToString, as the socket server does (not in block_s)
 
     @property
     def block_s(self) -> float:
@@ -1025,6 +1097,41 @@ class BlockFigures:
     @property
     def tps(self) -> float:
         return self.txs / self.block_s
+
+
+# Stages of one block, in the order the report prints them; "inside" names the stage that contains it.
+STAGES = (
+    ("preverify", "decode + ed25519 pre-check of the block (on the verification threads)", None),
+    ("decode", "decode (tx envelope and sign doc, canonical check)", "preverify"),
+    ("verify", "ed25519 verification (CPU time summed over threads)", "preverify"),
+    ("ante", "ante step (checks, fee, sequence, tx event)", None),
+    ("handlers", "message handlers (bank send)", None),
+    ("state_reads", "LevelDB state reads", "ante + handlers"),
+    ("events", "events into the response (protobuf)", None),
+    ("app_hash", "Merkle update / app hash", None),
+    ("node_reads", "LevelDB tree-node reads", "app hash"),
+    ("commit", "Commit (LevelDB batch, synced)", None),
+)
+
+
+def patch_stages(app: AminoApp, stages: StageTimer) -> None:
+    """Time the stages of STAGES inside ``app`` until ``stages.restore()``."""
+    import abci_app.app as app_module
+    import abci_app.router as router_module
+    from abci_app.store import CommittedState
+
+    stages.patch(app.router, "preverify", "preverify")
+    stages.patch(router_module, "decode_tx", "decode")
+    stages.patch(router_module, "verify_signature", "verify")
+    stages.patch(app.router, "ante", "ante")
+    stages.patch(CommittedState, "get", "state_reads")
+    stages.patch(app_module, "_fill_events", "events")
+    stages.patch(app.store, "compute_app_hash", "app_hash")
+    stages.patch(app.store.tree, "_read_node", "node_reads")
+    stages.patch(app.store, "commit", "commit")
+    routes = app.router.routes
+    stages._patched.append((app.router, "routes", routes))
+    app.router.routes = {name: dataclasses.replace(route, handler=stages.timed(route.handler, "handlers")) for name, route in routes.items()}
 
 
 def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
@@ -1061,7 +1168,8 @@ def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
 
     app.store.compute_app_hash = timed_hash  # instance attribute: measures the app-hash share of FinalizeBlock
     try:
-        def run_block(name: str, height: int, txs: list[bytes], precheck: bool, profiler: cProfile.Profile | None = None) -> BlockFigures:
+        def run_block(name: str, height: int, txs: list[bytes], precheck: bool, profiler: cProfile.Profile | None = None,
+                      stages: StageTimer | None = None) -> BlockFigures:
             checktx_s = None
             if precheck:
                 began = time.perf_counter()
@@ -1074,15 +1182,24 @@ def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
             hash_time[0] = 0.0
             if profiler:
                 profiler.enable()
-            began = time.perf_counter()
-            response = app.finalize_block(request)
-            finalized = time.perf_counter()
-            app.commit(abci.RequestCommit())
-            committed = time.perf_counter()
+            if stages:
+                patch_stages(app, stages)
+            try:
+                began = time.perf_counter()
+                response = app.finalize_block(request)
+                finalized = time.perf_counter()
+                app.commit(abci.RequestCommit())
+                committed = time.perf_counter()
+            finally:
+                if stages:
+                    stages.restore()
             if profiler:
                 profiler.disable()
+            encode_began = time.perf_counter()
+            response.SerializeToString()
+            encode_s = time.perf_counter() - encode_began
             ok = sum(1 for r in response.tx_results if r.code == 0)
-            figures = BlockFigures(name, len(txs), ok, finalized - began, committed - finalized, hash_time[0], checktx_s)
+            figures = BlockFigures(name, len(txs), ok, finalized - began, committed - finalized, hash_time[0], checktx_s, encode_s)
             say(
                 f"blocks [{label}] h{height} {name}: {figures.tps:,.0f} transfers/s "
                 f"(finalize {figures.finalize_s * 1000:.0f} ms, commit {figures.commit_s * 1000:.0f} ms, "
@@ -1098,9 +1215,12 @@ def phase_finalize(args, tmp: Path, accounts: int, profile: bool) -> dict:
         for raw in blocks[1]:
             verify_signature(decode_tx(raw))
         out["verify_only_s"] = time.perf_counter() - began
+        out["verify_rate"] = measure_verify_rate(args.verify_count)  # the floor, measured beside this store's blocks
+        stages = StageTimer()
+        out["breakdown"] = (run_block("timed by stage, sigs unverified", 5, make_block(3), False, stages=stages), stages)
         if profile:
             profiler = cProfile.Profile()
-            run_block("profiled, sigs unverified", 5, make_block(3), False, profiler)
+            run_block("profiled, sigs unverified", 6, make_block(4), False, profiler)
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)
             stats.sort_stats("tottime").print_stats(22)
@@ -1248,6 +1368,11 @@ def print_report(args, results: dict, started: float) -> None:
                     f"kvstore {fmt_rate(ks.committed_tps)}, Amino/kvstore {fmt_ratio(s.committed_tps, ks.committed_tps)}"
                 )
 
+    if results.get("verify_rate"):
+        print()
+        print(f"-- 3. The floor: bare ed25519 verification on one core: {results['verify_rate']:,.0f}/s "
+              f"({1e6 / results['verify_rate']:.0f} us each) at the start; every app-only target is a multiple of this rate,")
+        print("   measured again beside each phase (a shared machine's load changes): each ratio uses its phase's rate --")
     check = results.get("checktx")
     if check:
         print()
@@ -1256,9 +1381,12 @@ def print_report(args, results: dict, started: float) -> None:
             f"{check['count']:,} pre-signed sends ({check['tx_size']} B) from {args.checktx_senders} senders, "
             f"pipelined over the unix socket to `python -m abci_app`, Flush at the end"
         )
+        print(f"  bare ed25519 verifications/s just before: {check['verify_rate']:>10,.0f}")
         print(f"  CheckTx/s through the ABCI socket:        {check['socket_tps']:>10,.0f}   ({check['socket_s']:.2f}s; result codes {check['codes']})")
         print(f"  CheckTx/s in-process (AminoApp.check_tx): {check['inproc_tps']:>10,.0f}   (ok {check['inproc_ok']:,}); socket/in-process {check['socket_tps'] / check['inproc_tps']:.2f}")
         print(f"  ReCheckTx/s in-process (sigs cached):     {check['recheck_tps']:>10,.0f}")
+        print(f"  per CheckTx: {1e6 / check['inproc_tps']:.0f} us in the app, "
+              f"{1e6 / check['socket_tps'] - 1e6 / check['inproc_tps']:.0f} us socket I/O + protobuf decode/encode + framing")
 
     finals = results.get("finalize") or []
     if finals:
@@ -1275,17 +1403,22 @@ def print_report(args, results: dict, started: float) -> None:
                 )
                 if b.checktx_s is not None:
                     print(f"  {'':4}(CheckTx of those txs beforehand, not in the block time: {b.checktx_s * 1000:.0f} ms = {b.txs / b.checktx_s:,.0f}/s)")
-            print(f"  ed25519 verification alone of {args.block_txs:,} txs: {entry['verify_only_s'] * 1000:.0f} ms")
+            print(f"  ed25519 verification alone of {args.block_txs:,} txs: {entry['verify_only_s'] * 1000:.0f} ms "
+                  f"(decode + verify); bare verifications beside these blocks: {entry['verify_rate']:,.0f}/s")
         if len(finals) == 2:
             small, big = finals
             print(f"per-transaction cost ratio, {big['accounts']:,} vs {small['accounts']:,} accounts:")
             for sb, bb in zip(small["blocks"], big["blocks"]):
                 print(f"  {sb.label:34}{bb.block_s / sb.block_s:>6.2f}x  ({1e6 * sb.block_s / sb.txs:.0f} us -> {1e6 * bb.block_s / bb.txs:.0f} us per tx)")
         for entry in finals:
+            if entry.get("breakdown"):
+                print_breakdown(entry, entry.get("verify_rate"))
+        for entry in finals:
             if entry.get("profile"):
                 print()
                 print(f"cProfile of one FinalizeBlock+Commit ({entry['accounts']:,} accounts, sigs unverified):")
                 print(entry["profile"])
+    print_targets(results)
     skipped = [name for name in ("localnet", "kvstore", "app") if getattr(args, f"skip_{name}")]
     if skipped:
         print()
@@ -1295,6 +1428,87 @@ def print_report(args, results: dict, started: float) -> None:
     print("=" * 88)
 
 
+def print_breakdown(entry: dict, verify_rate: float | None) -> None:
+    """Where the microseconds of one block go, per transaction (the block of STAGES timed by StageTimer)."""
+    figures, stages = entry["breakdown"]
+    per_tx = 1e6 / figures.txs
+    print()
+    print(f"where the time goes, per transaction ({entry['accounts']:,} accounts, {figures.txs:,}-transfer block, "
+          f"sigs unverified, wall time; {figures.tps:,.0f} transfers/s with the timers in):")
+    top_level = 0.0
+    for stage, title, inside in STAGES:
+        seconds = stages.seconds.get(stage, 0.0)
+        if inside is None and stage != "commit":
+            top_level += seconds
+        where = f"   (inside {inside})" if inside else ""
+        print(f"  {title:62}{seconds * per_tx:>8.1f} us  {stages.calls.get(stage, 0) / figures.txs:>5.2f} calls/tx{where}")
+    other = figures.finalize_s - top_level
+    print(f"  {'rest of FinalizeBlock (block steps, overlays, tx results)':62}{other * per_tx:>8.1f} us")
+    print(f"  {'response protobuf encoding (SerializeToString, socket server)':62}{figures.encode_s * per_tx:>8.1f} us")
+    total = figures.block_s + figures.encode_s
+    line = f"  {'total':62}{total * per_tx:>8.1f} us"
+    if verify_rate:
+        line += f"  = {total * verify_rate / figures.txs:.1f} ed25519 verifications"
+    print(line)
+
+
+def print_targets(results: dict) -> None:
+    """Every target of issue 15 that this bench measures: the figure, the ratio it is stated in, and the goal."""
+    rows: list[tuple[str, str, str, str]] = []
+    amino, kv = results.get("amino") or {}, results.get("kvstore") or {}
+
+    def ratio_row(name: str, figure: str, value: float | None, goal: float, at_least: bool) -> None:
+        if value is None:
+            rows.append((name, figure, "n/a", ""))
+            return
+        met = value >= goal if at_least else value <= goal
+        rows.append((name, figure, f"{value:.2f}x", f"{'>=' if at_least else '<='} {goal}x: {'met' if met else 'NOT met'}"))
+
+    s, ks = amino.get("sat"), kv.get("sat")
+    if s is not None and ks is not None:
+        ratio_row("committed tx/s, Amino / kvstore (closed loop)", f"{fmt_rate(s.committed_tps)} / {fmt_rate(ks.committed_tps)}",
+                  s.committed_tps / ks.committed_tps if s.committed_tps and ks.committed_tps else None, 0.7, True)
+    f, kf = amino.get("fixed"), kv.get("fixed")
+    if f is not None and kf is not None:
+        ratio_row("broadcast_tx_sync round trip, Amino / kvstore (fixed rate)", f"{fmt_ms(f.rtt_p50)} / {fmt_ms(kf.rtt_p50)}",
+                  f.rtt_p50 / kf.rtt_p50 if f.rtt_p50 and kf.rtt_p50 else None, 3.0, False)
+    if f is not None:
+        for name, value, goal in (("p50", f.p50, 1.5), ("p99", f.p99, 3.0)):
+            met = value is not None and value <= goal
+            rows.append((f"latency {name} broadcast -> commit at half load", fmt_ms(value), "", f"<= {goal} s: {'met' if met else 'NOT met'}"))
+    check = results.get("checktx")
+    if check:
+        ratio_row("CheckTx/s through the socket / ed25519 verify rate", f"{check['socket_tps']:,.0f}/s",
+                  check["socket_tps"] / check["verify_rate"], 0.7, True)
+    finals = results.get("finalize") or []
+    for entry in finals:
+        by_label = {b.label: b for b in entry["blocks"]}
+        for label, goal in (("sigs unverified", 0.5), ("sigs verified by CheckTx", 1.5)):
+            b = by_label.get(label)
+            if b is not None:
+                ratio_row(f"block execution, {label} / verify rate ({entry['accounts']:,} acc.)", f"{b.tps:,.0f}/s",
+                          b.tps / entry["verify_rate"], goal, True)
+    if len(finals) == 2:
+        small, big = finals
+        for sb, bb in zip(small["blocks"], big["blocks"]):
+            if sb.label in ("sigs unverified", "sigs verified by CheckTx"):
+                ratio_row(f"per-tx cost {big['accounts']:,} / {small['accounts']:,} accounts, {sb.label}",
+                          f"{1e6 * sb.block_s / sb.txs:.0f} -> {1e6 * bb.block_s / bb.txs:.0f} us", bb.block_s / sb.block_s, 1.25, False)
+    if finals:
+        big = finals[-1]
+        for b in big["blocks"]:
+            if b.label in ("sigs unverified", "sigs verified by CheckTx"):
+                share = b.hash_s / b.block_s
+                rows.append((f"app-hash share of block time, {b.label} ({big['accounts']:,} acc.)", f"{100 * share:.1f}%", "",
+                             f"< 10%: {'met' if share < 0.10 else 'NOT met'}"))
+    if not rows:
+        return
+    print()
+    print("-- Targets of issue 15, measured in this run (compute-task targets: bench/tasks.py) --")
+    for name, figure, ratio, goal in rows:
+        print(f"  {name:66}{figure:>22}{ratio:>9}   {goal}")
+
+
 # ----------------------------------------------------------------------------- main
 
 # --tiny: every phase, for seconds (the two localnets run ~15 s each on 2 cores), on stores small enough that the
@@ -1302,7 +1516,7 @@ def print_report(args, results: dict, started: float) -> None:
 TINY = {
     "duration": 2.0, "accounts": 4, "max_rate": 200.0, "max_pending": 200, "drain_timeout": 15.0,
     "timeout_commit": "300ms", "small_accounts": 1_000, "big_accounts": 2_000, "records_above": 1_500,
-    "block_txs": 200, "checktx_count": 500, "checktx_senders": 20,
+    "block_txs": 200, "checktx_count": 500, "checktx_senders": 20, "verify_count": 500,
 }
 
 
@@ -1349,6 +1563,7 @@ def main() -> int:
         help="baseline: CometBFT's built-in kvstore (default), or the same kvstore as a socket app (abci-cli kvstore), "
         "which isolates the cost of CometBFT's ABCI socket client",
     )
+    parser.add_argument("--verify-count", type=int, default=5_000, help="bare ed25519 verifications timed for the floor (default 5,000, best of 3)")
     parser.add_argument("--profile", action="store_true", help="also cProfile one FinalizeBlock+Commit per store size and print it")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) for inspection")
     if parser.parse_known_args()[0].tiny:  # the tiny values become the defaults, so explicit options still win
@@ -1390,6 +1605,8 @@ def main() -> int:
                 results["errors"]["kvstore localnet"] = repr(exc)
                 say(f"kvstore localnet failed: {exc!r}")
         if not args.skip_app:
+            results["verify_rate"] = measure_verify_rate(args.verify_count)
+            say(f"ed25519: {results['verify_rate']:,.0f} verifications/s on one core")
             try:
                 results["checktx"] = phase_checktx_socket(args, tmp)
             except Exception as exc:  # noqa: BLE001 - reported, the other phases still run

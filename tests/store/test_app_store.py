@@ -73,3 +73,66 @@ def test_failed_child_overlay_leaves_parent_untouched():
     assert parent.writes == {} and parent.events == []
     child.write_through()
     assert parent.writes == {b"k": b"v"} and len(parent.events) == 1
+
+
+def test_committed_reads_see_each_commit_even_when_remembered(tmp_path):
+    store = AppStore(tmp_path / "db")
+    block = Overlay(store.committed)
+    block.set(b"kept", b"1")
+    block.set(b"gone", b"x")
+    store.commit(1, block.writes, store.compute_app_hash(block.writes))
+    # read (and remember) a value, a key about to be deleted and a missing key
+    assert store.committed.get(b"kept") == b"1"
+    assert store.committed.get(b"gone") == b"x"
+    assert store.committed.get(b"new") is None
+    block = Overlay(store.committed)
+    block.set(b"kept", b"2")
+    block.delete(b"gone")
+    block.set(b"new", b"3")
+    assert store.committed.get(b"kept") == b"1"  # the block's writes are not committed yet
+    store.commit(2, block.writes, store.compute_app_hash(block.writes))
+    assert (store.committed.get(b"kept"), store.committed.get(b"gone"), store.committed.get(b"new")) == (b"2", None, b"3")
+    store.close()
+
+
+def test_the_committed_read_memory_is_bounded(tmp_path, monkeypatch):
+    import abci_app.store as store_module
+
+    monkeypatch.setattr(store_module, "READ_CACHE_ENTRIES", 10)
+    store = AppStore(tmp_path / "db")
+    block = Overlay(store.committed)
+    for i in range(50):
+        block.set(b"k%d" % i, b"v%d" % i)
+    store.commit(1, block.writes, store.compute_app_hash(block.writes))
+    assert [store.committed.get(b"k%d" % i) for i in range(50)] == [b"v%d" % i for i in range(50)]
+    assert len(store.committed._cache) <= 10
+    store.close()
+
+
+def test_a_large_overlay_iterates_a_prefix_like_a_small_one_as_writes_arrive():
+    import random
+
+    import abci_app.store as store_module
+
+    rng = random.Random(5)
+    base = MemoryState({b"p/%03d" % i: b"base" for i in range(0, 600, 3)})
+    large = Overlay(base)
+    child_writes = []
+    for step in range(1_500):
+        key = rng.choice([b"p/", b"q/", b"pp", b"p"]) + b"%03d" % rng.randrange(600)
+        child = Overlay(large)  # writes arrive through children, as txs and block steps write through
+        if rng.random() < 0.2:
+            child.delete(key)
+        else:
+            child.set(key, b"v%d" % step)
+        child.write_through()
+        child_writes.append(key)
+        if step % 97 == 0 or step == 1_499:
+            assert len(large.writes) >= store_module._SCAN_BELOW or step < 400
+            for prefix in (b"p/", b"p", b"q/0", b"pp1", b"z", b""):
+                expected = sorted(
+                    (key, value)
+                    for key, value in {**base.data, **large.writes}.items()
+                    if key.startswith(prefix) and value is not None
+                )
+                assert list(large.iter_prefix(prefix)) == expected, (step, prefix)
