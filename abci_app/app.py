@@ -18,6 +18,7 @@ from pathlib import Path
 from abci_app import metrics
 from abci_app import seed as block_seed
 from abci_app.codec import tx_hash
+from abci_app.failpoints import fail_point
 from abci_app.genesis import CHAIN_ID_KEY, init_app_state, parse_app_state
 from abci_app.modules import BEGIN_BLOCKERS, END_BLOCKERS, ROUTES, HOOKS
 from abci_app.proto import abci, crypto_keys
@@ -341,7 +342,9 @@ class AminoApp:
         if self.block is None or self.block_app_hash is None:
             raise ConsensusFailure("Commit without a finalized block")
         started = time.perf_counter()
+        fail_point("before-commit", self.block_height)
         self.store.commit(self.block_height, self.block.writes, self.block_app_hash, {META_BLOCK_TIME: self.block_time_ns.to_bytes(8, "big")})
+        fail_point("after-commit", self.block_height)
         metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         metrics.HEIGHT.set(self.block_height)
         self.last_block_time_ns = self.block_time_ns

@@ -383,14 +383,15 @@ class Localnet:
     def _spawn(self, index: int, process: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         return spawn_in(self.node_dir(index), process, argv, env)
 
-    def start_app(self, index: int) -> None:
+    def start_app(self, index: int, env: dict[str, str] | None = None) -> None:
+        """Start node ``index``'s app (``env``: extra environment, e.g. a fail point of abci_app/failpoints.py)."""
         if self.is_running(index, "app"):
             return
         node = self.node_dir(index)
         socket = node / "app.sock"
         if socket.exists():
             socket.unlink()
-        env = dict(os.environ, PYTHONHASHSEED=str(1000 + index))
+        env = dict(os.environ, PYTHONHASHSEED=str(1000 + index), **(env or {}))
         argv = [
             sys.executable, "-m", "abci_app",
             "--db", str(node / "app" / "data"),

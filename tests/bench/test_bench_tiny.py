@@ -139,6 +139,19 @@ def test_the_transfer_benchmark_measures_a_real_localnet_and_the_kvstore_baselin
 
 
 @pytest.mark.e2e
+def test_the_fault_campaign_survives_crashes_inside_commit_a_kill_and_a_pause_without_losing_a_transaction() -> None:
+    base = BENCH_BASE_PORT + 150
+    wait_for_free_ports(base)
+    report = run_bench("chaos.py", "--base-port", str(base), timeout=900)
+    assert figures(r"^faults injected: (\d+)", report) == [4.0]
+    assert figures(r"^faults survived: (\d+)", report) == [4.0]
+    assert re.search(r"^transactions seen committed: [1-9][\d,]*; lost: 0 ", report, re.MULTILINE), report
+    assert re.search(r"app hash splits: 0$", report, re.MULTILINE), report
+    assert figures(r"^worst catch-up: ([\d.]+) s", report)[0] <= 120
+    figures(r"heights checked on every node: ([\d,]+)", report)
+
+
+@pytest.mark.e2e
 def test_the_task_benchmark_settles_tasks_on_a_real_localnet() -> None:
     wait_for_free_ports(BENCH_BASE_PORT)
     report = run_bench("tasks.py", "--base-port", str(BENCH_BASE_PORT), timeout=240)
