@@ -10,7 +10,13 @@ import click
 
 from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
 from chain_modules.common.encoding import decode
-from chain_modules.compute.types import MsgHeartbeat, MsgRegisterWorker, MsgTopUpDeposit, MsgUnregisterWorker
+from chain_modules.compute.types import (
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgTopUpDeposit,
+    MsgUnregisterWorker,
+    MsgWorkerOffline,
+)
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
 from cli.parsing import UINT64, parse_amount
@@ -116,6 +122,17 @@ def register_worker(ctx: CliContext, key, master, cpu_cores, gpu, ram_mb, storag
 def heartbeat(ctx: CliContext, key, **options):
     """Mark worker KEY online."""
     send_tx(ctx, key, [MsgHeartbeat(ctx.address_bytes(key))], **options)
+
+
+@tx_compute.command("worker-offline")
+@click.argument("key")
+@tx_options
+@pass_ctx
+def worker_offline(ctx: CliContext, key, **options):
+    """Take worker KEY out of assignment now, without unregistering: it keeps its deposit and the tasks it holds
+    (it must still commit, reveal or hand them back); its next heartbeat brings it back online. A running worker
+    service does this by itself when it stops or pauses."""
+    send_tx(ctx, key, [MsgWorkerOffline(ctx.address_bytes(key))], **options)
 
 
 @tx_compute.command("unregister-worker")

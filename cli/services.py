@@ -1,10 +1,12 @@
-"""amino master start and amino worker init|start: the command line of the services (masternode/, worker/).
+"""amino master start and amino worker init|start|stop: the command line of the services (masternode/, worker/).
 
 The services' modules are imported inside the commands that run them, so the other commands start quickly."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -20,6 +22,9 @@ from client.chain import ChainClient
 
 REGISTER_ATTEMPTS = 10
 LOCALNET_CHAIN_ID = "amino-localnet"  # the localnet launcher's chain id; `master start` admits any worker there
+
+
+PID_FILE = "amino-worker.pid"  # in the worker's home: how `amino worker stop` finds the running worker
 
 
 def _log_to_stderr() -> None:
@@ -138,7 +143,12 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
         fail(exc)
     _log_to_stderr()
     node = Worker(config, ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id))
+    # SIGTERM (`amino worker stop`, a service manager) stops the worker as Ctrl-C does: gracefully
+    signal.signal(signal.SIGTERM, _interrupt)
     _register_worker(node, ctx.resolve_address(master_address))
+    pid_file = Path(config.home) / PID_FILE
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{os.getpid()}\n")
     threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
                threading.Thread(target=node.run, daemon=True, name="jobs"),
                threading.Thread(target=node.earnings_loop, daemon=True, name="earnings")]
@@ -146,10 +156,77 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
         thread.start()
     try:
         _wait_for_interrupt(node, tui if tui is not None else sys.stdout.isatty())
+        _leave(node)
     finally:
         node.stop_event.set()
         for thread in threads:
             thread.join(timeout=10)
+        pid_file.unlink(missing_ok=True)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _leave(node) -> None:
+    """Go offline on chain and finish or hand back what the worker holds; a second Ctrl-C/SIGTERM stops at once."""
+    log = logging.getLogger("amino.worker")
+    log.info("stopping: going offline, then finishing or handing back the jobs held (Ctrl-C again to stop now)")
+    try:
+        left = node.leave()
+    except KeyboardInterrupt:
+        log.warning("stopped at once: jobs still held may miss their deadlines")
+        return
+    log.info("stopped%s", f"; tasks still held: {left}" if left else "; nothing left behind")
+
+
+@worker.command("stop")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--timeout", type=click.FloatRange(0), default=None,
+              help="Seconds to wait for it to exit (default: its stop_grace_seconds + 30).")
+@pass_ctx
+def worker_stop(ctx: CliContext, config_path: Path, timeout):
+    """Stop the worker running with --config gracefully: it goes offline on chain at once (no new task is assigned
+    to it), finishes or hands back the jobs it holds, then exits."""
+    from worker.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path, {})
+    except ConfigError as exc:
+        fail(exc)
+    pid_file = Path(config.home) / PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+        # a stale file's pid may belong to another program by now: only a worker service is signalled
+        if b"worker\x00start" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            raise ValueError(pid)
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        fail(f"no worker is running with {config_path} (no live worker process in {pid_file})")
+    wait = config.stop_grace_seconds + 30 if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(pid):
+        fail(f"worker {pid} is still stopping after {wait:.0f}s; see its log")
+    say(ctx.output, {"stopped": pid}, f"worker {pid} stopped")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}").exists() and "zombie" not in _proc_state(pid)
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return ""
 
 
 def _register_worker(node, master: str) -> None:

@@ -48,6 +48,8 @@ class WorkerConfig:
     max_blob_bytes: int = 64 * 1024 * 1024
     any_app: bool = False
     heartbeat_seconds: float = 20.0
+    # on stop: how long to keep finishing, committing and revealing the jobs it holds after going offline
+    stop_grace_seconds: float = 120.0
     poll_seconds: float = 2.0
     earnings_seconds: float = 30.0  # how often the FOG it earns is read for the status display
     lie: bool = False
@@ -72,6 +74,7 @@ _SCHEMA: dict[str, tuple[str, float | None, float | None]] = {
     "max_blob_bytes": ("int", 1, None),
     "any_app": ("bool", None, None),
     "heartbeat_seconds": ("seconds", None, None),
+    "stop_grace_seconds": ("seconds", None, None),
     "poll_seconds": ("seconds", None, None),
     "earnings_seconds": ("seconds", None, None),
     "lie": ("bool", None, None),

@@ -20,6 +20,12 @@ cannot finish in time (the run hits the wall clock or crashes the sandbox, or
 the job exceeds this worker's own limits) has no result to commit: the worker
 hands it back (compute/hand_back_task) before the deadline, without a slash,
 and the master names a replacement.
+
+A worker that stops (Worker.leave: SIGTERM, Ctrl-C, ``amino worker stop``)
+first tells the chain it is going offline (compute/worker_offline: no master
+may name it from the next block on), stops its heartbeats, hands back every
+job it has not started, finishes the ones it is computing and reveals what it
+committed, and only then exits (or when stop_grace_seconds have passed).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from chain_modules.compute.types import (
     MsgRegisterWorker,
     MsgRevealResult,
     MsgTopUpDeposit,
+    MsgWorkerOffline,
     commitment,
 )
 from client.chain import ChainClient, ChainError
@@ -121,6 +128,7 @@ class Worker:
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
+        self.leaving = threading.Event()  # set by leave(): no heartbeats, no new jobs
 
     # -- registration and heartbeats --------------------------------------------------------
 
@@ -146,6 +154,10 @@ class Worker:
             log.info("registered worker %s under master %s", self.address, master)
         elif record["master"] != master:
             raise ChainError(f"this worker is registered under {record['master']}, not {master}; unregister it first")
+        elif not record["online"]:  # it went offline when it last stopped: back online before taking jobs
+            self.heartbeat()
+            record = self.chain.query(f"/compute/worker/{self.address}")
+            log.info("worker %s back online under master %s", self.address, master)
         self._update_status(record)
         return record
 
@@ -170,11 +182,75 @@ class Worker:
 
     def heartbeat_loop(self) -> None:
         while not self.stop_event.wait(self.config.heartbeat_seconds):
+            if self.leaving.is_set():  # a heartbeat would bring the leaving worker back online
+                continue
             try:
                 self.heartbeat()
             except Exception as exc:
                 self.status.error(f"heartbeat failed: {exc}")
                 log.warning("heartbeat failed: %s", exc)
+
+    # -- graceful leave ------------------------------------------------------------------
+
+    def go_offline(self) -> bool:
+        """Send compute/worker_offline; True when the chain has this worker offline (already, or now)."""
+        record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+        if record is None or not record["online"]:
+            return True
+        try:
+            self.chain.send([MsgWorkerOffline(decode_address(self.address))])
+        except ChainError as exc:
+            if "already offline" not in str(exc):
+                raise
+        self.status.online = False
+        log.info("went offline on chain: no master may assign this worker now")
+        return True
+
+    def held_tasks(self) -> list[int]:
+        """The open tasks in which this worker still has a step to take: assigned (commit or hand back) or
+        committed (reveal)."""
+        held = []
+        for task in self.chain.query(f"/compute/tasks/worker/{self.address}") or []:
+            mine = next((p for p in task["participants"] if p["worker"] == self.address), None)
+            if mine is not None and mine["status"] in ("assigned", "committed"):
+                held.append(task["id"])
+        return held
+
+    def leave(self, grace_seconds: float | None = None, wait=None) -> list[int]:
+        """Stop gracefully: go offline on chain, then let the job loop hand back what it has not started and
+        finish, commit and reveal the rest, for at most ``grace_seconds`` (stop_grace_seconds); then stop every
+        loop. ``wait`` is called between checks (default: sleep a second while the job thread works). Returns the
+        tasks still held at the end (empty: nothing left behind)."""
+        grace = self.config.stop_grace_seconds if grace_seconds is None else grace_seconds
+        wait = wait or (lambda: time.sleep(1.0))
+        self.leaving.set()
+        deadline = time.monotonic() + grace
+        held: list[int] = []
+        offline = False
+        while True:
+            try:
+                if not offline:
+                    offline = self.go_offline()
+                held = self.held_tasks()
+                if held:
+                    record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+                    if record is not None and record["online"]:  # a heartbeat sent just before the stop landed after
+                        offline = False
+                        continue
+            except Exception as exc:  # the chain is unreachable: keep trying until the grace period ends
+                self.status.error(f"leaving: {exc}")
+                log.warning("leaving: %s", exc)
+                held = held or [-1]
+            if offline and not held and not self.running:
+                break
+            if time.monotonic() >= deadline:
+                log.warning("stopping with tasks still held after %.0fs: %s", grace, held)
+                break
+            if held:
+                log.info("leaving: waiting for tasks %s to be committed and revealed or handed back", held)
+            wait()
+        self.stop_event.set()
+        return [t for t in held if t >= 0]
 
     # -- earnings ----------------------------------------------------------------------
 
@@ -264,6 +340,9 @@ class Worker:
         if may_commit:
             if step in ("committed", "revealed", "uploaded"):
                 return  # the commit is in; the master's view is a block behind
+            if (entry is None or "result_hash" not in entry["data"]) and self.leaving.is_set():
+                self.hand_back(task_id, "the worker is stopping")  # not started: another worker takes it now
+                return
             if entry is None or "result_hash" not in entry["data"]:
                 if self.config.slots == 1:  # one slot: compute in the loop itself
                     entry = self.compute(job)

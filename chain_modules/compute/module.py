@@ -81,6 +81,7 @@ MODULE = Module(
         (t.MsgRevealResult, handlers.handle_reveal_result),
         (t.MsgRegisterWorker, handlers.handle_register_worker),
         (t.MsgHeartbeat, handlers.handle_heartbeat),
+        (t.MsgWorkerOffline, handlers.handle_worker_offline),
         (t.MsgTopUpDeposit, handlers.handle_top_up_deposit),
         (t.MsgUnregisterWorker, handlers.handle_unregister_worker),
     ),

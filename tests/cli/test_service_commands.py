@@ -1,4 +1,5 @@
-"""`amino worker start` runs the worker's loops: heartbeats, jobs, and the reading of the FOG it earns."""
+"""`amino worker start` runs the worker's loops: heartbeats, jobs, and the reading of the FOG it earns, and leaves
+gracefully when interrupted; `amino worker stop` signals it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ class RecordingWorker:
     def earnings_loop(self) -> None:
         self._loop("earnings")
 
+    def leave(self) -> list[int]:
+        self.left = True
+        self.pid_file_seen = (self.config.home / services.PID_FILE).exists()
+        self.stop_event.set()
+        return []
+
 
 def test_worker_start_registers_and_runs_the_heartbeat_job_and_earnings_loops(harness, tmp_path, monkeypatch):
     config = tmp_path / "worker.toml"
@@ -58,3 +65,24 @@ def test_worker_start_registers_and_runs_the_heartbeat_job_and_earnings_loops(ha
     assert node.registered == [harness.addresses["bob"]]
     assert sorted(node.loops) == ["earnings", "heartbeat", "jobs"]
     assert node.config.earnings_seconds == 60.0 and node.stop_event.is_set()
+    assert node.left and node.pid_file_seen  # Ctrl-C: it went offline and handed back before it stopped
+    assert not (node.config.home / services.PID_FILE).exists()
+
+
+def test_worker_stop_without_a_running_worker_says_so_in_one_line(harness, tmp_path):
+    config = tmp_path / "worker.toml"
+    config.write_text('key_name = "alice"\nhome = "node"\n')
+    result = harness.invoke("worker", "stop", "--config", str(config))
+    assert result.exit_code == 1
+    assert "no worker is running with" in result.output and "Traceback" not in result.output
+
+
+def test_worker_stop_never_signals_a_process_that_is_not_a_worker(harness, tmp_path):
+    import os
+
+    config = tmp_path / "worker.toml"
+    config.write_text('key_name = "alice"\nhome = "node"\n')
+    (tmp_path / "node").mkdir()
+    (tmp_path / "node" / services.PID_FILE).write_text(f"{os.getpid()}\n")  # a stale file naming this test process
+    result = harness.invoke("worker", "stop", "--config", str(config))
+    assert result.exit_code == 1 and "no live worker process" in result.output

@@ -825,3 +825,72 @@ def test_the_earnings_loop_reads_at_once_then_every_earnings_seconds_and_survive
     worker.earnings_loop()
     assert worker.status.earnings is not None
     assert setup.chain.queries[-3:] == [f"/fog/contribution/{WORKER}", f"/fog/balance/{WORKER}", "/fog/params"]
+
+
+# -- graceful leave ------------------------------------------------------------------------------------
+
+
+def test_leaving_goes_offline_hands_back_a_job_not_started_and_is_never_slashed(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+
+    left = worker.leave(grace_seconds=30, wait=worker.step)  # the job loop's passes, in this thread
+
+    assert left == [] and worker.stop_event.is_set()
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    assert not record["online"] and record["handed_back"] == 1 and record["slashed"] == 0
+    assert record["deposit"] == 5_000 and record["running"] == 0
+    assert WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+    assert setup.chain.sent_msgs(MsgCommitResult) == []  # never started: nothing computed
+    assert blob_requests(setup.master) == []
+
+
+def test_leaving_commits_and_reveals_a_job_already_computed_instead_of_handing_it_back(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+    worker.step()  # computed and committed before the stop
+    assert len(setup.chain.sent_msgs(MsgCommitResult)) == 1
+    other = setup.chain.client(OTHER_WORKER_KEY)
+    passes = []
+
+    def job_loop_pass() -> None:
+        passes.append(1)
+        if len(passes) == 2:  # the other worker commits while this one is leaving: the reveals start
+            other.send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+        worker.step()
+
+    left = worker.leave(grace_seconds=30, wait=job_loop_pass)
+
+    assert left == []
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert reveal.result_hash == EXPECTED_HASH and setup.chain.sent_msgs(MsgHandBackTask) == []
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    assert not record["online"] and record["slashed"] == 0 and record["handed_back"] == 0
+
+
+def test_leaving_stops_at_the_end_of_the_grace_period_and_names_what_it_still_holds(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+    worker.step()  # committed; the other worker never commits, so no reveal can come
+
+    left = worker.leave(grace_seconds=0.2, wait=lambda: time.sleep(0.05))
+
+    assert left == [task_id] and worker.stop_event.is_set()
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+
+def test_a_leaving_worker_sends_no_heartbeat(setup: Setup) -> None:
+    worker = setup.new_worker()
+    worker.leaving.set()
+    worker.stop_event = CountingStop(passes=3)
+    worker.heartbeat_loop()
+    assert setup.chain.sent_msgs(MsgHeartbeat) == []
+
+
+def test_a_worker_that_left_comes_back_online_when_it_starts_again(setup: Setup) -> None:
+    worker = setup.new_worker()
+    worker.leave(grace_seconds=5, wait=worker.step)
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+    restarted = setup.new_worker()
+    assert restarted.ensure_registered(MASTER)["online"]
