@@ -35,6 +35,13 @@ def _prices(ctx: QueryContext, class_name: str) -> list[dict]:
     return views.price_history(ctx.state, class_name)
 
 
+def _time_budget(ctx: QueryContext, class_name: str, max_fuel: int) -> dict:
+    budget = views.time_budget(ctx.state, class_name, max_fuel)
+    if budget is None:
+        raise not_found(f"no resource class {class_name!r}")
+    return budget
+
+
 def _task(ctx: QueryContext, task_id: int) -> dict:
     task = st.get_task(ctx.state, task_id)
     if task is None:
@@ -89,6 +96,8 @@ MODULE = Module(
         Query("params", _params, doc="the compute params"),
         Query("classes", _classes, doc="resource classes with their current prices and capacity"),
         Query("prices/{class_name:text}", _prices, doc="the price history of a class"),
+        Query("time_budget/{class_name:text}/{max_fuel:uint64}", _time_budget,
+              doc="the seconds a task of the class with that max_fuel gets at each step"),
         Query("task/{task_id:uint64}", _task, doc="one task"),
         Query("tasks/customer/{address:address}", _tasks_by("customer"), doc="open tasks of a customer"),
         Query("tasks/master/{address:address}", _tasks_by("master"), doc="open tasks allocated to a master node"),
