@@ -27,8 +27,18 @@ LOCALNET_CHAIN_ID = "amino-localnet"  # the localnet launcher's chain id; `maste
 PID_FILE = "amino-worker.pid"  # in the worker's home: how `amino worker stop` finds the running worker
 
 
+# libraries that log a line per HTTP request at INFO: a worker's log was almost only those lines
+QUIET_LOGGERS = ("httpx", "httpcore", "uvicorn.access")
+
+
 def _log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """INFO lines of our own services to stderr; per-request lines only with AMINO_LOG_LEVEL=DEBUG."""
+    level = os.environ.get("AMINO_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO",
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # -- amino master ---------------------------------------------------------------------------------------

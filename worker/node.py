@@ -70,6 +70,7 @@ LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
 UPLOAD_ATTEMPTS = 10
 HAND_BACK_MARGIN_SECONDS = 8.0  # a run stops this long before the commit deadline, to hand the job back in time
 MAX_RETRY_AFTER_SECONDS = 10.0
+REPEAT_LOG_SECONDS = 60.0  # the same warning of a failing pass is logged again at most this often
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Worker:
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
         self.leaving = threading.Event()  # set by leave(): no heartbeats, no new jobs
+        self._last_warning: tuple[str, float] = ("", 0.0)
 
     # -- registration and heartbeats --------------------------------------------------------
 
@@ -163,6 +165,13 @@ class Worker:
 
     def _update_status(self, record: dict) -> None:
         status = self.status
+        if status.master:  # not the first reading: tell the chain's news about this worker
+            if record["slashed"] > status.slashed:
+                log.warning("slashed %d time(s): deposit %d -> %d uamio (%d slashes in all; the chain's worker_slashed "
+                            "event gives the task and the reason)", record["slashed"] - status.slashed, status.deposit,
+                            record["deposit"], record["slashed"])
+            if record["online"] != status.online:
+                log.info("the chain has this worker %s", "online" if record["online"] else "offline")
         status.master, status.online, status.deposit = record["master"], record["online"], record["deposit"]
         status.slots, status.completed, status.failed, status.slashed = (
             record["slots"], record["completed"], record["failed"], record["slashed"])
@@ -289,8 +298,19 @@ class Worker:
                 self.step()
             except Exception as exc:  # a flaky master or RPC must not end the worker
                 self.status.error(str(exc))
-                log.warning("worker pass failed: %s", exc)
+                self._warn_once(f"worker pass failed: {exc}")
             self.stop_event.wait(self.config.poll_seconds)
+
+    def _warn_once(self, text: str, now: float | None = None) -> bool:
+        """Log ``text`` unless it is the warning logged last, less than REPEAT_LOG_SECONDS ago (a master that is
+        down fails every pass); True when logged."""
+        now = time.monotonic() if now is None else now
+        last, when = self._last_warning
+        if text == last and now - when < REPEAT_LOG_SECONDS:
+            return False
+        self._last_warning = (text, now)
+        log.warning("%s", text)
+        return True
 
     def fetch_jobs(self) -> list[dict]:
         response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/jobs/{self.address}")
@@ -388,12 +408,17 @@ class Worker:
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"], task_id)
         data = self.download(job["input_hash"], task_id)
+        log.info("task %s: fetched module %s… (%d bytes) and input (%d bytes)", task_id, job["app_hash"][:12],
+                 len(module), len(data))
         run_seconds = min(self.config.wall_timeout_seconds, job["step_deadline"] - time.time() - HAND_BACK_MARGIN_SECONDS)
         if run_seconds <= 0:
             return self.hand_back(task_id, "too little time left before the commit deadline to run the job")
         self.status.set_phase(task_id, "running")
         # the memory limit comes from the task's class, not from this worker, so honest workers agree on traps
+        started = time.monotonic()
         outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, run_seconds)
+        log.info("task %s: computed: %s, %d fuel of %d, in %.1fs", task_id, outcome.status, outcome.fuel_used,
+                 job["max_fuel"], time.monotonic() - started)
         try:
             result = canonical_result(outcome)
         except ValueError:
@@ -450,6 +475,7 @@ class Worker:
                            decode_address(self.address))
         result = self.chain.send([MsgCommitResult(decode_address(self.address), task_id, value)])
         self.journal.record(task_id, ROUND, "committed", height=result.height, txhash=result.tx_hash)
+        log.info("task %s: committed at height %s", task_id, result.height)
 
     def send_reveal(self, task_id: int, entry: dict) -> None:
         data = entry["data"]
@@ -457,6 +483,7 @@ class Worker:
         result = self.chain.send([MsgRevealResult(decode_address(self.address), task_id, bytes.fromhex(data["result_hash"]),
                                                   data["fuel"], bytes.fromhex(data["salt"]))])
         self.journal.record(task_id, ROUND, "revealed", height=result.height, txhash=result.tx_hash)
+        log.info("task %s: revealed at height %s", task_id, result.height)
         self.upload(task_id, entry)
 
     def upload(self, task_id: int, entry: dict) -> bool:
@@ -469,6 +496,7 @@ class Worker:
             response = self._blob_request("PUT", data["result_hash"], task_id, content)
             if response.status_code in (200, 201):
                 self.journal.record(task_id, ROUND, "uploaded")
+                log.info("task %s: result uploaded to the master", task_id)
                 return True
             # 409 busy: another worker is uploading the same result; otherwise the master's chain view may lag
             # one block behind the reveal
@@ -497,6 +525,9 @@ class Worker:
             (task_id, outcome, entry["data"].get("fuel", 0), entry["data"].get("result_hash", "")[:16])])[-8:]
         self.status.results += 1
         self.journal.record(task_id, ROUND, "done", outcome=outcome)
+        log.info("task %s: %s%s", task_id, outcome, {
+            "accepted": " (in the majority: counted as completed)",
+            "outvoted": " (in the minority: slashed)"}.get(outcome, ""))
         output = entry["data"].get("output_path")
         if output:
             Path(output).unlink(missing_ok=True)

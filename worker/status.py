@@ -4,9 +4,12 @@ Refreshed twice a second until Ctrl-C."""
 
 from __future__ import annotations
 
+import logging
 import time
+from contextlib import contextmanager
 
-from rich.console import Group
+from rich.console import Console, Group
+from rich.logging import RichHandler
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
@@ -86,7 +89,25 @@ def _earnings_table(work: dict, balance: dict, params: dict) -> Table:
 
 
 def run_display(node) -> None:
+    """Draw the display until the worker stops; meanwhile log lines are printed above it by the display's own
+    console, so they never overwrite it."""
     with Live(render(node), refresh_per_second=2, screen=False) as live:
-        while not node.stop_event.is_set():
-            time.sleep(0.5)
-            live.update(render(node))
+        with logs_above(live.console):
+            while not node.stop_event.is_set():
+                time.sleep(0.5)
+                live.update(render(node))
+
+
+@contextmanager
+def logs_above(console: Console):
+    """Route the root logger's output through ``console`` (rich prints it above a live display) instead of the
+    stream handlers, which would write into the display; the handlers come back afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler = RichHandler(console=console, show_path=False, rich_tracebacks=False, markup=False)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root.handlers = [handler]
+    try:
+        yield handler
+    finally:
+        root.handlers = saved

@@ -86,3 +86,27 @@ def test_worker_stop_never_signals_a_process_that_is_not_a_worker(harness, tmp_p
     (tmp_path / "node" / services.PID_FILE).write_text(f"{os.getpid()}\n")  # a stale file naming this test process
     result = harness.invoke("worker", "stop", "--config", str(config))
     assert result.exit_code == 1 and "no live worker process" in result.output
+
+
+def test_the_services_log_no_line_per_http_request_unless_asked(monkeypatch):
+    import logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in services.QUIET_LOGGERS}
+    root.handlers = []
+    try:
+        monkeypatch.delenv("AMINO_LOG_LEVEL", raising=False)
+        services._log_to_stderr()
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
+        assert logging.getLogger("amino.worker").isEnabledFor(logging.INFO)
+        for name in services.QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        root.handlers = []
+        monkeypatch.setenv("AMINO_LOG_LEVEL", "debug")
+        services._log_to_stderr()
+        assert logging.getLogger("httpx").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers, root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)

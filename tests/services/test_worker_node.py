@@ -894,3 +894,65 @@ def test_a_worker_that_left_comes_back_online_when_it_starts_again(setup: Setup)
 
     restarted = setup.new_worker()
     assert restarted.ensure_registered(MASTER)["online"]
+
+
+# -- logs tell the story -------------------------------------------------------------------------------
+
+
+def test_the_log_has_one_line_per_job_step(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+    with caplog.at_level("INFO", logger="amino.worker"):
+        for _ in range(3):
+            worker.step()
+    lines = [r.getMessage() for r in caplog.records if r.name == "amino.worker"]
+    steps = [line.split(": ", 1)[1].split(" ", 1)[0] for line in lines]
+    assert steps == ["fetched", "computed:", "committed", "revealed", "result", "accepted"], lines
+    assert all(line.startswith(f"task {task_id}: ") for line in lines)
+    fuel = worker.journal.get(task_id, 0)["data"]["fuel"]
+    assert f"computed: ok, {fuel} fuel of {TASK_MAX_FUEL}" in lines[1]
+
+
+def test_a_failing_pass_is_logged_once_then_at_most_once_a_minute(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    worker = setup.new_worker()
+    with caplog.at_level("WARNING", logger="amino.worker"):
+        assert worker._warn_once("worker pass failed: master down", now=100.0)
+        assert not any(worker._warn_once("worker pass failed: master down", now=100.0 + s) for s in range(59))
+        assert worker._warn_once("worker pass failed: other", now=160.0)
+        assert worker._warn_once("worker pass failed: master down", now=161.0)
+    assert len(caplog.records) == 3
+
+
+def test_a_slash_and_going_offline_are_logged_when_the_chain_reports_them(setup: Setup,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    worker = setup.new_worker()
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    worker._update_status(record)
+    with caplog.at_level("INFO", logger="amino.worker"):
+        worker._update_status(record | {"slashed": record["slashed"] + 1, "deposit": record["deposit"] - 500,
+                                        "online": False})
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("slashed 1 time(s): deposit 5000 -> 4500 uamio")
+    assert messages[1] == "the chain has this worker offline"
+
+
+def test_log_lines_are_printed_above_the_live_display_not_into_it() -> None:
+    import io
+    import logging
+
+    from worker.status import logs_above
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    plain = logging.StreamHandler(stream)
+    saved = root.handlers[:]
+    root.handlers = [plain]
+    console = Console(file=io.StringIO(), width=120)
+    try:
+        with logs_above(console):
+            logging.getLogger("amino.worker").warning("task 3: committed at height 9")
+        assert root.handlers == [plain]
+    finally:
+        root.handlers = saved
+    assert "task 3: committed at height 9" in console.file.getvalue()
+    assert stream.getvalue() == ""  # the stream handler, which would write into the display, saw nothing
