@@ -16,7 +16,7 @@ import click
 
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
-from cli.output import say
+from cli.output import emit, say
 from cli.parsing import parse_amount
 from client.chain import ChainClient
 
@@ -159,6 +159,16 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
     pid_file = Path(config.home) / PID_FILE
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(f"{os.getpid()}\n")
+    from worker.api import StatusServer, URL_FILE, write_url
+
+    endpoint = StatusServer(node, config.status_host, config.status_port)
+    try:
+        write_url(config.home, endpoint.start())
+    except RuntimeError as exc:
+        pid_file.unlink(missing_ok=True)
+        fail(exc)
+    logging.getLogger("amino.worker").info("status endpoint on %s (amino worker status --config %s)", endpoint.url,
+                                           config_path)
     threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
                threading.Thread(target=node.run, daemon=True, name="jobs"),
                threading.Thread(target=node.earnings_loop, daemon=True, name="earnings")]
@@ -171,7 +181,9 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
         node.stop_event.set()
         for thread in threads:
             thread.join(timeout=10)
+        endpoint.stop()
         pid_file.unlink(missing_ok=True)
+        (Path(config.home) / URL_FILE).unlink(missing_ok=True)
 
 
 def _interrupt(_signum, _frame) -> None:
@@ -220,6 +232,93 @@ def worker_stop(ctx: CliContext, config_path: Path, timeout):
     if _alive(pid):
         fail(f"worker {pid} is still stopping after {wait:.0f}s; see its log")
     say(ctx.output, {"stopped": pid}, f"worker {pid} stopped")
+
+
+def _endpoint(config_path: Path) -> str:
+    """The URL of the status endpoint of the worker running with ``config_path``; one line when there is none."""
+    from worker.api import read_url
+    from worker.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path, {})
+    except ConfigError as exc:
+        fail(exc)
+    url = read_url(config.home)
+    if url is None:
+        fail(f"no worker is running with {config_path} (no status endpoint recorded in {config.home})")
+    return url
+
+
+def _call_worker(config_path: Path, method: str, path: str) -> dict:
+    import httpx
+
+    url = _endpoint(config_path)
+    try:
+        response = httpx.request(method, url + path, timeout=30)
+    except httpx.HTTPError as exc:
+        fail(f"the worker's status endpoint {url} did not answer ({exc}); is the worker running?")
+    if response.status_code != 200:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        fail(f"the worker could not do it: {detail}")
+    return response.json()
+
+
+@worker.command("status")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_status(ctx: CliContext, config_path: Path):
+    """Show the running worker's identity, deposit, reputation, current jobs, recent results and FOG earnings,
+    read from its local status endpoint."""
+    view = _call_worker(config_path, "GET", "/v1/status")
+    if ctx.output == "json":
+        emit("json", view)
+        return
+    emit("text", _status_text(view), "worker")
+    if view["recent_results"]:
+        emit("text", view["recent_results"], "recent results")
+
+
+def _status_text(view: dict) -> dict:
+    state = "stopping" if view["stopping"] else "paused" if view["paused"] else "running"
+    current = view["current"]
+    earnings = view["earnings"]
+    return {
+        "address": view["address"], "master": view["master"],
+        "online": f"{'yes' if view['online'] else 'no'} ({state})",
+        "deposit": f"{view['deposit']}uamio",
+        "results": f"{view['completed']} completed, {view['failed']} failed, {view['slashed']} slashed; reputation "
+                   f"{view['reputation_bps'] / 100:.2f}%",
+        "current job": "-" if current["task"] is None and not view["jobs_in_threads"] else
+                       f"task {current['task']}: {current['phase']} for {current['seconds']}s"
+                       + (f"; in job threads: {view['jobs_in_threads']}" if view["jobs_in_threads"] else ""),
+        "last run": f"{view['last_run']['status'] or '-'}, {view['last_run']['fuel']} fuel",
+        "FOG earnings": "not read from the chain yet" if earnings is None else
+                        f"epoch {earnings['epoch']}: {earnings['points']} of {earnings['epoch_points']} points; "
+                        f"{earnings['earned_ufog']}ufog earned in all, {earnings['redeemable_ufog']}ufog redeemable",
+        "recent errors": view["errors"] or "none",
+    }
+
+
+@worker.command("pause")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_pause(ctx: CliContext, config_path: Path):
+    """Pause the running worker: it goes offline on chain at once (no new task), hands back the jobs it has not
+    started and finishes the rest; it keeps running until `amino worker resume`."""
+    view = _call_worker(config_path, "POST", "/v1/pause")
+    say(ctx.output, view, f"worker {view['address']} paused: offline on chain")
+
+
+@worker.command("resume")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_resume(ctx: CliContext, config_path: Path):
+    """Resume a paused worker: a heartbeat brings it back online and it takes jobs again."""
+    view = _call_worker(config_path, "POST", "/v1/resume")
+    say(ctx.output, view, f"worker {view['address']} resumed: online on chain")
 
 
 def _alive(pid: int) -> bool:

@@ -48,6 +48,9 @@ class WorkerConfig:
     max_blob_bytes: int = 64 * 1024 * 1024
     any_app: bool = False
     heartbeat_seconds: float = 20.0
+    # the local status endpoint (amino worker status|pause|resume, /metrics); port 0: any free port
+    status_host: str = "127.0.0.1"
+    status_port: int = 0
     # on stop: how long to keep finishing, committing and revealing the jobs it holds after going offline
     stop_grace_seconds: float = 120.0
     poll_seconds: float = 2.0
@@ -75,6 +78,8 @@ _SCHEMA: dict[str, tuple[str, float | None, float | None]] = {
     "any_app": ("bool", None, None),
     "heartbeat_seconds": ("seconds", None, None),
     "stop_grace_seconds": ("seconds", None, None),
+    "status_host": ("str", None, None),
+    "status_port": ("int", 0, 65_535),
     "poll_seconds": ("seconds", None, None),
     "earnings_seconds": ("seconds", None, None),
     "lie": ("bool", None, None),

@@ -130,6 +130,7 @@ class Worker:
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
         self.leaving = threading.Event()  # set by leave(): no heartbeats, no new jobs
+        self.paused = threading.Event()  # set by pause(), cleared by resume(): offline, no new jobs
         self._last_warning: tuple[str, float] = ("", 0.0)
 
     # -- registration and heartbeats --------------------------------------------------------
@@ -191,7 +192,7 @@ class Worker:
 
     def heartbeat_loop(self) -> None:
         while not self.stop_event.wait(self.config.heartbeat_seconds):
-            if self.leaving.is_set():  # a heartbeat would bring the leaving worker back online
+            if self.leaving.is_set() or self.paused.is_set():  # a heartbeat would bring it back online
                 continue
             try:
                 self.heartbeat()
@@ -214,6 +215,48 @@ class Worker:
         self.status.online = False
         log.info("went offline on chain: no master may assign this worker now")
         return True
+
+    def pause(self) -> None:
+        """Go offline on chain and take no new job (the jobs held are finished, or handed back if not started),
+        until resume(). Raises ChainError when the chain refuses the offline message."""
+        self.paused.set()
+        self.go_offline()
+        log.info("paused: offline on chain, no new jobs until resumed")
+
+    def resume(self) -> None:
+        """Heartbeat now (back online) and take jobs again."""
+        self.paused.clear()
+        if not self.leaving.is_set():
+            self.heartbeat()
+        log.info("resumed: online on chain, taking jobs")
+
+    def status_view(self) -> dict:
+        """What the live display shows, as JSON (the local status endpoint's /v1/status)."""
+        status, config = self.status, self.config
+        earnings = None
+        if status.earnings is not None:
+            work, balance = status.earnings.contribution, status.earnings.balance
+            earnings = {"epoch": work.get("epoch"), "points": work.get("points"), "epoch_points": work.get("epoch_points"),
+                        "earned_ufog": balance.get("contribution_total"), "balance_ufog": balance.get("balance"),
+                        "redeemable_ufog": balance.get("redeemable"),
+                        "history": balance.get("history", []),
+                        "read_seconds_ago": round(time.monotonic() - status.earnings.read_at)}
+        return {
+            "address": status.address, "master": status.master, "online": status.online,
+            "paused": self.paused.is_set(), "stopping": self.leaving.is_set(),
+            "deposit": status.deposit, "slots": status.slots,
+            "completed": status.completed, "failed": status.failed, "slashed": status.slashed,
+            "reputation_bps": compute_api.reputation_bps(status.completed, status.failed),
+            "current": {"task": status.current_task, "phase": status.phase,
+                        "seconds": round(time.monotonic() - status.phase_started)},
+            "jobs_in_threads": sorted(self.running),
+            "last_run": {"status": status.last_result, "fuel": status.last_fuel},
+            "recent_results": [{"task": t, "outcome": o, "fuel": f, "result_hash": h} for t, o, f, h in status.history],
+            "errors": list(status.errors),
+            "earnings": earnings,
+            "limits": {"max_fuel": config.max_fuel, "max_memory_mb": config.max_memory_mb,
+                       "wall_timeout_seconds": config.wall_timeout_seconds, "any_app": config.any_app},
+        }
 
     def held_tasks(self) -> list[int]:
         """The open tasks in which this worker still has a step to take: assigned (commit or hand back) or
@@ -360,8 +403,9 @@ class Worker:
         if may_commit:
             if step in ("committed", "revealed", "uploaded"):
                 return  # the commit is in; the master's view is a block behind
-            if (entry is None or "result_hash" not in entry["data"]) and self.leaving.is_set():
-                self.hand_back(task_id, "the worker is stopping")  # not started: another worker takes it now
+            if (entry is None or "result_hash" not in entry["data"]) and (self.leaving.is_set() or self.paused.is_set()):
+                # not started: another worker takes it now
+                self.hand_back(task_id, "the worker is stopping" if self.leaving.is_set() else "the worker is paused")
                 return
             if entry is None or "result_hash" not in entry["data"]:
                 if self.config.slots == 1:  # one slot: compute in the loop itself

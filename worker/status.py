@@ -24,7 +24,8 @@ def render(node) -> Group:
     config = node.config
     head = Table.grid(padding=(0, 2))
     head.add_row("worker", status.address, "master", status.master or "-")
-    head.add_row("online", "yes" if status.online else "no", "deposit", format_amio(status.deposit))
+    paused = " (stopping)" if node.leaving.is_set() else " (paused)" if node.paused.is_set() else ""
+    head.add_row("online", ("yes" if status.online else "no") + paused, "deposit", format_amio(status.deposit))
     head.add_row("completed / failed / slashed", f"{status.completed} / {status.failed} / {status.slashed}",
                  "slots", str(status.slots))
     head.add_row("limits", f"fuel {config.max_fuel:,}, memory {config.max_memory_mb} MiB, wall {config.wall_timeout_seconds}s",

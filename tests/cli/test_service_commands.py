@@ -110,3 +110,61 @@ def test_the_services_log_no_line_per_http_request_unless_asked(monkeypatch):
         root.handlers, root.level = saved[0], saved[1]
         for name, level in saved[2].items():
             logging.getLogger(name).setLevel(level)
+
+
+class StubNode:
+    """What the status endpoint reads of a worker."""
+
+    def __init__(self) -> None:
+        self.paused_now = False
+        self.running = {}
+
+    def status_view(self) -> dict:
+        return {"address": "amio1worker", "master": "amio1master", "online": not self.paused_now,
+                "paused": self.paused_now, "stopping": False, "deposit": 100_000_000, "slots": 1, "completed": 3,
+                "failed": 1, "slashed": 0, "reputation_bps": 6_666,
+                "current": {"task": 7, "phase": "running", "seconds": 4}, "jobs_in_threads": [],
+                "last_run": {"status": "ok", "fuel": 1234}, "recent_results": [
+                    {"task": 6, "outcome": "accepted", "fuel": 1000, "result_hash": "ab" * 8}],
+                "errors": [], "earnings": None, "limits": {}}
+
+    def pause(self) -> None:
+        self.paused_now = True
+
+    def resume(self) -> None:
+        self.paused_now = False
+
+
+def test_worker_status_pause_and_resume_talk_to_the_running_workers_local_endpoint(harness, tmp_path):
+    import json
+
+    from worker.api import StatusServer, write_url
+
+    config = tmp_path / "worker.toml"
+    config.write_text('key_name = "alice"\nhome = "node"\n')
+    (tmp_path / "node").mkdir()
+    node = StubNode()
+    server = StatusServer(node)
+    write_url(tmp_path / "node", server.start())
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        as_json = harness.invoke("-o", "json", "worker", "status", "--config", str(config))
+        assert as_json.exit_code == 0, as_json.output
+        assert json.loads(as_json.output[as_json.output.index("{"):]) == node.status_view()
+        text = harness.invoke("worker", "status", "--config", str(config))
+        assert text.exit_code == 0, text.output
+        assert "3 completed, 1 failed, 0 slashed; reputation 66.66%" in text.output
+        assert "task 7: running for 4s" in text.output and "accepted" in text.output
+        paused = harness.invoke("worker", "pause", "--config", str(config))
+        assert paused.exit_code == 0 and "paused: offline on chain" in paused.output and node.paused_now
+        resumed = harness.invoke("worker", "resume", "--config", str(config))
+        assert resumed.exit_code == 0 and "resumed" in resumed.output and not node.paused_now
+    finally:
+        server.stop()
+
+
+def test_worker_status_without_a_running_worker_says_so_in_one_line(harness, tmp_path):
+    config = tmp_path / "worker.toml"
+    config.write_text('key_name = "alice"\nhome = "node"\n')
+    result = harness.invoke("worker", "status", "--config", str(config))
+    assert result.exit_code == 1 and "no worker is running with" in result.output and "Traceback" not in result.output

@@ -34,6 +34,7 @@ from chain_modules.compute.types import (
     MsgRegisterWorker,
     MsgRevealResult,
     MsgTopUpDeposit,
+    MsgWorkerOffline,
     commitment,
 )
 from client.chain import ChainError
@@ -956,3 +957,52 @@ def test_log_lines_are_printed_above_the_live_display_not_into_it() -> None:
         root.handlers = saved
     assert "task 3: committed at height 9" in console.file.getvalue()
     assert stream.getvalue() == ""  # the stream handler, which would write into the display, saw nothing
+
+
+# -- the local status endpoint: status, pause and resume, metrics ---------------------------------------
+
+
+def test_the_status_endpoint_shows_what_the_display_shows_and_pause_resume_switch_the_worker(setup: Setup) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api import create_app
+
+    worker = setup.new_worker()
+    worker.ensure_registered(MASTER)
+    http = TestClient(create_app(worker))
+
+    view = http.get("/v1/status").json()
+    assert view["address"] == WORKER and view["master"] == MASTER and view["online"] and not view["paused"]
+    assert view["deposit"] == 5_000 and view["reputation_bps"] == 5_000 and view["limits"]["max_fuel"] == TASK_MAX_FUEL
+    assert view["current"]["task"] is None and view["recent_results"] == []
+
+    task_id = setup.new_task(OTHER_WORKER_KEY)  # assigned just before the pause: it is handed back, not run
+    paused = http.post("/v1/pause").json()
+    assert paused["paused"] and not paused["online"]
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+    worker.step()
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["handed_back"] == 1
+    assert setup.chain.sent_msgs(MsgCommitResult) == [] and WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+
+    resumed = http.post("/v1/resume").json()
+    assert resumed["online"] and not resumed["paused"]
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+    metrics = http.get("/metrics").text
+    assert "amino_worker_online 1.0" in metrics and "amino_worker_deposit_uamio 5000.0" in metrics
+    assert 'amino_worker_chain_results_total{kind="slashed"} 0.0' in metrics
+
+
+def test_a_pause_the_chain_refuses_is_reported_and_the_worker_keeps_running(setup: Setup) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api import create_app
+
+    worker = setup.new_worker()
+    def refuse(signer: str, msgs: list) -> None:
+        if any(isinstance(m, MsgWorkerOffline) for m in msgs):
+            raise ChainError("tx refused: the node is down")
+
+    setup.chain.before_send.append(refuse)
+    answer = TestClient(create_app(worker)).post("/v1/pause")
+    assert answer.status_code == 503 and "the node is down" in answer.json()["detail"]
