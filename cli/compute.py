@@ -141,7 +141,7 @@ def worker_offline(ctx: CliContext, key, **options):
 @pass_ctx
 def unregister_worker(ctx: CliContext, key, **options):
     """Leave the pool (refused while tasks are running); the deposit comes back after the compute param
-    worker_unbonding_seconds."""
+    worker_unbonding_seconds (amino query compute pending-deposits KEY shows when)."""
     send_tx(ctx, key, [MsgUnregisterWorker(ctx.address_bytes(key))], **options)
 
 
@@ -206,6 +206,23 @@ def query_task(ctx: CliContext, task_id):
 def query_worker(ctx: CliContext, address):
     """A worker: capabilities, deposit, counters."""
     _show(ctx, f"/compute/worker/{ctx.resolve_address(address)}")
+
+
+@query_compute.command("pending-deposits")
+@click.argument("address")
+@pass_ctx
+def query_pending_deposits(ctx: CliContext, address):
+    """Deposits of an unregistered worker waiting for release: amount, release time, seconds left."""
+    _show(ctx, f"/compute/pending_deposits/{ctx.resolve_address(address)}")
+
+
+@query_compute.command("time-budget")
+@click.argument("class_name")
+@click.argument("max_fuel", type=UINT64)
+@pass_ctx
+def query_time_budget(ctx: CliContext, class_name, max_fuel):
+    """The seconds a task of CLASS_NAME with MAX_FUEL gets at each step (run time, commit window, shortest timeout)."""
+    _show(ctx, f"/compute/time_budget/{class_name}/{max_fuel}")
 
 
 @query_compute.command("workers")

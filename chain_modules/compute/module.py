@@ -63,6 +63,10 @@ def _worker(ctx: QueryContext, address: bytes) -> dict:
     return views.worker_view(worker, ctx.time)
 
 
+def _pending_deposits(ctx: QueryContext, address: bytes) -> dict:
+    return views.pending_deposits(ctx.state, address, ctx.time)
+
+
 def _workers(ctx: QueryContext, master: bytes) -> list[dict]:
     return views.workers_of(ctx.state, master, ctx.time)
 
@@ -103,6 +107,8 @@ MODULE = Module(
         Query("tasks/master/{address:address}", _tasks_by("master"), doc="open tasks allocated to a master node"),
         Query("tasks/worker/{address:address}", _tasks_by("worker"), doc="open tasks a worker takes part in"),
         Query("worker/{address:address}", _worker, doc="one worker"),
+        Query("pending_deposits/{address:address}", _pending_deposits,
+              doc="deposits of an unregistered worker waiting for release, with their release times"),
         Query("workers/{master:address}", _workers, doc="the workers of a master node's pool (the first 200)"),
         Query("master/{operator:address}", _master, doc="a master node's task statistics"),
     ),

@@ -10,6 +10,7 @@ from chain_modules.compute.types import Task, Worker
 from chain_modules.staking import api as staking_api
 
 MAX_LIST = 200
+MAX_RELEASE_SCAN = 10_000  # pending deposit releases a query looks through (they are few: one per unregistration)
 
 
 def _addr(address: bytes) -> str:
@@ -134,6 +135,20 @@ def classes_view(state: StateRead) -> list[dict]:
          "workers_free": total[c.name][0], "slots": total[c.name][1], "free_slots": total[c.name][2]}
         for c in params.classes
     ]
+
+
+def pending_deposits(state: StateRead, address: bytes, now: int) -> dict:
+    """The deposits of ``address`` waiting for release after compute/unregister_worker, earliest first, with the
+    seconds left; ``complete`` is False when the scan stopped at MAX_RELEASE_SCAN entries."""
+    entries, scanned = [], 0
+    for time, worker, amount in st.iter_deposit_releases(state):
+        scanned += 1
+        if scanned > MAX_RELEASE_SCAN:
+            break
+        if worker == address:
+            entries.append({"amount": amount, "release_time": time, "seconds_left": max(0, time - now)})
+    return {"address": _addr(address), "pending": entries, "total": sum(e["amount"] for e in entries),
+            "complete": scanned <= MAX_RELEASE_SCAN}
 
 
 def time_budget(state: StateRead, class_name: str, max_fuel: int) -> dict | None:

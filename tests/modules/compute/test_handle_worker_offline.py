@@ -153,3 +153,21 @@ def test_invalid_worker_offline_after_the_heartbeat_expired():
 def test_invalid_worker_offline_of_an_unknown_worker():
     world = make_world()
     rejected(world, errors.ErrUnknownWorker, lambda: go_offline(world, make_key("stranger")), match="not a registered")
+
+
+def test_after_unregistering_a_query_shows_the_pending_deposit_and_when_it_comes_back():
+    from chain_modules.compute import views
+    from chain_modules.compute.types import MsgUnregisterWorker
+
+    world = make_world()
+    assert views.pending_deposits(world.state, W0.address, world.now)["pending"] == []
+    handlers.handle_unregister_worker(world.state, world.ctx(), MsgUnregisterWorker(W0.address))
+    release = world.now + PARAMS.worker_unbonding_seconds
+    view = views.pending_deposits(world.state, W0.address, world.now + 10)
+    assert view["pending"] == [{"amount": 1_000, "release_time": release,
+                                "seconds_left": PARAMS.worker_unbonding_seconds - 10}]
+    assert view["total"] == 1_000 and view["complete"]
+    assert views.pending_deposits(world.state, W1.address, world.now)["pending"] == []  # only its own
+    while world.now <= release:
+        world.advance(seconds=PARAMS.worker_unbonding_seconds // 4)
+    assert views.pending_deposits(world.state, W0.address, world.now)["pending"] == []  # paid back
