@@ -266,6 +266,46 @@ def _call_worker(config_path: Path, method: str, path: str) -> dict:
     return response.json()
 
 
+@worker.group("settings")
+def worker_settings() -> None:
+    """Show or change the worker's config file (limits included); a running worker applies it after a restart."""
+
+
+@worker_settings.command("show")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_settings_show(ctx: CliContext, config_path: Path):
+    """Every setting with its value and whether it comes from the file or is the default."""
+    from worker.config import ConfigError, settings_view
+
+    try:
+        rows = settings_view(config_path)
+    except ConfigError as exc:
+        fail(exc)
+    emit(ctx.output, rows)
+
+
+@worker_settings.command("set")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.argument("key")
+@click.argument("value")
+@pass_ctx
+def worker_settings_set(ctx: CliContext, config_path: Path, key: str, value: str):
+    """Set KEY to VALUE in the config file, checked like the worker checks it (e.g. run_windows 08:00-18:00,
+    idle_only true, max_cache_mb 2048, wall_timeout_seconds 150)."""
+    from worker.config import ConfigError, set_setting
+
+    try:
+        config = set_setting(config_path, key, value)
+    except ConfigError as exc:
+        fail(exc)
+    running = (Path(config.home) / PID_FILE).exists()
+    say(ctx.output, {"key": key, "value": getattr(config, key) if key != "home" else str(config.home),
+                     "restart_needed": running},
+        f"{key} = {getattr(config, key)} in {config_path}"
+        + ("; the running worker applies it after a restart (amino worker stop, then start)" if running else ""))
+
+
 @worker.command("status")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @pass_ctx

@@ -61,6 +61,7 @@ from wasm_jobs.sandbox import run_sandboxed
 from worker.admission import fetch_admission
 from worker.config import WorkerConfig
 from worker.journal import Journal
+from worker.limits import cache_bytes, other_load_percent, parse_windows, pause_reason
 
 log = logging.getLogger("amino.worker")
 WASM32_MAX_MB = 4096  # a 32-bit WebAssembly memory cannot grow past 4 GiB
@@ -131,6 +132,8 @@ class Worker:
         self.stop_event = threading.Event()
         self.leaving = threading.Event()  # set by leave(): no heartbeats, no new jobs
         self.paused = threading.Event()  # set by pause(), cleared by resume(): offline, no new jobs
+        self.auto_paused = False  # paused by check_limits (not by the operator): resumed by it too
+        self.windows = parse_windows(config.run_windows)
         self._last_warning: tuple[str, float] = ("", 0.0)
 
     # -- registration and heartbeats --------------------------------------------------------
@@ -192,7 +195,14 @@ class Worker:
 
     def heartbeat_loop(self) -> None:
         while not self.stop_event.wait(self.config.heartbeat_seconds):
-            if self.leaving.is_set() or self.paused.is_set():  # a heartbeat would bring it back online
+            if self.leaving.is_set():
+                continue
+            try:
+                self.check_limits()
+            except Exception as exc:
+                self.status.error(f"applying the limits failed: {exc}")
+                log.warning("applying the limits failed: %s", exc)
+            if self.paused.is_set():  # a heartbeat would bring it back online
                 continue
             try:
                 self.heartbeat()
@@ -223,8 +233,29 @@ class Worker:
         self.go_offline()
         log.info("paused: offline on chain, no new jobs until resumed")
 
+    def check_limits(self, minute_of_day: int | None = None, load_average: float | None = None) -> str | None:
+        """Pause when the run windows or idle_only say no work now, resume once they allow it again (a pause the
+        operator asked for is left alone). Returns why work is not allowed now, or None."""
+        if minute_of_day is None:
+            now = time.localtime()
+            minute_of_day = now.tm_hour * 60 + now.tm_min
+        if load_average is None:
+            load_average = os.getloadavg()[0] if self.config.idle_only else 0.0
+        load = other_load_percent(load_average, len(self.running) or (1 if self.status.current_task else 0),
+                                  os.cpu_count() or 1)
+        reason = pause_reason(self.windows, minute_of_day, self.config.idle_only, load, self.config.idle_load_percent)
+        if reason is not None and not self.paused.is_set():
+            log.info("pausing: %s", reason)
+            self.pause()
+            self.auto_paused = True
+        elif reason is None and self.auto_paused:
+            log.info("resuming: the limits allow work again")
+            self.resume()
+        return reason
+
     def resume(self) -> None:
         """Heartbeat now (back online) and take jobs again."""
+        self.auto_paused = False
         self.paused.clear()
         if not self.leaving.is_set():
             self.heartbeat()
@@ -449,6 +480,9 @@ class Worker:
         memory_mb = min(self.class_ram_mb(job["class_name"]), WASM32_MAX_MB)
         if memory_mb > self.config.max_memory_mb:
             return self.hand_back(task_id, f"class {job['class_name']} needs {memory_mb} MiB, above this worker's max_memory_mb")
+        cap = self.config.max_cache_mb * 1024 * 1024
+        if cap and cache_bytes(self.home / "results") >= cap:
+            return self.hand_back(task_id, f"the results awaiting upload fill max_cache_mb ({self.config.max_cache_mb} MiB)")
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"], task_id)
         data = self.download(job["input_hash"], task_id)

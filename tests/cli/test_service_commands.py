@@ -168,3 +168,19 @@ def test_worker_status_without_a_running_worker_says_so_in_one_line(harness, tmp
     config.write_text('key_name = "alice"\nhome = "node"\n')
     result = harness.invoke("worker", "status", "--config", str(config))
     assert result.exit_code == 1 and "no worker is running with" in result.output and "Traceback" not in result.output
+
+
+def test_worker_settings_show_and_set_edit_the_config_file_and_refuse_a_bad_value_in_one_line(harness, tmp_path):
+    import json
+
+    config = tmp_path / "worker.toml"
+    config.write_text('key_name = "alice"\nhome = "node"\n')
+    changed = harness.invoke("worker", "settings", "set", "--config", str(config), "max_cache_mb", "2048")
+    assert changed.exit_code == 0, changed.output
+    assert "max_cache_mb = 2048" in changed.output and "restart" not in changed.output  # no worker runs
+    shown = harness.invoke("-o", "json", "worker", "settings", "show", "--config", str(config))
+    rows = {row["key"]: row for row in json.loads(shown.output[shown.output.index("["):])}
+    assert rows["max_cache_mb"] == {"key": "max_cache_mb", "value": 2048, "from": "file"}
+    refused = harness.invoke("worker", "settings", "set", "--config", str(config), "run_windows", "nine-to-five")
+    assert refused.exit_code == 1 and "HH:MM-HH:MM" in refused.output and "Traceback" not in refused.output
+    assert "run_windows" not in config.read_text()

@@ -1,4 +1,5 @@
-"""The provider's side on a real localnet: a worker stopped with `amino worker stop` goes offline on chain at once
+"""The provider's side on a real localnet: `amino worker status` reads a running worker's local endpoint; a worker
+stopped with `amino worker stop` goes offline on chain at once
 (compute/worker_offline), is not assigned while it is away, loses nothing, and comes back online when it starts
 again.
 
@@ -9,6 +10,7 @@ or that a worker is idle.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 
 import pytest
@@ -40,6 +42,14 @@ def test_a_stopped_worker_goes_offline_at_once_is_not_assigned_and_not_slashed(s
     before = query(services, f"/compute/worker/{address}")
     timeout = query(services, "/compute/params")["heartbeat_timeout_seconds"]
     config = services.directory(name) / "worker.toml"
+
+    # the running worker's local status endpoint, through the CLI
+    shown = subprocess.run(services._amino() + ["-o", "json", "worker", "status", "--config", str(config)],
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    view = json.loads(shown.stdout)
+    assert view["address"] == address and view["master"] == services.address(MASTER)
+    assert view["online"] and not view["paused"] and view["deposit"] == before["deposit"]
 
     stopped = subprocess.run(services._amino() + ["worker", "stop", "--config", str(config), "--timeout", "120"],
                              capture_output=True, text=True, timeout=180)

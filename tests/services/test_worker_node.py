@@ -1006,3 +1006,44 @@ def test_a_pause_the_chain_refuses_is_reported_and_the_worker_keeps_running(setu
     setup.chain.before_send.append(refuse)
     answer = TestClient(create_app(worker)).post("/v1/pause")
     assert answer.status_code == 503 and "the node is down" in answer.json()["detail"]
+
+
+# -- BOINC-like limits on the running worker --------------------------------------------------------------
+
+
+def test_outside_its_run_windows_the_worker_pauses_itself_and_resumes_inside(setup: Setup) -> None:
+    worker = setup.new_worker(run_windows="09:00-17:00")
+    worker.ensure_registered(MASTER)
+
+    assert worker.check_limits(minute_of_day=8 * 60) == "outside its run windows"
+    assert worker.paused.is_set() and worker.auto_paused
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+    worker.check_limits(minute_of_day=8 * 60 + 1)  # still outside: no second offline tx
+    assert len(setup.chain.sent_msgs(MsgWorkerOffline)) == 1
+
+    assert worker.check_limits(minute_of_day=9 * 60) is None
+    assert not worker.paused.is_set() and setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+
+def test_a_busy_machine_pauses_an_idle_only_worker_and_an_operators_pause_is_left_alone(setup: Setup) -> None:
+    worker = setup.new_worker(idle_only=True, idle_load_percent=25)
+    worker.ensure_registered(MASTER)
+    cores = __import__("os").cpu_count() or 1
+    assert worker.check_limits(minute_of_day=600, load_average=float(cores)).startswith("the machine is busy")
+    assert worker.paused.is_set()
+    assert worker.check_limits(minute_of_day=600, load_average=0.0) is None and not worker.paused.is_set()
+
+    worker.pause()  # the operator's pause: the limits do not resume it
+    assert worker.check_limits(minute_of_day=600, load_average=0.0) is None and worker.paused.is_set()
+
+
+def test_a_full_results_cache_hands_the_job_back_before_downloading(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker(max_cache_mb=1)
+    (setup.config.home / "results" / "old.bin").write_bytes(b"\0" * (1024 * 1024))
+
+    worker.step()
+
+    assert blob_requests(setup.master) == [] and setup.chain.sent_msgs(MsgCommitResult) == []
+    assert WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["slashed"] == 0
