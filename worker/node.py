@@ -213,9 +213,13 @@ class Worker:
     # -- graceful leave ------------------------------------------------------------------
 
     def go_offline(self) -> bool:
-        """Send compute/worker_offline; True when the chain has this worker offline (already, or now)."""
+        """True when the chain already has this worker offline (or unregistered); otherwise send
+        compute/worker_offline and return False (the caller looks again: a heartbeat in flight may land after it).
+
+        Raises: ChainError (the chain refused it for another reason, or is unreachable)"""
         record = self.chain.query_or_none(f"/compute/worker/{self.address}")
         if record is None or not record["online"]:
+            self.status.online = False
             return True
         try:
             self.chain.send([MsgWorkerOffline(decode_address(self.address))])
@@ -224,7 +228,7 @@ class Worker:
                 raise
         self.status.online = False
         log.info("went offline on chain: no master may assign this worker now")
-        return True
+        return False
 
     def pause(self) -> None:
         """Go offline on chain and take no new job (the jobs held are finished, or handed back if not started),
@@ -309,17 +313,13 @@ class Worker:
         self.leaving.set()
         deadline = time.monotonic() + grace
         held: list[int] = []
-        offline = False
         while True:
+            offline = False
             try:
-                if not offline:
-                    offline = self.go_offline()
+                # checked every round, not only once: a heartbeat already on its way when the stop came may land
+                # after the offline message and bring the worker back online
+                offline = self.go_offline()
                 held = self.held_tasks()
-                if held:
-                    record = self.chain.query_or_none(f"/compute/worker/{self.address}")
-                    if record is not None and record["online"]:  # a heartbeat sent just before the stop landed after
-                        offline = False
-                        continue
             except Exception as exc:  # the chain is unreachable: keep trying until the grace period ends
                 self.status.error(f"leaving: {exc}")
                 log.warning("leaving: %s", exc)

@@ -1047,3 +1047,18 @@ def test_a_full_results_cache_hands_the_job_back_before_downloading(setup: Setup
     assert blob_requests(setup.master) == [] and setup.chain.sent_msgs(MsgCommitResult) == []
     assert WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
     assert setup.chain.query(f"/compute/worker/{WORKER}")["slashed"] == 0
+
+
+def test_a_heartbeat_that_lands_after_the_offline_message_is_undone_before_the_worker_exits(setup: Setup) -> None:
+    worker = setup.new_worker()
+    late = setup.chain.client(WORKER_KEY)
+    waits = []
+
+    def heartbeat_in_flight_lands() -> None:
+        waits.append(1)
+        if len(waits) == 1:
+            late.send([MsgHeartbeat(decode_address(WORKER))])
+
+    assert worker.leave(grace_seconds=30, wait=heartbeat_in_flight_lands) == []
+    assert len(setup.chain.sent_msgs(MsgWorkerOffline)) == 2
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
