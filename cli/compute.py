@@ -10,7 +10,13 @@ import click
 
 from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
 from chain_modules.common.encoding import decode
-from chain_modules.compute.types import MsgHeartbeat, MsgRegisterWorker, MsgTopUpDeposit, MsgUnregisterWorker
+from chain_modules.compute.types import (
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgTopUpDeposit,
+    MsgUnregisterWorker,
+    MsgWorkerOffline,
+)
 from cli.context import CliContext, pass_ctx
 from cli.output import emit
 from cli.parsing import UINT64, parse_amount
@@ -118,13 +124,24 @@ def heartbeat(ctx: CliContext, key, **options):
     send_tx(ctx, key, [MsgHeartbeat(ctx.address_bytes(key))], **options)
 
 
+@tx_compute.command("worker-offline")
+@click.argument("key")
+@tx_options
+@pass_ctx
+def worker_offline(ctx: CliContext, key, **options):
+    """Take worker KEY out of assignment now, without unregistering: it keeps its deposit and the tasks it holds
+    (it must still commit, reveal or hand them back); its next heartbeat brings it back online. A running worker
+    service does this by itself when it stops or pauses."""
+    send_tx(ctx, key, [MsgWorkerOffline(ctx.address_bytes(key))], **options)
+
+
 @tx_compute.command("unregister-worker")
 @click.argument("key")
 @tx_options
 @pass_ctx
 def unregister_worker(ctx: CliContext, key, **options):
     """Leave the pool (refused while tasks are running); the deposit comes back after the compute param
-    worker_unbonding_seconds."""
+    worker_unbonding_seconds (amino query compute pending-deposits KEY shows when)."""
     send_tx(ctx, key, [MsgUnregisterWorker(ctx.address_bytes(key))], **options)
 
 
@@ -189,6 +206,23 @@ def query_task(ctx: CliContext, task_id):
 def query_worker(ctx: CliContext, address):
     """A worker: capabilities, deposit, counters."""
     _show(ctx, f"/compute/worker/{ctx.resolve_address(address)}")
+
+
+@query_compute.command("pending-deposits")
+@click.argument("address")
+@pass_ctx
+def query_pending_deposits(ctx: CliContext, address):
+    """Deposits of an unregistered worker waiting for release: amount, release time, seconds left."""
+    _show(ctx, f"/compute/pending_deposits/{ctx.resolve_address(address)}")
+
+
+@query_compute.command("time-budget")
+@click.argument("class_name")
+@click.argument("max_fuel", type=UINT64)
+@pass_ctx
+def query_time_budget(ctx: CliContext, class_name, max_fuel):
+    """The seconds a task of CLASS_NAME with MAX_FUEL gets at each step (run time, commit window, shortest timeout)."""
+    _show(ctx, f"/compute/time_budget/{class_name}/{max_fuel}")
 
 
 @query_compute.command("workers")

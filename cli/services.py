@@ -1,10 +1,12 @@
-"""amino master start and amino worker init|start: the command line of the services (masternode/, worker/).
+"""amino master start and amino worker init|start|stop: the command line of the services (masternode/, worker/).
 
 The services' modules are imported inside the commands that run them, so the other commands start quickly."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -14,7 +16,7 @@ import click
 
 from cli.context import CliContext, pass_ctx
 from cli.errors import fail
-from cli.output import say
+from cli.output import emit, say
 from cli.parsing import parse_amount
 from client.chain import ChainClient
 
@@ -22,8 +24,21 @@ REGISTER_ATTEMPTS = 10
 LOCALNET_CHAIN_ID = "amino-localnet"  # the localnet launcher's chain id; `master start` admits any worker there
 
 
+PID_FILE = "amino-worker.pid"  # in the worker's home: how `amino worker stop` finds the running worker
+
+
+# libraries that log a line per HTTP request at INFO: a worker's log was almost only those lines
+QUIET_LOGGERS = ("httpx", "httpcore", "uvicorn.access")
+
+
 def _log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """INFO lines of our own services to stderr; per-request lines only with AMINO_LOG_LEVEL=DEBUG."""
+    level = os.environ.get("AMINO_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO",
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # -- amino master ---------------------------------------------------------------------------------------
@@ -138,7 +153,22 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
         fail(exc)
     _log_to_stderr()
     node = Worker(config, ChainClient(config.rpc_url, ctx.keyring().signing_key(config.key_name), config.chain_id))
+    # SIGTERM (`amino worker stop`, a service manager) stops the worker as Ctrl-C does: gracefully
+    signal.signal(signal.SIGTERM, _interrupt)
     _register_worker(node, ctx.resolve_address(master_address))
+    pid_file = Path(config.home) / PID_FILE
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{os.getpid()}\n")
+    from worker.api import StatusServer, URL_FILE, write_url
+
+    endpoint = StatusServer(node, config.status_host, config.status_port)
+    try:
+        write_url(config.home, endpoint.start())
+    except RuntimeError as exc:
+        pid_file.unlink(missing_ok=True)
+        fail(exc)
+    logging.getLogger("amino.worker").info("status endpoint on %s (amino worker status --config %s)", endpoint.url,
+                                           config_path)
     threads = [threading.Thread(target=node.heartbeat_loop, daemon=True, name="heartbeat"),
                threading.Thread(target=node.run, daemon=True, name="jobs"),
                threading.Thread(target=node.earnings_loop, daemon=True, name="earnings")]
@@ -146,10 +176,206 @@ def worker_start(ctx: CliContext, config_path: Path, master_address: str, tui):
         thread.start()
     try:
         _wait_for_interrupt(node, tui if tui is not None else sys.stdout.isatty())
+        _leave(node)
     finally:
         node.stop_event.set()
         for thread in threads:
             thread.join(timeout=10)
+        endpoint.stop()
+        pid_file.unlink(missing_ok=True)
+        (Path(config.home) / URL_FILE).unlink(missing_ok=True)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _leave(node) -> None:
+    """Go offline on chain and finish or hand back what the worker holds; a second Ctrl-C/SIGTERM stops at once."""
+    log = logging.getLogger("amino.worker")
+    log.info("stopping: going offline, then finishing or handing back the jobs held (Ctrl-C again to stop now)")
+    try:
+        left = node.leave()
+    except KeyboardInterrupt:
+        log.warning("stopped at once: jobs still held may miss their deadlines")
+        return
+    log.info("stopped%s", f"; tasks still held: {left}" if left else "; nothing left behind")
+
+
+@worker.command("stop")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--timeout", type=click.FloatRange(0), default=None,
+              help="Seconds to wait for it to exit (default: its stop_grace_seconds + 30).")
+@pass_ctx
+def worker_stop(ctx: CliContext, config_path: Path, timeout):
+    """Stop the worker running with --config gracefully: it goes offline on chain at once (no new task is assigned
+    to it), finishes or hands back the jobs it holds, then exits."""
+    from worker.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path, {})
+    except ConfigError as exc:
+        fail(exc)
+    pid_file = Path(config.home) / PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+        # a stale file's pid may belong to another program by now: only a worker service is signalled
+        if b"worker\x00start" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            raise ValueError(pid)
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        fail(f"no worker is running with {config_path} (no live worker process in {pid_file})")
+    wait = config.stop_grace_seconds + 30 if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(pid):
+        fail(f"worker {pid} is still stopping after {wait:.0f}s; see its log")
+    say(ctx.output, {"stopped": pid}, f"worker {pid} stopped")
+
+
+def _endpoint(config_path: Path) -> str:
+    """The URL of the status endpoint of the worker running with ``config_path``; one line when there is none."""
+    from worker.api import read_url
+    from worker.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path, {})
+    except ConfigError as exc:
+        fail(exc)
+    url = read_url(config.home)
+    if url is None:
+        fail(f"no worker is running with {config_path} (no status endpoint recorded in {config.home})")
+    return url
+
+
+def _call_worker(config_path: Path, method: str, path: str) -> dict:
+    import httpx
+
+    url = _endpoint(config_path)
+    try:
+        response = httpx.request(method, url + path, timeout=30)
+    except httpx.HTTPError as exc:
+        fail(f"the worker's status endpoint {url} did not answer ({exc}); is the worker running?")
+    if response.status_code != 200:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        fail(f"the worker could not do it: {detail}")
+    return response.json()
+
+
+@worker.group("settings")
+def worker_settings() -> None:
+    """Show or change the worker's config file (limits included); a running worker applies it after a restart."""
+
+
+@worker_settings.command("show")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_settings_show(ctx: CliContext, config_path: Path):
+    """Every setting with its value and whether it comes from the file or is the default."""
+    from worker.config import ConfigError, settings_view
+
+    try:
+        rows = settings_view(config_path)
+    except ConfigError as exc:
+        fail(exc)
+    emit(ctx.output, rows)
+
+
+@worker_settings.command("set")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.argument("key")
+@click.argument("value")
+@pass_ctx
+def worker_settings_set(ctx: CliContext, config_path: Path, key: str, value: str):
+    """Set KEY to VALUE in the config file, checked like the worker checks it (e.g. run_windows 08:00-18:00,
+    idle_only true, max_cache_mb 2048, wall_timeout_seconds 150)."""
+    from worker.config import ConfigError, set_setting
+
+    try:
+        config = set_setting(config_path, key, value)
+    except ConfigError as exc:
+        fail(exc)
+    running = (Path(config.home) / PID_FILE).exists()
+    say(ctx.output, {"key": key, "value": getattr(config, key) if key != "home" else str(config.home),
+                     "restart_needed": running},
+        f"{key} = {getattr(config, key)} in {config_path}"
+        + ("; the running worker applies it after a restart (amino worker stop, then start)" if running else ""))
+
+
+@worker.command("status")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_status(ctx: CliContext, config_path: Path):
+    """Show the running worker's identity, deposit, reputation, current jobs, recent results and FOG earnings,
+    read from its local status endpoint."""
+    view = _call_worker(config_path, "GET", "/v1/status")
+    if ctx.output == "json":
+        emit("json", view)
+        return
+    emit("text", _status_text(view), "worker")
+    if view["recent_results"]:
+        emit("text", view["recent_results"], "recent results")
+
+
+def _status_text(view: dict) -> dict:
+    state = "stopping" if view["stopping"] else "paused" if view["paused"] else "running"
+    current = view["current"]
+    earnings = view["earnings"]
+    return {
+        "address": view["address"], "master": view["master"],
+        "online": f"{'yes' if view['online'] else 'no'} ({state})",
+        "deposit": f"{view['deposit']}uamio",
+        "results": f"{view['completed']} completed, {view['failed']} failed, {view['slashed']} slashed; reputation "
+                   f"{view['reputation_bps'] / 100:.2f}%",
+        "current job": "-" if current["task"] is None and not view["jobs_in_threads"] else
+                       f"task {current['task']}: {current['phase']} for {current['seconds']}s"
+                       + (f"; in job threads: {view['jobs_in_threads']}" if view["jobs_in_threads"] else ""),
+        "last run": f"{view['last_run']['status'] or '-'}, {view['last_run']['fuel']} fuel",
+        "FOG earnings": "not read from the chain yet" if earnings is None else
+                        f"epoch {earnings['epoch']}: {earnings['points']} of {earnings['epoch_points']} points; "
+                        f"{earnings['earned_ufog']}ufog earned in all, {earnings['redeemable_ufog']}ufog redeemable",
+        "recent errors": view["errors"] or "none",
+    }
+
+
+@worker.command("pause")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_pause(ctx: CliContext, config_path: Path):
+    """Pause the running worker: it goes offline on chain at once (no new task), hands back the jobs it has not
+    started and finishes the rest; it keeps running until `amino worker resume`."""
+    view = _call_worker(config_path, "POST", "/v1/pause")
+    say(ctx.output, view, f"worker {view['address']} paused: offline on chain")
+
+
+@worker.command("resume")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def worker_resume(ctx: CliContext, config_path: Path):
+    """Resume a paused worker: a heartbeat brings it back online and it takes jobs again."""
+    view = _call_worker(config_path, "POST", "/v1/resume")
+    say(ctx.output, view, f"worker {view['address']} resumed: online on chain")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}").exists() and "zombie" not in _proc_state(pid)
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return ""
 
 
 def _register_worker(node, master: str) -> None:

@@ -162,8 +162,9 @@ class ComputeServices:
         spawn_in(directory, "worker", argv, dict(os.environ))
         probe = self.client(name)
         try:
-            self._wait(lambda: probe.query_or_none(f"/compute/worker/{probe.address}") is not None, timeout,
-                       f"{name} did not register; see {directory / 'worker.log'}", directory, "worker")
+            # registered, and online: a worker that went offline when it stopped heartbeats as it starts again
+            self._wait(lambda: (probe.query_or_none(f"/compute/worker/{probe.address}") or {}).get("online"), timeout,
+                       f"{name} did not register or come online; see {directory / 'worker.log'}", directory, "worker")
         finally:
             probe.close()
 

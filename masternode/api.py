@@ -56,6 +56,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -212,9 +214,42 @@ async def _bounded(chunks: AsyncIterator[bytes], deadline: float, idle_seconds: 
         yield chunk
 
 
+class _MasterCollector:
+    """Prometheus metrics read at each scrape from the store, the upload gate and the chain facts the assignment
+    loop keeps in ``info``."""
+
+    def __init__(self, store: BlobStore, info: dict, uploads_in_flight) -> None:
+        self.store, self.info, self.uploads_in_flight = store, info, uploads_in_flight
+
+    def collect(self):
+        yield GaugeMetricFamily("amino_master_blobs", "blobs in the store", value=self.store.count)
+        yield GaugeMetricFamily("amino_master_store_bytes", "bytes of the stored blobs", value=self.store.total_bytes)
+        yield GaugeMetricFamily("amino_master_store_reserved_bytes", "bytes reserved by uploads in flight",
+                                value=self.store.reserved_bytes)
+        yield GaugeMetricFamily("amino_master_store_max_bytes", "the store's limit", value=self.store.max_total_bytes)
+        yield GaugeMetricFamily("amino_master_uploads_in_flight", "uploads being received",
+                                value=self.uploads_in_flight())
+        info = dict(self.info)
+        if "active" in info:
+            yield GaugeMetricFamily("amino_master_active", "1 while elected (receives tasks)", value=int(info["active"]))
+            yield GaugeMetricFamily("amino_master_reputation_bps", "the chain's reputation figure",
+                                    value=info["reputation_bps"])
+            tasks = CounterMetricFamily("amino_master_chain_tasks", "this master's tasks as the chain counts them",
+                                        labels=["outcome"])
+            tasks.add_metric(["completed"], info["completed"])
+            tasks.add_metric(["failed"], info["failed"])
+            yield tasks
+        if "assigned_since_start" in info:
+            yield CounterMetricFamily("amino_master_assignments", "assign txs sent since the service started",
+                                      value=info["assigned_since_start"])
+
+
 def create_app(store: BlobStore, chain: ChainView, info: dict, settings: ApiSettings,
                admitter: Admitter | None = None) -> FastAPI:
-    app = FastAPI(title="Amino master node", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Amino master node", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+                  description="Job blobs for customers and workers (signed requests), admissions, status and metrics.")
+    registry = CollectorRegistry()
+    registry.register(_MasterCollector(store, info, lambda: gate.in_flight))
     replays = ReplayGuard(ttl_seconds=2 * settings.signature_window_seconds + 1)
     gate = UploadGate(settings.max_uploads_per_client)
     app.state.replays, app.state.gate = replays, gate
@@ -291,6 +326,10 @@ def create_app(store: BlobStore, chain: ChainView, info: dict, settings: ApiSett
             "max_blob_bytes": store.max_blob_bytes,
             "max_total_bytes": store.max_total_bytes,
         }
+
+    @app.get("/metrics", include_in_schema=False)
+    async def get_metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.put("/v1/blobs/{digest}")
     async def put_blob(digest: str, request: Request) -> Response:

@@ -15,6 +15,13 @@ workers that the chain would accept (online, a free slot, resources of the
 class, deposit at the minimum, verified-app rule, not excluded: the chain's
 own rule, compute.api.assignment_refusal), best reputation first (the
 chain's reputation_bps), fewest running tasks next, and send one assign tx.
+A worker whose last heartbeat is older than the chain's heartbeat timeout
+less heartbeat_margin_seconds is not named: it may have stopped without
+going offline (killed), and the chain would keep it online until its expiry.
+
+A task that waits for workers is logged when what it waits for changes, and
+at most once a waiting_log_seconds otherwise, with the reasons the pool's
+workers cannot take it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from chain_modules.common.address import decode_address
@@ -59,6 +67,10 @@ class MasterSettings:
     upload_idle_seconds: float = 15.0
     max_uploads_per_client: int = 4
     signature_window_seconds: int = 60
+    # a worker whose last heartbeat is older than heartbeat_timeout_seconds less this is not assigned (at most half
+    # the timeout is taken off)
+    heartbeat_margin_seconds: int = 10
+    waiting_log_seconds: float = 60.0  # a task still waiting for the same workers is logged again this often
     admit: str = "open"  # "open", or the path of a file of admitted worker addresses
 
     @property
@@ -154,6 +166,7 @@ class Assigner:
         self.last_error = ""
         self.info: dict = {}  # shared with the HTTP API's /v1/status
         self.probe_modules: dict[str, bytes] | None = None  # built on the first probe
+        self._waiting_logged: dict[int, tuple[tuple, float]] = {}  # task -> (what it waited for, when logged)
 
     def run(self) -> None:
         last_gc = time.monotonic()
@@ -209,7 +222,11 @@ class Assigner:
             return 0
         workers = self.chain.query(f"/compute/workers/{self.view.operator}") or []
         classes = {c["name"]: c for c in self.chain.query("/compute/classes")}
-        min_deposit = self.chain.query("/compute/params")["worker_min_deposit"]
+        params = self.chain.query("/compute/params")
+        min_deposit = params["worker_min_deposit"]
+        max_age = max_heartbeat_age(params["heartbeat_timeout_seconds"], self.settings.heartbeat_margin_seconds)
+        waiting_ids = {t["id"] for t in waiting}
+        self._waiting_logged = {k: v for k, v in self._waiting_logged.items() if k in waiting_ids}
         for task in waiting:
             if task.get("probe_worker") and not self._store_probe_job(task):
                 continue
@@ -221,10 +238,13 @@ class Assigner:
                 log.warning("task %s asks for class %r, which the params no longer have", task["id"], task["class_name"])
                 continue
             app = self.chain.query_or_none(f"/apppool/app/{task['app_hash']}")
-            chosen = pick_workers(task, workers, resource_class, min_deposit, bool(app and app["verified"]))
+            verified = bool(app and app["verified"])
+            chosen = pick_workers(task, workers, resource_class, min_deposit, verified, max_age)
             if len(chosen) < task["needed"]:
-                log.info("task %s needs %d workers, %d eligible now", task["id"], task["needed"], len(chosen))
+                self._log_waiting(task, len(chosen),
+                                  refusal_counts(task, workers, resource_class, min_deposit, verified, max_age))
                 continue
+            self._waiting_logged.pop(task["id"], None)
             msg = MsgAssignWorkers(decode_address(self.view.operator), task["id"],
                                    tuple(decode_address(w["address"]) for w in chosen))
             try:
@@ -239,6 +259,20 @@ class Assigner:
             log.info("task %s assigned to %s", task["id"], ", ".join(w["address"] for w in chosen))
         return sent
 
+
+    def _log_waiting(self, task: dict, eligible: int, reasons: Counter, now: float | None = None) -> bool:
+        """Log that ``task`` waits for workers when what it waits for changed, or waiting_log_seconds after the
+        last such line; True when a line was written."""
+        now = time.monotonic() if now is None else now
+        what = (task["needed"], eligible, tuple(sorted(reasons.items())))
+        last = self._waiting_logged.get(task["id"])
+        if last is not None and last[0] == what and now - last[1] < self.settings.waiting_log_seconds:
+            return False
+        self._waiting_logged[task["id"]] = (what, now)
+        why = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reasons.items()))
+        log.info("task %s waits for %d workers of class %s: %d eligible now%s", task["id"], task["needed"],
+                 task["class_name"], eligible, f" (others: {why})" if why else " (the pool has no other worker)")
+        return True
 
     def _store_probe_job(self, task: dict) -> bool:
         """A probe's job comes from the protocol, not a customer: store its module (a probe module this master
@@ -272,24 +306,48 @@ class Assigner:
         return True
 
 
-def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool) -> list[dict]:
-    """The workers the chain would accept for ``task`` (compute_api.assignment_refusal, the rule the chain applies),
-    best first: the chain's reputation figure, then fewest running tasks, then address; as many as it needs. A
-    probe's first round starts with its probed worker (the chain requires it), or is empty while that worker
-    cannot take it."""
-    participants = {p["worker"] for p in task["participants"]}
-    excluded = set(task["excluded_workers"])
+STALE_HEARTBEAT = "stale_heartbeat"  # the master's own refusal, on top of the chain's (compute_api.assignment_refusal)
+
+
+def max_heartbeat_age(heartbeat_timeout: int, margin: int) -> int:
+    """The oldest last heartbeat (in seconds) of a worker the master still names: the chain's timeout less the
+    margin, and never less than half the timeout (a worker heartbeats several times per timeout)."""
+    return heartbeat_timeout - min(margin, heartbeat_timeout // 2)
+
+
+def refusal(task: dict, worker: dict, resource_class: dict, min_deposit: int, verified: bool,
+            max_age: int | None = None) -> str | None:
+    """Why the master does not name ``worker`` for ``task``: the chain's reason (compute_api.assignment_refusal),
+    or STALE_HEARTBEAT when its last heartbeat is older than ``max_age`` seconds; None when it may."""
     probed = task.get("probe_worker", "")
-    eligible = [
-        w for w in workers
-        if compute_api.assignment_refusal(
-            same_pool=w["master"] == task["master"], online=w["online"], slots=w["slots"], running=w["running"],
-            fits=compute_api.fits_class(w["cpu_cores"], w["gpu"], w["ram_mb"], w["storage_mb"], resource_class["cpu_cores"],
-                                        resource_class["gpu"], resource_class["ram_mb"], resource_class["storage_mb"]),
-            deposit=w["deposit"], min_deposit=min_deposit, any_app=w["any_app"], app_verified=verified or bool(probed),
-            excluded=w["address"] in excluded, assigned=w["address"] in participants,
-            probed=w["address"] == probed) is None
-    ]
+    w = worker
+    reason = compute_api.assignment_refusal(
+        same_pool=w["master"] == task["master"], online=w["online"], slots=w["slots"], running=w["running"],
+        fits=compute_api.fits_class(w["cpu_cores"], w["gpu"], w["ram_mb"], w["storage_mb"], resource_class["cpu_cores"],
+                                    resource_class["gpu"], resource_class["ram_mb"], resource_class["storage_mb"]),
+        deposit=w["deposit"], min_deposit=min_deposit, any_app=w["any_app"], app_verified=verified or bool(probed),
+        excluded=w["address"] in task["excluded_workers"], assigned=any(p["worker"] == w["address"] for p in task["participants"]),
+        probed=w["address"] == probed)
+    if reason is None and max_age is not None and w.get("seconds_since_heartbeat", 0) > max_age:
+        return STALE_HEARTBEAT
+    return reason
+
+
+def refusal_counts(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool,
+                   max_age: int | None = None) -> Counter:
+    """How many of the pool's workers cannot take ``task``, by reason."""
+    return Counter(r for w in workers if (r := refusal(task, w, resource_class, min_deposit, verified, max_age)))
+
+
+def pick_workers(task: dict, workers: list[dict], resource_class: dict, min_deposit: int, verified: bool,
+                 max_age: int | None = None) -> list[dict]:
+    """The workers the chain would accept for ``task`` (compute_api.assignment_refusal, the rule the chain applies)
+    whose last heartbeat is at most ``max_age`` seconds old, best first: the chain's reputation figure, then fewest
+    running tasks, then address; as many as it needs. A probe's first round starts with its probed worker (the
+    chain requires it), or is empty while that worker cannot take it."""
+    participants = {p["worker"] for p in task["participants"]}
+    probed = task.get("probe_worker", "")
+    eligible = [w for w in workers if refusal(task, w, resource_class, min_deposit, verified, max_age) is None]
     eligible.sort(key=lambda w: (-compute_api.reputation_bps(w["completed"], w["failed"]), w["running"], w["address"]))
     if probed and not participants:
         first = [w for w in eligible if w["address"] == probed]

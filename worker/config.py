@@ -48,6 +48,17 @@ class WorkerConfig:
     max_blob_bytes: int = 64 * 1024 * 1024
     any_app: bool = False
     heartbeat_seconds: float = 20.0
+    # BOINC-like limits (worker.limits): local run windows ("08:00-18:00,22:00-06:00"; "" = always), work only
+    # while the machine's other load is below idle_load_percent of its cores, a cap on the results awaiting upload
+    run_windows: str = ""
+    idle_only: bool = False
+    idle_load_percent: int = 25
+    max_cache_mb: int = 0
+    # the local status endpoint (amino worker status|pause|resume, /metrics); port 0: any free port
+    status_host: str = "127.0.0.1"
+    status_port: int = 0
+    # on stop: how long to keep finishing, committing and revealing the jobs it holds after going offline
+    stop_grace_seconds: float = 120.0
     poll_seconds: float = 2.0
     earnings_seconds: float = 30.0  # how often the FOG it earns is read for the status display
     lie: bool = False
@@ -72,6 +83,13 @@ _SCHEMA: dict[str, tuple[str, float | None, float | None]] = {
     "max_blob_bytes": ("int", 1, None),
     "any_app": ("bool", None, None),
     "heartbeat_seconds": ("seconds", None, None),
+    "stop_grace_seconds": ("seconds", None, None),
+    "run_windows": ("windows", None, None),
+    "idle_only": ("bool", None, None),
+    "idle_load_percent": ("int", 1, 100),
+    "max_cache_mb": ("int", 0, None),
+    "status_host": ("str", None, None),
+    "status_port": ("int", 0, 65_535),
     "poll_seconds": ("seconds", None, None),
     "earnings_seconds": ("seconds", None, None),
     "lie": ("bool", None, None),
@@ -89,6 +107,16 @@ def _check_value(key: str, value: Any, source: str, base: Path | None) -> Any:
             raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
         if kind == "url" and not value.startswith(("http://", "https://")):
             raise ConfigError(f"{where} must be an http:// or https:// URL, got {value!r}")
+        return value
+    if kind == "windows":
+        from worker.limits import parse_windows
+
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string like \"08:00-18:00,22:00-06:00\", got {value!r}")
+        try:
+            parse_windows(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
         return value
     if kind == "path":
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
@@ -158,6 +186,58 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> W
     config = WorkerConfig(**values)
     _warn_if_lying(config, "overrides" if "lie" in changes else str(path))
     return config
+
+
+def parse_setting(key: str, raw: str) -> Any:
+    """A value typed on the command line for ``key``, as its TOML value: true/false, a number, or text (quoted or
+    not). Raises ConfigError for an unknown key."""
+    if key not in _SCHEMA:
+        raise ConfigError(f"unknown key {key!r}; known keys: {', '.join(_SCHEMA)}")
+    kind = _SCHEMA[key][0]
+    if kind in ("str", "url", "path", "windows"):
+        return raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw  # the type check below names the key and what it wants
+
+
+def set_setting(path: Path, key: str, raw: str) -> WorkerConfig:
+    """Set ``key`` in the config file at ``path`` (comments and order kept), after checking that the whole file
+    still loads; returns the config it now holds.
+
+    Raises: ConfigError (unknown key, bad value, unreadable file), and nothing is written then
+    """
+    import tomlkit
+
+    path = Path(path)
+    value = parse_setting(key, raw)
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"worker config file {path} does not exist") from None
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise ConfigError(f"worker config file {path} is not valid TOML: {exc}") from None
+    _check_value(key, value, "the new value", path.parent.resolve())
+    document[key] = value
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    try:
+        config = load_config(temporary)
+    except ConfigError:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, path)
+    return dataclasses.replace(config, home=load_config(path).home)
+
+
+def settings_view(path: Path) -> list[dict]:
+    """Every key with its value and where it comes from (the file, or the default). Raises: ConfigError"""
+    config = load_config(path)
+    with open(path, "rb") as file:
+        document = tomllib.load(file)
+    return [{"key": f.name, "value": str(getattr(config, f.name)) if f.name == "home" else getattr(config, f.name),
+             "from": "file" if f.name in document else "default"} for f in dataclasses.fields(config)]
 
 
 def _toml_value(value: Any) -> str:

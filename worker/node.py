@@ -20,6 +20,12 @@ cannot finish in time (the run hits the wall clock or crashes the sandbox, or
 the job exceeds this worker's own limits) has no result to commit: the worker
 hands it back (compute/hand_back_task) before the deadline, without a slash,
 and the master names a replacement.
+
+A worker that stops (Worker.leave: SIGTERM, Ctrl-C, ``amino worker stop``)
+first tells the chain it is going offline (compute/worker_offline: no master
+may name it from the next block on), stops its heartbeats, hands back every
+job it has not started, finishes the ones it is computing and reveals what it
+committed, and only then exits (or when stop_grace_seconds have passed).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from chain_modules.compute.types import (
     MsgRegisterWorker,
     MsgRevealResult,
     MsgTopUpDeposit,
+    MsgWorkerOffline,
     commitment,
 )
 from client.chain import ChainClient, ChainError
@@ -54,6 +61,7 @@ from wasm_jobs.sandbox import run_sandboxed
 from worker.admission import fetch_admission
 from worker.config import WorkerConfig
 from worker.journal import Journal
+from worker.limits import cache_bytes, other_load_percent, parse_windows, pause_reason
 
 log = logging.getLogger("amino.worker")
 WASM32_MAX_MB = 4096  # a 32-bit WebAssembly memory cannot grow past 4 GiB
@@ -63,6 +71,7 @@ LIE_SUFFIX = b"\x00a deliberately wrong result (lie = true)"
 UPLOAD_ATTEMPTS = 10
 HAND_BACK_MARGIN_SECONDS = 8.0  # a run stops this long before the commit deadline, to hand the job back in time
 MAX_RETRY_AFTER_SECONDS = 10.0
+REPEAT_LOG_SECONDS = 60.0  # the same warning of a failing pass is logged again at most this often
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,11 @@ class Worker:
         self.http = httpx.Client(timeout=30.0)
         self.status = Status(address=self.address)
         self.stop_event = threading.Event()
+        self.leaving = threading.Event()  # set by leave(): no heartbeats, no new jobs
+        self.paused = threading.Event()  # set by pause(), cleared by resume(): offline, no new jobs
+        self.auto_paused = False  # paused by check_limits (not by the operator): resumed by it too
+        self.windows = parse_windows(config.run_windows)
+        self._last_warning: tuple[str, float] = ("", 0.0)
 
     # -- registration and heartbeats --------------------------------------------------------
 
@@ -146,11 +160,22 @@ class Worker:
             log.info("registered worker %s under master %s", self.address, master)
         elif record["master"] != master:
             raise ChainError(f"this worker is registered under {record['master']}, not {master}; unregister it first")
+        elif not record["online"]:  # it went offline when it last stopped: back online before taking jobs
+            self.heartbeat()
+            record = self.chain.query(f"/compute/worker/{self.address}")
+            log.info("worker %s back online under master %s", self.address, master)
         self._update_status(record)
         return record
 
     def _update_status(self, record: dict) -> None:
         status = self.status
+        if status.master:  # not the first reading: tell the chain's news about this worker
+            if record["slashed"] > status.slashed:
+                log.warning("slashed %d time(s): deposit %d -> %d uamio (%d slashes in all; the chain's worker_slashed "
+                            "event gives the task and the reason)", record["slashed"] - status.slashed, status.deposit,
+                            record["deposit"], record["slashed"])
+            if record["online"] != status.online:
+                log.info("the chain has this worker %s", "online" if record["online"] else "offline")
         status.master, status.online, status.deposit = record["master"], record["online"], record["deposit"]
         status.slots, status.completed, status.failed, status.slashed = (
             record["slots"], record["completed"], record["failed"], record["slashed"])
@@ -170,11 +195,145 @@ class Worker:
 
     def heartbeat_loop(self) -> None:
         while not self.stop_event.wait(self.config.heartbeat_seconds):
+            if self.leaving.is_set():
+                continue
+            try:
+                self.check_limits()
+            except Exception as exc:
+                self.status.error(f"applying the limits failed: {exc}")
+                log.warning("applying the limits failed: %s", exc)
+            if self.paused.is_set():  # a heartbeat would bring it back online
+                continue
             try:
                 self.heartbeat()
             except Exception as exc:
                 self.status.error(f"heartbeat failed: {exc}")
                 log.warning("heartbeat failed: %s", exc)
+
+    # -- graceful leave ------------------------------------------------------------------
+
+    def go_offline(self) -> bool:
+        """True when the chain already has this worker offline (or unregistered); otherwise send
+        compute/worker_offline and return False (the caller looks again: a heartbeat in flight may land after it).
+
+        Raises: ChainError (the chain refused it for another reason, or is unreachable)"""
+        record = self.chain.query_or_none(f"/compute/worker/{self.address}")
+        if record is None or not record["online"]:
+            self.status.online = False
+            return True
+        try:
+            self.chain.send([MsgWorkerOffline(decode_address(self.address))])
+        except ChainError as exc:
+            if "already offline" not in str(exc):
+                raise
+        self.status.online = False
+        log.info("went offline on chain: no master may assign this worker now")
+        return False
+
+    def pause(self) -> None:
+        """Go offline on chain and take no new job (the jobs held are finished, or handed back if not started),
+        until resume(). Raises ChainError when the chain refuses the offline message."""
+        self.paused.set()
+        self.go_offline()
+        log.info("paused: offline on chain, no new jobs until resumed")
+
+    def check_limits(self, minute_of_day: int | None = None, load_average: float | None = None) -> str | None:
+        """Pause when the run windows or idle_only say no work now, resume once they allow it again (a pause the
+        operator asked for is left alone). Returns why work is not allowed now, or None."""
+        if minute_of_day is None:
+            now = time.localtime()
+            minute_of_day = now.tm_hour * 60 + now.tm_min
+        if load_average is None:
+            load_average = os.getloadavg()[0] if self.config.idle_only else 0.0
+        load = other_load_percent(load_average, len(self.running) or (1 if self.status.current_task else 0),
+                                  os.cpu_count() or 1)
+        reason = pause_reason(self.windows, minute_of_day, self.config.idle_only, load, self.config.idle_load_percent)
+        if reason is not None and not self.paused.is_set():
+            log.info("pausing: %s", reason)
+            self.pause()
+            self.auto_paused = True
+        elif reason is None and self.auto_paused:
+            log.info("resuming: the limits allow work again")
+            self.resume()
+        return reason
+
+    def resume(self) -> None:
+        """Heartbeat now (back online) and take jobs again."""
+        self.auto_paused = False
+        self.paused.clear()
+        if not self.leaving.is_set():
+            self.heartbeat()
+        log.info("resumed: online on chain, taking jobs")
+
+    def status_view(self) -> dict:
+        """What the live display shows, as JSON (the local status endpoint's /v1/status)."""
+        status, config = self.status, self.config
+        earnings = None
+        if status.earnings is not None:
+            work, balance = status.earnings.contribution, status.earnings.balance
+            earnings = {"epoch": work.get("epoch"), "points": work.get("points"), "epoch_points": work.get("epoch_points"),
+                        "earned_ufog": balance.get("contribution_total"), "balance_ufog": balance.get("balance"),
+                        "redeemable_ufog": balance.get("redeemable"),
+                        "history": balance.get("history", []),
+                        "read_seconds_ago": round(time.monotonic() - status.earnings.read_at)}
+        return {
+            "address": status.address, "master": status.master, "online": status.online,
+            "paused": self.paused.is_set(), "stopping": self.leaving.is_set(),
+            "deposit": status.deposit, "slots": status.slots,
+            "completed": status.completed, "failed": status.failed, "slashed": status.slashed,
+            "reputation_bps": compute_api.reputation_bps(status.completed, status.failed),
+            "current": {"task": status.current_task, "phase": status.phase,
+                        "seconds": round(time.monotonic() - status.phase_started)},
+            "jobs_in_threads": sorted(self.running),
+            "last_run": {"status": status.last_result, "fuel": status.last_fuel},
+            "recent_results": [{"task": t, "outcome": o, "fuel": f, "result_hash": h} for t, o, f, h in status.history],
+            "errors": list(status.errors),
+            "earnings": earnings,
+            "limits": {"max_fuel": config.max_fuel, "max_memory_mb": config.max_memory_mb,
+                       "wall_timeout_seconds": config.wall_timeout_seconds, "any_app": config.any_app},
+        }
+
+    def held_tasks(self) -> list[int]:
+        """The open tasks in which this worker still has a step to take: assigned (commit or hand back) or
+        committed (reveal)."""
+        held = []
+        for task in self.chain.query(f"/compute/tasks/worker/{self.address}") or []:
+            mine = next((p for p in task["participants"] if p["worker"] == self.address), None)
+            if mine is not None and mine["status"] in ("assigned", "committed"):
+                held.append(task["id"])
+        return held
+
+    def leave(self, grace_seconds: float | None = None, wait=None) -> list[int]:
+        """Stop gracefully: go offline on chain, then let the job loop hand back what it has not started and
+        finish, commit and reveal the rest, for at most ``grace_seconds`` (stop_grace_seconds); then stop every
+        loop. ``wait`` is called between checks (default: sleep a second while the job thread works). Returns the
+        tasks still held at the end (empty: nothing left behind)."""
+        grace = self.config.stop_grace_seconds if grace_seconds is None else grace_seconds
+        wait = wait or (lambda: time.sleep(1.0))
+        self.leaving.set()
+        deadline = time.monotonic() + grace
+        held: list[int] = []
+        while True:
+            offline = False
+            try:
+                # checked every round, not only once: a heartbeat already on its way when the stop came may land
+                # after the offline message and bring the worker back online
+                offline = self.go_offline()
+                held = self.held_tasks()
+            except Exception as exc:  # the chain is unreachable: keep trying until the grace period ends
+                self.status.error(f"leaving: {exc}")
+                log.warning("leaving: %s", exc)
+                held = held or [-1]
+            if offline and not held and not self.running:
+                break
+            if time.monotonic() >= deadline:
+                log.warning("stopping with tasks still held after %.0fs: %s", grace, held)
+                break
+            if held:
+                log.info("leaving: waiting for tasks %s to be committed and revealed or handed back", held)
+            wait()
+        self.stop_event.set()
+        return [t for t in held if t >= 0]
 
     # -- earnings ----------------------------------------------------------------------
 
@@ -213,8 +372,19 @@ class Worker:
                 self.step()
             except Exception as exc:  # a flaky master or RPC must not end the worker
                 self.status.error(str(exc))
-                log.warning("worker pass failed: %s", exc)
+                self._warn_once(f"worker pass failed: {exc}")
             self.stop_event.wait(self.config.poll_seconds)
+
+    def _warn_once(self, text: str, now: float | None = None) -> bool:
+        """Log ``text`` unless it is the warning logged last, less than REPEAT_LOG_SECONDS ago (a master that is
+        down fails every pass); True when logged."""
+        now = time.monotonic() if now is None else now
+        last, when = self._last_warning
+        if text == last and now - when < REPEAT_LOG_SECONDS:
+            return False
+        self._last_warning = (text, now)
+        log.warning("%s", text)
+        return True
 
     def fetch_jobs(self) -> list[dict]:
         response = self.http.get(f"{self.config.master_url.rstrip('/')}/v1/jobs/{self.address}")
@@ -264,6 +434,10 @@ class Worker:
         if may_commit:
             if step in ("committed", "revealed", "uploaded"):
                 return  # the commit is in; the master's view is a block behind
+            if (entry is None or "result_hash" not in entry["data"]) and (self.leaving.is_set() or self.paused.is_set()):
+                # not started: another worker takes it now
+                self.hand_back(task_id, "the worker is stopping" if self.leaving.is_set() else "the worker is paused")
+                return
             if entry is None or "result_hash" not in entry["data"]:
                 if self.config.slots == 1:  # one slot: compute in the loop itself
                     entry = self.compute(job)
@@ -306,15 +480,23 @@ class Worker:
         memory_mb = min(self.class_ram_mb(job["class_name"]), WASM32_MAX_MB)
         if memory_mb > self.config.max_memory_mb:
             return self.hand_back(task_id, f"class {job['class_name']} needs {memory_mb} MiB, above this worker's max_memory_mb")
+        cap = self.config.max_cache_mb * 1024 * 1024
+        if cap and cache_bytes(self.home / "results") >= cap:
+            return self.hand_back(task_id, f"the results awaiting upload fill max_cache_mb ({self.config.max_cache_mb} MiB)")
         self.status.set_phase(task_id, "fetching")
         module = self.download(job["app_hash"], task_id)
         data = self.download(job["input_hash"], task_id)
+        log.info("task %s: fetched module %s… (%d bytes) and input (%d bytes)", task_id, job["app_hash"][:12],
+                 len(module), len(data))
         run_seconds = min(self.config.wall_timeout_seconds, job["step_deadline"] - time.time() - HAND_BACK_MARGIN_SECONDS)
         if run_seconds <= 0:
             return self.hand_back(task_id, "too little time left before the commit deadline to run the job")
         self.status.set_phase(task_id, "running")
         # the memory limit comes from the task's class, not from this worker, so honest workers agree on traps
+        started = time.monotonic()
         outcome = run_sandboxed(module, data, job["max_fuel"], memory_mb * 1024 * 1024, run_seconds)
+        log.info("task %s: computed: %s, %d fuel of %d, in %.1fs", task_id, outcome.status, outcome.fuel_used,
+                 job["max_fuel"], time.monotonic() - started)
         try:
             result = canonical_result(outcome)
         except ValueError:
@@ -371,6 +553,7 @@ class Worker:
                            decode_address(self.address))
         result = self.chain.send([MsgCommitResult(decode_address(self.address), task_id, value)])
         self.journal.record(task_id, ROUND, "committed", height=result.height, txhash=result.tx_hash)
+        log.info("task %s: committed at height %s", task_id, result.height)
 
     def send_reveal(self, task_id: int, entry: dict) -> None:
         data = entry["data"]
@@ -378,6 +561,7 @@ class Worker:
         result = self.chain.send([MsgRevealResult(decode_address(self.address), task_id, bytes.fromhex(data["result_hash"]),
                                                   data["fuel"], bytes.fromhex(data["salt"]))])
         self.journal.record(task_id, ROUND, "revealed", height=result.height, txhash=result.tx_hash)
+        log.info("task %s: revealed at height %s", task_id, result.height)
         self.upload(task_id, entry)
 
     def upload(self, task_id: int, entry: dict) -> bool:
@@ -390,6 +574,7 @@ class Worker:
             response = self._blob_request("PUT", data["result_hash"], task_id, content)
             if response.status_code in (200, 201):
                 self.journal.record(task_id, ROUND, "uploaded")
+                log.info("task %s: result uploaded to the master", task_id)
                 return True
             # 409 busy: another worker is uploading the same result; otherwise the master's chain view may lag
             # one block behind the reveal
@@ -418,6 +603,9 @@ class Worker:
             (task_id, outcome, entry["data"].get("fuel", 0), entry["data"].get("result_hash", "")[:16])])[-8:]
         self.status.results += 1
         self.journal.record(task_id, ROUND, "done", outcome=outcome)
+        log.info("task %s: %s%s", task_id, outcome, {
+            "accepted": " (in the majority: counted as completed)",
+            "outvoted": " (in the minority: slashed)"}.get(outcome, ""))
         output = entry["data"].get("output_path")
         if output:
             Path(output).unlink(missing_ok=True)

@@ -4,9 +4,12 @@ Refreshed twice a second until Ctrl-C."""
 
 from __future__ import annotations
 
+import logging
 import time
+from contextlib import contextmanager
 
-from rich.console import Group
+from rich.console import Console, Group
+from rich.logging import RichHandler
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
@@ -21,7 +24,8 @@ def render(node) -> Group:
     config = node.config
     head = Table.grid(padding=(0, 2))
     head.add_row("worker", status.address, "master", status.master or "-")
-    head.add_row("online", "yes" if status.online else "no", "deposit", format_amio(status.deposit))
+    paused = " (stopping)" if node.leaving.is_set() else " (paused)" if node.paused.is_set() else ""
+    head.add_row("online", ("yes" if status.online else "no") + paused, "deposit", format_amio(status.deposit))
     head.add_row("completed / failed / slashed", f"{status.completed} / {status.failed} / {status.slashed}",
                  "slots", str(status.slots))
     head.add_row("limits", f"fuel {config.max_fuel:,}, memory {config.max_memory_mb} MiB, wall {config.wall_timeout_seconds}s",
@@ -86,7 +90,25 @@ def _earnings_table(work: dict, balance: dict, params: dict) -> Table:
 
 
 def run_display(node) -> None:
+    """Draw the display until the worker stops; meanwhile log lines are printed above it by the display's own
+    console, so they never overwrite it."""
     with Live(render(node), refresh_per_second=2, screen=False) as live:
-        while not node.stop_event.is_set():
-            time.sleep(0.5)
-            live.update(render(node))
+        with logs_above(live.console):
+            while not node.stop_event.is_set():
+                time.sleep(0.5)
+                live.update(render(node))
+
+
+@contextmanager
+def logs_above(console: Console):
+    """Route the root logger's output through ``console`` (rich prints it above a live display) instead of the
+    stream handlers, which would write into the display; the handlers come back afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler = RichHandler(console=console, show_path=False, rich_tracebacks=False, markup=False)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root.handlers = [handler]
+    try:
+        yield handler
+    finally:
+        root.handlers = saved

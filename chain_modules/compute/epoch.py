@@ -73,7 +73,7 @@ def expire_heartbeats(state: StateWrite, ctx: BlockContext, params: ComputeParam
         worker = st.get_worker(state, address)
         assert worker is not None and worker.online
         st.set_worker(state, params, worker.with_(online=False), worker, params.heartbeat_timeout_seconds)
-        state.emit(event_worker("offline", worker, last_heartbeat=worker.last_heartbeat))
+        state.emit(event_worker("offline", worker, last_heartbeat=worker.last_heartbeat, reason="heartbeat_expired"))
 
 
 def draw_audits(state: StateWrite, ctx: BlockContext, params: ComputeParams) -> None:

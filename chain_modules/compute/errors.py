@@ -140,3 +140,8 @@ class ErrInvalidAdmission(ComputeError):
 class ErrProbeWorkerMissing(ComputeError):
     code = 28
     description = "a liveness probe's first round must include the probed worker"
+
+
+class ErrWorkerAlreadyOffline(ComputeError):
+    code = 29
+    description = "the worker is already offline"

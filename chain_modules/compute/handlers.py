@@ -39,6 +39,7 @@ from chain_modules.compute.errors import (
     ErrUnknownMaster,
     ErrUnknownTask,
     ErrUnknownWorker,
+    ErrWorkerAlreadyOffline,
     ErrWorkerBusy,
     ErrWorkerExists,
     ErrWorkerNotEligible,
@@ -67,6 +68,7 @@ from chain_modules.compute.types import (
     MsgSubmitTask,
     MsgTopUpDeposit,
     MsgUnregisterWorker,
+    MsgWorkerOffline,
     Participant,
     Task,
     Worker,
@@ -402,6 +404,23 @@ def handle_heartbeat(state: StateWrite, ctx: BlockContext, msg: MsgHeartbeat) ->
     if not worker.online:
         state.emit(event_worker("online", worker))
     call_hooks(ctx, "after_heartbeat", state, ctx, worker.address, worker.master)
+
+
+def handle_worker_offline(state: StateWrite, ctx: BlockContext, msg: MsgWorkerOffline) -> None:
+    """Take the worker out of assignment now, as a heartbeat expiry would later: it leaves its master's capacity
+    and no master may name it (rules.OFFLINE). It stays registered with its deposit, its uptime counts nothing
+    past its last heartbeat (as after an expiry), and the tasks it already holds keep their deadlines: it still
+    commits, reveals or hands them back. Its next heartbeat brings it back online.
+
+    Raises: ErrUnknownWorker, ErrWorkerAlreadyOffline
+    """
+    params = st.get_params(state)
+    worker = _worker(state, msg.worker)
+    if not worker.online:
+        raise ErrWorkerAlreadyOffline(f"worker {bech32(worker.address)} is already offline; a heartbeat brings it back")
+    st.set_worker(state, params, worker.with_(online=False), worker, params.heartbeat_timeout_seconds)
+    state.emit(event_worker("offline", worker, last_heartbeat=worker.last_heartbeat, running=worker.running,
+                            reason="worker_offline"))
 
 
 def handle_top_up_deposit(state: StateWrite, ctx: BlockContext, msg: MsgTopUpDeposit) -> None:

@@ -163,8 +163,14 @@ def commit_window(params: ComputeParams, task: Task) -> int:
     """Seconds from an assignment to its commit deadline: the time the task's class guarantees for max_fuel, plus
     commit_timeout_seconds for fetching the job and sending the commitment. The deadline follows the work, so a
     worker that keeps its class's rate always commits in time, however long the job."""
-    resource_class = params.resource_class(task.class_name)
-    run = resource_class.run_seconds(task.max_fuel) if resource_class is not None else 0
+    return commit_window_for(params, task.class_name, task.max_fuel)
+
+
+def commit_window_for(params: ComputeParams, class_name: str, max_fuel: int) -> int:
+    """commit_window of a task of ``class_name`` with ``max_fuel``: commit_timeout_seconds + ceil(max_fuel /
+    fuel_rate) (no run time for a class the params no longer have)."""
+    resource_class = params.resource_class(class_name)
+    run = resource_class.run_seconds(max_fuel) if resource_class is not None else 0
     return params.commit_timeout_seconds + run
 
 

@@ -35,6 +35,13 @@ def _prices(ctx: QueryContext, class_name: str) -> list[dict]:
     return views.price_history(ctx.state, class_name)
 
 
+def _time_budget(ctx: QueryContext, class_name: str, max_fuel: int) -> dict:
+    budget = views.time_budget(ctx.state, class_name, max_fuel)
+    if budget is None:
+        raise not_found(f"no resource class {class_name!r}")
+    return budget
+
+
 def _task(ctx: QueryContext, task_id: int) -> dict:
     task = st.get_task(ctx.state, task_id)
     if task is None:
@@ -54,6 +61,10 @@ def _worker(ctx: QueryContext, address: bytes) -> dict:
     if worker is None:
         raise not_found(f"no worker {bech32(address)}")
     return views.worker_view(worker, ctx.time)
+
+
+def _pending_deposits(ctx: QueryContext, address: bytes) -> dict:
+    return views.pending_deposits(ctx.state, address, ctx.time)
 
 
 def _workers(ctx: QueryContext, master: bytes) -> list[dict]:
@@ -81,6 +92,7 @@ MODULE = Module(
         (t.MsgRevealResult, handlers.handle_reveal_result),
         (t.MsgRegisterWorker, handlers.handle_register_worker),
         (t.MsgHeartbeat, handlers.handle_heartbeat),
+        (t.MsgWorkerOffline, handlers.handle_worker_offline),
         (t.MsgTopUpDeposit, handlers.handle_top_up_deposit),
         (t.MsgUnregisterWorker, handlers.handle_unregister_worker),
     ),
@@ -88,11 +100,15 @@ MODULE = Module(
         Query("params", _params, doc="the compute params"),
         Query("classes", _classes, doc="resource classes with their current prices and capacity"),
         Query("prices/{class_name:text}", _prices, doc="the price history of a class"),
+        Query("time_budget/{class_name:text}/{max_fuel:uint64}", _time_budget,
+              doc="the seconds a task of the class with that max_fuel gets at each step"),
         Query("task/{task_id:uint64}", _task, doc="one task"),
         Query("tasks/customer/{address:address}", _tasks_by("customer"), doc="open tasks of a customer"),
         Query("tasks/master/{address:address}", _tasks_by("master"), doc="open tasks allocated to a master node"),
         Query("tasks/worker/{address:address}", _tasks_by("worker"), doc="open tasks a worker takes part in"),
         Query("worker/{address:address}", _worker, doc="one worker"),
+        Query("pending_deposits/{address:address}", _pending_deposits,
+              doc="deposits of an unregistered worker waiting for release, with their release times"),
         Query("workers/{master:address}", _workers, doc="the workers of a master node's pool (the first 200)"),
         Query("master/{operator:address}", _master, doc="a master node's task statistics"),
     ),

@@ -569,6 +569,18 @@ class MsgHeartbeat(Msg):
 
 
 @dataclass(frozen=True, slots=True)
+class MsgWorkerOffline(Msg):
+    """The worker leaves assignment at once (it is stopping or pausing), still registered with its deposit; the
+    tasks it holds keep their deadlines, and its next heartbeat brings it back online."""
+
+    TYPE = "compute/worker_offline"
+    FIELDS = {"worker": address_field}
+    SIGNER = "worker"
+    GAS = GAS_HEARTBEAT
+    worker: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class MsgTopUpDeposit(Msg):
     """Add to the worker's deposit (after a slash brought it below the minimum, say)."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from chain_modules.common.address import encode_address
 from chain_modules.common.state import StateRead
-from chain_modules.compute import rules
+from chain_modules.compute import logic, rules
 from chain_modules.compute import state as st
 from chain_modules.compute.types import Task, Worker
 from chain_modules.staking import api as staking_api
 
 MAX_LIST = 200
+MAX_RELEASE_SCAN = 10_000  # pending deposit releases a query looks through (they are few: one per unregistration)
 
 
 def _addr(address: bytes) -> str:
@@ -134,6 +135,49 @@ def classes_view(state: StateRead) -> list[dict]:
          "workers_free": total[c.name][0], "slots": total[c.name][1], "free_slots": total[c.name][2]}
         for c in params.classes
     ]
+
+
+def pending_deposits(state: StateRead, address: bytes, now: int) -> dict:
+    """The deposits of ``address`` waiting for release after compute/unregister_worker, earliest first, with the
+    seconds left; ``complete`` is False when the scan stopped at MAX_RELEASE_SCAN entries."""
+    entries, scanned = [], 0
+    for time, worker, amount in st.iter_deposit_releases(state):
+        scanned += 1
+        if scanned > MAX_RELEASE_SCAN:
+            break
+        if worker == address:
+            entries.append({"amount": amount, "release_time": time, "seconds_left": max(0, time - now)})
+    return {"address": _addr(address), "pending": entries, "total": sum(e["amount"] for e in entries),
+            "complete": scanned <= MAX_RELEASE_SCAN}
+
+
+def time_budget(state: StateRead, class_name: str, max_fuel: int) -> dict | None:
+    """The time a task of ``class_name`` with ``max_fuel`` gets at each step (docs/modules/compute.md, "Deadlines
+    follow the work"), or None for an unknown class. ``min_timeout_seconds`` is the shortest customer timeout that
+    covers one round of every step; ``allowed`` is False when the chain refuses that max_fuel for the class."""
+    params = st.get_params(state)
+    resource_class = params.resource_class(class_name)
+    if resource_class is None:
+        return None
+    run = resource_class.run_seconds(max_fuel)
+    commit_window = logic.commit_window_for(params, class_name, max_fuel)
+    largest = resource_class.fuel_rate * params.max_run_seconds
+    return {
+        "class_name": class_name,
+        "max_fuel": max_fuel,
+        "fuel_rate": resource_class.fuel_rate,
+        "run_seconds": run,
+        "max_run_seconds": params.max_run_seconds,
+        "largest_max_fuel": min(largest, params.max_fuel),
+        "allowed": 1 <= max_fuel <= params.max_fuel and run <= params.max_run_seconds,
+        "assign_timeout_seconds": params.assign_timeout_seconds,
+        "commit_window_seconds": commit_window,
+        "reveal_timeout_seconds": params.reveal_timeout_seconds,
+        "confirm_timeout_seconds": params.confirm_timeout_seconds,
+        "min_timeout_seconds": max(params.min_task_seconds,
+                                   params.assign_timeout_seconds + commit_window + params.reveal_timeout_seconds),
+        "max_timeout_seconds": params.max_task_seconds,
+    }
 
 
 def price_history(state: StateRead, class_name: str) -> list[dict]:

@@ -163,6 +163,9 @@ def test_the_task_benchmark_settles_tasks_on_a_real_localnet() -> None:
     assert per_task is not None, report
     assert float(per_task.group(1)) >= 6 and float(per_task.group(2)) > 0, report  # submit, assign, commits, reveals, confirm
     assert settled >= 1
+    honest = re.search(r"^honest workers slashed: (\d+) of (\d+) \(([\d.]+)%, goal 0\); slashes: (\d+)", report, re.MULTILINE)
+    assert honest is not None, report
+    assert int(honest.group(2)) == 3 and honest.group(1) == honest.group(4) == "0", report
 
 
 ECONOMICS_ROWS = ("honest", "honest 4-core", "sybil 4 as 4x1", "lying", "lazy", "heartbeat-only", "proven-idle", "copier",

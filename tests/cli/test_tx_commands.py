@@ -15,7 +15,13 @@ from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
 from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
 from chain_modules.common.address import decode_address
 from chain_modules.common.encoding import decode, encode
-from chain_modules.compute.types import MsgHeartbeat, MsgRegisterWorker, MsgTopUpDeposit, MsgUnregisterWorker
+from chain_modules.compute.types import (
+    MsgHeartbeat,
+    MsgRegisterWorker,
+    MsgTopUpDeposit,
+    MsgUnregisterWorker,
+    MsgWorkerOffline,
+)
 from chain_modules.distribution.types import MsgWithdrawCommission, MsgWithdrawRewards
 from chain_modules.locks.types import MsgBuyApiAccess, MsgCreateLock, MsgWithdrawLock
 from chain_modules.slashing.types import MsgUnjail
@@ -98,6 +104,7 @@ def cases(a: dict[str, bytes], text: dict[str, str], module_path: str) -> dict[s
                                     MsgRegisterWorker(a["carol"], a["bob"], 4, 1, 2048, 512, 2, True, 100 * AMIO,
                                                       bytes(ADMISSION_KEY.verify_key), b"\x09" * 64)),
         "compute heartbeat": (["tx", "compute", "heartbeat", "carol"], "carol", MsgHeartbeat(a["carol"])),
+        "compute worker-offline": (["tx", "compute", "worker-offline", "carol"], "carol", MsgWorkerOffline(a["carol"])),
         "compute unregister-worker": (["tx", "compute", "unregister-worker", "carol"], "carol", MsgUnregisterWorker(a["carol"])),
         "compute top-up": (["tx", "compute", "top-up", "carol", "9amio"], "carol", MsgTopUpDeposit(a["carol"], 9 * AMIO)),
     }

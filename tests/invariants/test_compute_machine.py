@@ -39,6 +39,7 @@ from chain_modules.compute.errors import (
     ErrNotTaskMaster,
     ErrUnknownTask,
     ErrUnknownWorker,
+    ErrWorkerAlreadyOffline,
     ErrWorkerBusy,
     ErrWorkerExists,
     ErrWrongState,
@@ -63,6 +64,7 @@ from chain_modules.compute.types import (
     MsgSubmitTask,
     MsgTopUpDeposit,
     MsgUnregisterWorker,
+    MsgWorkerOffline,
     Task,
     commitment,
 )
@@ -336,6 +338,13 @@ class ComputeMachine(RuleBasedStateMachine):
         address = WORKERS[worker].address
         registered = compute_state.get_worker(self.state, address) is not None
         self.deliver(handlers.handle_heartbeat, MsgHeartbeat(address), None if registered else ErrUnknownWorker)
+
+    @rule(worker=st.integers(0, 5))
+    def go_offline(self, worker):
+        address = WORKERS[worker].address
+        record = compute_state.get_worker(self.state, address)
+        expected = ErrUnknownWorker if record is None else None if record.online else ErrWorkerAlreadyOffline
+        self.deliver(handlers.handle_worker_offline, MsgWorkerOffline(address), expected)
 
     @rule()
     def heartbeat_everyone(self):

@@ -155,6 +155,28 @@ async def test_status_reports_info_usage_and_limits(client: httpx.AsyncClient, s
     }
 
 
+async def test_metrics_report_the_store_and_the_chain_facts_in_prometheus_format(store: BlobStore, chain: FakeChain) -> None:
+    store.put(sha(b"abc"), b"abc")
+    info = dict(INFO)
+    app = create_app(store, chain, info, SETTINGS)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://master") as client:
+        before = (await client.get("/metrics")).text
+        info.update(active=True, reputation_bps=7_500, completed=3, failed=1, assigned_since_start=4)
+        after = await client.get("/metrics")
+    assert after.status_code == 200 and after.headers["content-type"].startswith("text/plain")
+    assert "amino_master_blobs 1.0" in before and "amino_master_store_bytes 3.0" in before
+    assert "amino_master_active" not in before  # no chain facts before the loop's first reading
+    for line in ("amino_master_active 1.0", "amino_master_reputation_bps 7500.0",
+                 'amino_master_chain_tasks_total{outcome="failed"} 1.0', "amino_master_assignments_total 4.0"):
+        assert line in after.text
+
+
+async def test_the_openapi_page_describes_the_api(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    assert {"/v1/status", "/v1/blobs/{digest}"} <= set(schema["paths"]) and "/metrics" not in schema["paths"]
+    assert (await client.get("/docs")).status_code == 200
+
+
 async def test_the_customer_uploads_the_module_and_the_input_and_a_repeat_answers_200(
     client: httpx.AsyncClient, store: BlobStore, chain: FakeChain
 ) -> None:

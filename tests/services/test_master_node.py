@@ -610,3 +610,42 @@ def test_a_probe_waits_while_its_probed_worker_cannot_take_it():
     assert pick_workers(task, pool, resource, 1, verified=False) == []  # the probed worker is offline
     pool[0]["online"], pool[0]["running"] = True, 1  # busy, but a probe takes no slot
     assert [w["address"] for w in pick_workers(task, pool, resource, 1, verified=False)] == WORKERS[:2]
+
+
+# -- heartbeat margin and waiting lines ----------------------------------------------------------------
+
+
+def _pool(ages: list[int]) -> list[dict]:
+    return [{"address": address, "master": MASTER, "online": True, "slots": 1, "running": 0, "cpu_cores": 2, "gpu": 0,
+             "ram_mb": 2_048, "storage_mb": 2_048, "deposit": 10**9, "any_app": False, "completed": 0, "failed": 0,
+             "seconds_since_heartbeat": age} for address, age in zip(WORKERS, ages)]
+
+
+def test_the_master_never_names_a_worker_whose_heartbeat_is_close_to_its_expiry():
+    from masternode.node import STALE_HEARTBEAT, max_heartbeat_age, pick_workers, refusal_counts
+
+    task = {"participants": [], "excluded_workers": [], "master": MASTER, "needed": 2, "class_name": "small"}
+    resource = {"cpu_cores": 1, "gpu": 0, "ram_mb": 512, "storage_mb": 1_024}
+    max_age = max_heartbeat_age(30, 10)
+    assert max_age == 20 and max_heartbeat_age(30, 100) == 15  # never more than half the timeout is taken off
+    pool = _pool([21, 20, 3])  # the first one's heartbeat would expire within the margin: maybe stopped, not offline
+    chosen = pick_workers(task, pool, resource, 1, True, max_age)
+    assert [w["address"] for w in chosen] == WORKERS[1:3]
+    assert refusal_counts(task, pool, resource, 1, True, max_age) == {STALE_HEARTBEAT: 1}
+    assert len(pick_workers(task, pool, resource, 1, True)) == 2  # without a margin: the chain's rule alone
+
+
+def test_a_task_waiting_for_workers_is_logged_when_what_it_waits_for_changes_or_once_a_minute(
+        caplog: pytest.LogCaptureFixture, settings: MasterSettings):
+    from collections import Counter
+
+    assigner = Assigner(None, None, None, settings)  # _log_waiting reads nothing else
+    task = {"id": 7, "needed": 1, "class_name": "medium"}
+    with caplog.at_level("INFO", logger="amino.master"):
+        assert assigner._log_waiting(task, 0, Counter({"lacks_resources": 3}), now=100.0)
+        assert not any(assigner._log_waiting(task, 0, Counter({"lacks_resources": 3}), now=100.0 + s) for s in range(59))
+        assert assigner._log_waiting(task, 0, Counter({"lacks_resources": 3}), now=160.0)  # a minute later
+        assert assigner._log_waiting(task, 0, Counter({"lacks_resources": 2, "offline": 1}), now=161.0)  # changed
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3
+    assert lines[0] == "task 7 waits for 1 workers of class medium: 0 eligible now (others: 3 lacks resources)"

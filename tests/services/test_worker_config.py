@@ -121,3 +121,26 @@ def test_writing_refuses_bad_values_and_an_existing_file(tmp_path: Path) -> None
         write_default_config(path)
     write_default_config(path, overwrite=True, slots=2)
     assert load_config(path, {}).slots == 2
+
+
+def test_settings_set_checks_the_value_keeps_comments_and_writes_nothing_when_refused(tmp_path: Path) -> None:
+    from worker.config import set_setting, settings_view
+
+    path = write(tmp_path / "worker.toml", '# my worker\nkey_name = "alice"\nslots = 2\n')
+    config = set_setting(path, "run_windows", "08:00-18:00")
+    assert config.run_windows == "08:00-18:00" and config.slots == 2
+    set_setting(path, "idle_only", "true")
+    set_setting(path, "wall_timeout_seconds", "150")
+    text = path.read_text()
+    assert text.startswith("# my worker\n") and 'run_windows = "08:00-18:00"' in text and "idle_only = true" in text
+    assert load_config(path).wall_timeout_seconds == 150.0
+
+    for key, raw, message in (("slots", "0", "at least 1"), ("idle_only", "maybe", "true or false"),
+                              ("run_windows", "8-18", "HH:MM-HH:MM"), ("max_fule", "1", "unknown key")):
+        with pytest.raises(ConfigError, match=message):
+            set_setting(path, key, raw)
+    assert path.read_text() == text and not (tmp_path / "worker.toml.tmp").exists()
+
+    rows = {row["key"]: row for row in settings_view(path)}
+    assert rows["idle_only"] == {"key": "idle_only", "value": True, "from": "file"}
+    assert rows["max_cache_mb"] == {"key": "max_cache_mb", "value": 0, "from": "default"}

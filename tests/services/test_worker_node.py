@@ -34,6 +34,7 @@ from chain_modules.compute.types import (
     MsgRegisterWorker,
     MsgRevealResult,
     MsgTopUpDeposit,
+    MsgWorkerOffline,
     commitment,
 )
 from client.chain import ChainError
@@ -825,3 +826,239 @@ def test_the_earnings_loop_reads_at_once_then_every_earnings_seconds_and_survive
     worker.earnings_loop()
     assert worker.status.earnings is not None
     assert setup.chain.queries[-3:] == [f"/fog/contribution/{WORKER}", f"/fog/balance/{WORKER}", "/fog/params"]
+
+
+# -- graceful leave ------------------------------------------------------------------------------------
+
+
+def test_leaving_goes_offline_hands_back_a_job_not_started_and_is_never_slashed(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+
+    left = worker.leave(grace_seconds=30, wait=worker.step)  # the job loop's passes, in this thread
+
+    assert left == [] and worker.stop_event.is_set()
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    assert not record["online"] and record["handed_back"] == 1 and record["slashed"] == 0
+    assert record["deposit"] == 5_000 and record["running"] == 0
+    assert WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+    assert setup.chain.sent_msgs(MsgCommitResult) == []  # never started: nothing computed
+    assert blob_requests(setup.master) == []
+
+
+def test_leaving_commits_and_reveals_a_job_already_computed_instead_of_handing_it_back(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+    worker.step()  # computed and committed before the stop
+    assert len(setup.chain.sent_msgs(MsgCommitResult)) == 1
+    other = setup.chain.client(OTHER_WORKER_KEY)
+    passes = []
+
+    def job_loop_pass() -> None:
+        passes.append(1)
+        if len(passes) == 2:  # the other worker commits while this one is leaving: the reveals start
+            other.send([MsgCommitResult(decode_address(OTHER_WORKER), task_id, b"o" * 32)])
+        worker.step()
+
+    left = worker.leave(grace_seconds=30, wait=job_loop_pass)
+
+    assert left == []
+    [reveal] = setup.chain.sent_msgs(MsgRevealResult)
+    assert reveal.result_hash == EXPECTED_HASH and setup.chain.sent_msgs(MsgHandBackTask) == []
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    assert not record["online"] and record["slashed"] == 0 and record["handed_back"] == 0
+
+
+def test_leaving_stops_at_the_end_of_the_grace_period_and_names_what_it_still_holds(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker()
+    worker.step()  # committed; the other worker never commits, so no reveal can come
+
+    left = worker.leave(grace_seconds=0.2, wait=lambda: time.sleep(0.05))
+
+    assert left == [task_id] and worker.stop_event.is_set()
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+
+def test_a_leaving_worker_sends_no_heartbeat(setup: Setup) -> None:
+    worker = setup.new_worker()
+    worker.leaving.set()
+    worker.stop_event = CountingStop(passes=3)
+    worker.heartbeat_loop()
+    assert setup.chain.sent_msgs(MsgHeartbeat) == []
+
+
+def test_a_worker_that_left_comes_back_online_when_it_starts_again(setup: Setup) -> None:
+    worker = setup.new_worker()
+    worker.leave(grace_seconds=5, wait=worker.step)
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+    restarted = setup.new_worker()
+    assert restarted.ensure_registered(MASTER)["online"]
+
+
+# -- logs tell the story -------------------------------------------------------------------------------
+
+
+def test_the_log_has_one_line_per_job_step(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    task_id = setup.new_task()
+    worker = setup.new_worker()
+    with caplog.at_level("INFO", logger="amino.worker"):
+        for _ in range(3):
+            worker.step()
+    lines = [r.getMessage() for r in caplog.records if r.name == "amino.worker"]
+    steps = [line.split(": ", 1)[1].split(" ", 1)[0] for line in lines]
+    assert steps == ["fetched", "computed:", "committed", "revealed", "result", "accepted"], lines
+    assert all(line.startswith(f"task {task_id}: ") for line in lines)
+    fuel = worker.journal.get(task_id, 0)["data"]["fuel"]
+    assert f"computed: ok, {fuel} fuel of {TASK_MAX_FUEL}" in lines[1]
+
+
+def test_a_failing_pass_is_logged_once_then_at_most_once_a_minute(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    worker = setup.new_worker()
+    with caplog.at_level("WARNING", logger="amino.worker"):
+        assert worker._warn_once("worker pass failed: master down", now=100.0)
+        assert not any(worker._warn_once("worker pass failed: master down", now=100.0 + s) for s in range(59))
+        assert worker._warn_once("worker pass failed: other", now=160.0)
+        assert worker._warn_once("worker pass failed: master down", now=161.0)
+    assert len(caplog.records) == 3
+
+
+def test_a_slash_and_going_offline_are_logged_when_the_chain_reports_them(setup: Setup,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    worker = setup.new_worker()
+    record = setup.chain.query(f"/compute/worker/{WORKER}")
+    worker._update_status(record)
+    with caplog.at_level("INFO", logger="amino.worker"):
+        worker._update_status(record | {"slashed": record["slashed"] + 1, "deposit": record["deposit"] - 500,
+                                        "online": False})
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("slashed 1 time(s): deposit 5000 -> 4500 uamio")
+    assert messages[1] == "the chain has this worker offline"
+
+
+def test_log_lines_are_printed_above_the_live_display_not_into_it() -> None:
+    import io
+    import logging
+
+    from worker.status import logs_above
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    plain = logging.StreamHandler(stream)
+    saved = root.handlers[:]
+    root.handlers = [plain]
+    console = Console(file=io.StringIO(), width=120)
+    try:
+        with logs_above(console):
+            logging.getLogger("amino.worker").warning("task 3: committed at height 9")
+        assert root.handlers == [plain]
+    finally:
+        root.handlers = saved
+    assert "task 3: committed at height 9" in console.file.getvalue()
+    assert stream.getvalue() == ""  # the stream handler, which would write into the display, saw nothing
+
+
+# -- the local status endpoint: status, pause and resume, metrics ---------------------------------------
+
+
+def test_the_status_endpoint_shows_what_the_display_shows_and_pause_resume_switch_the_worker(setup: Setup) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api import create_app
+
+    worker = setup.new_worker()
+    worker.ensure_registered(MASTER)
+    http = TestClient(create_app(worker))
+
+    view = http.get("/v1/status").json()
+    assert view["address"] == WORKER and view["master"] == MASTER and view["online"] and not view["paused"]
+    assert view["deposit"] == 5_000 and view["reputation_bps"] == 5_000 and view["limits"]["max_fuel"] == TASK_MAX_FUEL
+    assert view["current"]["task"] is None and view["recent_results"] == []
+
+    task_id = setup.new_task(OTHER_WORKER_KEY)  # assigned just before the pause: it is handed back, not run
+    paused = http.post("/v1/pause").json()
+    assert paused["paused"] and not paused["online"]
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+    worker.step()
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["handed_back"] == 1
+    assert setup.chain.sent_msgs(MsgCommitResult) == [] and WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+
+    resumed = http.post("/v1/resume").json()
+    assert resumed["online"] and not resumed["paused"]
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+    metrics = http.get("/metrics").text
+    assert "amino_worker_online 1.0" in metrics and "amino_worker_deposit_uamio 5000.0" in metrics
+    assert 'amino_worker_chain_results_total{kind="slashed"} 0.0' in metrics
+
+
+def test_a_pause_the_chain_refuses_is_reported_and_the_worker_keeps_running(setup: Setup) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api import create_app
+
+    worker = setup.new_worker()
+    def refuse(signer: str, msgs: list) -> None:
+        if any(isinstance(m, MsgWorkerOffline) for m in msgs):
+            raise ChainError("tx refused: the node is down")
+
+    setup.chain.before_send.append(refuse)
+    answer = TestClient(create_app(worker)).post("/v1/pause")
+    assert answer.status_code == 503 and "the node is down" in answer.json()["detail"]
+
+
+# -- BOINC-like limits on the running worker --------------------------------------------------------------
+
+
+def test_outside_its_run_windows_the_worker_pauses_itself_and_resumes_inside(setup: Setup) -> None:
+    worker = setup.new_worker(run_windows="09:00-17:00")
+    worker.ensure_registered(MASTER)
+
+    assert worker.check_limits(minute_of_day=8 * 60) == "outside its run windows"
+    assert worker.paused.is_set() and worker.auto_paused
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+    worker.check_limits(minute_of_day=8 * 60 + 1)  # still outside: no second offline tx
+    assert len(setup.chain.sent_msgs(MsgWorkerOffline)) == 1
+
+    assert worker.check_limits(minute_of_day=9 * 60) is None
+    assert not worker.paused.is_set() and setup.chain.query(f"/compute/worker/{WORKER}")["online"]
+
+
+def test_a_busy_machine_pauses_an_idle_only_worker_and_an_operators_pause_is_left_alone(setup: Setup) -> None:
+    worker = setup.new_worker(idle_only=True, idle_load_percent=25)
+    worker.ensure_registered(MASTER)
+    cores = __import__("os").cpu_count() or 1
+    assert worker.check_limits(minute_of_day=600, load_average=float(cores)).startswith("the machine is busy")
+    assert worker.paused.is_set()
+    assert worker.check_limits(minute_of_day=600, load_average=0.0) is None and not worker.paused.is_set()
+
+    worker.pause()  # the operator's pause: the limits do not resume it
+    assert worker.check_limits(minute_of_day=600, load_average=0.0) is None and worker.paused.is_set()
+
+
+def test_a_full_results_cache_hands_the_job_back_before_downloading(setup: Setup) -> None:
+    task_id = setup.new_task(OTHER_WORKER_KEY)
+    worker = setup.new_worker(max_cache_mb=1)
+    (setup.config.home / "results" / "old.bin").write_bytes(b"\0" * (1024 * 1024))
+
+    worker.step()
+
+    assert blob_requests(setup.master) == [] and setup.chain.sent_msgs(MsgCommitResult) == []
+    assert WORKER in setup.chain.query(f"/compute/task/{task_id}")["excluded_workers"]
+    assert setup.chain.query(f"/compute/worker/{WORKER}")["slashed"] == 0
+
+
+def test_a_heartbeat_that_lands_after_the_offline_message_is_undone_before_the_worker_exits(setup: Setup) -> None:
+    worker = setup.new_worker()
+    late = setup.chain.client(WORKER_KEY)
+    waits = []
+
+    def heartbeat_in_flight_lands() -> None:
+        waits.append(1)
+        if len(waits) == 1:
+            late.send([MsgHeartbeat(decode_address(WORKER))])
+
+    assert worker.leave(grace_seconds=30, wait=heartbeat_in_flight_lands) == []
+    assert len(setup.chain.sent_msgs(MsgWorkerOffline)) == 2
+    assert not setup.chain.query(f"/compute/worker/{WORKER}")["online"]

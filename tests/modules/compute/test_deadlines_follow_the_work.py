@@ -116,3 +116,21 @@ def test_invalid_hand_back_leaves_state_unchanged(case):
     with pytest.raises(expected):
         hand_back(world, task_id, worker)
     assert dict(world.state.iter_prefix(b"")) == before
+
+
+def test_the_time_budget_query_gives_the_deadline_an_assignment_gets():
+    from chain_modules.compute import views
+
+    world = make_world(replace(PARAMS, max_fuel=10**13, max_run_seconds=600))
+    budget = views.time_budget(world.state, "small", 120 * RATE)
+    assert budget["run_seconds"] == 120 and budget["fuel_rate"] == RATE and budget["allowed"]
+    assert budget["commit_window_seconds"] == PARAMS.commit_timeout_seconds + 120
+    assert budget["largest_max_fuel"] == 600 * RATE
+    assert budget["min_timeout_seconds"] == (PARAMS.assign_timeout_seconds + PARAMS.commit_timeout_seconds + 120
+                                             + PARAMS.reveal_timeout_seconds)
+    task_id = submit(world, replicas=1, max_fuel=120 * RATE)
+    world.advance()
+    assign(world, task_id, [W0])
+    assert world.task(task_id).step_deadline == world.now + budget["commit_window_seconds"]  # what the chain set
+    assert not views.time_budget(world.state, "small", 600 * RATE + 1)["allowed"]  # submit refuses it
+    assert views.time_budget(world.state, "no-such-class", 1) is None

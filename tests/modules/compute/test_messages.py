@@ -25,6 +25,7 @@ from chain_modules.compute.types import (
     MsgSubmitTask,
     MsgTopUpDeposit,
     MsgUnregisterWorker,
+    MsgWorkerOffline,
 )
 from tests.support import make_key
 
@@ -48,6 +49,7 @@ VALID = [
     MsgHeartbeat(B),
     MsgTopUpDeposit(B, 500),
     MsgUnregisterWorker(B),
+    MsgWorkerOffline(B),
     MsgRegisterApp(A, H1, 1_000, "a job", "what it does", ("small", "gpu")),
     MsgSetAppVerified(A, H1, False),
 ]
