@@ -243,15 +243,28 @@ def test_tx_search_by_events_and_by_account(world):
     hashes = {tx["hash"].upper() for tx in found["txs"]}
     assert {t["tx_hash"].upper() for t in world["transfers"]} <= hashes
     by_account = http.get(f"/accounts/{world['bob']}/txs").json()
-    assert by_account["total"] >= 1
+    assert by_account["pagination"]["total"] >= 1
     assert world["delegation"]["tx_hash"].upper() in {tx["hash"].upper() for tx in by_account["txs"]}
+    assert all(tx["tx"]["signer"] == world["bob"] for tx in by_account["txs"])  # signed by bob, not sent to him
+    # key-based pages of one tx each walk the same txs as one big page, newest first
+    query = {"events": f"transfer.sender='{world['alice']}'"}
+    whole = http.get("/txs", params={**query, "limit": 100}).json()
+    walked, after = [], None
+    while True:
+        page = http.get("/txs", params={**query, "limit": 1, **({"after": after} if after else {})}).json()
+        walked += [tx["hash"] for tx in page["txs"]]
+        after = page["pagination"]["next_key"]
+        if after is None:
+            break
+    assert walked == [tx["hash"] for tx in whole["txs"]] and len(walked) == whole["pagination"]["total"] >= 3
     steps = http.get("/txs", params={"events": f"task.id={world['task_id']}", "limit": 50}).json()
     names = {event["attributes"]["step"] for tx in steps["txs"] for event in tx["events"] if event["type"] == "task"}
     assert {"submitted", "assigned", "result_committed", "result_revealed"} <= names
     _json_error(http.get("/txs", params={"events": "this is not a query"}), 400)
-    _json_error(http.get("/txs", params={"events": f"transfer.sender='{world['alice']}'", "page": 999}), 400)
+    _json_error(http.get("/txs", params={**query, "after": "not-a-key"}), 400)
     _json_error(http.get("/accounts/amio1bad/txs"), 400)
-    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"page": 0}), 400)
+    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"limit": 0}), 400)
+    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"after": "12.x"}), 400)
 
 
 def test_blocks_status_index_and_openapi(world):
