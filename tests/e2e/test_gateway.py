@@ -21,6 +21,7 @@ import pytest
 
 from chain_modules.bank.types import MsgSend
 from chain_modules.common.address import decode_address
+from chain_modules.gov.types import MsgSubmitProposal, MsgVote
 from chain_modules.locks.types import MsgBuyApiAccess
 from chain_modules.staking.types import MsgDelegate, MsgUndelegate
 from client.chain import ChainClient
@@ -60,6 +61,14 @@ def world(localnet):
         delegation = submit(rpc, keyring, localnet.chain_id, "bob",
                             MsgDelegate(decode_address(bob), decode_address(operator), 2_000_000))
         submit(rpc, keyring, localnet.chain_id, "bob", MsgUndelegate(decode_address(bob), decode_address(operator), 500_000))
+        # a proposal with its whole deposit (the localnet's 1,000 AMIO) and two votes, in its 20 s voting period
+        title = f"gateway e2e proposal {time.time_ns()}"
+        submit(rpc, keyring, localnet.chain_id, "alice", MsgSubmitProposal(
+            decode_address(alice), "text", {}, title, "shown by the explorer", 1_000_000_000, False))
+        proposal = next(p for p in _chain_query(rpc, "/gov/proposals") if p["title"] == title)
+        for voter, option in (("node0", "yes"), ("node1", "no")):
+            submit(rpc, keyring, localnet.chain_id, voter,
+                   MsgVote(decode_address(keyring.show(voter).address), proposal["id"], option))
         heidi = keyring.show("heidi").address
         submit(rpc, keyring, localnet.chain_id, "heidi", MsgBuyApiAccess(decode_address(heidi), 36_000, 3600))
         tasks = TaskClient(services.client("alice"))
@@ -72,13 +81,22 @@ def world(localnet):
             "net": localnet, "gateway": gateway, "http": http, "rpc": rpc, "keyring": keyring, "alice": alice,
             "bob": bob, "carol": carol, "heidi": heidi, "operator": operator, "master": services.address(MASTER),
             "worker": services.address("worker0"), "transfers": transfers, "delegation": delegation,
-            "task_id": summary.task_id, "app_hash": _app_hash(http),
+            "task_id": summary.task_id, "app_hash": _app_hash(http), "proposal": proposal,
+            "voters": (keyring.show("node0").address, keyring.show("node1").address),
         }
         http.close()
         rpc.close()
     finally:
         gateway.stop()
         services.down()
+
+
+def _chain_query(rpc: CometRpc, path: str):
+    from chain_modules.common.encoding import decode
+
+    result = rpc.abci_query(path)
+    assert result.code == 0, result.log
+    return decode(result.value)
 
 
 def _app_hash(http: httpx.Client) -> str:
@@ -99,7 +117,7 @@ def _good_values(world: dict) -> dict:
     consensus = hashlib.sha256(bytes.fromhex(candidates[0]["consensus_pubkey"])).digest()[:20].hex()
     return {"address": world["alice"], "operator": world["operator"], "master": world["master"],
             "task_id": str(world["task_id"]), "module_hash": world["app_hash"], "consensus_address": consensus,
-            "class_name": "small", "epoch": "1", "proposal_id": "1"}  # no proposal 1: a JSON not-found
+            "class_name": "small", "epoch": "1", "proposal_id": str(world["proposal"]["id"])}
 
 
 def _chain_routes(world: dict) -> list[tuple[str, dict]]:
@@ -480,6 +498,35 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "small" in page.inner_text("#classes") and page.locator("svg.chart polyline").count() >= 4
     assert "uamio" in page.inner_text("#forecast-small") and "Backtest over" in page.inner_text("main")
     assert page.locator("svg.chart polyline.forecast").count() == page.locator("#classes tbody tr").count()
+
+
+def test_the_governance_pages_show_proposals_with_their_tally_and_votes(page, world):
+    proposal_id = world["proposal"]["id"]
+    _visit(page, "/", "dashboard-governance")
+    page.click("#dash-governance a >> nth=0")
+    page.wait_for_url("**/explorer/governance")
+    page.screenshot(path=str(ARTIFACTS / "governance.png"), full_page=True)
+    row = page.locator("#proposals tbody tr", has_text=world["proposal"]["title"])
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "text" in text and "1,000 AMIO" in text and "UTC" in text  # kind, deposit, voting end
+    assert re.search(r"voting period|passed|rejected", text), text  # 20 s of voting: it may have ended already
+    assert row.locator(".stack .seg").count() == 2  # yes and no have votes: two bar segments
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/explorer/proposal/{proposal_id}")
+    page.screenshot(path=str(ARTIFACTS / "proposal.png"), full_page=True)
+    assert page.inner_text("#proposal-id") == str(proposal_id)
+    votes = page.inner_text("#votes")
+    yes_voter, no_voter = world["voters"]
+    assert yes_voter[:10] in votes and no_voter[:10] in votes and "yes" in votes and "no" in votes
+    tally = page.inner_text("#tally")
+    assert "Turnout" in tally and "quorum 33.40%" in tally and "threshold 50.00%" in tally
+    assert re.search(r"Votes cast\s+[1-9][0-9,.]* AMIO", tally), tally
+    assert page.locator("#tally .stack .seg").count() == 2
+    assert "1,000 AMIO of 1,000 AMIO needed" in page.inner_text("#proposal-summary")
+    response = page.goto("/explorer/proposal/999999")
+    assert response.status == 404 and "no proposal" in page.inner_text("#error-message")
+    page.problems.clear()  # the browser logs the 404 document itself
 
 
 def test_navigation_and_search_work(page, world):
