@@ -33,6 +33,7 @@ from client.wallet.keyring import open_keyring
 from localnet.gateway import LocalnetGateway
 from localnet.services import MASTER, ComputeServices
 from tests.e2e.helpers import submit, wait_until
+from tests.gateway.schema_check import check
 from wasm_jobs.examples import EXAMPLES, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -144,6 +145,7 @@ def _fill(path: str, operation: dict, values: dict, world: dict) -> str:
 def test_every_chain_query_endpoint_answers_real_data(world):
     values = _good_values(world)
     routes = _chain_routes(world)
+    components = world["http"].get("/openapi.json").json()["components"]["schemas"]
     assert len(routes) >= 40
     for path, operation in routes:
         url = _fill(path, operation, values, world)
@@ -155,6 +157,8 @@ def test_every_chain_query_endpoint_answers_real_data(world):
         assert response.status_code == 200, (url, response.text)
         answer = response.json()
         assert answer["height"] >= 1, url
+        # the route's documented schema (gateway/schemas.py) validates the real answer, every field documented
+        check(operation["responses"]["200"]["content"]["application/json"]["schema"], answer, components, url)
     http = world["http"]
     assert http.get(f"/amino/bank/v1/balance/{world['carol']}").json()["value"] > 0
     assert http.get(f"/amino/compute/v1/task/{world['task_id']}").json()["value"]["state"] == "settled"
