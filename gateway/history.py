@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from chain_modules.common.address import AddressError, decode_address
@@ -154,13 +154,24 @@ async def latest_block(request: Request) -> Block:
     return await _block(request, await request.app.state.rpc.latest_height())
 
 
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
 @router.get("/blocks/{height}", response_model=Block, tags=["chain"],
             summary="a block: txs, events, proposer and the signatures of the previous block's commit")
-async def block(request: Request, height: int = Path(ge=1, le=2**63 - 1)) -> Block:
-    latest = await request.app.state.rpc.latest_height()
+async def block(request: Request, height: int = Path(ge=1, le=2**63 - 1)) -> Response:
+    # a committed block never changes: its rendered answer is cached (the first answer is checked against Block)
+    rpc = request.app.state.rpc
+    cached = rpc.answers.get(("block", height))
+    if cached is not None:
+        return _json(cached)
+    latest = await rpc.latest_height()
     if height > latest:
         raise GatewayError(404, f"no block at height {height} yet (latest is {latest})", 5)
-    return await _block(request, height)
+    body = (await _block(request, height)).model_dump_json().encode()
+    rpc.answers.put(("block", height), body)
+    return _json(body)
 
 
 async def _read_body(request: Request, limit: int = MAX_TX_BODY) -> bytes:
@@ -232,10 +243,16 @@ async def simulate(request: Request) -> SimulateAnswer:
 
 @router.get("/txs/{tx_hash}", response_model=TxAnswer, tags=["txs"],
             summary="a committed tx: decoded messages, result and events")
-async def tx(request: Request, tx_hash: str = Path(description="64 hex digits")) -> TxAnswer:
+async def tx(request: Request, tx_hash: str = Path(description="64 hex digits")) -> Response:
     if _HASH.fullmatch(tx_hash) is None:
         raise bad_request(f"{tx_hash!r} is not a tx hash (64 hex digits)")
-    return TxAnswer(**tx_view(await request.app.state.rpc.tx(bytes.fromhex(tx_hash))))
+    rpc = request.app.state.rpc
+    key = ("tx", tx_hash.upper())
+    cached = rpc.answers.get(key)
+    if cached is None:  # a committed tx never changes: its rendered answer is cached
+        cached = TxAnswer(**tx_view(await rpc.tx(bytes.fromhex(tx_hash)))).model_dump_json().encode()
+        rpc.answers.put(key, cached)
+    return _json(cached)
 
 
 _TX_KEY = re.compile(r"([0-9]{1,19})\.([0-9]{1,9})", re.ASCII)
