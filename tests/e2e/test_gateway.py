@@ -330,11 +330,15 @@ def test_task_quote_shows_the_escrow_now_and_at_the_forecast_prices(world):
     command = [sys.executable, "-m", "cli.main", "--home", str(net.wallet_home), "--node", net.rpc_url(0), "-o", "json",
                "task", "quote", "--class", "small", "--max-fuel", "1000000", "--replicas", "2", "--epochs", "2",
                "--gateway", world["gateway"].url]
+    def price() -> int:
+        return world["http"].get("/amino/compute/v1/classes").json()["value"][0]["price"]
+
+    before = price()
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     quote = json.loads(result.stdout)
-    price = world["http"].get("/amino/compute/v1/classes").json()["value"][0]["price"]
-    assert quote["class"] == "small" and quote["price"] == price
+    # a price epoch may end while the command runs (a slow machine): the quote is the price before or after
+    assert quote["class"] == "small" and quote["price"] in (before, price())
     assert len(quote["forecast_prices"]) == 2 == len(quote["forecast_escrows"])
     assert quote["escrow"].endswith("amio") or "AMIO" in quote["escrow"].upper()
     bad = subprocess.run(command[:-2] + ["--gateway", world["gateway"].url, "--class", "nosuch"], capture_output=True,
@@ -479,7 +483,11 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "AMIO" in page.inner_text("#account-balance")
     assert world["operator"][:10] in page.inner_text("#staking")
     assert "staking/delegate" in page.inner_text("#account-txs")
-    assert "0.5 AMIO" in page.inner_text("#unbondings") and "UTC" in page.inner_text("#unbondings")
+    # the localnet's unbonding period is short: on a slow machine bob's unbonding may have matured already
+    if page.locator("#unbondings").count():
+        assert "0.5 AMIO" in page.inner_text("#unbondings") and "UTC" in page.inner_text("#unbondings")
+    else:  # then the chain, asked after the page was rendered, has none either
+        assert world["http"].get(f"/amino/staking/v1/delegations/{world['bob']}").json()["value"]["unbondings"] == []
     _visit(page, f"/explorer/account/{world['heidi']}", "account-with-api-access")
     assert "api" in page.inner_text("#locks") and "0.036 AMIO" in page.inner_text("#locks")
     assert "active" in page.inner_text("#api-access") and "UTC" in page.inner_text("#api-access")
