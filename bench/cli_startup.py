@@ -29,13 +29,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150
 HEAVY = ("wasmtime", "fastapi", "starlette", "uvicorn", "grpc", "google.protobuf", "plyvel", "httpx", "rich",
          "client.lightclient", "abci_app.modules")
+NO_NODE = "tcp://127.0.0.1:9"  # nothing listens: a command that talks to a node fails at once, after starting
 COMMANDS = [
     ["--help"],
     ["version"],
     ["config", "get", "chain-id"],
     ["keys", "list"],
+    ["keys", "show", "alice", "-a"],
     ["tx", "--help"],
+    ["tx", "bank", "send", "--help"],
     ["query", "--help"],
+    # common commands that talk to a node: start-up plus one refused connection (they need httpx, not more)
+    ["status", "--node", NO_NODE],
+    ["query", "bank", "balance", "alice", "--node", NO_NODE],
+    ["query", "tx", "ZZ"],
 ]
 # Runs the command in-process after the interpreter started, then reports the heavy modules it imported.
 PROBE = """
@@ -80,20 +87,26 @@ def main() -> int:
     repeats = 3 if args.tiny else args.repeats
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "AMINO_HOME": home, "AMINO_KEYRING_BACKEND": "test", "PYTHONPATH": str(REPO_ROOT)}
+        subprocess.run([sys.executable, "-m", "cli.main", "keys", "add", "alice"], cwd=REPO_ROOT, env=env,
+                       capture_output=True, check=True)
         floor = [run(None, env) for _ in range(repeats)]
         floor_ms = statistics.median(wall for wall, _cpu in floor)
         floor_cpu = statistics.median(cpu for _wall, cpu in floor)
         print(f"amino start-up, median and best of {repeats} runs (target: under {TARGET_MS} ms)")
-        print(f"  {'python -c pass (the floor)':<34}{floor_ms:8.1f} ms median {min(w for w, _ in floor):8.1f} ms best "
+        print(f"  {'python -c pass (the floor)':<58}{floor_ms:8.1f} ms median {min(w for w, _ in floor):8.1f} ms best "
               f"{floor_cpu:8.1f} ms CPU")
+        within = []
         for command in COMMANDS:
             runs = [run(command, env) for _ in range(repeats)]
             walls = [wall for wall, _cpu in runs]
             median, cpu = statistics.median(walls), statistics.median(c for _w, c in runs)
+            within.append(cpu < TARGET_MS)
             heavy = heavy_imports(command, env)
             label = "amino " + " ".join(command)
-            print(f"  {label:<34}{median:8.1f} ms median {min(walls):8.1f} ms best {cpu:8.1f} ms CPU "
+            print(f"  {label:<58}{median:8.1f} ms median {min(walls):8.1f} ms best {cpu:8.1f} ms CPU "
                   f"{median - floor_ms:8.1f} ms above the floor  heavy imports: {', '.join(heavy) or 'none'}")
+        print(f"{sum(within)} of {len(COMMANDS)} commands start within {TARGET_MS} ms of CPU time (median); the wall "
+              f"time adds what a busy machine makes them wait (compare the floor)")
     return 0
 
 

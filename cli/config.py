@@ -70,6 +70,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "output": ("default output: text or json", _check_choice("text", "json")),
     "keyring-backend": ("file, os or test", _check_choice("file", "os", "test")),
     "gas-prices": ("default --gas-prices, e.g. 0.01uamio", _check_gas_prices),
+    "denom": ("unit of amounts in text output: amio or uamio", _check_choice("amio", "uamio")),
     "trusting-period": ("light client trusting period, e.g. 14d", _check_duration),
     "witnesses": ("comma-separated RPC addresses the light client cross-checks", _check_witnesses),
 }

@@ -31,15 +31,24 @@ class CliContext:
     keyring_backend: str | None
     output: str | None
     keyring_passphrase_file: str | None = None
+    denom: str | None = None
     _keyring: Keyring | None = None
 
     def __post_init__(self) -> None:
         if self.output is None:
             self.output = self._config().get("output") or "text"
+        from cli.output import set_denom
+
+        self.denom = self.denom or self._config().get("denom") or "amio"
+        set_denom(self.denom)
 
     def override(self, name: str, value) -> None:
         """A global flag given after the subcommand: it wins over the root's value (and the keyring is reopened)."""
         setattr(self, name, value)
+        if name == "denom":
+            from cli.output import set_denom
+
+            set_denom(value)
         if name in ("home", "keyring_backend", "keyring_passphrase_file"):
             self._keyring = None
 

@@ -41,6 +41,19 @@ def localnet_up(home: Path, nodes: int, base_port: int, no_services: bool) -> No
         gateway.start()
     except LocalnetError as exc:
         raise click.ClickException(str(exc)) from None
+    if _output() == "json":
+        emit("json", {
+            "chain_id": net.chain_id,
+            "home": str(net.home),
+            "wallet_home": str(net.wallet_home),
+            "keyring_backend": "test",
+            "nodes": _node_rows(net),
+            "services": services.status() if services is not None else [],
+            "master_url": services.master_url() if services is not None else None,
+            "gateway": {"url": gateway.url, "explorer": f"{gateway.url}/", "api": f"{gateway.url}/api",
+                        "log": str(gateway.directory / "gateway.log")},
+        })
+        return
     _print_status(net, "text")
     if services is not None:
         emit("text", services.status(), title="compute services")
@@ -111,7 +124,8 @@ def _validator_rows(health) -> list[dict]:
 
 @localnet.command("status")
 @home_option
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default=None,
+              help="Output format [default: the global -o, else text].")
 @click.option("--interval", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
               help="Seconds to watch for a new block when the newest one is old.")
 @click.option("--halt-after", type=click.FloatRange(1, 86_400), default=None,
@@ -122,6 +136,7 @@ def localnet_status(home: Path, output: str, interval: float, halt_after: float 
     Exits 3 and prints HALTED (with the validators that are not signing) when
     no new block came for --halt-after seconds, 2 on an app-hash split.
     """
+    output = output or _output()
     net = Localnet(home)
     if not net.initialized:
         raise click.ClickException(f"no localnet in {home}: run 'amino localnet up'")

@@ -90,14 +90,17 @@ def _prepare(command: click.Command) -> None:
 @click.option("--keyring-passphrase-file", type=click.Path(dir_okay=False), default=None,
               envvar="AMINO_KEYRING_PASSPHRASE_FILE",
               help="Read the keyring passphrase from this file's first line (else AMINO_KEYRING_PASSPHRASE, else asked).")
+@click.option("--denom", type=GLOBAL_OPTIONS["denom"][1], default=None, envvar="AMINO_DENOM",
+              help="Unit of amounts in text output: amio (10.058 amio) or uamio (10,058,000 uamio) [default from "
+                   "client.toml, else amio].")
 @click.pass_context
 def cli(ctx: click.Context, home: Path, node: str | None, chain_id: str | None, keyring_backend: str | None, output: str,
-        keyring_passphrase_file: str | None) -> None:
+        keyring_passphrase_file: str | None, denom: str | None) -> None:
     """Amino chain wallet, queries and node tools.
 
-    The global flags (--home, --node, --chain-id, --keyring-backend, --keyring-passphrase-file, -o/--output) may
-    also be given after the subcommand, as in gaiad and simd."""
-    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output, keyring_passphrase_file)
+    The global flags (--home, --node, --chain-id, --keyring-backend, --keyring-passphrase-file, -o/--output,
+    --denom) may also be given after the subcommand, as in gaiad and simd."""
+    ctx.obj = CliContext(home, node, chain_id, keyring_backend, output, keyring_passphrase_file, denom)
 
 
 def load_all(group: click.Group = cli) -> None:

@@ -1,4 +1,4 @@
-"""Global flags (Cosmos "persistent flags"): --home, --node, --chain-id, --keyring-backend and -o/--output are
+"""Global flags (Cosmos "persistent flags"): --home, --node, --chain-id, --keyring-backend, -o/--output and --denom are
 accepted before the subcommand and after it, as in gaiad and simd.
 
 The root group declares them; ``add_global_options`` copies them onto every command that does not declare an
@@ -21,6 +21,7 @@ GLOBAL_OPTIONS = {
     "output": (("-o", "--output"), click.Choice(["text", "json"]), "Output format."),
     "keyring_passphrase_file": (("--keyring-passphrase-file",), click.Path(dir_okay=False),
                                 "Read the keyring passphrase from the first line of this file."),
+    "denom": (("--denom",), click.Choice(["amio", "uamio"]), "Unit of amounts in text output: amio or uamio."),
 }
 
 

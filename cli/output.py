@@ -61,22 +61,40 @@ def render(data: Any, title: str | None = None, width: int | None = PIPED_WIDTH)
 _AMOUNT = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?) ?(u?)(amio|fog)\b", re.ASCII)
 
 
+# the unit text output shows amounts in: "amio" (10.058 amio) or "uamio" (10,058,000 uamio); FOG follows it
+# (fog or ufog). Set once per command from --denom or client.toml's denom (cli/context.py).
+DENOMS = ("amio", "uamio")
+_display = {"denom": "amio"}
+
+
+def set_denom(denom: str) -> None:
+    if denom not in DENOMS:
+        raise click.BadParameter(f"{denom!r} is not a display unit: {' or '.join(DENOMS)}", param_hint="--denom")
+    _display["denom"] = denom
+
+
 def _one_amount(match: re.Match) -> str:
     number, base, denom = match.groups()
     if base:
         if "." in number:
             return match.group(0)  # a fraction of a base unit is not an amount the chain has
-        whole, fraction = divmod(int(number), 1_000_000)
-        fraction_text = f"{fraction:06d}".rstrip("0")
+        units = int(number)
     else:
         integer, _, fraction_text = number.partition(".")
-        whole = int(integer)
+        if len(fraction_text) > 6:
+            return match.group(0)  # finer than the base unit: not an amount the chain has
+        units = int(integer) * 1_000_000 + int(fraction_text.ljust(6, "0") or 0)
+    if _display["denom"] == "uamio":
+        return f"{units:,} u{denom}"
+    whole, fraction = divmod(units, 1_000_000)
+    fraction_text = f"{fraction:06d}".rstrip("0")
     return f"{whole:,}{'.' + fraction_text if fraction_text else ''} {denom}"
 
 
 def format_amount(text: str) -> str:
     """Every amount in ``text`` as a person reads it, in one format: '10058000uamio' and '10.058amio' are
-    '10.058 amio', '1500uamio' is '0.0015 amio' (likewise fog); the rest of the text is left as it is."""
+    '10.058 amio', '1500uamio' is '0.0015 amio' (likewise fog); with the display unit set to uamio they are
+    '10,058,000 uamio' and '1,500 uamio' (and ufog). The rest of the text is left as it is."""
     return _AMOUNT.sub(_one_amount, text)
 
 

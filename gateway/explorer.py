@@ -29,7 +29,8 @@ _HASH = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 NAV = [("/", "Dashboard"), ("/explorer/blocks", "Blocks"), ("/explorer/supernodes", "Super nodes"),
        ("/explorer/masternodes", "Master nodes"), ("/explorer/workers", "Workers"), ("/explorer/tasks", "Tasks"),
-       ("/explorer/apps", "Apps"), ("/explorer/classes", "Resources"), ("/api", "API")]
+       ("/explorer/apps", "Apps"), ("/explorer/classes", "Resources"), ("/explorer/governance", "Governance"),
+       ("/api", "API")]
 
 
 def amio(uamio: int | None) -> str:
@@ -54,6 +55,11 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}%" if whole else "-"
 
 
+def share(value: float | None) -> str:
+    """A fraction 0..1 as a percentage; "-" when there is none (no votes cast, no voting power)."""
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
 def bps(value: int | None) -> str:
     return "-" if value is None else f"{value / 100:.2f}%"
 
@@ -65,7 +71,7 @@ def short(text: str, keep: int = 10) -> str:
 
 ENVIRONMENT = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                           trim_blocks=True, lstrip_blocks=True)
-ENVIRONMENT.filters.update(amio=amio, short=short, bps=bps, time=data.short_time, unix=unix)
+ENVIRONMENT.filters.update(amio=amio, short=short, bps=bps, time=data.short_time, unix=unix, share=share)
 ENVIRONMENT.globals.update(percent=percent, nav=NAV)
 
 
@@ -103,8 +109,13 @@ def install(app: FastAPI) -> None:
         fog_supply = await data.query(rpc, "/fog/supply")
         redemption = await data.query(rpc, "/fog/redemption")
         validators = await data.query(rpc, "/staking/validators")
+        try:
+            proposals = await data.query(rpc, "/gov/proposals") or []
+        except GatewayError:
+            proposals = None  # no gov module on this chain
         return render(request, "dashboard.html", **common, blocks=blocks[:10], rates=rates, chart=chart,
-                      supply=supply, fog_supply=fog_supply, redemption=redemption, validators=validators)
+                      supply=supply, fog_supply=fog_supply, redemption=redemption, validators=validators,
+                      proposals=proposals)
 
     @page("/explorer/blocks")
     async def blocks_page(request: Request, before: int | None = None):
@@ -264,6 +275,44 @@ def install(app: FastAPI) -> None:
                 "epochs": len(history),
             })
         return render(request, "classes.html", **common, classes=classes, charts=charts, forecast=forecast)
+
+    @page("/explorer/governance")
+    async def governance_page(request: Request):
+        common = await _common(request)
+        rpc = request.app.state.rpc
+        try:
+            proposals = await data.query(rpc, "/gov/proposals")
+        except GatewayError as exc:
+            if exc.code != 2:  # 2: the chain has no gov module
+                raise
+            return render(request, "governance.html", **common, proposals=None, params=None)
+        params = await data.query(rpc, "/gov/params") or {}
+        proposals = list(reversed(proposals or []))  # newest first
+        voting = [p["id"] for p in proposals if p["status"] == "voting_period"]
+        running = dict(zip(voting, await asyncio.gather(*(data.query(rpc, f"/gov/tally/{i}") for i in voting))))
+        rows = []
+        for proposal in proposals:
+            tally = running.get(proposal["id"]) or {"tally": proposal["tally"], "total_power": proposal["total_power"]}
+            rows.append({"p": proposal, "bars": data.tally_bars(tally["tally"], tally["total_power"], params)})
+        return render(request, "governance.html", **common, proposals=rows, params=params)
+
+    @page("/explorer/proposal/{proposal_id}")
+    async def proposal_page(request: Request, proposal_id: str):
+        common = await _common(request)
+        if _DIGITS.fullmatch(proposal_id) is None:
+            raise GatewayError(400, f"{proposal_id!r} is not a proposal id", 3)
+        rpc = request.app.state.rpc
+        proposal = await data.query(rpc, f"/gov/proposal/{proposal_id}")
+        if proposal is None:
+            raise GatewayError(404, f"no proposal with id {proposal_id}", 5)
+        params = await data.query(rpc, "/gov/params") or {}
+        tally, votes, deposits = await asyncio.gather(data.query(rpc, f"/gov/tally/{proposal_id}"),
+                                                      data.query(rpc, f"/gov/votes/{proposal_id}"),
+                                                      data.query(rpc, f"/gov/deposits/{proposal_id}"))
+        bars = data.tally_bars(tally["tally"], tally["total_power"], params)
+        needed = params.get("expedited_min_deposit" if proposal["expedited"] else "min_deposit", 0)
+        return render(request, "proposal.html", **common, p=proposal, bars=bars, tally=tally, votes=votes or [],
+                      deposits=deposits or [], needed=needed, params=params)
 
     @page("/explorer/search")
     async def search_page(request: Request, q: str = ""):

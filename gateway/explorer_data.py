@@ -180,3 +180,25 @@ def line_chart(values: list[float], labels: list[str], width: int = 600, height:
              "label": label} for i, (v, label) in enumerate(zip(values, labels))]
     return {"width": width, "height": height, "points": " ".join(f"{d['x']},{d['y']}" for d in dots), "dots": dots,
             "low": low, "high": high}
+
+
+TALLY_OPTIONS = ("yes", "no", "abstain", "no_with_veto")
+
+
+def tally_bars(tally: dict | None, total_power: int, params: dict | None) -> dict:
+    """A proposal's tally for the explorer: each option's share of the votes cast, the turnout (votes cast over
+    the voting power) next to the quorum, and yes over the non-abstaining votes next to the threshold."""
+    tally = tally or {}
+    values = [(option, int(tally.get(option, 0))) for option in TALLY_OPTIONS]
+    cast = sum(value for _, value in values)
+    deciding = cast - int(tally.get("abstain", 0))
+    params = params or {}
+    return {
+        "parts": [{"option": option, "value": value, "share": value / cast if cast else 0.0} for option, value in values],
+        "cast": cast,
+        "total_power": total_power,
+        "turnout": cast / total_power if total_power else None,
+        "quorum": params.get("quorum_bps", 0) / 10_000 if params else None,
+        "yes_share": int(tally.get("yes", 0)) / deciding if deciding else None,
+        "threshold": params.get("threshold_bps", 0) / 10_000 if params else None,
+    }

@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from chain_modules.common.address import AddressError, decode_address
@@ -87,11 +87,14 @@ class TxAnswer(BaseModel):
     events: list[dict]
 
 
+class TxPagination(BaseModel):
+    next_key: str | None  # "<height>.<index>" of the last tx of this page; null on the last page
+    total: int  # txs the query matches
+
+
 class TxPage(BaseModel):
     txs: list[TxAnswer]
-    total: int
-    page: int
-    limit: int
+    pagination: TxPagination
 
 
 @router.get("/status", response_model=Status, tags=["chain"], summary="chain id, latest height, time and app hash")
@@ -151,13 +154,24 @@ async def latest_block(request: Request) -> Block:
     return await _block(request, await request.app.state.rpc.latest_height())
 
 
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
 @router.get("/blocks/{height}", response_model=Block, tags=["chain"],
             summary="a block: txs, events, proposer and the signatures of the previous block's commit")
-async def block(request: Request, height: int = Path(ge=1, le=2**63 - 1)) -> Block:
-    latest = await request.app.state.rpc.latest_height()
+async def block(request: Request, height: int = Path(ge=1, le=2**63 - 1)) -> Response:
+    # a committed block never changes: its rendered answer is cached (the first answer is checked against Block)
+    rpc = request.app.state.rpc
+    cached = rpc.answers.get(("block", height))
+    if cached is not None:
+        return _json(cached)
+    latest = await rpc.latest_height()
     if height > latest:
         raise GatewayError(404, f"no block at height {height} yet (latest is {latest})", 5)
-    return await _block(request, height)
+    body = (await _block(request, height)).model_dump_json().encode()
+    rpc.answers.put(("block", height), body)
+    return _json(body)
 
 
 async def _read_body(request: Request, limit: int = MAX_TX_BODY) -> bytes:
@@ -229,42 +243,98 @@ async def simulate(request: Request) -> SimulateAnswer:
 
 @router.get("/txs/{tx_hash}", response_model=TxAnswer, tags=["txs"],
             summary="a committed tx: decoded messages, result and events")
-async def tx(request: Request, tx_hash: str = Path(description="64 hex digits")) -> TxAnswer:
+async def tx(request: Request, tx_hash: str = Path(description="64 hex digits")) -> Response:
     if _HASH.fullmatch(tx_hash) is None:
         raise bad_request(f"{tx_hash!r} is not a tx hash (64 hex digits)")
-    return TxAnswer(**tx_view(await request.app.state.rpc.tx(bytes.fromhex(tx_hash))))
+    rpc = request.app.state.rpc
+    key = ("tx", tx_hash.upper())
+    cached = rpc.answers.get(key)
+    if cached is None:  # a committed tx never changes: its rendered answer is cached
+        cached = TxAnswer(**tx_view(await rpc.tx(bytes.fromhex(tx_hash)))).model_dump_json().encode()
+        rpc.answers.put(key, cached)
+    return _json(cached)
 
 
-async def search(request: Request, query: str, page: int, limit: int) -> TxPage:
+_TX_KEY = re.compile(r"([0-9]{1,19})\.([0-9]{1,9})", re.ASCII)
+
+
+def tx_key(item: dict) -> str:
+    """A tx's position in the chain, "<height>.<index>": the key of key-based tx search pages."""
+    return f"{int(item['height'])}.{int(item['index'])}"
+
+
+async def _tx_search(rpc, query: str, page: int, per_page: int) -> dict:
     try:
-        result = await request.app.state.rpc.call("tx_search", query=query, prove=False, page=str(page),
-                                                  per_page=str(limit), order_by="desc")
+        return await rpc.call("tx_search", query=query, prove=False, page=str(page), per_page=str(per_page),
+                              order_by="desc")
     except RpcFailure as exc:
-        text = str(exc)
-        if "page should be within" in text:
-            raise bad_request(f"page {page} is out of range") from None
-        raise bad_request(f"the tx index refused the query: {exc.data or text}") from None
-    total = int(result.get("total_count", 0))
-    return TxPage(txs=[TxAnswer(**tx_view(item)) for item in result.get("txs") or []], total=total, page=page,
-                  limit=limit)
+        raise bad_request(f"the tx index refused the query: {exc.data or exc}") from None
+
+
+async def search(rpc, query: str, limit: int, after: str | None) -> TxPage:
+    """One page of the txs ``query`` matches, newest first (height, then index in the block, descending).
+
+    CometBFT's tx_search pages by number, so a page shifts when new txs commit; the gateway pages by key
+    instead: ``after`` is the position ("<height>.<index>") of the last tx of the previous page, and the next
+    page is the txs strictly older than it: the rest of its block (tx.height=H, index below I), then the blocks
+    below it (tx.height<H). A page is stable however many txs commit meanwhile.
+    """
+    if after is None:
+        first = await _tx_search(rpc, query, 1, limit)
+        items = list(first.get("txs") or [])
+        total = int(first.get("total_count", 0))
+        more = total > len(items)
+    else:
+        match = _TX_KEY.fullmatch(after)
+        if match is None:
+            raise bad_request(f"{after!r} is not a tx search key (\"<height>.<index>\": pagination.next_key of the "
+                              "previous page)")
+        height, index = int(match.group(1)), int(match.group(2))
+        rest: list[dict] = []
+        page = 1
+        while True:  # the rest of block `height`; bounded by the txs of one block
+            result = await _tx_search(rpc, f"{query} AND tx.height={height}", page, MAX_SEARCH_PAGE)
+            found = result.get("txs") or []
+            rest += [item for item in found if int(item["index"]) < index]
+            if not found or page * MAX_SEARCH_PAGE >= int(result.get("total_count", 0)):
+                break
+            page += 1
+        rest.sort(key=lambda item: -int(item["index"]))
+        items = rest[:limit]
+        older = await _tx_search(rpc, f"{query} AND tx.height<{height}", 1, max(limit - len(items), 1))
+        older_txs = older.get("txs") or []
+        older_total = int(older.get("total_count", 0))
+        taken = older_txs[:limit - len(items)]
+        items += taken
+        more = len(rest) > limit or older_total > len(taken)
+        total = int((await _tx_search(rpc, query, 1, 1)).get("total_count", 0))
+    next_key = tx_key(items[-1]) if more and items else None
+    return TxPage(txs=[TxAnswer(**tx_view(item)) for item in items],
+                  pagination=TxPagination(next_key=next_key, total=total))
+
+
+AFTER_DOC = "pagination.next_key of the previous page (\"<height>.<index>\" of its last tx)"
 
 
 @router.get("/txs", response_model=TxPage, tags=["txs"],
-            summary="search the tx index: ?events=type.key='value' [AND ...] (CometBFT's query language)")
+            summary="search the tx index, newest first: ?events=type.key='value' [AND ...] (CometBFT's query "
+                    "language); pages by key (?after=pagination.next_key)")
 async def search_txs(request: Request, events: str = Query(min_length=3, max_length=512),
-                     page: int = Query(1, ge=1, le=10_000), limit: int = Query(20, ge=1, le=MAX_SEARCH_PAGE)) -> TxPage:
+                     limit: int = Query(20, ge=1, le=MAX_SEARCH_PAGE),
+                     after: str | None = Query(None, max_length=32, description=AFTER_DOC)) -> TxPage:
     conditions = [part.strip() for part in events.split(" AND ")]
     if not all(_EVENT_QUERY.fullmatch(part) for part in conditions):
         raise bad_request(f"{events!r} is not an event query (type.key='value', joined by AND)")
-    return await search(request, events, page, limit)
+    return await search(request.app.state.rpc, events, limit, after)
 
 
 @router.get("/accounts/{address}/txs", response_model=TxPage, tags=["txs"],
-            summary="the txs an account signed, newest first")
-async def account_txs(request: Request, address: str, page: int = Query(1, ge=1, le=10_000),
-                      limit: int = Query(20, ge=1, le=MAX_SEARCH_PAGE)) -> TxPage:
+            summary="the txs an account signed (tx.fee_payer; not the txs that merely mention it), newest first; "
+                    "pages by key (?after=pagination.next_key)")
+async def account_txs(request: Request, address: str, limit: int = Query(20, ge=1, le=MAX_SEARCH_PAGE),
+                      after: str | None = Query(None, max_length=32, description=AFTER_DOC)) -> TxPage:
     try:
         decode_address(address)
     except (AddressError, ValueError) as exc:
         raise bad_request(f"{address!r} is not an address: {exc}") from None
-    return await search(request, f"tx.fee_payer='{address}'", page, limit)
+    return await search(request.app.state.rpc, f"tx.fee_payer='{address}'", limit, after)

@@ -6,6 +6,8 @@ module that adds a query gets its endpoint, and tests/gateway/test_openapi.py ch
 
 - A list value is paginated by key: ``?limit=N&after=KEY`` answers the items after the one whose key is KEY,
   and ``pagination.next_key`` is the key to ask for next (null on the last page).
+- Each route documents its value's type (gateway/schemas.py); the answer is sent as it is, not re-validated
+  against that model, so a field the model lacks never turns into a 500 (the schema tests catch it).
 - ``?prove=true`` (provable queries only) checks the value with a Merkle proof against the app hash of a
   header the light client verified, and returns the value, the proof and that header.
 """
@@ -16,13 +18,15 @@ import inspect
 from typing import Any, Callable
 
 from fastapi import APIRouter, Path, Query as QueryParam, Request
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, create_model
 from starlette.concurrency import run_in_threadpool
 
 from abci_app.modules import MODULES
 from chain_modules.common.query import Query
 from gateway.errors import NOT_PROVABLE, GatewayError, bad_request, from_query
 from gateway.render import decode_raw, decode_view
+from gateway.schemas import RESULTS
 
 PREFIX = "/amino"
 VERSION = "v1"
@@ -71,6 +75,18 @@ class QueryAnswer(BaseModel):
     header: VerifiedHeaderModel | None = None
 
 
+def answer_model(module: str, query: Query) -> type[QueryAnswer]:
+    """``QueryAnswer`` with ``value`` typed as the query's value (gateway/schemas.py), named after the query."""
+    words = []
+    for segment in (module, *query.segments):
+        if segment.startswith("{"):
+            words += ["by", *segment[1:-1].partition(":")[0].split("_")]
+        else:
+            words += segment.replace("-", "_").split("_")
+    name = "".join(word[:1].upper() + word[1:] for word in words)
+    return create_model(f"{name}Answer", __base__=QueryAnswer, value=(RESULTS[f"/{module}/{query.path}"], ...))
+
+
 def route_path(module: str, query: Query) -> str:
     segments = [segment if not segment.startswith("{") else "{" + segment[1:-1].partition(":")[0] + "}"
                 for segment in query.segments]
@@ -107,7 +123,7 @@ def _endpoint(module: str, query: Query, prover: Callable[[str], Any]) -> Callab
     names = [segment[1:-1].partition(":") for segment in query.segments if segment.startswith("{")]
     provable = query.key is not None
 
-    async def endpoint(request: Request, **kwargs: Any) -> QueryAnswer:
+    async def answer(request: Request, **kwargs: Any) -> QueryAnswer:
         prove = kwargs.pop("prove", False)
         limit = kwargs.pop("limit", DEFAULT_PAGE)
         after = kwargs.pop("after", None)
@@ -129,6 +145,9 @@ def _endpoint(module: str, query: Query, prover: Callable[[str], Any]) -> Callab
             value, pagination = paginate(value, limit, after)
         return QueryAnswer(height=result["height"], value=value, pagination=pagination)
 
+    async def endpoint(request: Request, **kwargs: Any) -> JSONResponse:
+        return JSONResponse((await answer(request, **kwargs)).model_dump(mode="json"))
+
     parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
     for name, _, kind in names:
         pattern, description = KIND_PATTERNS[kind]
@@ -143,7 +162,7 @@ def _endpoint(module: str, query: Query, prover: Callable[[str], Any]) -> Callab
     parameters.append(inspect.Parameter("after", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
                                         default=QueryParam(None, max_length=128,
                                                            description="the key of the last item of the previous page")))
-    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=QueryAnswer)
+    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=JSONResponse)
     endpoint.__name__ = f"{module}_{query.path}".replace("/", "_").replace("{", "").replace("}", "").replace(":", "_")
     return endpoint
 
@@ -155,7 +174,8 @@ def query_router(prover: Callable[[str], Any]) -> APIRouter:
         for query in module.queries:
             doc = query.doc + (" (provable: ?prove=true)" if query.key is not None else "")
             router.add_api_route(route_path(module.name, query), _endpoint(module.name, query, prover),
-                                 methods=["GET"], response_model=QueryAnswer, summary=doc or query.path,
+                                 methods=["GET"], response_model=answer_model(module.name, query),
+                                 summary=doc or query.path,
                                  tags=[module.name],
                                  openapi_extra={"x-chain-query": f"/{module.name}/{query.path}",
                                                 "x-provable": query.key is not None})

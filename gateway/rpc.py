@@ -2,13 +2,15 @@
 
 The gateway reads the chain only through CometBFT: abci_query for state, block/block_results/tx/tx_search for
 history, the websocket for new blocks. A committed block, its results and a committed tx never change, so they
-are cached (bounded, least recently used); the latest height and state queries are not.
+are cached (bounded, least recently used), and so is the gateway's rendered JSON answer for them; the latest
+height and state queries are not. Plain-http calls go through a keep-alive pool (gateway/rpc_pool.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import time
 from collections import OrderedDict
 from typing import Any
@@ -16,8 +18,10 @@ from typing import Any
 import httpx
 
 from gateway.errors import GatewayError, from_query, upstream
+from gateway.rpc_pool import JsonRpcPool, PoolError
 
 CACHE_ENTRIES = 4096
+ANSWER_ENTRIES = 1024
 STATUS_TTL_SECONDS = 0.25  # a block takes longer: many requests in one block share one status call
 
 
@@ -55,18 +59,31 @@ class ChainRpc:
     def __init__(self, url: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
         self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout, transport=transport)
+        # plain http to the node goes through the keep-alive pool (gateway/rpc_pool.py: httpx's own pool is
+        # the bottleneck under concurrent requests); https and test transports stay on httpx
+        self._pool = JsonRpcPool(self.url + "/", timeout) if transport is None and self.url.startswith("http://") \
+            else None
         self.cache = LruCache()
+        # the rendered JSON of immutable answers (a committed block, a committed tx), served as they are
+        self.answers = LruCache(ANSWER_ENTRIES)
         self._status: tuple[float, dict] | None = None
         self._status_call: asyncio.Task | None = None
 
     async def close(self) -> None:
         await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.close()
 
     async def call(self, method: str, **params: Any) -> dict:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         try:
-            response = await self._client.post("/", json=body)
-            payload = response.json()
+            if self._pool is not None:
+                _status, raw = await self._pool.post(json.dumps(body).encode())
+                payload = json.loads(raw)
+            else:
+                payload = (await self._client.post("/", json=body)).json()
+        except PoolError as exc:
+            raise upstream(f"cannot reach CometBFT RPC at {self.url}: {exc}") from None
         except httpx.HTTPError as exc:
             raise upstream(f"cannot reach CometBFT RPC at {self.url}: {type(exc).__name__}") from None
         except ValueError:

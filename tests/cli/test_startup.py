@@ -39,7 +39,18 @@ def test_help_and_simple_commands_import_no_heavy_module(tmp_path, command):
 
 def test_a_command_that_talks_to_a_node_does_import_the_library(tmp_path):
     # the probe can see an import: without this, an empty list above could mean a broken probe
-    assert "httpx" in heavy_imports("status", "--node", "tcp://127.0.0.1:9", home=tmp_path)
+    imported = heavy_imports("status", "--node", "tcp://127.0.0.1:9", home=tmp_path)
+    assert "httpx" in imported
+    assert "rich" not in imported  # httpx's own command line (rich, pygments) is not loaded (cli/__init__.py)
+
+
+def test_the_httpx_placeholder_keeps_httpx_working_and_says_what_it_is(tmp_path):
+    code = ("import cli, httpx, sys; assert 'rich' not in sys.modules; "
+            "t = httpx.MockTransport(lambda r: httpx.Response(200, json={'ok': 1})); "
+            "print(httpx.Client(transport=t).get('http://x/').json()['ok']); httpx.main()")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "1" and "httpx command line is not available" in done.stderr
 
 
 @pytest.mark.parametrize("group, table", [(cli, COMMANDS), ("tx", TX_COMMANDS), ("query", QUERY_COMMANDS)])

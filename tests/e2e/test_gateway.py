@@ -21,6 +21,7 @@ import pytest
 
 from chain_modules.bank.types import MsgSend
 from chain_modules.common.address import decode_address
+from chain_modules.gov.types import MsgSubmitProposal, MsgVote
 from chain_modules.locks.types import MsgBuyApiAccess
 from chain_modules.staking.types import MsgDelegate, MsgUndelegate
 from client.chain import ChainClient
@@ -32,6 +33,7 @@ from client.wallet.keyring import open_keyring
 from localnet.gateway import LocalnetGateway
 from localnet.services import MASTER, ComputeServices
 from tests.e2e.helpers import submit, wait_until
+from tests.gateway.schema_check import check
 from wasm_jobs.examples import EXAMPLES, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -60,6 +62,14 @@ def world(localnet):
         delegation = submit(rpc, keyring, localnet.chain_id, "bob",
                             MsgDelegate(decode_address(bob), decode_address(operator), 2_000_000))
         submit(rpc, keyring, localnet.chain_id, "bob", MsgUndelegate(decode_address(bob), decode_address(operator), 500_000))
+        # a proposal with its whole deposit (the localnet's 1,000 AMIO) and two votes, in its 20 s voting period
+        title = f"gateway e2e proposal {time.time_ns()}"
+        submit(rpc, keyring, localnet.chain_id, "alice", MsgSubmitProposal(
+            decode_address(alice), "text", {}, title, "shown by the explorer", 1_000_000_000, False))
+        proposal = next(p for p in _chain_query(rpc, "/gov/proposals") if p["title"] == title)
+        for voter, option in (("node0", "yes"), ("node1", "no")):
+            submit(rpc, keyring, localnet.chain_id, voter,
+                   MsgVote(decode_address(keyring.show(voter).address), proposal["id"], option))
         heidi = keyring.show("heidi").address
         submit(rpc, keyring, localnet.chain_id, "heidi", MsgBuyApiAccess(decode_address(heidi), 36_000, 3600))
         tasks = TaskClient(services.client("alice"))
@@ -72,13 +82,22 @@ def world(localnet):
             "net": localnet, "gateway": gateway, "http": http, "rpc": rpc, "keyring": keyring, "alice": alice,
             "bob": bob, "carol": carol, "heidi": heidi, "operator": operator, "master": services.address(MASTER),
             "worker": services.address("worker0"), "transfers": transfers, "delegation": delegation,
-            "task_id": summary.task_id, "app_hash": _app_hash(http),
+            "task_id": summary.task_id, "app_hash": _app_hash(http), "proposal": proposal,
+            "voters": (keyring.show("node0").address, keyring.show("node1").address),
         }
         http.close()
         rpc.close()
     finally:
         gateway.stop()
         services.down()
+
+
+def _chain_query(rpc: CometRpc, path: str):
+    from chain_modules.common.encoding import decode
+
+    result = rpc.abci_query(path)
+    assert result.code == 0, result.log
+    return decode(result.value)
 
 
 def _app_hash(http: httpx.Client) -> str:
@@ -99,7 +118,7 @@ def _good_values(world: dict) -> dict:
     consensus = hashlib.sha256(bytes.fromhex(candidates[0]["consensus_pubkey"])).digest()[:20].hex()
     return {"address": world["alice"], "operator": world["operator"], "master": world["master"],
             "task_id": str(world["task_id"]), "module_hash": world["app_hash"], "consensus_address": consensus,
-            "class_name": "small", "epoch": "1", "proposal_id": "1"}  # no proposal 1: a JSON not-found
+            "class_name": "small", "epoch": "1", "proposal_id": str(world["proposal"]["id"])}
 
 
 def _chain_routes(world: dict) -> list[tuple[str, dict]]:
@@ -126,6 +145,7 @@ def _fill(path: str, operation: dict, values: dict, world: dict) -> str:
 def test_every_chain_query_endpoint_answers_real_data(world):
     values = _good_values(world)
     routes = _chain_routes(world)
+    components = world["http"].get("/openapi.json").json()["components"]["schemas"]
     assert len(routes) >= 40
     for path, operation in routes:
         url = _fill(path, operation, values, world)
@@ -137,6 +157,8 @@ def test_every_chain_query_endpoint_answers_real_data(world):
         assert response.status_code == 200, (url, response.text)
         answer = response.json()
         assert answer["height"] >= 1, url
+        # the route's documented schema (gateway/schemas.py) validates the real answer, every field documented
+        check(operation["responses"]["200"]["content"]["application/json"]["schema"], answer, components, url)
     http = world["http"]
     assert http.get(f"/amino/bank/v1/balance/{world['carol']}").json()["value"] > 0
     assert http.get(f"/amino/compute/v1/task/{world['task_id']}").json()["value"]["state"] == "settled"
@@ -243,15 +265,28 @@ def test_tx_search_by_events_and_by_account(world):
     hashes = {tx["hash"].upper() for tx in found["txs"]}
     assert {t["tx_hash"].upper() for t in world["transfers"]} <= hashes
     by_account = http.get(f"/accounts/{world['bob']}/txs").json()
-    assert by_account["total"] >= 1
+    assert by_account["pagination"]["total"] >= 1
     assert world["delegation"]["tx_hash"].upper() in {tx["hash"].upper() for tx in by_account["txs"]}
+    assert all(tx["tx"]["signer"] == world["bob"] for tx in by_account["txs"])  # signed by bob, not sent to him
+    # key-based pages of one tx each walk the same txs as one big page, newest first
+    query = {"events": f"transfer.sender='{world['alice']}'"}
+    whole = http.get("/txs", params={**query, "limit": 100}).json()
+    walked, after = [], None
+    while True:
+        page = http.get("/txs", params={**query, "limit": 1, **({"after": after} if after else {})}).json()
+        walked += [tx["hash"] for tx in page["txs"]]
+        after = page["pagination"]["next_key"]
+        if after is None:
+            break
+    assert walked == [tx["hash"] for tx in whole["txs"]] and len(walked) == whole["pagination"]["total"] >= 3
     steps = http.get("/txs", params={"events": f"task.id={world['task_id']}", "limit": 50}).json()
     names = {event["attributes"]["step"] for tx in steps["txs"] for event in tx["events"] if event["type"] == "task"}
     assert {"submitted", "assigned", "result_committed", "result_revealed"} <= names
     _json_error(http.get("/txs", params={"events": "this is not a query"}), 400)
-    _json_error(http.get("/txs", params={"events": f"transfer.sender='{world['alice']}'", "page": 999}), 400)
+    _json_error(http.get("/txs", params={**query, "after": "not-a-key"}), 400)
     _json_error(http.get("/accounts/amio1bad/txs"), 400)
-    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"page": 0}), 400)
+    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"limit": 0}), 400)
+    _json_error(http.get(f"/accounts/{world['bob']}/txs", params={"after": "12.x"}), 400)
 
 
 def test_blocks_status_index_and_openapi(world):
@@ -295,11 +330,15 @@ def test_task_quote_shows_the_escrow_now_and_at_the_forecast_prices(world):
     command = [sys.executable, "-m", "cli.main", "--home", str(net.wallet_home), "--node", net.rpc_url(0), "-o", "json",
                "task", "quote", "--class", "small", "--max-fuel", "1000000", "--replicas", "2", "--epochs", "2",
                "--gateway", world["gateway"].url]
+    def price() -> int:
+        return world["http"].get("/amino/compute/v1/classes").json()["value"][0]["price"]
+
+    before = price()
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     quote = json.loads(result.stdout)
-    price = world["http"].get("/amino/compute/v1/classes").json()["value"][0]["price"]
-    assert quote["class"] == "small" and quote["price"] == price
+    # a price epoch may end while the command runs (a slow machine): the quote is the price before or after
+    assert quote["class"] == "small" and quote["price"] in (before, price())
     assert len(quote["forecast_prices"]) == 2 == len(quote["forecast_escrows"])
     assert quote["escrow"].endswith("amio") or "AMIO" in quote["escrow"].upper()
     bad = subprocess.run(command[:-2] + ["--gateway", world["gateway"].url, "--class", "nosuch"], capture_output=True,
@@ -444,7 +483,11 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "AMIO" in page.inner_text("#account-balance")
     assert world["operator"][:10] in page.inner_text("#staking")
     assert "staking/delegate" in page.inner_text("#account-txs")
-    assert "0.5 AMIO" in page.inner_text("#unbondings") and "UTC" in page.inner_text("#unbondings")
+    # the localnet's unbonding period is short: on a slow machine bob's unbonding may have matured already
+    if page.locator("#unbondings").count():
+        assert "0.5 AMIO" in page.inner_text("#unbondings") and "UTC" in page.inner_text("#unbondings")
+    else:  # then the chain, asked after the page was rendered, has none either
+        assert world["http"].get(f"/amino/staking/v1/delegations/{world['bob']}").json()["value"]["unbondings"] == []
     _visit(page, f"/explorer/account/{world['heidi']}", "account-with-api-access")
     assert "api" in page.inner_text("#locks") and "0.036 AMIO" in page.inner_text("#locks")
     assert "active" in page.inner_text("#api-access") and "UTC" in page.inner_text("#api-access")
@@ -467,6 +510,35 @@ def test_every_explorer_page_renders_real_data(page, world):
     assert "small" in page.inner_text("#classes") and page.locator("svg.chart polyline").count() >= 4
     assert "uamio" in page.inner_text("#forecast-small") and "Backtest over" in page.inner_text("main")
     assert page.locator("svg.chart polyline.forecast").count() == page.locator("#classes tbody tr").count()
+
+
+def test_the_governance_pages_show_proposals_with_their_tally_and_votes(page, world):
+    proposal_id = world["proposal"]["id"]
+    _visit(page, "/", "dashboard-governance")
+    page.click("#dash-governance a >> nth=0")
+    page.wait_for_url("**/explorer/governance")
+    page.screenshot(path=str(ARTIFACTS / "governance.png"), full_page=True)
+    row = page.locator("#proposals tbody tr", has_text=world["proposal"]["title"])
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "text" in text and "1,000 AMIO" in text and "UTC" in text  # kind, deposit, voting end
+    assert re.search(r"voting period|passed|rejected", text), text  # 20 s of voting: it may have ended already
+    assert row.locator(".stack .seg").count() == 2  # yes and no have votes: two bar segments
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/explorer/proposal/{proposal_id}")
+    page.screenshot(path=str(ARTIFACTS / "proposal.png"), full_page=True)
+    assert page.inner_text("#proposal-id") == str(proposal_id)
+    votes = page.inner_text("#votes")
+    yes_voter, no_voter = world["voters"]
+    assert yes_voter[:10] in votes and no_voter[:10] in votes and "yes" in votes and "no" in votes
+    tally = page.inner_text("#tally")
+    assert "Turnout" in tally and "quorum 33.40%" in tally and "threshold 50.00%" in tally
+    assert re.search(r"Votes cast\s+[1-9][0-9,.]* AMIO", tally), tally
+    assert page.locator("#tally .stack .seg").count() == 2
+    assert "1,000 AMIO of 1,000 AMIO needed" in page.inner_text("#proposal-summary")
+    response = page.goto("/explorer/proposal/999999")
+    assert response.status == 404 and "no proposal" in page.inner_text("#error-message")
+    page.problems.clear()  # the browser logs the 404 document itself
 
 
 def test_navigation_and_search_work(page, world):

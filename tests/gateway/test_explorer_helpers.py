@@ -46,3 +46,19 @@ def test_block_rates_average_the_block_time_and_the_tx_rate():
     assert rates["block_time"] == 1.0
     assert rates["tps"] == 3.0  # 6 txs in the two newest blocks over 2 seconds
     assert [point["height"] for point in rates["series"]] == [2, 3]
+
+
+def test_tally_bars_share_the_votes_cast_and_compare_turnout_and_yes_with_the_params():
+    from gateway.explorer import share
+    from gateway.explorer_data import tally_bars
+
+    params = {"quorum_bps": 3_340, "threshold_bps": 5_000}
+    bars = tally_bars({"yes": 60, "no": 20, "abstain": 20, "no_with_veto": 0}, 400, params)
+    assert [(p["option"], p["share"]) for p in bars["parts"]] == [
+        ("yes", 0.6), ("no", 0.2), ("abstain", 0.2), ("no_with_veto", 0.0)]
+    assert bars["cast"] == 100 and bars["turnout"] == 0.25 and bars["quorum"] == 0.334
+    assert bars["yes_share"] == 0.75 and bars["threshold"] == 0.5
+    assert share(bars["turnout"]) == "25.00%"
+    empty = tally_bars({"yes": 0, "no": 0, "abstain": 0, "no_with_veto": 0}, 0, params)
+    assert empty["cast"] == 0 and empty["turnout"] is None and empty["yes_share"] is None
+    assert {p["share"] for p in empty["parts"]} == {0.0} and share(None) == "-"
