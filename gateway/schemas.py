@@ -367,6 +367,35 @@ class ClassCapacity(Shape):
     workers_free: int
 
 
+class TimeBudget(Shape):
+    allowed: bool
+    assign_timeout_seconds: int
+    class_name: str
+    commit_window_seconds: int
+    confirm_timeout_seconds: int
+    fuel_rate: int
+    largest_max_fuel: int
+    max_fuel: int
+    max_run_seconds: int
+    max_timeout_seconds: int
+    min_timeout_seconds: int
+    reveal_timeout_seconds: int
+    run_seconds: int
+
+
+class PendingDeposit(Shape):
+    amount: int
+    release_time: int
+    seconds_left: int
+
+
+class PendingDeposits(Shape):
+    address: str
+    complete: bool
+    pending: list[PendingDeposit]
+    total: int
+
+
 class MasterStats(Shape):
     active: bool
     capacity: dict[str, ClassCapacity]
@@ -603,6 +632,8 @@ RESULTS = {
     "/compute/worker/{address:address}": Worker,
     "/compute/workers/{master:address}": list[Worker],
     "/compute/master/{operator:address}": MasterStats,
+    "/compute/time_budget/{class_name:text}/{max_fuel:uint64}": TimeBudget,
+    "/compute/pending_deposits/{address:address}": PendingDeposits,
     "/fog/params": FogParams,
     "/fog/balance/{address:address}": FogBalance,
     "/fog/contribution/{address:address}": FogContribution,

@@ -118,7 +118,7 @@ def _good_values(world: dict) -> dict:
     consensus = hashlib.sha256(bytes.fromhex(candidates[0]["consensus_pubkey"])).digest()[:20].hex()
     return {"address": world["alice"], "operator": world["operator"], "master": world["master"],
             "task_id": str(world["task_id"]), "module_hash": world["app_hash"], "consensus_address": consensus,
-            "class_name": "small", "epoch": "1", "proposal_id": str(world["proposal"]["id"])}
+            "class_name": "small", "max_fuel": "1000000", "epoch": "1", "proposal_id": str(world["proposal"]["id"])}
 
 
 def _chain_routes(world: dict) -> list[tuple[str, dict]]:

@@ -69,6 +69,7 @@ def good_values(g: golden.Golden) -> dict[str, str]:
     return {
         "address": golden.ALICE.bech32, "operator": golden.OPERATORS[0].bech32, "master": golden.MASTERS[0].bech32,
         "task_id": str(g.open_task), "module_hash": golden.APP.hex(), "epoch": "1", "class_name": "small",
+        "max_fuel": "1000000",
         "proposal_id": str(g.voting_proposal), "worker": golden.WORKERS[0].bech32,
         "consensus_address": hashlib.sha256(golden.CONSENSUS[0].pubkey).digest()[:20].hex(),
     }
