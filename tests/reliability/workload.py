@@ -39,6 +39,7 @@ from chain_modules.compute.types import (
     MsgConfirmTask,
     MsgHandBackTask,
     MsgHeartbeat,
+    MsgWorkerOffline,
     MsgRegisterWorker,
     MsgReleaseTask,
     MsgRevealResult,
@@ -82,6 +83,7 @@ class Workload:
 
     def __init__(self, path: Path, seed: int, app_state: dict | None = None) -> None:
         self.rng = random.Random(seed)
+        self.offline_rng = random.Random(seed + 1_000_003)  # its own draws: the main sequence stays as it was
         self.driver = AppDriver(path, app_state=app_state or golden.app_state(), vote_extensions_enable_height=1,
                                 consensus_keys=CONSENSUS)
         self.last_results: list = []
@@ -173,6 +175,8 @@ class Workload:
             for worker in WORKERS:
                 if worker.address not in self.unregistered and rng.random() < 0.9:
                     self.tx(worker, MsgHeartbeat(worker.address))
+                elif worker.address not in self.unregistered and self.offline_rng.random() < 0.3:
+                    self.tx(worker, MsgWorkerOffline(worker.address))  # stopping gracefully; the next heartbeat returns
         self.task_steps()
         for _ in range(rng.randint(1, 6)):
             action = rng.choice(ACTIONS)
