@@ -31,6 +31,7 @@ import httpx
 
 from chain_modules.apppool.types import MsgRegisterApp
 from chain_modules.common.address import decode_address
+from chain_modules.common.amount import format_amio
 from chain_modules.compute.types import FINAL_STATES, MsgCancelTask, MsgConfirmTask, MsgSubmitTask
 from chain_modules.auth.types import TxParams
 from client.chain import ChainClient, ChainError, event_attributes
@@ -530,7 +531,7 @@ class _Reporter:
 
 def _step_text(step: str, task: dict) -> str:
     if step == "submitted":
-        return f"task {task['id']} submitted: escrow {task['escrow']}uamio"
+        return f"task {task['id']} submitted: escrow {format_amio(task['escrow'])}"
     if step == "allocated":
         return f"allocated to master {task['master']}" if task.get("master") else "allocated"
     if step == "assigned":
