@@ -289,7 +289,7 @@ class _progress_display:
             from rich.markup import escape
 
             if progress.kind == "step":
-                self.console.print(escape(line))
+                self.console.print(escape(line), highlight=False)
             else:
                 self.status.update(escape(progress.text))
         else:

@@ -92,8 +92,8 @@ def waiting_reason(task: dict, app: dict | None, uploaded: bool = True) -> str:
     unverified = app is not None and not app.get("verified")
     if state == "submitted":
         if unverified:
-            return (f"module not verified: only workers that run any app (any_app) will take it, and none with a free "
-                    f"`{class_name}` slot is under an active master yet")
+            return (f"module not verified: no verified-only worker will run it; waiting for a master with free "
+                    f"`{class_name}` workers that run any app (any_app)")
         again = f" (reallocated {task['reallocations']} time(s))" if task.get("reallocations") else ""
         return f"waiting for a master with a free `{class_name}` worker{again}"
     if state == "allocated":
