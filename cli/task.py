@@ -130,7 +130,8 @@ def task() -> None:
               help="The input file (required unless the job file names one).")
 @task_options
 @click.option("--max-price", type=click.IntRange(1), default=None,
-              help="Refuse to submit if the class costs more than this (uamio per megafuel; default: today's price).")
+              help="Refuse to submit if the class costs more than this (uamio per megafuel; default: today's price "
+                   "plus one price step).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the verified output (default: MODULE name + .out).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
@@ -441,7 +442,8 @@ def task_quote(ctx: CliContext, module, input_path, class_name, replicas, max_fu
 @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @task_options
 @click.option("--max-price", type=click.IntRange(1), default=None,
-              help="Refuse if the class costs more than this (uamio per megafuel; default: today's price).")
+              help="Refuse if the class costs more than this (uamio per megafuel; default: today's price plus one "
+                   "price step).")
 @tx_options
 @pass_ctx
 def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name, replicas, max_fuel, timeout,
@@ -452,7 +454,7 @@ def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name
     from chain_modules.compute.types import MsgSubmitTask
     from client.chain import event_attributes
     from client.modules import ModuleError, check_job_module
-    from client.tasks import TX_OVERHEAD_BYTES
+    from client.tasks import TX_OVERHEAD_BYTES, price_limit
 
     module_bytes, data = read_file(module, "module"), read_file(input_path, "input")
     try:
@@ -469,7 +471,7 @@ def task_submit(ctx: CliContext, module: Path, input_path: Path, key, class_name
             prices = {c["name"]: c["price"] for c in chain.query("/compute/classes")}
             if class_name not in prices:
                 raise click.ClickException(f"no resource class {class_name!r}; classes are {', '.join(sorted(prices))}")
-            max_price = prices[class_name]
+            max_price = price_limit(prices[class_name], chain.query("/compute/params")["price_step_bps"])
         if app is None:
             fits = len(module_bytes) + TX_OVERHEAD_BYTES * 2 <= int(chain.query("/auth/params")["max_tx_bytes"])
             msgs.append(MsgRegisterApp(customer, module_hash, len(module_bytes), module.stem, "", (),

@@ -69,6 +69,13 @@ class TaskTimeout(TaskError):
         self.task_id, self.state, self.reason, self.waited = task_id, state, reason, waited
 
 
+def price_limit(price: int, price_step_bps: int) -> int:
+    """The default ``max_price`` of a submission: today's price plus the most one price epoch can add to it
+    (chain_modules/compute/epoch.py, next_price). Without it, a submission that lands in the block where the price
+    rises is refused, or passes CheckTx and is then dropped from the mempool at recheck: never committed."""
+    return price + max(1, price * price_step_bps // 10_000)
+
+
 def job_status(output: bytes) -> str:
     """"ok" for a job's output, else the status the worker's error marker names (trap, out_of_fuel, ...)."""
     if output.startswith(JOB_ERROR_PREFIX):
@@ -281,7 +288,8 @@ class TaskClient:
             classes = {c["name"]: c for c in listed}
             if class_name not in classes:
                 raise TaskError(f"no resource class {class_name!r}; classes are {sorted(classes)}")
-            max_price = classes[class_name]["price"]
+            params = self._gateway_get("/amino/compute/v1/params") if self.gateway else self.chain.query("/compute/params")
+            max_price = price_limit(classes[class_name]["price"], params["price_step_bps"])
         customer = decode_address(self.chain.address)
         msg = MsgSubmitTask(customer, module_hash, sha256(input_data), len(input_data), class_name, replicas, max_fuel,
                             max_price, timeout)

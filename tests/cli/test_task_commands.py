@@ -20,7 +20,8 @@ MODULE = build("hash_chain")
 CLASSES = [{"name": "small", "price": 1_000, "fuel_rate": 250_000_000, "free_slots": 2},
            {"name": "medium", "price": 2_000, "fuel_rate": 500_000_000, "free_slots": 0}]
 PARAMS = {"protocol_fee": 10_000, "max_run_seconds": 120, "assign_timeout_seconds": 20, "commit_timeout_seconds": 30,
-          "reveal_timeout_seconds": 20, "confirm_timeout_seconds": 30, "max_input_bytes": 1_000}
+          "reveal_timeout_seconds": 20, "confirm_timeout_seconds": 30, "max_input_bytes": 1_000,
+          "price_step_bps": 500}
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_submit_registers_and_submits_in_one_tx_carrying_the_module(chain, files
     assert register_type == MsgRegisterApp.TYPE and MsgRegisterApp.from_body(register).module == MODULE
     assert submit_type == MsgSubmitTask.TYPE
     msg = MsgSubmitTask.from_body(submit)
-    assert (msg.replicas, msg.max_fuel, msg.max_price) == (2, 1_000_000, 1_000)
+    assert (msg.replicas, msg.max_fuel, msg.max_price) == (2, 1_000_000, 1_050)  # today's price + one step
 
 
 def test_submit_generate_only_prints_the_unsigned_tx_and_sends_nothing(chain, files):

@@ -188,3 +188,13 @@ def test_progress_reports_each_step_with_its_height():
     reasons = [p.text for p in heard if p.kind == "waiting"]
     assert "waiting for a master with a free `small` worker" in reasons
     assert any(r.startswith("workers computing: committed 0 of 1") for r in reasons)
+
+
+def test_the_default_price_limit_is_todays_price_plus_one_price_step():
+    from chain_modules.compute.epoch import next_price
+    from chain_modules.compute.types import ComputeParams
+    from client.tasks import price_limit
+
+    params = ComputeParams()
+    for price in (10, 979, 1_000, 123_456):
+        assert price_limit(price, params.price_step_bps) == next_price(params, price, 10_000)  # the largest rise
