@@ -174,6 +174,8 @@ def task_run(ctx: CliContext, module: Path | None, job_file: Path | None, input_
     if job["max_price"] is not None and quote["price"] > job["max_price"]:
         raise click.ClickException(f"class {job['class_name']!r} costs {quote['price']}uamio per megafuel now, above "
                                    f"--max-price {job['max_price']}: nothing was sent")
+    if job["max_fuel"] > quote["fuel_limit_of_class"] and not dry_run:
+        raise click.ClickException(f"{quote['problem']}: nothing was sent")
     warning = unverified_warning(app, job["class_name"])
     if dry_run:
         emit(ctx.output, quote | {"module_check": "ok", "app": _app_state(app), **({"warning": warning} if warning else {})})

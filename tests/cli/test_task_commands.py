@@ -247,3 +247,9 @@ def test_progress_lines_are_plain_on_a_pipe_and_absent_with_json(chain, files, m
     as_json = chain.invoke("-o", "json", *args)
     assert "allocated to master" not in as_json.output.replace(as_json.stdout, "")
     json.loads(as_json.stdout)
+
+
+def test_run_refuses_max_fuel_above_the_class_limit_before_sending(chain, files):
+    result = chain.invoke("task", "run", str(files / "job.wasm"), "--input", str(files / "job.input"), "--from", "alice",
+                          "--max-fuel", str(250_000_000 * 121), "-y")
+    assert result.exit_code == 1 and "above the class's limit" in result.output and chain.rpc.broadcast == []
