@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
+from chain_modules.auth.types import TxParams
 from chain_modules.common.encoding import decode
 from chain_modules.compute.types import (
     MsgHeartbeat,
@@ -34,6 +35,12 @@ def read_file(path: Path, what: str) -> bytes:
 # -- amino tx apppool ---------------------------------------------------------------------------------
 
 
+def _max_tx_bytes(ctx: CliContext) -> int:
+    from client.wallet.tx import get_params
+
+    return get_params(ctx.rpc()).max_tx_bytes
+
+
 @click.group("apppool")
 def tx_apppool() -> None:
     """The application pool: register job modules, mark them verified."""
@@ -48,10 +55,20 @@ def tx_apppool() -> None:
 @tx_options
 @pass_ctx
 def apppool_register(ctx: CliContext, module: Path, name, classes, description, key, **options):
-    """Register MODULE (.wasm) in the application pool by its sha256; it starts unverified."""
+    """Register MODULE (.wasm) in the application pool by its sha256; it starts unverified. The module is checked
+    first (WebAssembly, no imports, the job ABI's exports), and the tx carries it when it fits, so that the chain
+    checks it too."""
+    from client.modules import ModuleError, check_job_module
+
     data = read_file(module, "module")
+    try:
+        check_job_module(data, module.name)
+    except ModuleError as exc:
+        raise click.ClickException(str(exc)) from None
     classes_tuple = tuple(c.strip() for c in classes.split(",") if c.strip())
-    msg = MsgRegisterApp(ctx.address_bytes(key), hashlib.sha256(data).digest(), len(data), name, description, classes_tuple)
+    fits = len(data) + 4_096 <= (TxParams().max_tx_bytes if options.get("offline") else _max_tx_bytes(ctx))
+    msg = MsgRegisterApp(ctx.address_bytes(key), hashlib.sha256(data).digest(), len(data), name, description, classes_tuple,
+                         data if fits else b"")
     click.echo(f"module hash {hashlib.sha256(data).hexdigest()}", err=True)
     send_tx(ctx, key, [msg], **options)
 

@@ -161,7 +161,8 @@ def _ceil(value: Fraction) -> int:
 
 def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_prices: str | None,
             gas_limit: int | str | None, gas_adjustment: str, memo: str, sequence: int | None, yes: bool,
-            dry_run: bool, generate_only: bool, offline: bool, no_wait: bool, spends: int = 0) -> None:
+            dry_run: bool, generate_only: bool, offline: bool, no_wait: bool, spends: int = 0,
+            report=None) -> None:
     """Sign ``msgs`` as ``signer`` (a key name, or with --generate-only also an address) and broadcast them: the
     path of every tx command. Then print the result.
 
@@ -169,7 +170,8 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
     --offline; then --dry-run or --generate-only print and stop; otherwise the sign doc is shown and confirmed
     (unless --yes), and only then is the keyring asked for the signing key. Exits 1 when the tx fails.
     ``spends`` is the AMIO the messages take from the signer's spendable balance: with the fee it must fit,
-    else the command stops before signing and says how much can be sent.
+    else the command stops before signing and says how much can be sent. ``report``, when given, prints the
+    result of a tx that succeeded instead of the generic report (a failed tx is always reported and exits 1).
     """
     if fee and gas_prices:
         raise click.UsageError("give --fees or --gas-prices, not both")
@@ -243,7 +245,11 @@ def send_tx(ctx: CliContext, signer: str, msgs: list, fee: str | None, gas_price
         click.echo(json.dumps(wallet_tx.render_doc(doc), indent=2), err=True)
         click.confirm("Sign and broadcast?", abort=True, err=True)
     raw = wallet_tx.sign(doc, keyring.signing_key(key_name))
-    report_broadcast(ctx, wallet_tx.broadcast(rpc, raw, wait=not no_wait))
+    result = wallet_tx.broadcast(rpc, raw, wait=not no_wait)
+    if report is not None and not result.check_code and not result.code:
+        report(result)
+        return
+    report_broadcast(ctx, result)
 
 
 def _check_balance_covers(rpc, address: str, spends: int, fee: int) -> None:

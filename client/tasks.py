@@ -24,12 +24,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
 
 from chain_modules.apppool.types import MsgRegisterApp
 from chain_modules.common.address import decode_address
+from chain_modules.common.amount import format_amio
 from chain_modules.compute.types import FINAL_STATES, MsgCancelTask, MsgConfirmTask, MsgSubmitTask
 from chain_modules.auth.types import TxParams
 from client.chain import ChainClient, ChainError, event_attributes
@@ -39,10 +41,84 @@ from client.wallet import tx as wallet_tx
 DEFAULT_MAX_FUEL = 1_000_000_000
 DEFAULT_TIMEOUT = 600
 BUSY_WAIT_SECONDS = 60.0  # how long an upload waits for the master's "busy" (another upload of the blob) to clear
+# the worker's canonical result of a job that did not end "ok" (wasm_jobs/runner.py, ERROR_PREFIX): the prefix,
+# then the status (trap, out_of_fuel, invalid_module, bad_output). Workers agree on it and commit to it like any
+# output, so the chain accepts it as the task's result; it is not the job's output.
+JOB_ERROR_PREFIX = b"AMINO-JOB-ERROR\x00"
+TX_OVERHEAD_BYTES = 2_048  # room in a tx for the envelope, the signature and the message's other fields
+
+JOB_STATUS_WORDS = {
+    "trap": "the job trapped (a WebAssembly trap: unreachable, out-of-bounds access, division by zero, stack overflow...)",
+    "out_of_fuel": "the job ran out of fuel (it used all of --max-fuel)",
+    "invalid_module": "the workers could not load the module (it breaks the job ABI)",
+    "bad_output": "the job's output range lies outside its memory or is too long",
+}
+WHY_FUEL_IS_PAID = ("the workers ran the job and agreed on how far it got: that is verified work, so the customer "
+                    "pays for the verified fuel (price x fuel) as for any result; the rest of the escrow comes back")
 
 
 class TaskError(Exception):
     """A task step that cannot go on; the message says what happened and what to do."""
+
+
+class TaskTimeout(TaskError):
+    """The client stopped waiting; the task goes on on chain (its own deadline refunds it in full)."""
+
+    def __init__(self, task_id: int, state: str, reason: str, waited: float) -> None:
+        super().__init__(f"task {task_id} still {state} after {waited:.0f}s" + (f": {reason}" if reason else ""))
+        self.task_id, self.state, self.reason, self.waited = task_id, state, reason, waited
+
+
+def price_limit(price: int, price_step_bps: int) -> int:
+    """The default ``max_price`` of a submission: today's price plus the most one price epoch can add to it
+    (chain_modules/compute/epoch.py, next_price). Without it, a submission that lands in the block where the price
+    rises is refused, or passes CheckTx and is then dropped from the mempool at recheck: never committed."""
+    return price + max(1, price * price_step_bps // 10_000)
+
+
+def job_status(output: bytes) -> str:
+    """"ok" for a job's output, else the status the worker's error marker names (trap, out_of_fuel, ...)."""
+    if output.startswith(JOB_ERROR_PREFIX):
+        return output[len(JOB_ERROR_PREFIX):].decode("ascii", "replace") or "error"
+    return "ok"
+
+
+@dataclass
+class Progress:
+    """One thing ``run`` has to say: a step of the task on chain (with its height) or why it is waiting."""
+
+    kind: str  # "step" or "waiting"
+    text: str
+    height: int = 0
+    elapsed: float = 0.0
+
+
+def waiting_reason(task: dict, app: dict | None, uploaded: bool = True) -> str:
+    """Why the task is not done yet, in words, from its view (``/compute/task``) and its application's."""
+    state, class_name = task["state"], task["class_name"]
+    unverified = app is not None and not app.get("verified")
+    if state == "submitted":
+        if unverified:
+            return (f"module not verified: no verified-only worker will run it; waiting for a master with free "
+                    f"`{class_name}` workers that run any app (any_app)")
+        again = f" (reallocated {task['reallocations']} time(s))" if task.get("reallocations") else ""
+        return f"waiting for a master with a free `{class_name}` worker{again}"
+    if state == "allocated":
+        if not uploaded:
+            return "waiting for the upload of the module and input to the master node"
+        needed = task.get("needed") or 1
+        return f"waiting for the master to assign {needed} `{class_name}` worker(s)" + (
+            " that run any app (module not verified)" if unverified else "")
+    members = task.get("participants") or []
+    if state == "committing":
+        done = sum(1 for p in members if p["status"] in ("committed", "revealed"))
+        return f"workers computing: committed {done} of {len(members)}"
+    if state == "revealing":
+        done = sum(1 for p in members if p["status"] == "revealed")
+        return f"revealing: {done} of {len(members)}"
+    if state == "delivered":
+        return "result verified: downloading it"
+    return ""
 
 
 @dataclass
@@ -60,10 +136,31 @@ class RunSummary:
     result_hash: str
     heights: list
     output: bytes = field(repr=False, default=b"")
+    max_fuel: int = 0
+    reason: str = ""  # why the task was refunded (the chain's task_refunded reason) or cancelled
+    excluded_workers: list = field(default_factory=list)
+    reallocations: int = 0
+    reassignments: int = 0
+
+    @property
+    def job_status(self) -> str:
+        """"ok", or how the job failed (trap, out_of_fuel, ...): the verified result is then the worker's error
+        marker, not an output."""
+        return job_status(self.output) if self.state in ("delivered", "settled") else ""
+
+    @property
+    def outcome(self) -> str:
+        """settled (a verified output), failed_job (a verified failure: trap, out of fuel...), refunded or
+        cancelled."""
+        if self.state in ("delivered", "settled"):
+            return "settled" if self.job_status == "ok" else "failed_job"
+        return self.state
 
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k != "output"}
-        data["output_bytes"] = len(self.output)
+        data["output_bytes"] = len(self.output) if self.outcome == "settled" else 0
+        data["job_status"] = self.job_status
+        data["outcome"] = self.outcome
         return data
 
 
@@ -168,11 +265,17 @@ class TaskClient:
     def app(self, module_hash: bytes) -> dict | None:
         return self.chain.query_or_none(f"/apppool/app/{module_hash.hex()}")
 
+    def max_tx_bytes(self) -> int:
+        params = self._gateway_get("/amino/auth/v1/params") if self.gateway else self.chain.query("/auth/params")
+        return int(params["max_tx_bytes"])
+
     def register_app(self, module: bytes, name: str, classes: tuple[str, ...] = (), description: str = "") -> bytes:
-        """Register ``module`` in the application pool (it starts unverified); returns its hash."""
+        """Register ``module`` in the application pool (it starts unverified); returns its hash. The tx carries the
+        module's bytes when they fit, so that the chain checks them (docs/modules/apppool.md, "The module check")."""
         module_hash = sha256(module)
         publisher = decode_address(self.chain.address)
-        self._send([MsgRegisterApp(publisher, module_hash, len(module), name, description, tuple(classes))])
+        carried = module if len(module) + TX_OVERHEAD_BYTES <= self.max_tx_bytes() else b""
+        self._send([MsgRegisterApp(publisher, module_hash, len(module), name, description, tuple(classes), carried)])
         return module_hash
 
     # -- steps ---------------------------------------------------------------------------
@@ -185,7 +288,8 @@ class TaskClient:
             classes = {c["name"]: c for c in listed}
             if class_name not in classes:
                 raise TaskError(f"no resource class {class_name!r}; classes are {sorted(classes)}")
-            max_price = classes[class_name]["price"]
+            params = self._gateway_get("/amino/compute/v1/params") if self.gateway else self.chain.query("/compute/params")
+            max_price = price_limit(classes[class_name]["price"], params["price_step_bps"])
         customer = decode_address(self.chain.address)
         msg = MsgSubmitTask(customer, module_hash, sha256(input_data), len(input_data), class_name, replicas, max_fuel,
                             max_price, timeout)
@@ -315,32 +419,46 @@ class TaskClient:
 
     def run(self, module: bytes, input_data: bytes, class_name: str = "small", replicas: int = 1,
             max_fuel: int = DEFAULT_MAX_FUEL, timeout: int = DEFAULT_TIMEOUT, name: str | None = None,
-            confirm: bool = True, wait_seconds: float | None = None) -> RunSummary:
-        """Register the app if needed, submit, upload, wait for a verified result, download and confirm it."""
+            confirm: bool = True, wait_seconds: float | None = None,
+            progress: Callable[[Progress], None] | None = None, max_price: int | None = None) -> RunSummary:
+        """Register the app if needed, submit, upload, wait for a verified result, download and confirm it.
+
+        The task is followed block by block (client/blocks.py: the node's websocket, polling when it drops);
+        ``progress`` hears every step of the task with its height, and why it waits whenever that changes.
+        Raises TaskTimeout after ``wait_seconds`` (default: the task's timeout + 30 s) without a final state.
+        """
+        started = time.monotonic()
+        reporter = _Reporter(progress, started)
         module_hash = sha256(module)
-        if self.app(module_hash) is None:
+        app = self.app(module_hash)
+        if app is None:
             self.register_app(module, name or f"app-{module_hash.hex()[:8]}")
-        task_id = self.submit(module_hash, input_data, class_name, replicas, max_fuel, timeout)
+            app = self.app(module_hash)
+            reporter.say("step", "registered the module in the application pool (unverified)")
+        task_id = self.submit(module_hash, input_data, class_name, replicas, max_fuel, timeout, max_price)
         limit = wait_seconds if wait_seconds is not None else timeout + 30
-        # past "submitted": a master holding this job's blobs already (the same module and input ran before) can
-        # have its workers past "allocated" before the next poll, so any later state ends the wait too
-        task = self.wait(task_id, ("allocated", "committing", "revealing", "delivered"), limit)
-        if task["state"] in FINAL_STATES:
-            return self._summary(task, b"")
-        if task["state"] == "allocated":
-            self.upload(task_id, module, input_data)
-        uploaded_to = task["master"]
-        deadline = time.monotonic() + limit
-        while True:  # a master that misses its assign deadline loses the task: upload again to the next one
-            task = self.wait(task_id, ("delivered", "allocated"), max(1.0, deadline - time.monotonic()))
-            if task["state"] == "allocated" and task["master"] != uploaded_to and task["master"]:
+        deadline = started + limit
+        uploaded_to = ""
+        while True:
+            task = self.status(task_id)
+            if task["state"] == "submitted" and app is not None and not app.get("verified"):
+                app = self.app(module_hash) or app  # verified since? then verified-only workers may run it too
+            # a master holding this job's blobs already (the same module and input ran before) can have its workers
+            # past "allocated" before the next look: only an allocated task waits for the upload
+            if task["state"] == "allocated" and task["master"] and task["master"] != uploaded_to:
+                reporter.task(task, app, uploaded=False)
                 self.upload(task_id, module, input_data)
                 uploaded_to = task["master"]
-            elif task["state"] != "allocated" or time.monotonic() > deadline:
+                reporter.say("step", f"uploaded the module and input to master {task['master']}")
+                continue
+            reporter.task(task, app)
+            if task["state"] in FINAL_STATES or task["state"] == "delivered":
                 break
-            time.sleep(0.5)
+            if time.monotonic() > deadline:
+                raise TaskTimeout(task_id, task["state"], reporter.reason, time.monotonic() - started)
+            self._next_block(min(10.0, max(0.5, deadline - time.monotonic())))
         if task["state"] != "delivered":
-            return self._summary(task, b"")
+            return self._summary(task, b"", self.ending_reason(task))
         output = self.result(task_id)
         if confirm:
             try:
@@ -348,12 +466,83 @@ class TaskClient:
             except (ChainError, TaskError):
                 pass  # auto-confirmed in the meantime
             task = self.wait(task_id, FINAL_STATES, 60)
+            reporter.task(task, app)
         return self._summary(task, output)
 
+    def _next_block(self, timeout: float) -> None:
+        """Until the next block (the websocket), or a short pause when there is no socket."""
+        if getattr(self, "_blocks", None) is None:
+            from client.blocks import BlockWaiter
+
+            self._blocks = BlockWaiter(self.chain.rpc.url)
+        self._blocks.wait(timeout)
+
+    def ending_reason(self, task: dict) -> str:
+        """Why a task ended without a result: the chain's task_refunded reason (from the events of the block that
+        refunded it), or "cancelled by the customer"; "" when it cannot be found (through a gateway)."""
+        if task["state"] == "cancelled":
+            return "cancelled by the customer"
+        if task["state"] != "refunded" or self.gateway:
+            return ""
+        heights = [height for step, height in task["heights"] if step == "refunded"]
+        if not heights:
+            return ""
+        try:
+            results = self.chain.rpc.call("block_results", height=str(heights[-1]))
+        except Exception:  # noqa: BLE001 - a node that prunes results: the refund is still reported, without reason
+            return ""
+        groups = [tx.get("events") or [] for tx in results.get("txs_results") or []]
+        groups.append(results.get("finalize_block_events") or [])
+        for group in groups:
+            for event in group:
+                if event["type"] != "task_refunded":
+                    continue
+                attributes = {a["key"]: a["value"] for a in event["attributes"]}
+                if attributes.get("task_id") == str(task["id"]):
+                    return attributes.get("reason", "")
+        return ""
+
     @staticmethod
-    def _summary(task: dict, output: bytes) -> RunSummary:
+    def _summary(task: dict, output: bytes, reason: str = "") -> RunSummary:
         return RunSummary(
             task["id"], task["state"], task["master"], [p["worker"] for p in task["participants"]], task["fuel_used"],
             task["price"], task["paid"] + task["refunded"] if task["state"] in FINAL_STATES else task["escrow"],
             task["paid"], task["refunded"], task["compensation"], task["result_hash"], task["heights"], output,
+            task.get("max_fuel", 0), reason, list(task.get("excluded_workers") or []), task.get("reallocations", 0),
+            task.get("reassignments", 0),
         )
+
+
+class _Reporter:
+    """Tells ``progress`` each new step of the task (from its ``heights``) and each new waiting reason."""
+
+    def __init__(self, progress: Callable[[Progress], None] | None, started: float) -> None:
+        self.progress = progress
+        self.started = started
+        self.seen = 0
+        self.reason = ""
+
+    def say(self, kind: str, text: str, height: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(kind, text, height, time.monotonic() - self.started))
+
+    def task(self, task: dict, app: dict | None, uploaded: bool = True) -> None:
+        heights = task.get("heights") or []
+        for step, height in heights[self.seen:]:
+            self.say("step", _step_text(step, task), height)
+        self.seen = max(self.seen, len(heights))
+        reason = waiting_reason(task, app, uploaded)
+        if reason and reason != self.reason:
+            self.say("waiting", reason)
+        self.reason = reason or self.reason
+
+
+def _step_text(step: str, task: dict) -> str:
+    if step == "submitted":
+        return f"task {task['id']} submitted: escrow {format_amio(task['escrow'])}"
+    if step == "allocated":
+        return f"allocated to master {task['master']}" if task.get("master") else "allocated"
+    if step == "assigned":
+        workers = ", ".join(p["worker"] for p in task.get("participants") or [])
+        return f"workers assigned: {workers}" if workers else "workers assigned"
+    return step.replace("_", " ")

@@ -32,6 +32,9 @@ from wasm_jobs.examples import EXAMPLES, build
 
 MASTER = "master0"
 WORKERS = ["worker0", "worker1", "worker2"]
+# workers that run any registered application (any_app), so that a customer's own, unverified module runs on the
+# localnet; two, because a single-replica task may be audited by a second worker (docs/modules/apppool.md)
+ANY_APP_WORKERS = ("worker0", "worker1")
 MASTER_FUNDS = 20_000 * UAMIO_PER_AMIO
 MASTER_BOND = 10_000 * UAMIO_PER_AMIO
 WORKER_FUNDS = 1_000 * UAMIO_PER_AMIO
@@ -92,7 +95,7 @@ class ComputeServices:
                 (examples / f"{name}.input").write_bytes(sample)
                 digest = hashlib.sha256(module).digest()
                 if foundation.query_or_none(f"/apppool/app/{digest.hex()}") is None:
-                    msgs.append(MsgRegisterApp(authority, digest, len(module), name, f"example job {name}", ()))
+                    msgs.append(MsgRegisterApp(authority, digest, len(module), name, f"example job {name}", (), module))
                     msgs.append(MsgSetAppVerified(authority, digest, True))
             if msgs:
                 foundation.send(msgs)
@@ -150,9 +153,11 @@ class ComputeServices:
         )
         return path
 
-    def start_worker(self, name: str, lie: bool = False, any_app: bool = False, master: str = MASTER,
+    def start_worker(self, name: str, lie: bool = False, any_app: bool | None = None, master: str = MASTER,
                      timeout: float = 60.0) -> None:
-        """Start worker ``name`` in ``master``'s pool; it registers itself with a deposit on first start."""
+        """Start worker ``name`` in ``master``'s pool; it registers itself with a deposit on first start. ``any_app``
+        defaults to whether ``name`` is one of ANY_APP_WORKERS."""
+        any_app = name in ANY_APP_WORKERS if any_app is None else any_app
         directory = self.directory(name)
         if running_in(directory, "worker"):
             return

@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from chain_modules.apppool.events import event_app_blocked, event_app_verified
 from chain_modules.apppool.state import get_app, iter_apps, set_app
+from chain_modules.apppool.wasm import WasmStructureError, check_structure
 from chain_modules.common.state import StateWrite
 
-__all__ = ["get_app", "iter_apps", "set_app_status"]
+# check_structure: the register handler's module check, also run by the client before it signs
+__all__ = ["WasmStructureError", "check_structure", "get_app", "iter_apps", "set_app_status"]
 
 
 def set_app_status(state: StateWrite, module_hash: bytes, verified: bool, blocked: bool, authority: bytes) -> None:

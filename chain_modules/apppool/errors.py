@@ -35,3 +35,8 @@ class ErrNotAuthority(AppPoolError):
 class ErrModuleTooLarge(AppPoolError):
     code = 7
     description = "module size outside the allowed range"
+
+
+class ErrInvalidModule(AppPoolError):
+    code = 8
+    description = "the module's bytes do not match its hash and size, or are not structurally valid WebAssembly"

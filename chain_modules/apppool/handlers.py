@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Callable
 
 from chain_modules.apppool import state as st
-from chain_modules.apppool.errors import ErrAppExists, ErrModuleTooLarge, ErrNotAuthority, ErrUnknownApp, ErrUnknownClass
+from chain_modules.apppool.errors import (ErrAppExists, ErrInvalidModule, ErrModuleTooLarge, ErrNotAuthority, ErrUnknownApp,
+                                          ErrUnknownClass)
 from chain_modules.apppool.types import App, MsgRegisterApp, MsgSetAppVerified
+from chain_modules.apppool.wasm import WasmStructureError, check_structure
 from chain_modules.common.context import BlockContext
 from chain_modules.apppool.events import event_app_registered, event_app_verified
 from chain_modules.common.state import StateRead, StateWrite
@@ -20,13 +23,19 @@ def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterAp
     """Register an application by module hash; it starts unverified. ``known_classes`` gives the resource class
     names tasks may use (compute's params; the app wires it, see chain_modules/apppool/module.py).
 
-    Raises: ErrAppExists, ErrModuleTooLarge, ErrUnknownClass
+    When the message carries the module's bytes, they must have ``module_size`` bytes, hash to ``module_hash``
+    and pass the structural check of chain_modules/apppool/wasm.py (magic, version, well-formed sections, no
+    imports): cost linear in the size, which max_module_bytes and the tx size bound.
+
+    Raises: ErrAppExists, ErrModuleTooLarge, ErrInvalidModule, ErrUnknownClass
     """
     params = st.get_params(state)
     if st.get_app(state, msg.module_hash) is not None:
         raise ErrAppExists(f"module {msg.module_hash.hex()} is already registered")
     if not 1 <= msg.module_size <= params.max_module_bytes:
         raise ErrModuleTooLarge(f"module_size must be between 1 and {params.max_module_bytes} bytes, got {msg.module_size}")
+    if msg.module:
+        _check_module(msg)
     known = known_classes(state)
     unknown = [c for c in msg.classes if c not in known]
     if unknown:
@@ -36,6 +45,17 @@ def handle_register_app(state: StateWrite, ctx: BlockContext, msg: MsgRegisterAp
               registered_at=ctx.time)
     st.set_app(state, app)
     state.emit(event_app_registered(msg.module_hash, msg.publisher, msg.name, msg.classes))
+
+
+def _check_module(msg: MsgRegisterApp) -> None:
+    if len(msg.module) != msg.module_size:
+        raise ErrInvalidModule(f"the module has {len(msg.module)} bytes, module_size says {msg.module_size}")
+    if hashlib.sha256(msg.module).digest() != msg.module_hash:
+        raise ErrInvalidModule("the module's sha256 is not module_hash")
+    try:
+        check_structure(msg.module)
+    except WasmStructureError as exc:
+        raise ErrInvalidModule(str(exc)) from None
 
 
 def handle_set_verified(state: StateWrite, ctx: BlockContext, msg: MsgSetAppVerified) -> None:

@@ -88,14 +88,28 @@ def _classes(body: dict, name: str) -> tuple[str, ...]:
     return parsed
 
 
+def _module_bytes(body: dict, name: str) -> bytes:
+    value = body.get(name)
+    if type(value) is not bytes or not value:
+        raise ErrInvalidMessage(f"field {name!r}, when given, must be the module's bytes (not empty)")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class MsgRegisterApp(Msg):
-    """Publish a job application: the sha256 of its WASM module, a name and the classes it runs on."""
+    """Publish a job application: the sha256 of its WASM module, a name and the classes it runs on.
+
+    ``module`` is optional: the module's bytes, when they fit in a tx. The handler then checks that they hash to
+    ``module_hash``, have ``module_size`` bytes and are structurally valid WebAssembly without imports
+    (chain_modules/apppool/wasm.py). A body without the key is a registration by hash only, as before (a module
+    too large for one tx); its encoding is unchanged.
+    """
 
     TYPE = "apppool/register_app"
     FIELDS = {"classes": _classes, "publisher": address_field, "module_hash": hash_field, "module_size": uint_field,
               "name": lambda body, name: _text(body, name, MAX_NAME, 1),
-              "description": lambda body, name: _text(body, name, MAX_DESCRIPTION, 0)}
+              "description": lambda body, name: _text(body, name, MAX_DESCRIPTION, 0), "module": _module_bytes}
+    OPTIONAL = frozenset({"module"})
     SIGNER = "publisher"
     GAS = GAS_REGISTER_APP
     publisher: bytes
@@ -104,6 +118,7 @@ class MsgRegisterApp(Msg):
     name: str
     description: str
     classes: tuple[str, ...]
+    module: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

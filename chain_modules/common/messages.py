@@ -147,6 +147,9 @@ class Msg:
     FIELDS: ClassVar[dict[str, Parser | tuple[str, Parser]]] = {}
     SIGNER: ClassVar[str] = ""
     GAS: ClassVar[int] = 0
+    # attributes whose body key may be absent (the attribute keeps its default) and is left out of to_body when
+    # the value is the default: a field added to a message without changing the encoding of the old bodies
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -157,11 +160,21 @@ class Msg:
 
     @classmethod
     def from_body(cls, body: object):
-        body = exact_fields(body, cls._KEYS)
-        return cls(**{attribute: parse(body, key) for attribute, key, parse in cls._SPEC})
+        if not cls.OPTIONAL:
+            body = exact_fields(body, cls._KEYS)
+        else:
+            present = cls._KEYS - {key for attribute, key, _ in cls._SPEC if attribute in cls.OPTIONAL and
+                                   isinstance(body, dict) and key not in body}
+            body = exact_fields(body, present)
+        return cls(**{attribute: parse(body, key) for attribute, key, parse in cls._SPEC if key in body})
 
     def to_body(self) -> dict:
-        return {key: _dump(getattr(self, attribute)) for attribute, key, _parse in self._SPEC}
+        return {key: _dump(getattr(self, attribute)) for attribute, key, _parse in self._SPEC
+                if attribute not in self.OPTIONAL or getattr(self, attribute) != self._defaults()[attribute]}
+
+    @classmethod
+    def _defaults(cls) -> dict:
+        return {f.name: f.default for f in fields(cls) if f.name in cls.OPTIONAL}
 
     @property
     def signer(self) -> bytes:

@@ -12,6 +12,7 @@ from nacl.signing import SigningKey
 
 from abci_app.router import verify_signature
 from chain_modules.apppool.types import MsgRegisterApp, MsgSetAppVerified
+from wasm_jobs.examples import build
 from chain_modules.bank.types import MsgMultiSend, MsgSend, Output
 from chain_modules.common.address import decode_address
 from chain_modules.common.encoding import decode, encode
@@ -42,7 +43,7 @@ from tests.cli.conftest import CHAIN_ID
 
 AMIO = 1_000_000
 CONSENSUS_KEY = SigningKey(b"\x07" * 32)
-MODULE = b"\x00asm\x01\x00\x00\x00"
+MODULE = build("hash_chain")  # register checks the module against the job ABI before signing
 DIGEST = hashlib.sha256(MODULE).digest()
 ADMISSION_KEY = SigningKey(b"\x08" * 32)
 
@@ -93,7 +94,7 @@ def cases(a: dict[str, bytes], text: dict[str, str], module_path: str) -> dict[s
                             MsgBuyApiAccess(a["carol"], 5 * AMIO, 12 * 3_600)),
         "apppool register": (["tx", "apppool", "register", module_path, "--name", "job", "--classes", "small, gpu",
                               "--description", "d", "--from", "alice"], "alice",
-                             MsgRegisterApp(a["alice"], DIGEST, len(MODULE), "job", "d", ("small", "gpu"))),
+                             MsgRegisterApp(a["alice"], DIGEST, len(MODULE), "job", "d", ("small", "gpu"), MODULE)),
         "apppool verify": (["tx", "apppool", "verify", DIGEST.hex(), "--from", "alice"], "alice",
                            MsgSetAppVerified(a["alice"], DIGEST, True)),
         "apppool verify --unverify": (["tx", "apppool", "verify", DIGEST.hex(), "--unverify", "--from", "alice"], "alice",

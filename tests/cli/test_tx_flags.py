@@ -187,9 +187,10 @@ def test_task_commands_that_send_txs_take_fees_gas_prices_gas_and_note(harness):
 
     harness.rpc.values["/compute/task/7"] = {**TASK, "state": "cancelled", "refunded": 5_000_000}
     cancelled = harness.invoke("task", "cancel", "7", "--from", "alice", "--fees", "0.003amio", "--gas", "120000",
-                               "--note", "not needed")
+                               "--note", "not needed", "--yes")
     assert cancelled.exit_code == 0, cancelled.output
-    confirmed = harness.invoke("task", "confirm", "7", "--from", "alice", "--gas-prices", "0.02uamio", "--gas", "100001")
+    confirmed = harness.invoke("task", "confirm", "7", "--from", "alice", "--gas-prices", "0.02uamio", "--gas", "100001",
+                               "-y")
     assert confirmed.exit_code == 0, confirmed.output
     first, second = harness.rpc.txs()
     assert (first.doc.fee, first.doc.gas_limit, first.doc.memo) == (3_000, 120_000, "not needed")

@@ -134,7 +134,7 @@ def test_the_cli_runs_a_matrix_product(services, tmp_path):
     data.write_bytes(sample)
     command = [sys.executable, "-m", "cli.main", "--home", str(services.net.wallet_home), "--node",
                services.net.rpc_url(1), "-o", "json", "task", "run", str(module), "--input", str(data), "--class", "small",
-               "--replicas", "2", "--from", "alice", "--out", str(out), "--timeout", "300"]
+               "--replicas", "2", "--from", "alice", "--out", str(out), "--timeout", "300", "--yes"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert out.read_bytes() == expected_fn(sample)
@@ -166,13 +166,14 @@ def test_the_cli_publishes_verifies_and_runs_a_task_step_by_step(services, tmp_p
     assert json.loads(amino(services, "query", "apppool", "app", digest))["verified"] is True
 
     task_id = json.loads(amino(services, "task", "submit", str(module), "--input", str(data), "--replicas", "2",
-                               "--from", "alice", "--timeout", "300"))["task_id"]
-    wait_until(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 60, "allocation")
+                               "--from", "alice", "--timeout", "300", "--yes"))["task_id"]
+    # the localnet's liveness probes can hold every worker's only slot for a while: allow for a few of their rounds
+    wait_until(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "allocated", 180, "allocation")
     amino(services, "task", "upload", str(task_id), str(module), str(data), "--from", "alice")
     wait_until(lambda: json.loads(amino(services, "task", "status", str(task_id)))["state"] == "delivered", 120, "delivery")
     amino(services, "task", "result", str(task_id), "--out", str(out), "--from", "alice")
     assert out.read_bytes() == expected_fn(sample)
-    confirmed = json.loads(amino(services, "task", "confirm", str(task_id), "--from", "alice"))
+    confirmed = json.loads(amino(services, "task", "confirm", str(task_id), "--from", "alice", "--yes"))
     assert confirmed["state"] == "settled" and confirmed["paid"] > 0
     mine = json.loads(amino(services, "task", "list", "alice"))
     assert task_id not in [t["id"] for t in mine]  # only open tasks are listed
@@ -284,6 +285,10 @@ def test_a_task_past_its_final_deadline_is_refunded_in_full(services):
     module = bytes(wasmtime.wat2wasm(LOOP_WAT))
     register_verified(services, module, "loop")
     sample = b"anything"
+    # a 10 s deadline leaves no time to wait for a slot: start once two workers are idle (the localnet's liveness
+    # probes hold a worker's only slot for a while every epoch)
+    wait_until(lambda: sum(w["running"] == 0 for w in query(services, f"/compute/workers/{services.address(MASTER)}"))
+               >= 2, 120, "two idle workers")
     before = _balance(tasks)
     task_id = tasks.submit(hashlib.sha256(module).digest(), sample, "small", replicas=2, max_fuel=30_000_000_000, timeout=10)
     after_submit = _balance(tasks)

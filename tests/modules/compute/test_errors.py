@@ -594,4 +594,4 @@ def test_error_codes_are_the_registered_ones():
                      if isinstance(c, type) and issubclass(c, apppool_errors.AppPoolError)
                      and c is not apppool_errors.AppPoolError)
     assert compute == list(range(2, 30))  # 29 (ErrWorkerAlreadyOffline): test_handle_worker_offline.py
-    assert apppool == list(range(2, 8))
+    assert apppool == list(range(2, 9))  # 8 (ErrInvalidModule): tests/modules/apppool
