@@ -12,7 +12,6 @@ Exit code 0 when every fault was survived, no app hash split and no committed tr
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import sys
 import tempfile
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from localnet.launcher import Localnet
-    from tests.reliability.chaos import FAULTS, Campaign, format_report
+    from tests.reliability.chaos import Campaign, format_report
 
     home = Path(tempfile.mkdtemp(prefix="amino-chaos-"))
     net = Localnet(home, nodes=4, base_port=args.base_port, timeout_commit="300ms")
@@ -86,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
             services.wait_master_active()
             loader = _task_load(services, stop, campaign.report, campaign.log)
         if args.tiny:
-            campaign.kinds = TINY_FAULTS
             report = campaign.run_sequence(TINY_FAULTS)
         else:
             report = campaign.run(args.faults, args.blocks)

@@ -135,14 +135,13 @@ def genesis_gentx(ctx: CliContext, key_name, node_home: Path, chain_id, moniker,
     from cli.parsing import parse_amount, parse_rate
     from cli.staking import _node_signing_key
     from genesis.ceremony import GentxError, make_gentx
-    from localnet.launcher import cometbft_binary
+    from localnet.launcher import node_id as read_node_id
 
     bond = parse_amount(self_bond, "--self-bond")
     rates = parse_rate(commission), parse_rate(max_change)
     consensus = _node_signing_key(node_home)
     try:
-        node_id = subprocess.run([str(cometbft_binary()), "show-node-id", "--home", str(node_home)], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        node_id = read_node_id(node_home)
     except (OSError, subprocess.CalledProcessError) as exc:
         raise click.ClickException(f"cannot read the node id of {node_home}: {exc}") from None
     operator = ctx.keyring().signing_key(key_name)

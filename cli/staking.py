@@ -4,7 +4,6 @@ master nodes, delegations (votes), rewards, jail, and the validator set."""
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 
 import click
@@ -34,19 +33,13 @@ from client.wallet.tx import address_bytes
 
 
 def _node_signing_key(node_home: Path) -> SigningKey:
-    """The consensus key of a cometbft home (config/priv_validator_key.json: base64 of seed + public key)."""
-    key_file = node_home / "config" / "priv_validator_key.json"
+    """The consensus key of a cometbft home (--node-home); one line naming the file when it cannot be read."""
+    from genesis.ceremony import consensus_signing_key
+
     try:
-        data = json.loads(key_file.read_text())
-        if data["priv_key"]["type"] != "tendermint/PrivKeyEd25519":
-            raise ValueError(f"key type {data['priv_key']['type']!r} is not ed25519")
-        raw = base64.b64decode(data["priv_key"]["value"], validate=True)
-        key = SigningKey(raw[:32])
-        if bytes(key.verify_key) != base64.b64decode(data["pub_key"]["value"]):
-            raise ValueError("its public key does not match its private key")
-        return key
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.BadParameter(f"cannot read the consensus key from {key_file}: {exc}", param_hint="--node-home") from None
+        return consensus_signing_key(node_home)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--node-home") from None
 
 
 def _base64_field(text: str, size: int, option: str, what: str) -> bytes:

@@ -85,6 +85,16 @@ async def _common(request: Request) -> dict:
     return {"chain_id": status["node_info"]["network"], "height": int(status["sync_info"]["latest_block_height"])}
 
 
+async def _by_id(rpc, what: str, text: str, path: str) -> dict:
+    """The record at ``path`` + ``text`` for a detail page: 400 when ``text`` is not a number, 404 when none."""
+    if _DIGITS.fullmatch(text) is None:
+        raise GatewayError(400, f"{text!r} is not a {what} id", 3)
+    found = await data.query(rpc, f"{path}{text}")
+    if found is None:
+        raise GatewayError(404, f"no {what} with id {text}", 5)
+    return found
+
+
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -220,12 +230,8 @@ def install(app: FastAPI) -> None:
     @page("/explorer/task/{task_id}")
     async def task_page(request: Request, task_id: str):
         common = await _common(request)
-        if _DIGITS.fullmatch(task_id) is None:
-            raise GatewayError(400, f"{task_id!r} is not a task id", 3)
         rpc = request.app.state.rpc
-        task = await data.query(rpc, f"/compute/task/{task_id}")
-        if task is None:
-            raise GatewayError(404, f"no task with id {task_id}", 5)
+        task = await _by_id(rpc, "task", task_id, "/compute/task/")
         txs = await data.search_txs(rpc, f"task.id={task_id}", limit=50, order="asc")
         steps = []
         for tx in txs:
@@ -299,12 +305,8 @@ def install(app: FastAPI) -> None:
     @page("/explorer/proposal/{proposal_id}")
     async def proposal_page(request: Request, proposal_id: str):
         common = await _common(request)
-        if _DIGITS.fullmatch(proposal_id) is None:
-            raise GatewayError(400, f"{proposal_id!r} is not a proposal id", 3)
         rpc = request.app.state.rpc
-        proposal = await data.query(rpc, f"/gov/proposal/{proposal_id}")
-        if proposal is None:
-            raise GatewayError(404, f"no proposal with id {proposal_id}", 5)
+        proposal = await _by_id(rpc, "proposal", proposal_id, "/gov/proposal/")
         params = await data.query(rpc, "/gov/params") or {}
         tally, votes, deposits = await asyncio.gather(data.query(rpc, f"/gov/tally/{proposal_id}"),
                                                       data.query(rpc, f"/gov/votes/{proposal_id}"),

@@ -16,16 +16,12 @@ from typing import AsyncIterator
 
 import websockets
 
+from client.blocks import websocket_url
+
 log = logging.getLogger("gateway.live")
 
 QUEUE_SIZE = 64
 KEEPALIVE_SECONDS = 15.0
-
-
-def websocket_url(rpc_url: str) -> str:
-    base = rpc_url.rstrip("/")
-    scheme, _, rest = base.partition("://")
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/websocket"
 
 
 def block_summary(block: dict) -> dict:

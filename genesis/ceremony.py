@@ -75,6 +75,23 @@ class Gentx:
         return f"{self.node_id}@{self.p2p_address}"
 
 
+def consensus_signing_key(cometbft_home: Path) -> SigningKey:
+    """The consensus key of a CometBFT home (config/priv_validator_key.json: base64 of seed + public key);
+    ValueError saying what is wrong with the file."""
+    key_file = Path(cometbft_home) / "config" / "priv_validator_key.json"
+    try:
+        data = json.loads(key_file.read_text())
+        if data["priv_key"]["type"] != "tendermint/PrivKeyEd25519":
+            raise ValueError(f"key type {data['priv_key']['type']!r} is not ed25519")
+        raw = base64.b64decode(data["priv_key"]["value"], validate=True)
+        key = SigningKey(raw[:32])
+        if bytes(key.verify_key) != base64.b64decode(data["pub_key"]["value"]):
+            raise ValueError("its public key does not match its private key")
+        return key
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"cannot read the consensus key from {key_file}: {exc}") from None
+
+
 def make_gentx(chain_id: str, operator_key: SigningKey, consensus_key: SigningKey, moniker: str, self_bond: int,
                node_id: str, p2p_address: str, commission_bps: int = 1_000, max_change_bps: int = 100) -> Gentx:
     """A signed gentx (checked as a collector would check it, so a bad value is refused on the operator's machine)."""

@@ -192,6 +192,12 @@ def cometbft_binary() -> Path:
     raise LocalnetError("cometbft not found: run scripts/setup.sh (it builds the pinned version into .tools/bin)")
 
 
+def node_id(cometbft_home: Path) -> str:
+    """The CometBFT node id of a home (the hex address of its node key), as peers name it."""
+    return subprocess.run([str(cometbft_binary()), "show-node-id", "--home", str(cometbft_home)], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 @dataclass(frozen=True)
 class NodeStatus:
     index: int
@@ -269,10 +275,7 @@ class Localnet:
             subprocess.run([str(binary), "init", "--home", str(cometbft_home)], check=True, capture_output=True)
             key = json.loads((cometbft_home / "config" / "priv_validator_key.json").read_text())
             validators.append(GenesisValidator(f"node{index}", base64.b64decode(key["pub_key"]["value"]), 10))
-            node_id = subprocess.run(
-                [str(binary), "show-node-id", "--home", str(cometbft_home)], check=True, capture_output=True, text=True
-            ).stdout.strip()
-            node_ids.append(node_id)
+            node_ids.append(node_id(cometbft_home))
 
         keyring = open_keyring(self.wallet_home, "test")
         recipients: dict[str, list[str]] = {"ieo": []}
@@ -342,11 +345,7 @@ class Localnet:
         shutil.copy(self.node_dir(0) / "cometbft" / "config" / "genesis.json", cometbft_home / "config" / "genesis.json")
         peers = []
         for other in range(index):
-            other_id = subprocess.run(
-                [str(binary), "show-node-id", "--home", str(self.node_dir(other) / "cometbft")],
-                check=True, capture_output=True, text=True,
-            ).stdout.strip()
-            peers.append(f"{other_id}@127.0.0.1:{self.p2p_port(other)}")
+            peers.append(f"{node_id(self.node_dir(other) / 'cometbft')}@127.0.0.1:{self.p2p_port(other)}")
         configure_node(
             cometbft_home / "config" / "config.toml",
             moniker=f"node{index}",

@@ -13,7 +13,6 @@ operator on its own machine (docs/operations.md, "A network on several machines"
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -24,15 +23,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import tomlkit
-from nacl.signing import SigningKey
 
 from chain_modules.bank.api import DEFAULT_ALLOCATIONS
 from chain_modules.common.amount import UAMIO_PER_AMIO
 from client.wallet.keyring import open_keyring
 from genesis.build import write_genesis
-from genesis.ceremony import collect_gentxs, make_gentx, persistent_peers
+from genesis.ceremony import collect_gentxs, consensus_signing_key, make_gentx, persistent_peers
 from localnet.config import configure_node, set_toml_value
-from localnet.launcher import cometbft_binary
+from localnet.launcher import cometbft_binary, node_id
 
 OPERATOR_KEY = "operator"
 DEFAULT_SELF_BOND = 1_000_000 * UAMIO_PER_AMIO
@@ -43,21 +41,6 @@ class TestnetError(RuntimeError):
     """A testnet directory that cannot be written or started; the message says what to do."""
 
     __test__ = False  # not a pytest test class
-
-
-def consensus_key(cometbft_home: Path) -> SigningKey:
-    """The signing key of a CometBFT home's priv_validator_key.json (base64 of the 32-byte seed + public key)."""
-    key_file = cometbft_home / "config" / "priv_validator_key.json"
-    try:
-        raw = base64.b64decode(json.loads(key_file.read_text())["priv_key"]["value"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise TestnetError(f"{key_file}: not a CometBFT validator key ({exc})") from None
-    return SigningKey(raw[:32])
-
-
-def node_id(cometbft_home: Path) -> str:
-    return subprocess.run([str(cometbft_binary()), "show-node-id", "--home", str(cometbft_home)], check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def init_files(output: Path, hosts: list[str], chain_id: str, p2p_port: int = 26656, rpc_port: int = 26657,
@@ -82,7 +65,7 @@ def init_files(output: Path, hosts: list[str], chain_id: str, p2p_port: int = 26
         subprocess.run([str(cometbft_binary()), "init", "--home", str(cometbft_home)], check=True, capture_output=True)
         keyring = open_keyring(node / "wallet", "test")  # the wallet home: `amino --home node<i>/wallet ...`
         keyring.add(OPERATOR_KEY)
-        gentx = make_gentx(chain_id, keyring.signing_key(OPERATOR_KEY), consensus_key(cometbft_home), f"node{index}",
+        gentx = make_gentx(chain_id, keyring.signing_key(OPERATOR_KEY), consensus_signing_key(cometbft_home), f"node{index}",
                            self_bond, node_id(cometbft_home), f"{host}:{p2p_port}")
         (gentx_dir / f"node{index}.json").write_text(json.dumps(gentx.to_json(), indent=2) + "\n")
         gentxs.append(gentx)

@@ -15,15 +15,35 @@ def submit(rpc: CometRpc, keyring, chain_id: str, signer: str, msg) -> dict:
     return result.to_dict()
 
 
-def wait_until(predicate, timeout: float, what: str, poll: float = 0.5):
-    """Call ``predicate`` every ``poll`` seconds until it returns something true, and return that."""
+def poll_until(predicate, timeout: float, poll: float = 0.5):
+    """Call ``predicate`` every ``poll`` seconds until it returns something true, and return that; None when
+    ``timeout`` seconds passed first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(poll)
-    raise AssertionError(f"timed out waiting for {what}")
+    return None
+
+
+def wait_until(predicate, timeout: float, what: str, poll: float = 0.5):
+    """poll_until, failing the test with ``what`` on a timeout."""
+    value = poll_until(predicate, timeout, poll)
+    if not value:
+        raise AssertionError(f"timed out waiting for {what}")
+    return value
+
+
+def app_hashes(rpc: CometRpc, low: int, high: int) -> dict[int, str]:
+    """The app hash in each block header from ``low`` to ``high`` (the blockchain RPC, 20 headers per call)."""
+    headers = {}
+    while low <= high:
+        top = min(high, low + 19)
+        for meta in rpc.call("blockchain", minHeight=str(low), maxHeight=str(top))["block_metas"]:
+            headers[int(meta["header"]["height"])] = meta["header"]["app_hash"]
+        low = top + 1
+    return headers
 
 
 def events_of(rpc: CometRpc, kind: str) -> list[dict]:

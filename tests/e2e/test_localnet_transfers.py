@@ -16,6 +16,7 @@ from chain_modules.common.address import address_from_pubkey, decode_address
 from client.rpc import CometRpc, RpcError
 from client.wallet.keyring import open_keyring
 from client.wallet.tx import get_params
+from tests.e2e.helpers import app_hashes
 
 pytestmark = pytest.mark.e2e
 
@@ -27,18 +28,6 @@ VICTIM = 3  # the node killed mid-stream; no tx is submitted to it
 def balance(rpc: CometRpc, address: str) -> int:
     value = rpc.abci_query(f"/bank/balance/{address}").value
     return int.from_bytes(value, "big") if value else 0
-
-
-def all_headers(rpc: CometRpc, up_to: int) -> dict[int, str]:
-    headers = {}
-    low = 1
-    while low <= up_to:
-        high = min(up_to, low + 19)
-        result = rpc.call("blockchain", minHeight=str(low), maxHeight=str(high))
-        for meta in result["block_metas"]:
-            headers[int(meta["header"]["height"])] = meta["header"]["app_hash"]
-        low = high + 1
-    return headers
 
 
 def test_transfers_commit_on_every_node_with_one_app_hash_and_a_killed_node_catches_up(localnet):
@@ -93,10 +82,10 @@ def test_transfers_commit_on_every_node_with_one_app_hash_and_a_killed_node_catc
     final_height = rpcs[0].latest_height()
     localnet.wait_for_height(final_height, timeout=120)
     # every node agrees on the app hash at every height
-    reference = all_headers(rpcs[0], final_height)
+    reference = app_hashes(rpcs[0], 1, final_height)
     assert sorted(reference) == list(range(1, final_height + 1))
     for index in range(1, localnet.nodes):
-        assert all_headers(rpcs[index], final_height) == reference, f"node{index} disagrees on an app hash"
+        assert app_hashes(rpcs[index], 1, final_height) == reference, f"node{index} disagrees on an app hash"
     assert len(committed_heights) >= 2
 
     # the ledger matches on every node, including the one that was killed

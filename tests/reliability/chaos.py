@@ -16,6 +16,7 @@ block store at the same height, with the same result.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import random
@@ -34,6 +35,7 @@ from client.rpc import CometRpc, RpcError
 from client.wallet.keyring import open_keyring
 from client.wallet.tx import get_params, get_sequence
 from localnet.launcher import Localnet
+from tests.e2e.helpers import app_hashes, poll_until
 
 FAULTS = ("kill-app", "kill-cometbft", "kill-both", "pause", "restart", "crash-before-commit", "crash-after-commit")
 SENDERS = ("carol", "dave", "heidi")  # IEO keys no other part of a campaign uses
@@ -85,7 +87,6 @@ class TransferLoad(threading.Thread):
         self.recipients = [address_from_pubkey(bytes(SigningKey(hashlib.sha256(b"chaos%d" % i).digest()).verify_key))
                            for i in range(8)]
         self.committed = committed  # tx hash -> height seen committed (shared by the load's threads)
-        self.errors: list[str] = []
         self.stop_event = threading.Event()
         self.rng = random.Random(sender)
 
@@ -115,9 +116,8 @@ class TransferLoad(threading.Thread):
                     committed = rpc.wait_for_tx(digest, timeout=30)
                 if int(committed["tx_result"].get("code", 0)) == 0:
                     self.committed[digest] = int(committed["height"])
-            except (RpcError, OSError, TimeoutError, ValueError, KeyError) as exc:
-                # the node it talked to was killed or paused under it: not committed as far as we know
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+            except (RpcError, OSError, TimeoutError, ValueError, KeyError):
+                pass  # the node it talked to was killed or paused under it: not committed as far as we know
             self.stop_event.wait(self.pause_seconds)
 
 
@@ -137,16 +137,6 @@ def _height(net: Localnet, index: int) -> int | None:
             return rpc.latest_height()
     except (RpcError, OSError, TimeoutError, ValueError, KeyError):
         return None
-
-
-def _wait(predicate, timeout: float, poll: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    return None
 
 
 class Campaign:
@@ -229,7 +219,7 @@ class Campaign:
                 target = (_height(net, 0) or before) + 3
                 net.start_app(victim, env={FAIL_POINT_ENV: f"{point}:{target}"})
                 net.start_cometbft(victim)
-                crashed = _wait(lambda: not net.is_running(victim, "app"), 120)
+                crashed = poll_until(lambda: not net.is_running(victim, "app"), 120)
                 log_text = (net.node_dir(victim) / "app.log").read_text(errors="replace")
                 if crashed and f"fail point {point} reached" in log_text:
                     record.note = f"app exited inside Commit at height >= {target}"
@@ -246,11 +236,11 @@ class Campaign:
         # catch-up: until the victim reaches the height the others had when it came back
         target = _height(net, 0) or 0
         came_back = time.monotonic()
-        caught_up = _wait(lambda: (_height(net, victim) or 0) >= target, self.catch_up_limit, poll=0.25)
+        caught_up = poll_until(lambda: (_height(net, victim) or 0) >= target, self.catch_up_limit, poll=0.25)
         record.catch_up_seconds = time.monotonic() - came_back
         # the chain goes on: two more blocks within a minute (a fault of a second or two may see none, when the
         # victim was the round's proposer and the others waited out timeout_propose)
-        going_on = _wait(lambda: (_height(net, 0) or 0) >= target + 2, 60, poll=0.25)
+        going_on = poll_until(lambda: (_height(net, 0) or 0) >= target + 2, 60, poll=0.25)
         record.survived = bool(caught_up) and bool(going_on) and record.note != "fail point not reached"
         self.log(f"  {during} blocks during the fault; node{victim} caught up to {target} in "
                  f"{record.catch_up_seconds:.1f}s{'' if caught_up else ' (NOT caught up)'} {record.note}")
@@ -267,16 +257,8 @@ class Campaign:
             return
         seen: list[dict[int, str]] = []
         for index in range(self.net.nodes):
-            headers: dict[int, str] = {}
             with CometRpc(self.net.rpc_url(index), timeout=10) as rpc:
-                start = low
-                while start <= top:
-                    end = min(top, start + 19)
-                    result = rpc.call("blockchain", minHeight=str(start), maxHeight=str(end))
-                    for meta in result["block_metas"]:
-                        headers[int(meta["header"]["height"])] = meta["header"]["app_hash"]
-                    start = end + 1
-            seen.append(headers)
+                seen.append(app_hashes(rpc, low, top))
         for height in range(low, top + 1):
             if len({headers.get(height) for headers in seen}) != 1:
                 self.report.app_hash_splits += 1
@@ -311,8 +293,6 @@ class Campaign:
     @staticmethod
     def _in_block(rpc: CometRpc, digest: bytes, height: int) -> bool:
         """Whether block ``height`` of this node holds the tx with hash ``digest``, with result code 0."""
-        import base64
-
         block = rpc.call("block", height=str(height))
         txs = [base64.b64decode(raw) for raw in block["block"]["data"]["txs"] or []]
         hashes = [hashlib.sha256(raw).digest() for raw in txs]
